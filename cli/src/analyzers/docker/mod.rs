@@ -1,0 +1,41 @@
+//! Dockerfile analyzer (`Dockerfile*`, `Containerfile*`, `*.dockerfile`).
+
+pub mod image;
+pub mod model;
+pub mod rules;
+
+use crate::analyzers::{Analyzer, Output, ScanContext};
+use crate::discover::FileKind;
+use crate::finding::Family;
+use crate::source::SourceFile;
+
+pub struct DockerAnalyzer;
+
+impl Analyzer for DockerAnalyzer {
+    fn family(&self) -> Family {
+        Family::Docker
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        rules::IDS
+    }
+
+    fn accepts(&self, kind: FileKind) -> bool {
+        kind == FileKind::Dockerfile
+    }
+
+    fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
+        let dockerfile = match parse_dockerfile::parse(&file.text) {
+            Ok(d) => d,
+            Err(e) => {
+                let at = file
+                    .offset_of(e.line() as u32, e.column() as u32)
+                    .unwrap_or(0);
+                out.parse_error(Family::Docker, file, at, e.to_string());
+                return;
+            }
+        };
+        let model = model::Model::new(file, &dockerfile);
+        rules::run(&model, cx, out);
+    }
+}

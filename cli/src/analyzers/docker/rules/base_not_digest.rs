@@ -1,0 +1,26 @@
+//! `docker/base-not-digest`: a tagged base image not pinned by digest. Tags are mutable; a digest
+//! is the only reference that cannot be moved. Floating references are `docker/unpinned-base`.
+
+use crate::analyzers::docker::model::{Base, Model};
+use crate::analyzers::{Output, ScanContext};
+use crate::finding::Finding;
+
+pub const ID: &str = "docker/base-not-digest";
+
+pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    for stage in &m.stages {
+        let Base::Image(image) = &stage.base else { continue };
+        if image.has_digest() || image.is_floating() {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                ID,
+                m.file,
+                stage.image_span.clone(),
+                format!("base image `{}` is pinned by tag, not by digest", stage.image_text),
+            )
+            .content(&stage.image_text),
+        );
+    }
+}

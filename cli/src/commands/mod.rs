@@ -1,0 +1,50 @@
+//! The command line (clap derive). Each command has its arguments and its `run` in one file.
+
+pub mod baseline;
+pub mod explain;
+pub mod rules;
+pub mod scan;
+
+use clap::{Parser, Subcommand};
+
+/// Exit codes, as documented: 0 passed, 1 policy failed, 2 usage/configuration/I-O error.
+pub const EXIT_PASS: u8 = 0;
+pub const EXIT_FAIL: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "pipeguard",
+    version,
+    about = "Build-integrity and pipeline-hardening scanner for CI",
+    long_about = "pipeguard scans a repository's CI definitions, secrets, Dockerfiles and infrastructure code,\n\
+fingerprints build jobs to detect drift, gates untrusted pull-request builds, and signs build attestations.\n\n\
+Exit codes: 0 passed, 1 policy failed (findings at/above --fail-on, drift, gate blocked, verification failed),\n\
+2 usage, configuration or I/O error (including files that could not be analysed).",
+    after_help = "Examples:\n  pipeguard scan .\n  pipeguard scan --format sarif --output pipeguard.sarif\n  pipeguard rules --family docker\n  pipeguard explain docker/root-user"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan a repository tree with every analyzer.
+    Scan(scan::ScanArgs),
+    /// List the rule catalogue.
+    Rules(rules::RulesArgs),
+    /// Print one rule's documentation.
+    Explain(explain::ExplainArgs),
+    /// Record today's findings so that later scans report only new ones.
+    Baseline(baseline::BaselineArgs),
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Scan(a) => scan::run(a),
+        Command::Rules(a) => rules::run(&a),
+        Command::Explain(a) => explain::run(&a),
+        Command::Baseline(a) => baseline::run(a),
+    }
+}

@@ -1,0 +1,218 @@
+//! `pipeguard scan [PATH]`
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+
+use crate::engine::{self, Input, ScanRequest};
+use crate::finding::Family;
+use crate::policy::baseline::Baseline;
+use crate::policy::config::{CONFIG_FILE, Config, FailOn};
+use crate::report::{self, Format, RenderOptions, Report};
+use crate::rules::Registry;
+
+/// What to scan and with which policy; shared by `scan` and `baseline`.
+#[derive(Args, Debug, Clone)]
+pub struct Selection {
+    /// Repository tree (or single file) to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Policy file (default: .pipeguard.yml at PATH, when present).
+    #[arg(long, value_name = "FILE", conflicts_with = "trusted_config_ref")]
+    pub config: Option<PathBuf>,
+    /// Read .pipeguard.yml from this git ref (e.g. origin/main) instead of the working tree, so a
+    /// pull request cannot switch checks off.
+    #[arg(long, value_name = "REF")]
+    pub trusted_config_ref: Option<String>,
+    /// Run only these families (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FAMILY,…")]
+    pub only: Vec<Family>,
+    /// Skip these families (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FAMILY,…")]
+    pub skip: Vec<Family>,
+}
+
+impl Selection {
+    pub fn families(&self) -> Vec<Family> {
+        let base: Vec<Family> = if self.only.is_empty() { Family::ALL.to_vec() } else { self.only.clone() };
+        base.into_iter().filter(|f| !self.skip.contains(f)).collect()
+    }
+
+    /// Load the policy: --config, --trusted-config-ref, or the file at the root.
+    pub fn load_config(&self, registry: &Registry) -> anyhow::Result<Config> {
+        if let Some(refname) = &self.trusted_config_ref {
+            let dir = if self.path.is_file() {
+                self.path.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                self.path.clone()
+            };
+            let (repo, rel) = crate::git::open(&dir)?;
+            let tree_path = crate::git::join(&rel, CONFIG_FILE);
+            let origin = format!("{refname}:{tree_path}");
+            return match crate::git::read_at_ref(&repo, refname, &tree_path)? {
+                Some(bytes) => {
+                    let text = String::from_utf8(bytes).with_context(|| format!("{origin} is not UTF-8"))?;
+                    Ok(Config::parse(&text, &origin, registry)?)
+                }
+                None => Ok(Config::parse("", &origin, registry)?),
+            };
+        }
+        Config::discover(&self.path, self.config.as_deref(), registry)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+#[command(after_long_help = "Examples:\n  \
+    pipeguard scan .\n  \
+    pipeguard scan --only github,docker --fail-on medium\n  \
+    pipeguard scan --format sarif --output pipeguard.sarif --json report.json\n  \
+    pipeguard scan --baseline .pipeguard/baseline.json\n  \
+    pipeguard scan --trusted-config-ref origin/main --risk-gate prod")]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Main output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the main output here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 here.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a Markdown summary here.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Lowest severity that fails the scan (default: config `fail_on`, else high).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Fail when the risk score is above N (0–100).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub max_risk: Option<u8>,
+    /// Fail when the risk score is above the threshold of this gate (config `risk.gates`).
+    #[arg(long, value_name = "NAME", conflicts_with = "max_risk")]
+    pub risk_gate: Option<String>,
+    /// Suppress findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Colour in the text output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// Run the scan a `Selection` describes; shared with `baseline`.
+pub fn run_scan(
+    sel: &Selection,
+    registry: &Registry,
+    config: &Config,
+    fail_on: FailOn,
+    max_risk: Option<u8>,
+    baseline: Option<&Baseline>,
+) -> anyhow::Result<Report> {
+    if !sel.path.exists() {
+        bail!("{}: no such file or directory", sel.path.display());
+    }
+    let families = sel.families();
+    if families.is_empty() {
+        bail!("--only/--skip leave no family to run");
+    }
+    engine::scan(ScanRequest {
+        root: sel.path.clone(),
+        root_display: sel.path.display().to_string(),
+        input: Input::Tree,
+        config,
+        registry,
+        families,
+        baseline,
+        fail_on,
+        max_risk,
+    })
+}
+
+pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+    let registry = Registry::builtin()?;
+    let config = args.selection.load_config(registry)?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::High);
+    let max_risk = match &args.risk_gate {
+        Some(name) => Some(*config.risk.gates.get(name).with_context(|| {
+            let known: Vec<&str> = config.risk.gates.keys().map(String::as_str).collect();
+            format!(
+                "unknown risk gate `{name}` (config `risk.gates` defines: {})",
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            )
+        })?),
+        None => args.max_risk,
+    };
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let report = run_scan(&args.selection, registry, &config, fail_on, max_risk, baseline.as_ref())?;
+    emit(&args, &report)?;
+    Ok(engine::exit_code(&report))
+}
+
+fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let main = report::render(args.format, report, &RenderOptions { color });
+    match &args.output {
+        Some(p) => write_file(p, &main)?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a non-zero exit.
+            if let Err(e) = out.write_all(main.as_bytes()).and_then(|()| out.flush())
+                && e.kind() != std::io::ErrorKind::BrokenPipe
+            {
+                return Err(e.into());
+            }
+        }
+    }
+    let plain = RenderOptions { color: false };
+    for (path, format) in [
+        (&args.sarif, Format::Sarif),
+        (&args.json, Format::Json),
+        (&args.junit, Format::Junit),
+        (&args.summary, Format::Markdown),
+    ] {
+        if let Some(p) = path {
+            write_file(p, &report::render(format, report, &plain))?;
+        }
+    }
+    if args.format == Format::Github
+        && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY")
+    {
+        let md = report::render(Format::Markdown, report, &plain);
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .with_context(|| format!("cannot write GITHUB_STEP_SUMMARY ({})", Path::new(&summary).display()))?;
+        f.write_all(md.as_bytes())?;
+    }
+    Ok(())
+}
+
+pub fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
+}

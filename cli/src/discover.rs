@@ -1,0 +1,488 @@
+//! Walk the scan root once (parallel, .gitignore-aware, crate `ignore`) and classify files by
+//! name and, where the name is not enough, by content.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Diagnostic, Provenance};
+use crate::source::SourceFile;
+
+/// What a file is, as far as the analyzers care. Every text file is also seen by the secrets
+/// analyzer, whatever its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// `.github/workflows/*.yml|yaml`
+    GithubWorkflow,
+    /// `action.yml|yaml` (composite, Docker or JavaScript action metadata)
+    GithubAction,
+    /// `Jenkinsfile`, `Jenkinsfile.*`, `*.jenkinsfile`, `*.Jenkinsfile`
+    Jenkinsfile,
+    /// A Jenkins job or folder `config.xml` (root element tells)
+    JenkinsJob,
+    /// `Dockerfile*`, `Containerfile*`, `*.dockerfile`
+    Dockerfile,
+    /// `docker-compose*.yml`, `compose*.yaml`
+    Compose,
+    /// YAML with top-level `apiVersion` and `kind`
+    Kubernetes,
+    /// `*.tf`
+    Terraform,
+    Other,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::GithubWorkflow => "github-workflow",
+            FileKind::GithubAction => "github-action",
+            FileKind::Jenkinsfile => "jenkinsfile",
+            FileKind::JenkinsJob => "jenkins-job",
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::Compose => "compose",
+            FileKind::Kubernetes => "kubernetes",
+            FileKind::Terraform => "terraform",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+/// Classification from the path alone; `None` means "look at the content" (YAML, config.xml).
+fn classify_by_name(rel: &str) -> Option<FileKind> {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let lower = name.to_ascii_lowercase();
+    let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+
+    if is_yaml {
+        let parent = rel.rsplit_once('/').map_or("", |(p, _)| p);
+        if parent == ".github/workflows" || parent.ends_with("/.github/workflows") {
+            return Some(FileKind::GithubWorkflow);
+        }
+        if lower == "action.yml" || lower == "action.yaml" {
+            return Some(FileKind::GithubAction);
+        }
+        if lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") {
+            return Some(FileKind::Compose);
+        }
+        return None;
+    }
+    if name == "Jenkinsfile"
+        || name.starts_with("Jenkinsfile.")
+        || lower.ends_with(".jenkinsfile")
+    {
+        return Some(FileKind::Jenkinsfile);
+    }
+    if (lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile"))
+        && !lower.ends_with(".dockerignore")
+        && !lower.ends_with(".md")
+    {
+        return Some(FileKind::Dockerfile);
+    }
+    if lower.ends_with(".tf") {
+        return Some(FileKind::Terraform);
+    }
+    if lower == "config.xml" {
+        return None;
+    }
+    Some(FileKind::Other)
+}
+
+/// Classify a file from its path and text.
+pub fn classify(rel: &str, text: &str) -> FileKind {
+    if let Some(kind) = classify_by_name(rel) {
+        return kind;
+    }
+    let lower = rel.to_ascii_lowercase();
+    if lower.ends_with("config.xml") {
+        return if is_jenkins_job_xml(text) {
+            FileKind::JenkinsJob
+        } else {
+            FileKind::Other
+        };
+    }
+    if looks_like_kubernetes(text) {
+        return FileKind::Kubernetes;
+    }
+    FileKind::Other
+}
+
+/// Root elements of Jenkins job and folder definitions (plugins add variants, hence the suffix
+/// checks); the JENKINS_HOME `config.xml` (`<hudson>`) is not a job.
+fn is_jenkins_job_xml(text: &str) -> bool {
+    let Some(root) = xml_root_element(text) else {
+        return false;
+    };
+    matches!(
+        root,
+        "project" | "flow-definition" | "maven2-moduleset" | "matrix-project"
+    ) || root.ends_with("WorkflowMultiBranchProject")
+        || root.ends_with("OrganizationFolder")
+        || root.ends_with("folder.Folder")
+        || root.ends_with("WorkflowJob")
+}
+
+/// Name of the first element, skipping the XML declaration, comments and doctype.
+fn xml_root_element(text: &str) -> Option<&str> {
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("<?") {
+            rest = &r[r.find("?>")? + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = &r[r.find("-->")? + 3..];
+        } else if let Some(r) = rest.strip_prefix("<!") {
+            rest = &r[r.find('>')? + 1..];
+        } else if let Some(r) = rest.strip_prefix('<') {
+            let end = r
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .unwrap_or(r.len());
+            return Some(&r[..end]);
+        } else {
+            return None;
+        }
+    }
+}
+
+/// A YAML document with top-level `apiVersion:` and `kind:` keys. Helm templates (`{{ }}` outside
+/// comments) are not Kubernetes YAML until rendered.
+fn looks_like_kubernetes(text: &str) -> bool {
+    let mut api = false;
+    let mut kind = false;
+    for line in text.lines() {
+        if line.starts_with("apiVersion:") {
+            api = true;
+        } else if line.starts_with("kind:") {
+            kind = true;
+        } else if line.contains("{{") && !line.trim_start().starts_with('#') {
+            return false;
+        }
+    }
+    api && kind
+}
+
+/// Where a candidate's bytes come from.
+#[derive(Debug)]
+pub enum Origin {
+    Disk(PathBuf),
+    /// Bytes already in memory (a staged or historical git blob), with where it came from.
+    Memory {
+        bytes: Vec<u8>,
+        provenance: Option<Provenance>,
+    },
+}
+
+/// A file to scan, before it is read.
+#[derive(Debug)]
+pub struct Candidate {
+    /// Path relative to the root, `/`-separated.
+    pub rel: String,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug)]
+pub struct WalkOptions {
+    pub root: PathBuf,
+    /// gitignore-style patterns of paths to leave out (config `exclude`).
+    pub exclude: Vec<String>,
+}
+
+/// The result of the walk: candidates in path order plus notes about what was left out.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub candidates: Vec<Candidate>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Walk `root` in parallel. Symlinks are never followed: a link to something inside the root is
+/// scanned at its target anyway; a link out of the root, a dangling link or a loop is noted.
+pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
+    let root = &opts.root;
+    let meta = fs::metadata(root)
+        .map_err(|e| anyhow::anyhow!("cannot read scan root {}: {e}", root.display()))?;
+    if meta.is_file() {
+        // A single file: scan it under its own name.
+        let rel = root
+            .file_name()
+            .map_or_else(|| root.to_string_lossy().into_owned(), |n| n.to_string_lossy().into_owned());
+        return Ok(Walk {
+            candidates: vec![Candidate {
+                rel,
+                origin: Origin::Disk(root.clone()),
+            }],
+            diagnostics: Vec::new(),
+        });
+    }
+    let canonical_root = fs::canonicalize(root)?;
+
+    let mut overrides = OverrideBuilder::new(root);
+    for pat in &opts.exclude {
+        overrides
+            .add(&format!("!{pat}"))
+            .map_err(|e| anyhow::anyhow!("invalid exclude pattern `{pat}`: {e}"))?;
+    }
+    let overrides = overrides.build()?;
+
+    let found: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
+    let notes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+
+    WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .parents(true)
+        .follow_links(false)
+        .overrides(overrides)
+        .add_custom_ignore_filename(".pipeguardignore")
+        .filter_entry(|e| e.file_name() != ".git")
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                match entry {
+                    Ok(entry) => {
+                        let path = entry.path();
+                        let rel = relative(root, path);
+                        if entry.path_is_symlink() {
+                            if let Some(note) = symlink_note(&canonical_root, path, &rel) {
+                                lock(&notes).push(note);
+                            }
+                            return WalkState::Continue;
+                        }
+                        if entry.file_type().is_some_and(|t| t.is_file()) {
+                            if path.to_str().is_none() {
+                                lock(&notes).push(Diagnostic::note(
+                                    rel.clone(),
+                                    "file name is not valid UTF-8; shown with replacement characters",
+                                ));
+                            }
+                            lock(&found).push((rel, path.to_path_buf()));
+                        }
+                    }
+                    Err(err) => {
+                        let (path, msg) = walk_error(root, &err);
+                        lock(&notes).push(Diagnostic::error(path, msg));
+                    }
+                }
+                WalkState::Continue
+            })
+        });
+
+    let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    found.sort();
+    let mut diagnostics = notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    diagnostics.sort();
+    Ok(Walk {
+        candidates: found
+            .into_iter()
+            .map(|(rel, abs)| Candidate {
+                rel,
+                origin: Origin::Disk(abs),
+            })
+            .collect(),
+        diagnostics,
+    })
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Scan-relative, `/`-separated path.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let s = rel.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+fn symlink_note(canonical_root: &Path, path: &Path, rel: &str) -> Option<Diagnostic> {
+    match fs::canonicalize(path) {
+        Err(e) => Some(Diagnostic::error(
+            rel,
+            format!("symlink not followed: it is dangling or loops ({e})"),
+        )),
+        Ok(target) if !target.starts_with(canonical_root) => Some(Diagnostic::note(
+            rel,
+            format!("symlink not followed: it points outside the scan root ({})", target.display()),
+        )),
+        // Inside the root: the target itself is walked and scanned.
+        Ok(_) => None,
+    }
+}
+
+fn walk_error(root: &Path, err: &ignore::Error) -> (String, String) {
+    fn path_of(err: &ignore::Error) -> Option<&Path> {
+        match err {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::Loop { child, .. } => Some(child),
+            _ => None,
+        }
+    }
+    let path = path_of(err).map_or_else(|| ".".to_string(), |p| relative(root, p));
+    (path, format!("not scanned: {err}"))
+}
+
+/// Limits applied while reading candidates.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadLimits {
+    pub max_file_size: u64,
+}
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// How many leading bytes are checked for NUL to call a file binary (as git and ripgrep do).
+const BINARY_SNIFF: usize = 8 * 1024;
+
+/// The outcome of reading one candidate.
+#[derive(Debug)]
+pub enum ReadOutcome {
+    File(SourceFile, Option<Provenance>),
+    /// Left out on purpose (binary, oversized): a note, not an error.
+    Skipped(Diagnostic),
+    /// Could not be read: an error.
+    Failed(Diagnostic),
+}
+
+/// Read a candidate once, check size and binary-ness, decode, classify.
+pub fn read(candidate: Candidate, limits: ReadLimits) -> ReadOutcome {
+    let rel = candidate.rel;
+    let (bytes, provenance, disk) = match candidate.origin {
+        Origin::Disk(path) => match read_disk(&path, limits.max_file_size) {
+            Ok(Ok(bytes)) => (bytes, None, Some(path)),
+            Ok(Err(size)) => {
+                return ReadOutcome::Skipped(Diagnostic::note(
+                    rel,
+                    format!(
+                        "skipped: {} exceeds the size limit of {} (config `max_file_size`)",
+                        human_size(size),
+                        human_size(limits.max_file_size)
+                    ),
+                ));
+            }
+            Err(e) => return ReadOutcome::Failed(Diagnostic::error(rel, format!("cannot read: {e}"))),
+        },
+        Origin::Memory { bytes, provenance } => {
+            if bytes.len() as u64 > limits.max_file_size {
+                return ReadOutcome::Skipped(Diagnostic::note(
+                    rel,
+                    format!(
+                        "skipped: {} exceeds the size limit of {}",
+                        human_size(bytes.len() as u64),
+                        human_size(limits.max_file_size)
+                    ),
+                ));
+            }
+            (bytes, provenance, None)
+        }
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some() {
+        return ReadOutcome::Skipped(Diagnostic::note(rel, "skipped: binary file"));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        // Latin-1 and friends: decode lossily so secrets in ASCII parts are still found.
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let kind = classify(&rel, &text);
+    let mut file = SourceFile::new(rel, kind, text);
+    if let Some(p) = disk {
+        file = file.with_disk_path(p);
+    }
+    ReadOutcome::File(file, provenance)
+}
+
+/// `Ok(Err(size))` when the file is over the limit; the limit is checked before reading and
+/// again while reading (the file may grow, or be a device).
+fn read_disk(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let f = fs::File::open(path)?;
+    let meta = f.metadata()?;
+    if meta.len() > max {
+        return Ok(Err(meta.len()));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.take(max + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Ok(Err(buf.len() as u64));
+    }
+    Ok(Ok(buf))
+}
+
+pub fn human_size(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        let k = |p: &str| classify(p, "");
+        assert_eq!(k(".github/workflows/ci.yml"), FileKind::GithubWorkflow);
+        assert_eq!(k("sub/.github/workflows/ci.yaml"), FileKind::GithubWorkflow);
+        assert_eq!(k(".github/workflows/nested/ci.yaml"), FileKind::Other);
+        assert_eq!(k("action.yml"), FileKind::GithubAction);
+        assert_eq!(k("tools/act/action.yaml"), FileKind::GithubAction);
+        assert_eq!(k("Jenkinsfile"), FileKind::Jenkinsfile);
+        assert_eq!(k("ci/Jenkinsfile.release"), FileKind::Jenkinsfile);
+        assert_eq!(k("build.jenkinsfile"), FileKind::Jenkinsfile);
+        assert_eq!(k("deploy.Jenkinsfile"), FileKind::Jenkinsfile);
+        assert_eq!(k("Dockerfile"), FileKind::Dockerfile);
+        assert_eq!(k("docker/Dockerfile.alpine"), FileKind::Dockerfile);
+        assert_eq!(k("app.dockerfile"), FileKind::Dockerfile);
+        assert_eq!(k("Containerfile"), FileKind::Dockerfile);
+        assert_eq!(k("Dockerfile.dockerignore"), FileKind::Other);
+        assert_eq!(k("docker-compose.prod.yml"), FileKind::Compose);
+        assert_eq!(k("compose.yaml"), FileKind::Compose);
+        assert_eq!(k("main.tf"), FileKind::Terraform);
+        assert_eq!(k("README.md"), FileKind::Other);
+    }
+
+    #[test]
+    fn content() {
+        assert_eq!(
+            classify("k8s/app.yaml", "---\napiVersion: v1\nkind: Pod\n"),
+            FileKind::Kubernetes
+        );
+        assert_eq!(
+            classify("chart/templates/d.yaml", "apiVersion: v1\nkind: Pod\nname: {{ .Values.x }}\n"),
+            FileKind::Other
+        );
+        assert_eq!(classify("x.yaml", "a: 1\n"), FileKind::Other);
+        let job = "<?xml version='1.1' encoding='UTF-8'?>\n<!-- c -->\n<flow-definition plugin=\"workflow-job@2.40\">";
+        assert_eq!(classify("jobs/a/config.xml", job), FileKind::JenkinsJob);
+        assert_eq!(
+            classify("config.xml", "<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject>"),
+            FileKind::JenkinsJob
+        );
+        assert_eq!(classify("config.xml", "<?xml version='1.1'?><hudson>"), FileKind::Other);
+        assert_eq!(classify("config.xml", "not xml"), FileKind::Other);
+    }
+}

@@ -1,0 +1,15 @@
+//! pipeguard: build-integrity and pipeline-hardening scanner for CI.
+//!
+//! Data flows one way: [`discover`] → [`analyzers`] (parse into typed models, run rules) →
+//! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
+
+pub mod analyzers;
+pub mod commands;
+pub mod discover;
+pub mod engine;
+pub mod finding;
+pub mod git;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod source;

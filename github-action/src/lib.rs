@@ -1,0 +1,1 @@
+//! GitHub event context and API client for the untrusted-build gate.

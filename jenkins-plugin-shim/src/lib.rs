@@ -1,0 +1,1 @@
+//! Jenkins REST client: list jobs across folders and fetch their config.xml.
