@@ -66,14 +66,15 @@ fn classify_by_name(rel: &str) -> Option<FileKind> {
         if lower == "action.yml" || lower == "action.yaml" {
             return Some(FileKind::GithubAction);
         }
-        if lower.starts_with("docker-compose") || lower.starts_with("compose.") || lower.starts_with("compose-") {
+        if lower.starts_with("docker-compose")
+            || lower.starts_with("compose.")
+            || lower.starts_with("compose-")
+        {
             return Some(FileKind::Compose);
         }
         return None;
     }
-    if name == "Jenkinsfile"
-        || name.starts_with("Jenkinsfile.")
-        || lower.ends_with(".jenkinsfile")
+    if name == "Jenkinsfile" || name.starts_with("Jenkinsfile.") || lower.ends_with(".jenkinsfile")
     {
         return Some(FileKind::Jenkinsfile);
     }
@@ -211,9 +212,10 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
         .map_err(|e| anyhow::anyhow!("cannot read scan root {}: {e}", root.display()))?;
     if meta.is_file() {
         // A single file: scan it under its own name.
-        let rel = root
-            .file_name()
-            .map_or_else(|| root.to_string_lossy().into_owned(), |n| n.to_string_lossy().into_owned());
+        let rel = root.file_name().map_or_else(
+            || root.to_string_lossy().into_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
         return Ok(Walk {
             candidates: vec![Candidate {
                 rel,
@@ -279,9 +281,13 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
             })
         });
 
-    let mut found = found.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut found = found
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     found.sort();
-    let mut diagnostics = notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut diagnostics = notes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     diagnostics.sort();
     Ok(Walk {
         candidates: found
@@ -318,7 +324,10 @@ fn symlink_note(canonical_root: &Path, path: &Path, rel: &str) -> Option<Diagnos
         )),
         Ok(target) if !target.starts_with(canonical_root) => Some(Diagnostic::note(
             rel,
-            format!("symlink not followed: it points outside the scan root ({})", target.display()),
+            format!(
+                "symlink not followed: it points outside the scan root ({})",
+                target.display()
+            ),
         )),
         // Inside the root: the target itself is walked and scanned.
         Ok(_) => None,
@@ -329,7 +338,9 @@ fn walk_error(root: &Path, err: &ignore::Error) -> (String, String) {
     fn path_of(err: &ignore::Error) -> Option<&Path> {
         match err {
             ignore::Error::WithPath { path, .. } => Some(path),
-            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => path_of(err),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
             ignore::Error::Loop { child, .. } => Some(child),
             _ => None,
         }
@@ -375,7 +386,9 @@ pub fn read(candidate: Candidate, limits: ReadLimits) -> ReadOutcome {
                     ),
                 ));
             }
-            Err(e) => return ReadOutcome::Failed(Diagnostic::error(rel, format!("cannot read: {e}"))),
+            Err(e) => {
+                return ReadOutcome::Failed(Diagnostic::error(rel, format!("cannot read: {e}")));
+            }
         },
         Origin::Memory { bytes, provenance } => {
             if bytes.len() as u64 > limits.max_file_size {
@@ -472,17 +485,26 @@ mod tests {
             FileKind::Kubernetes
         );
         assert_eq!(
-            classify("chart/templates/d.yaml", "apiVersion: v1\nkind: Pod\nname: {{ .Values.x }}\n"),
+            classify(
+                "chart/templates/d.yaml",
+                "apiVersion: v1\nkind: Pod\nname: {{ .Values.x }}\n"
+            ),
             FileKind::Other
         );
         assert_eq!(classify("x.yaml", "a: 1\n"), FileKind::Other);
         let job = "<?xml version='1.1' encoding='UTF-8'?>\n<!-- c -->\n<flow-definition plugin=\"workflow-job@2.40\">";
         assert_eq!(classify("jobs/a/config.xml", job), FileKind::JenkinsJob);
         assert_eq!(
-            classify("config.xml", "<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject>"),
+            classify(
+                "config.xml",
+                "<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject>"
+            ),
             FileKind::JenkinsJob
         );
-        assert_eq!(classify("config.xml", "<?xml version='1.1'?><hudson>"), FileKind::Other);
+        assert_eq!(
+            classify("config.xml", "<?xml version='1.1'?><hudson>"),
+            FileKind::Other
+        );
         assert_eq!(classify("config.xml", "not xml"), FileKind::Other);
     }
 }

@@ -68,7 +68,9 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
         Input::Candidates(c) => (c, Vec::new()),
     };
 
-    let limits = ReadLimits { max_file_size: req.config.max_file_size() };
+    let limits = ReadLimits {
+        max_file_size: req.config.max_file_size(),
+    };
     let results: Vec<FileResult> = candidates
         .into_par_iter()
         .map(|c| process(c, limits, &active, &cx))
@@ -124,7 +126,7 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
     output.unparsed.sort();
     output.unparsed.dedup();
     stats.failed += output.unparsed.len();
-    diagnostics.extend(output.diagnostics.drain(..));
+    diagnostics.append(&mut output.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
 
@@ -140,7 +142,11 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
         },
     );
 
-    let mut rule_ids: Vec<&str> = outcome.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    let mut rule_ids: Vec<&str> = outcome
+        .findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
     let rules = rule_ids
@@ -244,7 +250,10 @@ pub fn exit_code(report: &Report) -> u8 {
     if report.summary.verdict == policy::Verdict::Fail {
         1
     } else if report.files.failed > 0
-        || report.diagnostics.iter().any(|d| d.level == DiagnosticLevel::Error)
+        || report
+            .diagnostics
+            .iter()
+            .any(|d| d.level == DiagnosticLevel::Error)
     {
         2
     } else {

@@ -16,7 +16,17 @@ use crate::source::SourceFile;
 
 /// Severity, ordered from least to most severe.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -71,7 +81,17 @@ impl FromStr for Severity {
 
 /// Rule families; the part of a rule id before the `/`.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
@@ -307,7 +327,12 @@ impl Finding {
     }
 
     #[must_use]
-    pub fn related(mut self, file: &SourceFile, range: Range<usize>, message: impl Into<String>) -> Self {
+    pub fn related(
+        mut self,
+        file: &SourceFile,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
         self.related.push(Related {
             location: Location::new(&file.path, file.span(range)),
             message: message.into(),
@@ -365,7 +390,9 @@ impl Finding {
         self.redactions.extend(redactions_for(file, range.clone()));
         let value = file.text.get(range).unwrap_or_default();
         if !value.is_empty() && self.content.contains(value) {
-            self.content = self.content.replace(value, &format!("<secret:{}>", short_hash(value)));
+            self.content = self
+                .content
+                .replace(value, &format!("<secret:{}>", short_hash(value)));
         }
         self
     }
@@ -447,7 +474,13 @@ fn short_hash(value: &str) -> String {
 /// Mask a secret for display: at most a 4-character prefix and the length.
 pub fn mask_secret(value: &str) -> String {
     let n = value.chars().count();
-    let shown = if n >= 16 { 4 } else if n >= 8 { 2 } else { 0 };
+    let shown = if n >= 16 {
+        4
+    } else if n >= 8 {
+        2
+    } else {
+        0
+    };
     let prefix: String = value.chars().take(shown).collect();
     format!("{prefix}…[redacted {n} chars]")
 }
@@ -514,13 +547,22 @@ mod tests {
         let fi = Finding::new("secrets/x", &f, 0..17, "m").redact(&f, secret);
         assert_eq!(fi.redactions.len(), 2);
         assert_eq!(fi.redactions[0].line, 1);
-        assert_eq!((fi.redactions[0].start_column, fi.redactions[0].end_column), (8, 12));
-        assert_eq!((fi.redactions[1].start_column, fi.redactions[1].end_column), (1, 5));
+        assert_eq!(
+            (fi.redactions[0].start_column, fi.redactions[0].end_column),
+            (8, 12)
+        );
+        assert_eq!(
+            (fi.redactions[1].start_column, fi.redactions[1].end_column),
+            (1, 5)
+        );
     }
 
     #[test]
     fn mask_shows_prefix_and_length_only() {
-        assert_eq!(mask_secret("ghp_abcdefghijklmnop"), "ghp_…[redacted 20 chars]");
+        assert_eq!(
+            mask_secret("ghp_abcdefghijklmnop"),
+            "ghp_…[redacted 20 chars]"
+        );
         assert_eq!(mask_secret("short"), "…[redacted 5 chars]");
     }
 }

@@ -17,15 +17,18 @@ pub fn open(path: &Path) -> anyhow::Result<(Repository, String)> {
     let wd = std::fs::canonicalize(workdir).unwrap_or_else(|_| workdir.to_path_buf());
     let rel = abs
         .strip_prefix(&wd)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| PathBuf::new());
+        .map_or_else(|_| PathBuf::new(), Path::to_path_buf);
     let rel = rel.to_string_lossy().replace('\\', "/");
     Ok((repo, rel))
 }
 
 /// Bytes of `rel_path` (relative to the work tree) in the tree of `refname`; `None` when the ref
 /// exists but has no such file.
-pub fn read_at_ref(repo: &Repository, refname: &str, rel_path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+pub fn read_at_ref(
+    repo: &Repository,
+    refname: &str,
+    rel_path: &str,
+) -> anyhow::Result<Option<Vec<u8>>> {
     let obj = repo
         .revparse_single(refname)
         .with_context(|| format!("unknown git ref `{refname}`"))?;
@@ -47,5 +50,9 @@ pub fn read_at_ref(repo: &Repository, refname: &str, rel_path: &str) -> anyhow::
 
 /// Join a work-tree-relative directory and a file name into a tree path.
 pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{}/{name}", dir.trim_end_matches('/')) }
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}/{name}", dir.trim_end_matches('/'))
+    }
 }

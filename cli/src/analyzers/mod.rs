@@ -59,12 +59,23 @@ impl Output {
 
     /// Record a file that could not be parsed: a `<family>/parse-error` finding at the place the
     /// parser stopped, and the file counted as not analysed.
-    pub fn parse_error(&mut self, family: Family, file: &SourceFile, at: usize, message: impl Into<String>) {
+    pub fn parse_error(
+        &mut self,
+        family: Family,
+        file: &SourceFile,
+        at: usize,
+        message: impl Into<String>,
+    ) {
         let at = at.min(file.text.len());
         let message = message.into();
         self.findings.push(
-            Finding::new(&format!("{family}/parse-error"), file, at..at, format!("could not parse: {message}"))
-                .content(format!("parse-error {}", file.path)),
+            Finding::new(
+                &format!("{family}/parse-error"),
+                file,
+                at..at,
+                format!("could not parse: {message}"),
+            )
+            .content(format!("parse-error {}", file.path)),
         );
         self.unparsed.push(file.path.clone());
     }
@@ -91,7 +102,13 @@ pub trait Analyzer: Send + Sync {
 
     /// Cross-file analysis, called once with every accepted file after `analyze_file` ran on
     /// each, when `wants_project` is true (e.g. Terraform references between files).
-    fn analyze_project(&self, _files: &[Arc<SourceFile>], _cx: &ScanContext<'_>, _out: &mut Output) {}
+    fn analyze_project(
+        &self,
+        _files: &[Arc<SourceFile>],
+        _cx: &ScanContext<'_>,
+        _out: &mut Output,
+    ) {
+    }
 
     fn wants_project(&self) -> bool {
         false
@@ -105,5 +122,8 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
 
 /// Rule ids that every analyzer can report, plus the engine's own.
 pub fn implemented_rule_ids() -> Vec<&'static str> {
-    all().iter().flat_map(|a| a.rule_ids().iter().copied()).collect()
+    all()
+        .iter()
+        .flat_map(|a| a.rule_ids().iter().copied())
+        .collect()
 }

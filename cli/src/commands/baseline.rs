@@ -22,10 +22,17 @@ pub struct BaselineArgs {
     pub selection: Selection,
 }
 
-pub fn run(args: BaselineArgs) -> anyhow::Result<u8> {
+pub fn run(args: &BaselineArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     let config = args.selection.load_config(registry)?;
-    let report = run_scan(&args.selection, registry, &config, FailOn::Never, None, None)?;
+    let report = run_scan(
+        &args.selection,
+        registry,
+        &config,
+        FailOn::Never,
+        None,
+        None,
+    )?;
     let baseline = Baseline::from_findings(&report.findings);
     write_file(&args.write, &baseline.to_json())?;
     eprintln!(

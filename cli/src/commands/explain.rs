@@ -24,7 +24,10 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<u8> {
                 .suggest(&args.rule)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
-            bail!("unknown rule `{}`{hint}; `pipeguard rules` lists them", args.rule)
+            bail!(
+                "unknown rule `{}`{hint}; `pipeguard rules` lists them",
+                args.rule
+            )
         }
     }
 }

@@ -42,9 +42,9 @@ pub enum Command {
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Scan(a) => scan::run(a),
+        Command::Scan(a) => scan::run(&a),
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
-        Command::Baseline(a) => baseline::run(a),
+        Command::Baseline(a) => baseline::run(&a),
     }
 }

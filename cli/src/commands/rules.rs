@@ -41,7 +41,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<u8> {
             for r in &rules {
                 let _ = writeln!(s, "{:<w$}  {:<8}  {}", r.id, r.severity.as_str(), r.title);
             }
-            let _ = writeln!(s, "\n{} rules. `pipeguard explain RULE` prints a rule's documentation.", rules.len());
+            let _ = writeln!(
+                s,
+                "\n{} rules. `pipeguard explain RULE` prints a rule's documentation.",
+                rules.len()
+            );
             s
         }
     };

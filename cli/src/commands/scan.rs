@@ -36,15 +36,24 @@ pub struct Selection {
 
 impl Selection {
     pub fn families(&self) -> Vec<Family> {
-        let base: Vec<Family> = if self.only.is_empty() { Family::ALL.to_vec() } else { self.only.clone() };
-        base.into_iter().filter(|f| !self.skip.contains(f)).collect()
+        let base: Vec<Family> = if self.only.is_empty() {
+            Family::ALL.to_vec()
+        } else {
+            self.only.clone()
+        };
+        base.into_iter()
+            .filter(|f| !self.skip.contains(f))
+            .collect()
     }
 
     /// Load the policy: --config, --trusted-config-ref, or the file at the root.
     pub fn load_config(&self, registry: &Registry) -> anyhow::Result<Config> {
         if let Some(refname) = &self.trusted_config_ref {
             let dir = if self.path.is_file() {
-                self.path.parent().map(Path::to_path_buf).unwrap_or_default()
+                self.path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
             } else {
                 self.path.clone()
             };
@@ -53,7 +62,8 @@ impl Selection {
             let origin = format!("{refname}:{tree_path}");
             return match crate::git::read_at_ref(&repo, refname, &tree_path)? {
                 Some(bytes) => {
-                    let text = String::from_utf8(bytes).with_context(|| format!("{origin} is not UTF-8"))?;
+                    let text = String::from_utf8(bytes)
+                        .with_context(|| format!("{origin} is not UTF-8"))?;
                     Ok(Config::parse(&text, &origin, registry)?)
                 }
                 None => Ok(Config::parse("", &origin, registry)?),
@@ -144,7 +154,7 @@ pub fn run_scan(
     })
 }
 
-pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
+pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     let config = args.selection.load_config(registry)?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::High);
@@ -153,14 +163,25 @@ pub fn run(args: ScanArgs) -> anyhow::Result<u8> {
             let known: Vec<&str> = config.risk.gates.keys().map(String::as_str).collect();
             format!(
                 "unknown risk gate `{name}` (config `risk.gates` defines: {})",
-                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
             )
         })?),
         None => args.max_risk,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let report = run_scan(&args.selection, registry, &config, fail_on, max_risk, baseline.as_ref())?;
-    emit(&args, &report)?;
+    let report = run_scan(
+        &args.selection,
+        registry,
+        &config,
+        fail_on,
+        max_risk,
+        baseline.as_ref(),
+    )?;
+    emit(args, &report)?;
     Ok(engine::exit_code(&report))
 }
 
@@ -169,7 +190,9 @@ fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            args.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
         }
     };
     let main = report::render(args.format, report, &RenderOptions { color });
@@ -204,7 +227,12 @@ fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
             .create(true)
             .append(true)
             .open(&summary)
-            .with_context(|| format!("cannot write GITHUB_STEP_SUMMARY ({})", Path::new(&summary).display()))?;
+            .with_context(|| {
+                format!(
+                    "cannot write GITHUB_STEP_SUMMARY ({})",
+                    Path::new(&summary).display()
+                )
+            })?;
         f.write_all(md.as_bytes())?;
     }
     Ok(())

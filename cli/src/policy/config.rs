@@ -110,14 +110,18 @@ impl<'de> Deserialize<'de> for ByteSize {
         }
         match Raw::deserialize(d)? {
             Raw::N(n) => Ok(ByteSize(n)),
-            Raw::S(s) => parse_size(&s).map(ByteSize).map_err(serde::de::Error::custom),
+            Raw::S(s) => parse_size(&s)
+                .map(ByteSize)
+                .map_err(serde::de::Error::custom),
         }
     }
 }
 
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let num: f64 = num
         .parse()
@@ -304,7 +308,11 @@ impl Config {
 
     /// The config for a scan of `root`: `explicit` if given, else `root/.pipeguard.yml` if it
     /// exists, else defaults.
-    pub fn discover(root: &Path, explicit: Option<&Path>, registry: &Registry) -> anyhow::Result<Config> {
+    pub fn discover(
+        root: &Path,
+        explicit: Option<&Path>,
+        registry: &Registry,
+    ) -> anyhow::Result<Config> {
         if let Some(p) = explicit {
             return Config::load(p, registry);
         }
@@ -317,16 +325,22 @@ impl Config {
         if candidate.is_file() {
             Config::load(&candidate, registry)
         } else {
-            let mut c = Config::default();
-            c.digest = crate::finding::sha256_hex(b"");
-            Ok(c)
+            Ok(Config {
+                digest: crate::finding::sha256_hex(b""),
+                ..Config::default()
+            })
         }
     }
 
     fn validate(&self, text: &str, origin: &str, registry: &Registry) -> Result<(), ConfigError> {
         let err = |route: &[&str], message: String| {
             let (line, column) = locate(text, route);
-            ConfigError { file: origin.to_string(), line, column, message }
+            ConfigError {
+                file: origin.to_string(),
+                line,
+                column,
+                message,
+            }
         };
         for key in self.rules.keys() {
             let known = if key == "*" {
@@ -349,7 +363,10 @@ impl Config {
         }
         for pat in &self.exclude {
             if let Err(e) = ignore::gitignore::GitignoreBuilder::new("/").add_line(None, pat) {
-                return Err(err(&["exclude"], format!("invalid pattern `{pat}` in `exclude`: {e}")));
+                return Err(err(
+                    &["exclude"],
+                    format!("invalid pattern `{pat}` in `exclude`: {e}"),
+                ));
             }
         }
         for (name, max) in &self.risk.gates {
@@ -452,7 +469,8 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_key() {
-        let e = Config::parse("fail_on: high\nfial_on: low\n", ".pipeguard.yml", reg()).unwrap_err();
+        let e =
+            Config::parse("fail_on: high\nfial_on: low\n", ".pipeguard.yml", reg()).unwrap_err();
         let s = e.to_string();
         assert!(s.starts_with(".pipeguard.yml:2:"), "{s}");
         assert!(s.contains("fial_on"), "{s}");
@@ -468,7 +486,12 @@ mod tests {
 
     #[test]
     fn unknown_rule_is_located_with_suggestion() {
-        let e = Config::parse("fail_on: high\nrules:\n  docker/root-usr: off\n", "p.yml", reg()).unwrap_err();
+        let e = Config::parse(
+            "fail_on: high\nrules:\n  docker/root-usr: off\n",
+            "p.yml",
+            reg(),
+        )
+        .unwrap_err();
         assert_eq!((e.line, e.column), (Some(3), Some(3)), "{e}");
         assert!(e.message.contains("did you mean `docker/root-user`"), "{e}");
     }
@@ -483,8 +506,14 @@ mod tests {
         .unwrap();
         assert!(!c.rule_enabled("docker/root-user"));
         assert!(c.rule_enabled("docker/unpinned-base"));
-        assert_eq!(c.severity_override("docker/unpinned-base"), Some(Severity::Critical));
-        assert_eq!(c.severity_override("docker/base-not-digest"), Some(Severity::Low));
+        assert_eq!(
+            c.severity_override("docker/unpinned-base"),
+            Some(Severity::Critical)
+        );
+        assert_eq!(
+            c.severity_override("docker/base-not-digest"),
+            Some(Severity::Low)
+        );
         assert_eq!(c.severity_override("github/x"), None);
     }
 

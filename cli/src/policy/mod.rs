@@ -100,7 +100,10 @@ pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
     assign_fingerprints(&mut findings);
     redact(&mut findings);
 
-    let baseline = input.baseline.map(Baseline::fingerprints).unwrap_or_default();
+    let baseline = input
+        .baseline
+        .map(Baseline::fingerprints)
+        .unwrap_or_default();
     let mut reported = Vec::with_capacity(findings.len());
     let mut suppressed = Vec::new();
     for f in findings {
@@ -109,7 +112,10 @@ pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
             .get(&f.location.path)
             .and_then(|s| s.matching(&f.rule_id, f.location.start_line));
         let why = if let Some(d) = inline {
-            Some(Suppression::Inline { line: d.line, reason: d.reason.clone() })
+            Some(Suppression::Inline {
+                line: d.line,
+                reason: d.reason.clone(),
+            })
         } else if baseline.contains(f.fingerprint.as_str()) {
             Some(Suppression::Baseline)
         } else {
@@ -127,7 +133,11 @@ pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
         }
     }
     let summary = summarize(&reported, &suppressed, input.fail_on, input.max_risk);
-    Outcome { findings: reported, suppressed, summary }
+    Outcome {
+        findings: reported,
+        suppressed,
+        summary,
+    }
 }
 
 /// Severity (config override > occurrence > registry default), remediation and tags.
@@ -190,8 +200,12 @@ fn redact(findings: &mut [Finding]) {
         return;
     }
     for f in findings.iter_mut() {
-        let Some(reds) = by_path.get(&f.location.path) else { continue };
-        let Some(snippet) = f.snippet.as_mut() else { continue };
+        let Some(reds) = by_path.get(&f.location.path) else {
+            continue;
+        };
+        let Some(snippet) = f.snippet.as_mut() else {
+            continue;
+        };
         let single_line = snippet.lines.len() == 1;
         for (i, line) in snippet.lines.iter_mut().enumerate() {
             let line_no = snippet.start_line + i as u32;
@@ -222,7 +236,10 @@ pub fn mask_ranges(line: &str, ranges: &mut Vec<(u32, u32)>) -> String {
 
 /// As `mask_ranges`, also returning a map from old to new columns: a column inside a masked
 /// range maps to the start of its mask (for carets), one after it is shifted by the length change.
-pub fn mask_ranges_mapped(line: &str, ranges: &mut Vec<(u32, u32)>) -> (String, impl Fn(u32) -> u32 + use<>) {
+pub fn mask_ranges_mapped(
+    line: &str,
+    ranges: &mut Vec<(u32, u32)>,
+) -> (String, impl Fn(u32) -> u32 + use<>) {
     ranges.sort_unstable();
     let mut merged: Vec<(u32, u32)> = Vec::new();
     for (s, e) in ranges.drain(..) {
@@ -300,9 +317,15 @@ pub fn summarize(
     if let Some(max) = max_risk
         && risk_score > max
     {
-        reasons.push(format!("risk score {risk_score} is above the maximum {max}"));
+        reasons.push(format!(
+            "risk score {risk_score} is above the maximum {max}"
+        ));
     }
-    let verdict = if reasons.is_empty() { Verdict::Pass } else { Verdict::Fail };
+    let verdict = if reasons.is_empty() {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
     Summary {
         counts,
         total: reported.len(),
@@ -329,7 +352,10 @@ mod tests {
     #[test]
     fn masking_merges_and_keeps_the_rest() {
         let mut r = vec![(5, 9), (7, 12)];
-        assert_eq!(mask_ranges("key=abcdefghij;", &mut r), "key=…[redacted 7 chars]hij;");
+        assert_eq!(
+            mask_ranges("key=abcdefghij;", &mut r),
+            "key=…[redacted 7 chars]hij;"
+        );
         let mut r = vec![(1, 3)];
         assert_eq!(mask_ranges("ab", &mut r), "…[redacted 2 chars]");
         let mut r = vec![(3, 5)];

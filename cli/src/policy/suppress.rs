@@ -27,13 +27,20 @@ impl FileSuppressions {
         memchr::memmem::find(text.as_bytes(), MARKER.as_bytes())?;
         let mut by_line = BTreeMap::new();
         for (i, line) in text.lines().enumerate() {
-            let Some(at) = line.find(MARKER) else { continue };
+            let Some(at) = line.find(MARKER) else {
+                continue;
+            };
             let before = &line[..at];
-            if !["#", "//", "/*", "<!--", "--"].iter().any(|m| before.contains(m)) {
+            if !["#", "//", "/*", "<!--", "--"]
+                .iter()
+                .any(|m| before.contains(m))
+            {
                 continue;
             }
             let rest = &line[at + MARKER.len()..];
-            let Some(close) = rest.find(']') else { continue };
+            let Some(close) = rest.find(']') else {
+                continue;
+            };
             let patterns: Vec<String> = rest[..close]
                 .split(',')
                 .map(|p| p.trim().to_string())
@@ -49,7 +56,14 @@ impl FileSuppressions {
                 .trim()
                 .to_string();
             let line_no = i as u32 + 1;
-            by_line.insert(line_no, Directive { line: line_no, patterns, reason });
+            by_line.insert(
+                line_no,
+                Directive {
+                    line: line_no,
+                    patterns,
+                    reason,
+                },
+            );
         }
         (!by_line.is_empty()).then_some(FileSuppressions { by_line })
     }

@@ -64,12 +64,21 @@ pub fn render(report: &Report) -> String {
                 xml_escape(path),
                 xml_escape(rule)
             );
-            let worst = findings.iter().map(|f| f.severity).max().unwrap_or(Severity::Info);
+            let worst = findings
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(Severity::Info);
             let _ = write!(
                 out,
                 "      <failure type=\"{}\" message=\"{}\">",
                 worst,
-                xml_escape(&format!("{} ({} occurrence{})", findings[0].message, findings.len(), if findings.len() == 1 { "" } else { "s" }))
+                xml_escape(&format!(
+                    "{} ({} occurrence{})",
+                    findings[0].message,
+                    findings.len(),
+                    if findings.len() == 1 { "" } else { "s" }
+                ))
             );
             for f in findings {
                 let _ = writeln!(

@@ -18,7 +18,11 @@ pub fn render(report: &Report) -> String {
         Verdict::Pass => "✅ pass",
         Verdict::Fail => "❌ fail",
     };
-    let _ = writeln!(out, "## pipeguard: {verdict} — risk score {}/100\n", s.risk_score);
+    let _ = writeln!(
+        out,
+        "## pipeguard: {verdict} — risk score {}/100\n",
+        s.risk_score
+    );
     out.push_str("| critical | high | medium | low | info | suppressed | files |\n|---:|---:|---:|---:|---:|---:|---:|\n");
     let n = |sev: Severity| s.counts.get(&sev).copied().unwrap_or(0);
     let _ = writeln!(

@@ -149,5 +149,9 @@ pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
 
 /// "1 finding" / "2 findings".
 pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -24,10 +24,7 @@ fn offset(lines: &[String], i: usize, column: u32) -> usize {
     let mut off: usize = lines[..i].iter().map(|l| l.len() + 1).sum();
     let line = &lines[i];
     let skip = column.saturating_sub(1) as usize;
-    off += line
-        .char_indices()
-        .nth(skip)
-        .map_or(line.len(), |(b, _)| b);
+    off += line.char_indices().nth(skip).map_or(line.len(), |(b, _)| b);
     off
 }
 
@@ -49,7 +46,11 @@ fn render_finding(f: &Finding, renderer: &Renderer) -> String {
                 offset(&snip.lines, end_line_idx, loc.end_column)
             }
             .max(start);
-            let end = if end == start && start < source.len() { start + source[start..].chars().next().map_or(1, char::len_utf8) } else { end };
+            let end = if end == start && start < source.len() {
+                start + source[start..].chars().next().map_or(1, char::len_utf8)
+            } else {
+                end
+            };
             primary.element(
                 Snippet::source(source)
                     .line_start(snip.start_line as usize)
@@ -71,7 +72,9 @@ fn render_finding(f: &Finding, renderer: &Renderer) -> String {
         ))));
     }
     if !f.remediation.is_empty() {
-        groups.push(Group::with_title(Level::HELP.secondary_title(f.remediation.clone())));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(f.remediation.clone()),
+        ));
     }
     if let Some(p) = &f.provenance {
         groups.push(Group::with_title(Level::NOTE.secondary_title(format!(
@@ -113,7 +116,11 @@ pub fn render(report: &Report, color: bool) -> String {
                 "  {} ({}){}",
                 c.name,
                 c.system,
-                if c.untrusted { " — REACHABLE BY UNTRUSTED CODE" } else { "" }
+                if c.untrusted {
+                    " — REACHABLE BY UNTRUSTED CODE"
+                } else {
+                    ""
+                }
             );
             for j in &c.jobs {
                 let _ = writeln!(
@@ -122,7 +129,11 @@ pub fn render(report: &Report, color: bool) -> String {
                     j.path,
                     j.location.start_line,
                     j.job,
-                    if j.triggers.is_empty() { "-".to_string() } else { j.triggers.join(", ") },
+                    if j.triggers.is_empty() {
+                        "-".to_string()
+                    } else {
+                        j.triggers.join(", ")
+                    },
                     if j.untrusted { " (untrusted)" } else { "" }
                 );
             }
@@ -156,12 +167,21 @@ pub fn summary_line(report: &Report) -> String {
         let _ = write!(line, ", {} skipped", report.files.skipped);
     }
     if report.files.failed > 0 {
-        let _ = write!(line, ", {} not analysed", plural(report.files.failed, "file"));
+        let _ = write!(
+            line,
+            ", {} not analysed",
+            plural(report.files.failed, "file")
+        );
     }
-    let _ = write!(line, "; risk score {}/100; verdict: {}", s.risk_score, match s.verdict {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-    });
+    let _ = write!(
+        line,
+        "; risk score {}/100; verdict: {}",
+        s.risk_score,
+        match s.verdict {
+            Verdict::Pass => "PASS",
+            Verdict::Fail => "FAIL",
+        }
+    );
     if !s.reasons.is_empty() {
         let _ = write!(line, " ({})", s.reasons.join("; "));
     }

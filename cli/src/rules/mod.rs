@@ -125,7 +125,12 @@ impl Registry {
             );
         }
         if let Some(prev) = self.rules.get(&meta.id) {
-            bail!("rule `{}` is defined twice ({} and {})", meta.id, prev.source, meta.source);
+            bail!(
+                "rule `{}` is defined twice ({} and {})",
+                meta.id,
+                prev.source,
+                meta.source
+            );
         }
         self.rules.insert(meta.id.clone(), meta);
         Ok(())

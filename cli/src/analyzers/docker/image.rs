@@ -27,7 +27,10 @@ impl ImageRef {
         // A tag is after the last ':' that is not part of a registry host:port.
         let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match rest[last_slash..].rfind(':') {
-            Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_string())),
+            Some(i) => (
+                &rest[..last_slash + i],
+                Some(rest[last_slash + i + 1..].to_string()),
+            ),
             None => (rest, None),
         };
         let (registry, repository) = match name.split_once('/') {
@@ -42,7 +45,12 @@ impl ImageRef {
         if repository.is_empty() {
             return None;
         }
-        Some(ImageRef { registry, repository, tag, digest })
+        Some(ImageRef {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 
     pub fn has_digest(&self) -> bool {
@@ -67,7 +75,10 @@ mod tests {
     #[test]
     fn references() {
         let r = ImageRef::parse("alpine").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str(), r.tag), ("docker.io", "library/alpine", None));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str(), r.tag.clone()),
+            ("docker.io", "library/alpine", None)
+        );
         assert!(r.is_floating());
         let r = ImageRef::parse("localhost:5000/team/app:1.2").unwrap();
         assert_eq!(r.registry, "localhost:5000");

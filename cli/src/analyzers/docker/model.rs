@@ -77,7 +77,11 @@ impl<'a, 'f> Model<'a, 'f> {
                 instructions: st.instructions,
             });
         }
-        Model { file, dockerfile, stages }
+        Model {
+            file,
+            dockerfile,
+            stages,
+        }
     }
 
     /// The stage that produces the image (the last one).
@@ -110,11 +114,17 @@ pub fn substitute(s: &str, args: &HashMap<String, String>) -> String {
         if let Some(body) = after.strip_prefix('{') {
             if let Some(end) = body.find('}') {
                 let inner = &body[..end];
-                let (name, default) = match inner.split_once(":-").or_else(|| inner.split_once('-')) {
+                let (name, default) = match inner.split_once(":-").or_else(|| inner.split_once('-'))
+                {
                     Some((n, d)) => (n, Some(d)),
                     None => (inner, None),
                 };
-                match args.get(name).filter(|v| !v.is_empty()).map(String::as_str).or(default) {
+                match args
+                    .get(name)
+                    .filter(|v| !v.is_empty())
+                    .map(String::as_str)
+                    .or(default)
+                {
                     Some(v) => out.push_str(v),
                     None => out.push_str(&rest[i..i + 2 + end + 1]),
                 }

@@ -9,7 +9,9 @@ pub const ID: &str = "docker/base-not-digest";
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {
-        let Base::Image(image) = &stage.base else { continue };
+        let Base::Image(image) = &stage.base else {
+            continue;
+        };
         if image.has_digest() || image.is_floating() {
             continue;
         }
@@ -18,7 +20,10 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 ID,
                 m.file,
                 stage.image_span.clone(),
-                format!("base image `{}` is pinned by tag, not by digest", stage.image_text),
+                format!(
+                    "base image `{}` is pinned by tag, not by digest",
+                    stage.image_text
+                ),
             )
             .content(&stage.image_text),
         );

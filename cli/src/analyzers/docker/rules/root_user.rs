@@ -42,7 +42,10 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
     }
     // No USER anywhere: root unless the base image is a known non-root variant.
-    if matches!(last.base, Base::Scratch) || last.image_text.contains("nonroot") || last.image_text.contains("rootless") {
+    if matches!(last.base, Base::Scratch)
+        || last.image_text.contains("nonroot")
+        || last.image_text.contains("rootless")
+    {
         return;
     }
     out.push(

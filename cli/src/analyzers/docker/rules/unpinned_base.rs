@@ -8,11 +8,17 @@ pub const ID: &str = "docker/unpinned-base";
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {
-        let Base::Image(image) = &stage.base else { continue };
+        let Base::Image(image) = &stage.base else {
+            continue;
+        };
         if !image.is_floating() {
             continue;
         }
-        let what = if image.tag.is_some() { "the `latest` tag" } else { "no tag" };
+        let what = if image.tag.is_some() {
+            "the `latest` tag"
+        } else {
+            "no tag"
+        };
         out.push(
             Finding::new(
                 ID,

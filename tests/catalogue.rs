@@ -1,0 +1,128 @@
+//! The catalogue is complete: every rule has docs, an implementation and fixtures; every
+//! implemented rule is in the catalogue; RULES.md's required ids exist.
+
+use std::collections::BTreeSet;
+
+use pipeguard::rules::{Registry, catalogue_files};
+
+use crate::common::{fixtures, pipeguard};
+
+/// Rules tested through examples in their catalogue entry (secret patterns) instead of fixture
+/// directories: the entry must carry `examples` with positives and negatives.
+fn has_yaml_examples(id: &str) -> bool {
+    catalogue_files().iter().any(|(_, text)| {
+        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
+            return false;
+        };
+        let entries: Vec<serde_yaml::Value> = match v.get("rules").and_then(|r| r.as_sequence()) {
+            Some(seq) => seq.clone(),
+            None => vec![v.clone()],
+        };
+        entries.iter().any(|e| {
+            e.get("id").and_then(|i| i.as_str()) == Some(id)
+                && e.get("examples").is_some_and(|x| {
+                    x.get("positive")
+                        .and_then(|p| p.as_sequence())
+                        .is_some_and(|s| !s.is_empty())
+                        && x.get("negative")
+                            .and_then(|p| p.as_sequence())
+                            .is_some_and(|s| !s.is_empty())
+                })
+        })
+    })
+}
+
+#[test]
+fn every_rule_has_docs_implementation_and_fixtures() {
+    let reg = Registry::builtin().expect("catalogue loads");
+    let implemented: BTreeSet<&str> = pipeguard::analyzers::implemented_rule_ids()
+        .into_iter()
+        .collect();
+    let mut errors = Vec::new();
+    for r in reg.iter() {
+        for (field, v) in [
+            ("title", &r.title),
+            ("what", &r.what),
+            ("why", &r.why),
+            ("example", &r.example),
+            ("fix", &r.fix),
+        ] {
+            if v.trim().is_empty() {
+                errors.push(format!("{}: empty `{field}` in {}", r.id, r.source));
+            }
+        }
+        if !implemented.contains(r.id.as_str()) {
+            errors.push(format!(
+                "{}: in the catalogue but no analyzer reports it",
+                r.id
+            ));
+        }
+        let (fam, name) = r.id.split_once('/').expect("family/name");
+        let dir = fixtures().join("rules").join(fam).join(name);
+        let has_dirs = dir.join("pos").is_dir() && dir.join("neg").is_dir();
+        if !has_dirs && !has_yaml_examples(&r.id) {
+            errors.push(format!("{}: no fixtures (tests/fixtures/rules/{fam}/{name}/{{pos,neg}}) and no YAML examples", r.id));
+        }
+    }
+    for id in &implemented {
+        if !reg.contains(id) {
+            errors.push(format!(
+                "{id}: reported by an analyzer but missing from rules/"
+            ));
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "catalogue problems:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn rules_command_lists_the_catalogue() {
+    let out = pipeguard()
+        .args(["rules", "--format", "json"])
+        .assert()
+        .success();
+    let rules: Vec<serde_json::Value> =
+        serde_json::from_slice(&out.get_output().stdout).expect("json");
+    let reg = Registry::builtin().unwrap();
+    assert_eq!(rules.len(), reg.len());
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "docker/root-user" && r["severity"] == "high")
+    );
+
+    let out = pipeguard()
+        .args(["rules", "--family", "docker"])
+        .assert()
+        .success();
+    let table = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(table.lines().next().unwrap().starts_with("ID"));
+    assert!(table.contains("docker/root-user"));
+    assert!(!table.contains("github/"));
+}
+
+#[test]
+fn explain_prints_docs_and_rejects_unknown_rules() {
+    let out = pipeguard()
+        .args(["explain", "docker/root-user"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    for heading in [
+        "What it finds",
+        "Why it matters",
+        "Example",
+        "How to fix it",
+    ] {
+        assert!(text.contains(heading), "{heading} missing:\n{text}");
+    }
+    let out = pipeguard()
+        .args(["explain", "docker/root-usr"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("did you mean `docker/root-user`"), "{err}");
+}

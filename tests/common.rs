@@ -1,0 +1,118 @@
+//! Shared helpers for the suite.
+
+use std::path::{Path, PathBuf};
+
+use pipeguard::engine::{self, Input, ScanRequest};
+use pipeguard::finding::Family;
+use pipeguard::policy::config::{Config, FailOn};
+use pipeguard::report::Report;
+use pipeguard::rules::Registry;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn fixtures() -> PathBuf {
+    repo_root().join("tests/fixtures")
+}
+
+/// The built `pipeguard` binary.
+pub fn pipeguard() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("pipeguard").expect("binary built");
+    cmd.env_remove("GITHUB_STEP_SUMMARY").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Scan `root` through the library with its `.pipeguard.yml` (if any), all families.
+pub fn scan(root: &Path) -> Report {
+    let registry = Registry::builtin().expect("catalogue");
+    let config = Config::discover(root, None, registry).expect("config");
+    engine::scan(ScanRequest {
+        root: root.to_path_buf(),
+        root_display: ".".into(),
+        input: Input::Tree,
+        config: &config,
+        registry,
+        families: Family::ALL.to_vec(),
+        baseline: None,
+        fail_on: FailOn::High,
+        max_risk: None,
+    })
+    .expect("scan")
+}
+
+/// One line per finding: `path:line:col severity rule-id message`.
+pub fn finding_lines(report: &Report) -> String {
+    let mut s = String::new();
+    for f in &report.findings {
+        s.push_str(&format!(
+            "{}:{}:{} {} {} {}\n",
+            f.location.path,
+            f.location.start_line,
+            f.location.start_column,
+            f.severity,
+            f.rule_id,
+            f.message
+        ));
+        for r in &f.related {
+            s.push_str(&format!(
+                "    related {}:{}:{} {}\n",
+                r.location.path, r.location.start_line, r.location.start_column, r.message
+            ));
+        }
+    }
+    s
+}
+
+/// Parse the JSON report printed by `scan --format json`.
+pub fn json_report(stdout: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(stdout).expect("scan --format json prints JSON")
+}
+
+/// (rule_id, path, line) of every finding in a JSON report.
+pub fn rule_lines(report: &serde_json::Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+                f["location"]["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                f["location"]["start_line"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// A Python interpreter with jsonschema, securesystemslib, cryptography (scripts/test sets
+/// PIPEGUARD_PYTHON to its virtualenv).
+pub fn python() -> String {
+    std::env::var("PIPEGUARD_PYTHON").unwrap_or_else(|_| "python3".to_string())
+}
+
+/// Run a shell command in `dir`, panicking with its output if it fails (test setup only).
+pub fn sh(dir: &Path, script: &str) -> String {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("sh runs");
+    assert!(
+        out.status.success(),
+        "`{script}` failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -1,0 +1,12 @@
+//! pipeguard's test suite: end-to-end tests that run the built binary over fixture repositories,
+//! rule fixtures with snapshots, and robustness tests. One binary, many modules.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalogue;
+mod common;
+mod e2e_scan;
+mod policy;
+mod reports;
+mod robustness;
+mod rule_fixtures;
