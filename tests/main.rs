@@ -6,6 +6,7 @@
 mod catalogue;
 mod common;
 mod e2e_scan;
+mod fuzz_smoke;
 mod policy;
 mod reports;
 mod robustness;

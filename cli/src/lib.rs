@@ -8,6 +8,7 @@ pub mod commands;
 pub mod discover;
 pub mod engine;
 pub mod finding;
+pub mod fuzz;
 pub mod git;
 pub mod policy;
 pub mod report;

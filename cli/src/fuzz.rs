@@ -1,0 +1,34 @@
+//! Entry points for the parser fuzz targets (`fuzz/`, cargo-fuzz) and for the fuzz smoke test
+//! of the regular suite (tests/fuzz_smoke.rs), which runs each entry on mutated fixtures so the
+//! targets are exercised on stable Rust in CI too. Each entry must never panic on any input.
+
+use crate::analyzers::{self, Output, ScanContext};
+use crate::discover::{FileKind, classify};
+use crate::policy::config::Config;
+use crate::source::SourceFile;
+
+/// Run every analyzer that accepts `kind` over `data` as a file named `name`.
+fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let kind = kind.unwrap_or_else(|| classify(name, &text));
+    let file = SourceFile::new(name, kind, text);
+    let config = Config::default();
+    let cx = ScanContext { config: &config };
+    let mut out = Output::default();
+    for a in analyzers::all() {
+        if a.accepts(file.kind) {
+            a.analyze_file(&file, &cx, &mut out);
+        }
+    }
+    out.findings.len()
+}
+
+/// A fuzz entry: bytes in, number of findings out (so the work is not optimised away).
+pub type Entry = fn(&[u8]) -> usize;
+
+/// Every fuzz entry, by target name (the smoke test iterates over this).
+pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile)];
+
+pub fn dockerfile(data: &[u8]) -> usize {
+    analyze("Dockerfile", Some(FileKind::Dockerfile), data)
+}
