@@ -27,8 +27,15 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
 pub type Entry = fn(&[u8]) -> usize;
 
 /// Every fuzz entry, by target name (the smoke test iterates over this).
-pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile)];
+pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile), ("shell", shell)];
 
 pub fn dockerfile(data: &[u8]) -> usize {
     analyze("Dockerfile", Some(FileKind::Dockerfile), data)
+}
+
+/// The shell parser and the command classifier.
+pub fn shell(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data);
+    let script = crate::shell::parse(&text);
+    crate::shell::classify::classify(&script).len() + script.commands.len()
 }

@@ -13,4 +13,5 @@ pub mod git;
 pub mod policy;
 pub mod report;
 pub mod rules;
+pub mod shell;
 pub mod source;

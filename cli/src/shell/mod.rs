@@ -1,0 +1,694 @@
+//! Shell scripts at the level of commands and flags: a tree-sitter-bash parse turned into simple
+//! commands (argv words with spans, quoting and expansions), grouped by pipeline. Used by the
+//! Dockerfile `RUN`, GitHub `run:` and Jenkins `sh` analyses, and by `classify` to recognise
+//! image scans, pushes, deployments and build tools that run repository code.
+//!
+//! Parsing never fails: a script tree-sitter cannot fully parse still yields the commands it did
+//! recognise, and `Script::had_errors` says so.
+
+pub mod classify;
+
+use std::ops::Range;
+
+use tree_sitter::{Node, Parser};
+
+/// How a word was quoted in the source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quoting {
+    /// No quotes (`foo`, `$X`).
+    Bare,
+    /// `'…'` (no expansion happens inside).
+    Single,
+    /// `"…"` (expansions happen, no word splitting).
+    Double,
+    /// Several parts with different quoting (`a"$b"'c'`).
+    Mixed,
+}
+
+/// A `$X`, `${X…}`, `$(…)`, `` `…` `` or `$((…))` inside a word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expansion {
+    /// Byte range in the script.
+    pub span: Range<usize>,
+    /// The variable name for `$X` / `${X…}`; `None` for command or arithmetic substitutions.
+    pub variable: Option<String>,
+    /// Inside double quotes (not subject to word splitting or globbing).
+    pub quoted: bool,
+}
+
+/// One shell word (argument).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// Best-effort literal value: quotes removed, backslash escapes resolved, expansions kept as
+    /// written (`"$HOME/x"` → `$HOME/x`).
+    pub text: String,
+    pub span: Range<usize>,
+    pub quoting: Quoting,
+    pub expansions: Vec<Expansion>,
+}
+
+impl Word {
+    /// The word has no expansion: its value is exactly `text`.
+    pub fn is_literal(&self) -> bool {
+        self.expansions.is_empty()
+    }
+}
+
+/// A simple command: `[VAR=value…] name args… [redirects]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// The command name followed by its arguments (redirections excluded).
+    pub words: Vec<Word>,
+    /// `VAR=value` prefixes.
+    pub assignments: Vec<(String, Word)>,
+    /// Byte range of the whole command in the script.
+    pub span: Range<usize>,
+    /// Index into `Script::pipelines`.
+    pub pipeline: usize,
+    /// Position in its pipeline (0 = first).
+    pub stage: usize,
+    /// Nested inside `$(…)` / backticks.
+    pub in_substitution: bool,
+}
+
+/// Wrappers that run their arguments as a command.
+const WRAPPERS: &[&str] = &[
+    "sudo", "env", "time", "nice", "nohup", "exec", "command", "doas", "xargs", "timeout", "stdbuf",
+];
+
+impl Command {
+    /// Base name of the command word (`/usr/bin/apt-get` → `apt-get`).
+    pub fn name(&self) -> Option<&str> {
+        self.words.first().map(|w| basename(&w.text))
+    }
+
+    /// The words of the command that actually runs, after wrappers such as `sudo -E`, `env A=1`,
+    /// `time`, `nice -n 5`, `timeout 10`.
+    pub fn effective(&self) -> &[Word] {
+        let mut words = &self.words[..];
+        loop {
+            let Some(first) = words.first() else {
+                return words;
+            };
+            let name = basename(&first.text);
+            if !WRAPPERS.contains(&name) {
+                return words;
+            }
+            words = &words[1..];
+            // Skip the wrapper's own options and arguments.
+            while let Some(w) = words.first() {
+                let t = w.text.as_str();
+                if t.starts_with('-') || (name == "env" && t.contains('=')) {
+                    let takes_value = matches!(
+                        (name, t),
+                        ("sudo", "-u" | "-g" | "-C") | ("nice", "-n") | ("timeout", "-s" | "-k")
+                    );
+                    words = &words[1..];
+                    if takes_value && !words.is_empty() {
+                        words = &words[1..];
+                    }
+                } else if name == "timeout" && t.chars().next().is_some_and(|c| c.is_ascii_digit())
+                {
+                    words = &words[1..];
+                } else {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Name of the command that actually runs (see `effective`).
+    pub fn program(&self) -> Option<&str> {
+        self.effective().first().map(|w| basename(&w.text))
+    }
+
+    /// Arguments of the effective command (without its name).
+    pub fn args(&self) -> &[Word] {
+        let e = self.effective();
+        if e.is_empty() { e } else { &e[1..] }
+    }
+
+    /// Arguments that are not options, in order (`apt-get -y install curl` → `install`, `curl`).
+    /// Options taking a separate value are not known here, so their values count as operands.
+    pub fn operands(&self) -> impl Iterator<Item = &Word> {
+        let mut after_dd = false;
+        self.args().iter().filter(move |w| {
+            if after_dd {
+                return true;
+            }
+            if w.text == "--" {
+                after_dd = true;
+                return false;
+            }
+            !w.text.starts_with('-') || w.text == "-"
+        })
+    }
+
+    /// The first operand (e.g. the subcommand of `apt-get install`, `kubectl apply`).
+    pub fn subcommand(&self) -> Option<&str> {
+        self.operands().next().map(|w| w.text.as_str())
+    }
+
+    /// Whether a flag is present: `short` matches `-x` and combined `-qyx`; `long` matches
+    /// `--long` and `--long=value`.
+    pub fn has_flag(&self, short: Option<char>, long: Option<&str>) -> bool {
+        self.args().iter().any(|w| {
+            let t = w.text.as_str();
+            if let Some(l) = long
+                && let Some(rest) = t.strip_prefix("--")
+                && (rest == l || rest.strip_prefix(l).is_some_and(|r| r.starts_with('=')))
+            {
+                return true;
+            }
+            if let Some(s) = short
+                && let Some(rest) = t.strip_prefix('-')
+                && !rest.starts_with('-')
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_alphanumeric())
+                && rest.contains(s)
+            {
+                return true;
+            }
+            false
+        })
+    }
+
+    /// Value of `--long=value`, `--long value`, `-s value` or `-svalue`.
+    pub fn flag_value(&self, short: Option<char>, long: Option<&str>) -> Option<&Word> {
+        let args = self.args();
+        for (i, w) in args.iter().enumerate() {
+            let t = w.text.as_str();
+            if let Some(l) = long
+                && let Some(rest) = t.strip_prefix("--")
+            {
+                if rest == l {
+                    return args.get(i + 1);
+                }
+                if rest.strip_prefix(l).is_some_and(|r| r.starts_with('=')) {
+                    return Some(w);
+                }
+            }
+            if let Some(s) = short
+                && t.len() >= 2
+                && t.starts_with('-')
+                && !t.starts_with("--")
+                && t[1..].starts_with(s)
+            {
+                return if t.len() == 2 {
+                    args.get(i + 1)
+                } else {
+                    Some(w)
+                };
+            }
+        }
+        None
+    }
+}
+
+/// A pipeline: commands connected by `|`, by index into `Script::commands`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pipeline {
+    pub commands: Vec<usize>,
+}
+
+/// A parsed script.
+#[derive(Debug, Default)]
+pub struct Script {
+    pub commands: Vec<Command>,
+    pub pipelines: Vec<Pipeline>,
+    /// tree-sitter reported syntax errors; the commands are what could be recognised.
+    pub had_errors: bool,
+}
+
+impl Script {
+    /// Commands of the pipeline `i`, in order.
+    pub fn pipeline(&self, i: usize) -> impl Iterator<Item = &Command> {
+        self.pipelines
+            .get(i)
+            .into_iter()
+            .flat_map(|p| p.commands.iter().map(|&c| &self.commands[c]))
+    }
+
+    /// The command after `cmd` in its pipeline (what `cmd`'s output is piped into).
+    pub fn piped_into(&self, cmd: &Command) -> Option<&Command> {
+        self.pipeline(cmd.pipeline).nth(cmd.stage + 1)
+    }
+}
+
+pub fn basename(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// Parse a script. Byte offsets in the result are offsets into `text`.
+pub fn parse(text: &str) -> Script {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_bash::LANGUAGE.into())
+        .is_err()
+    {
+        return Script {
+            had_errors: true,
+            ..Script::default()
+        };
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return Script {
+            had_errors: true,
+            ..Script::default()
+        };
+    };
+    let root = tree.root_node();
+    let mut b = Builder {
+        text,
+        script: Script::default(),
+    };
+    b.script.had_errors = root.has_error();
+    b.visit(root, None, false);
+    b.script
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    script: Script,
+}
+
+impl Builder<'_> {
+    fn src(&self, n: Node<'_>) -> &str {
+        self.text.get(n.byte_range()).unwrap_or_default()
+    }
+
+    /// Walk statements; `pipe` is (pipeline index, stage) when directly inside a pipeline.
+    fn visit(&mut self, node: Node<'_>, pipe: Option<(usize, usize)>, in_subst: bool) {
+        match node.kind() {
+            "command" => {
+                self.command(node, pipe, in_subst);
+                // Substitutions inside arguments run commands too.
+                self.visit_substitutions(node);
+            }
+            "pipeline" => {
+                let idx = self.script.pipelines.len();
+                self.script.pipelines.push(Pipeline::default());
+                let mut cursor = node.walk();
+                for (stage, child) in node.named_children(&mut cursor).enumerate() {
+                    self.visit(child, Some((idx, stage)), in_subst);
+                }
+            }
+            "redirected_statement" => {
+                // The body keeps the pipeline position; heredoc bodies are data, not commands.
+                if let Some(body) = node.child_by_field_name("body") {
+                    self.visit(body, pipe, in_subst);
+                }
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.kind() == "heredoc_redirect" {
+                        let mut c2 = child.walk();
+                        for part in child.named_children(&mut c2) {
+                            if matches!(
+                                part.kind(),
+                                "pipeline" | "command" | "list" | "redirected_statement"
+                            ) {
+                                self.visit(part, None, in_subst);
+                            }
+                        }
+                    }
+                }
+            }
+            "command_substitution" | "process_substitution" => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.visit(child, None, true);
+                }
+            }
+            "heredoc_body" | "comment" => {}
+            _ => {
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    self.visit(
+                        child,
+                        pipe.filter(|_| node.kind() == "negated_command"),
+                        in_subst,
+                    );
+                }
+            }
+        }
+    }
+
+    fn visit_substitutions(&mut self, node: Node<'_>) {
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            if matches!(
+                child.kind(),
+                "command_substitution" | "process_substitution"
+            ) {
+                self.visit(child, None, true);
+            } else if child.named_child_count() > 0 && child.kind() != "subshell" {
+                self.visit_substitutions(child);
+            }
+        }
+    }
+
+    fn command(&mut self, node: Node<'_>, pipe: Option<(usize, usize)>, in_subst: bool) {
+        let mut words = Vec::new();
+        let mut assignments = Vec::new();
+        let mut cursor = node.walk();
+        for child in node.named_children(&mut cursor) {
+            match child.kind() {
+                "variable_assignment" => {
+                    let name = child
+                        .child_by_field_name("name")
+                        .map(|n| self.src(n).to_string())
+                        .unwrap_or_default();
+                    let value = child.child_by_field_name("value").map_or_else(
+                        || Word {
+                            text: String::new(),
+                            span: child.end_byte()..child.end_byte(),
+                            quoting: Quoting::Bare,
+                            expansions: Vec::new(),
+                        },
+                        |v| self.word(v),
+                    );
+                    assignments.push((name, value));
+                }
+                "command_name" => {
+                    if let Some(inner) = child.named_child(0) {
+                        words.push(self.word(inner));
+                    } else {
+                        words.push(self.word(child));
+                    }
+                }
+                "file_redirect" | "herestring_redirect" | "heredoc_redirect" | "subshell" => {}
+                _ => words.push(self.word(child)),
+            }
+        }
+        if words.is_empty() && assignments.is_empty() {
+            return;
+        }
+        let (pipeline, stage) = match pipe {
+            Some(p) => p,
+            None => {
+                let idx = self.script.pipelines.len();
+                self.script.pipelines.push(Pipeline::default());
+                (idx, 0)
+            }
+        };
+        let index = self.script.commands.len();
+        if let Some(p) = self.script.pipelines.get_mut(pipeline) {
+            p.commands.push(index);
+        }
+        self.script.commands.push(Command {
+            words,
+            assignments,
+            span: node.byte_range(),
+            pipeline,
+            stage,
+            in_substitution: in_subst,
+        });
+    }
+
+    fn word(&self, node: Node<'_>) -> Word {
+        let mut text = String::new();
+        let mut expansions = Vec::new();
+        let quoting = self.collect(node, false, &mut text, &mut expansions);
+        Word {
+            text,
+            span: node.byte_range(),
+            quoting,
+            expansions,
+        }
+    }
+
+    /// Append the literal value of `node` to `out`; returns its quoting.
+    fn collect(
+        &self,
+        node: Node<'_>,
+        in_double: bool,
+        out: &mut String,
+        exps: &mut Vec<Expansion>,
+    ) -> Quoting {
+        match node.kind() {
+            "raw_string" => {
+                let s = self.src(node);
+                out.push_str(
+                    s.strip_prefix('\'')
+                        .and_then(|x| x.strip_suffix('\''))
+                        .unwrap_or(s),
+                );
+                Quoting::Single
+            }
+            "ansi_c_string" => {
+                let s = self.src(node);
+                out.push_str(
+                    s.strip_prefix("$'")
+                        .and_then(|x| x.strip_suffix('\''))
+                        .unwrap_or(s),
+                );
+                Quoting::Single
+            }
+            "string" => {
+                // Walk the string's text, taking literal runs between children as written.
+                let range = node.byte_range();
+                let mut pos = range.start + 1;
+                let end = range.end.saturating_sub(1).max(pos);
+                let mut cursor = node.walk();
+                for child in node.named_children(&mut cursor) {
+                    if child.start_byte() > pos {
+                        out.push_str(&unescape_double(
+                            self.text.get(pos..child.start_byte()).unwrap_or_default(),
+                        ));
+                    }
+                    if child.kind() == "string_content" {
+                        out.push_str(&unescape_double(self.src(child)));
+                    } else {
+                        self.collect(child, true, out, exps);
+                    }
+                    pos = child.end_byte();
+                }
+                if end > pos {
+                    out.push_str(&unescape_double(
+                        self.text.get(pos..end).unwrap_or_default(),
+                    ));
+                }
+                Quoting::Double
+            }
+            "simple_expansion" | "expansion" => {
+                let s = self.src(node);
+                out.push_str(s);
+                exps.push(Expansion {
+                    span: node.byte_range(),
+                    variable: variable_of(s),
+                    quoted: in_double,
+                });
+                if in_double {
+                    Quoting::Double
+                } else {
+                    Quoting::Bare
+                }
+            }
+            "command_substitution" | "arithmetic_expansion" | "process_substitution" => {
+                out.push_str(self.src(node));
+                exps.push(Expansion {
+                    span: node.byte_range(),
+                    variable: None,
+                    quoted: in_double,
+                });
+                if in_double {
+                    Quoting::Double
+                } else {
+                    Quoting::Bare
+                }
+            }
+            "concatenation" => {
+                let mut kinds = Vec::new();
+                let mut cursor = node.walk();
+                let mut pos = node.start_byte();
+                for child in node.named_children(&mut cursor) {
+                    if child.start_byte() > pos {
+                        out.push_str(&unescape_bare(
+                            self.text.get(pos..child.start_byte()).unwrap_or_default(),
+                        ));
+                    }
+                    kinds.push(self.collect(child, in_double, out, exps));
+                    pos = child.end_byte();
+                }
+                if node.end_byte() > pos {
+                    out.push_str(&unescape_bare(
+                        self.text.get(pos..node.end_byte()).unwrap_or_default(),
+                    ));
+                }
+                match kinds.first() {
+                    Some(first) if kinds.iter().all(|k| k == first) => *first,
+                    Some(_) => Quoting::Mixed,
+                    None => Quoting::Bare,
+                }
+            }
+            _ => {
+                out.push_str(&unescape_bare(self.src(node)));
+                Quoting::Bare
+            }
+        }
+    }
+}
+
+fn variable_of(s: &str) -> Option<String> {
+    let body = s.strip_prefix('$')?;
+    let body = body.strip_prefix('{').unwrap_or(body);
+    let body = body.strip_prefix('!').unwrap_or(body);
+    let end = body
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(body.len());
+    (end > 0).then(|| body[..end].to_string())
+}
+
+/// Backslash escapes outside quotes: `\x` → `x`, `\<newline>` → nothing.
+fn unescape_bare(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('\n') | None => {}
+                Some(n) => out.push(n),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Inside double quotes only `\$ \` \" \\ \<newline>` are escapes.
+fn unescape_double(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.peek() {
+                Some('$' | '`' | '"' | '\\') => {
+                    if let Some(n) = chars.next() {
+                        out.push(n);
+                    }
+                }
+                Some('\n') => {
+                    chars.next();
+                }
+                _ => out.push(c),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &Script) -> Vec<String> {
+        s.commands
+            .iter()
+            .map(|c| {
+                c.words
+                    .iter()
+                    .map(|w| w.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lists_pipelines_and_continuations() {
+        let s = parse(
+            "apt-get update && \\\n  apt-get install -y --no-install-recommends curl=7.* ; curl -fsSL https://x.sh | sudo bash -s -- --yes",
+        );
+        assert_eq!(
+            names(&s),
+            [
+                "apt-get update",
+                "apt-get install -y --no-install-recommends curl=7.*",
+                "curl -fsSL https://x.sh",
+                "sudo bash -s -- --yes"
+            ]
+        );
+        let curl = &s.commands[2];
+        let sh = s.piped_into(curl).unwrap();
+        assert_eq!(sh.program(), Some("bash"));
+        assert_eq!(sh.name(), Some("sudo"));
+        assert!(s.commands[1].has_flag(Some('y'), Some("yes")));
+        assert!(s.commands[1].has_flag(None, Some("no-install-recommends")));
+        assert_eq!(s.commands[1].subcommand(), Some("install"));
+        assert!(!s.had_errors);
+    }
+
+    #[test]
+    fn quoting_and_expansions() {
+        let src = r#"echo "title: ${TITLE}" '$NOT' $BARE "$(date)" a"b"'c'"#;
+        let s = parse(src);
+        let w = &s.commands[0].words;
+        assert_eq!(w[1].text, "title: ${TITLE}");
+        assert_eq!(w[1].quoting, Quoting::Double);
+        assert_eq!(w[1].expansions[0].variable.as_deref(), Some("TITLE"));
+        assert!(w[1].expansions[0].quoted);
+        assert_eq!(w[2].text, "$NOT");
+        assert!(w[2].is_literal());
+        assert_eq!(w[3].expansions[0].variable.as_deref(), Some("BARE"));
+        assert!(!w[3].expansions[0].quoted);
+        assert_eq!(w[5].text, "abc");
+        assert_eq!(w[5].quoting, Quoting::Mixed);
+        assert_eq!(&src[w[1].span.clone()], "\"title: ${TITLE}\"");
+        // `date` inside the substitution is a command too.
+        assert!(
+            s.commands
+                .iter()
+                .any(|c| c.name() == Some("date") && c.in_substitution)
+        );
+    }
+
+    #[test]
+    fn assignments_wrappers_and_flags() {
+        let s = parse(
+            "DEBIAN_FRONTEND=noninteractive sudo -E -u root env A=1 pip install --no-cache-dir -r req.txt",
+        );
+        let c = &s.commands[0];
+        assert_eq!(c.assignments[0].0, "DEBIAN_FRONTEND");
+        assert_eq!(c.program(), Some("pip"));
+        assert_eq!(c.subcommand(), Some("install"));
+        assert_eq!(
+            c.flag_value(Some('r'), Some("requirement"))
+                .map(|w| w.text.as_str()),
+            Some("req.txt")
+        );
+        let s = parse("docker build --tag=app:1 -t other .");
+        assert_eq!(
+            s.commands[0]
+                .flag_value(None, Some("tag"))
+                .map(|w| w.text.as_str()),
+            Some("--tag=app:1")
+        );
+    }
+
+    #[test]
+    fn heredocs_and_compound_statements() {
+        let s = parse(
+            "if [ -f x ]; then make build; fi\ncat <<EOF > out\nrm -rf /\nEOF\nfor f in *; do chmod 777 \"$f\"; done",
+        );
+        let n = names(&s);
+        assert!(n.contains(&"make build".to_string()), "{n:?}");
+        assert!(n.contains(&"cat".to_string()), "{n:?}");
+        assert!(
+            !n.iter().any(|c| c.starts_with("rm")),
+            "heredoc body is data: {n:?}"
+        );
+        assert!(n.contains(&"chmod 777 $f".to_string()), "{n:?}");
+    }
+
+    #[test]
+    fn broken_scripts_still_yield_commands() {
+        let s = parse("echo ok && (unterminated \"quote");
+        assert!(s.had_errors);
+        assert!(names(&s).iter().any(|c| c == "echo ok"));
+        let s = parse("");
+        assert!(s.commands.is_empty());
+    }
+}
