@@ -5,6 +5,7 @@
 
 mod catalogue;
 mod common;
+mod drift;
 mod e2e_scan;
 mod fuzz_smoke;
 mod policy;

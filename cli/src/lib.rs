@@ -6,6 +6,7 @@
 pub mod analyzers;
 pub mod commands;
 pub mod discover;
+pub mod drift;
 pub mod engine;
 pub mod finding;
 pub mod fuzz;

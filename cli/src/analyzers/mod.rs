@@ -122,8 +122,11 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
 
 /// Rule ids that every analyzer can report, plus the engine's own.
 pub fn implemented_rule_ids() -> Vec<&'static str> {
-    all()
+    let mut ids: Vec<&'static str> = all()
         .iter()
         .flat_map(|a| a.rule_ids().iter().copied())
-        .collect()
+        .collect();
+    // Drift findings come from `pipeguard drift`, not from an analyzer.
+    ids.extend_from_slice(crate::drift::classify::IDS);
+    ids
 }
