@@ -22,6 +22,8 @@ pub struct Run {
     pub exec_form: bool,
     /// `--mount=…` option values (`type=cache,target=/root/.cache`).
     pub mounts: Vec<String>,
+    /// The bash text of each shell script, for the rare second look (statement assignments).
+    pub sources: Vec<String>,
 }
 
 impl Run {
@@ -43,6 +45,17 @@ impl Run {
                 }
             }
             is_cache && prefixes.iter().any(|p| target.starts_with(p))
+        })
+    }
+
+    /// The literal value of a top-level `NAME=value` statement of the scripts
+    /// (`buildDeps='gcc make' && apt-get install $buildDeps`).
+    pub fn assigned(&self, name: &str) -> Option<String> {
+        self.sources.iter().find_map(|src| {
+            shell::statement_assignments(src)
+                .into_iter()
+                .find(|(n, v)| n == name && v.is_literal())
+                .map(|(_, v)| v.text)
         })
     }
 
@@ -76,6 +89,7 @@ pub fn analyse(
         _ => run.run.span.end,
     };
     let mut scripts = Vec::new();
+    let mut sources = Vec::new();
     let mut exec_form = false;
     match &run.arguments {
         DfCommand::Exec(array) => {
@@ -87,6 +101,7 @@ pub fn analyse(
             let raw = text.get(s.span.clone()).unwrap_or_default();
             let bash = to_bash(raw, escape);
             scripts.push(shifted(shell::parse(&bash), start));
+            sources.push(bash);
         }
         _ => {}
     }
@@ -99,6 +114,7 @@ pub fn analyse(
         if posix && runs_body {
             let body = text.get(doc.span.clone()).unwrap_or_default();
             scripts.push(shifted(shell::parse(body), doc.span.start));
+            sources.push(body.to_string());
         }
     }
     Run {
@@ -108,6 +124,7 @@ pub fn analyse(
         scripts,
         exec_form,
         mounts,
+        sources,
     }
 }
 

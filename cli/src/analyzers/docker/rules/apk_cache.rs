@@ -23,7 +23,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         let hit = run.commands().find(|c| {
             install(c).is_some_and(|i| i.manager == Manager::Apk)
-                && !has_flag(c.args(), None, &["no-cache"])
+                && !has_flag(c.args(), None, &["no-cache", "no-network"])
         });
         if let Some(cmd) = hit {
             out.push(

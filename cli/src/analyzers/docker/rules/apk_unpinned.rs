@@ -1,7 +1,7 @@
 //! `docker/apk-unpinned`: `apk add` of packages without a version (`pkg=1.2.3`, `pkg~1.2`).
 
 use crate::analyzers::docker::model::Model;
-use crate::analyzers::docker::rules::apt_unpinned::{list, unpinned};
+use crate::analyzers::docker::rules::apt_unpinned::{list, package_names, unpinned};
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
@@ -12,7 +12,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
         let hit = run.commands().find_map(|c| {
             let i = install(c).filter(|i| i.manager == Manager::Apk)?;
-            let loose = unpinned(&i.packages, &['=', '~', '<', '>']);
+            let loose = unpinned(&package_names(m, run, &i.packages), &['=', '~', '<', '>']);
             (!loose.is_empty()).then(|| (c, list(&loose)))
         });
         if let Some((cmd, names)) = hit {

@@ -18,7 +18,7 @@ fn cleans_lists(c: &Command) -> bool {
         Some("rm") => c
             .operands()
             .any(|w| w.text.starts_with("/var/lib/apt/lists")),
-        Some("apt-get" | "apt") => c.subcommand() == Some("distclean"),
+        Some("apt-get" | "apt") => matches!(c.subcommand(), Some("distclean" | "dist-clean")),
         _ => false,
     }
 }

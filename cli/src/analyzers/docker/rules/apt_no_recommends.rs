@@ -24,7 +24,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 return false;
             };
             c.program() != Some("aptitude")
-                && !i.packages.is_empty()
+                && (!i.packages.is_empty() || has_flag(c.args(), Some('f'), &["fix-broken"]))
                 && !has_flag(c.args(), None, &["no-install-recommends"])
                 && !c.args().iter().any(|w| {
                     w.text.contains("Install-Recommends=false")
