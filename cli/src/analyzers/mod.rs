@@ -1,6 +1,7 @@
 //! The analyzers, one folder per rule family. Each parses its files into a typed model with
 //! spans and runs its rules over the model; none of them prints anything.
 
+pub mod compose;
 pub mod docker;
 
 use std::sync::Arc;
@@ -117,7 +118,10 @@ pub trait Analyzer: Send + Sync {
 
 /// Every analyzer, in family order.
 pub fn all() -> Vec<Box<dyn Analyzer>> {
-    vec![Box::new(docker::DockerAnalyzer)]
+    vec![
+        Box::new(docker::DockerAnalyzer),
+        Box::new(compose::ComposeAnalyzer),
+    ]
 }
 
 /// Rule ids that every analyzer can report, plus the engine's own.
