@@ -3,6 +3,7 @@
 
 pub mod compose;
 pub mod docker;
+pub mod github;
 
 use std::sync::Arc;
 
@@ -121,6 +122,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(docker::DockerAnalyzer),
         Box::new(compose::ComposeAnalyzer),
+        Box::new(github::GithubAnalyzer),
     ]
 }
 
