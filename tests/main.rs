@@ -11,3 +11,4 @@ mod policy;
 mod reports;
 mod robustness;
 mod rule_fixtures;
+mod secrets;
