@@ -12,3 +12,4 @@ mod policy;
 mod reports;
 mod robustness;
 mod rule_fixtures;
+mod secrets;

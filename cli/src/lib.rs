@@ -11,6 +11,7 @@ pub mod engine;
 pub mod finding;
 pub mod fuzz;
 pub mod git;
+pub mod gitscan;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod docker;
 pub mod github;
+pub mod secrets;
 
 use std::sync::Arc;
 
@@ -123,6 +124,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(docker::DockerAnalyzer),
         Box::new(compose::ComposeAnalyzer),
         Box::new(github::GithubAnalyzer),
+        Box::new(secrets::SecretsAnalyzer::default()),
     ]
 }
 

@@ -86,7 +86,9 @@ pub enum ColorChoice {
     pipeguard scan --only github,docker --fail-on medium\n  \
     pipeguard scan --format sarif --output pipeguard.sarif --json report.json\n  \
     pipeguard scan --baseline .pipeguard/baseline.json\n  \
-    pipeguard scan --trusted-config-ref origin/main --risk-gate prod")]
+    pipeguard scan --trusted-config-ref origin/main --risk-gate prod\n  \
+    pipeguard scan --staged --only secrets      (pre-commit)\n  \
+    pipeguard scan --history --since origin/main --only secrets")]
 pub struct ScanArgs {
     #[command(flatten)]
     pub selection: Selection,
@@ -123,6 +125,16 @@ pub struct ScanArgs {
     /// Colour in the text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Scan only what is staged for the next commit (pre-commit): the blobs in the git index,
+    /// not the working tree.
+    #[arg(long, conflicts_with = "history")]
+    pub staged: bool,
+    /// Also scan the git history for secrets: every blob reachable from any ref, each once.
+    #[arg(long)]
+    pub history: bool,
+    /// With --history: only commits after REF (e.g. origin/main).
+    #[arg(long, value_name = "REF", requires = "history")]
+    pub since: Option<String>,
 }
 
 /// Run the scan a `Selection` describes; shared with `baseline`.
@@ -154,6 +166,33 @@ pub fn run_scan(
     })
 }
 
+/// `scan --staged`: the staged blobs of the repository containing the path.
+fn run_staged(
+    sel: &Selection,
+    registry: &Registry,
+    config: &Config,
+    fail_on: FailOn,
+    max_risk: Option<u8>,
+    baseline: Option<&Baseline>,
+) -> anyhow::Result<Report> {
+    let families = sel.families();
+    if families.is_empty() {
+        bail!("--only/--skip leave no family to run");
+    }
+    let candidates = crate::gitscan::staged_candidates(&sel.path)?;
+    engine::scan(ScanRequest {
+        root: sel.path.clone(),
+        root_display: sel.path.display().to_string(),
+        input: Input::Candidates(candidates),
+        config,
+        registry,
+        families,
+        baseline,
+        fail_on,
+        max_risk,
+    })
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     let config = args.selection.load_config(registry)?;
@@ -173,14 +212,42 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         None => args.max_risk,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let report = run_scan(
-        &args.selection,
-        registry,
-        &config,
-        fail_on,
-        max_risk,
-        baseline.as_ref(),
-    )?;
+    let mut report = if args.staged {
+        run_staged(
+            &args.selection,
+            registry,
+            &config,
+            fail_on,
+            max_risk,
+            baseline.as_ref(),
+        )?
+    } else {
+        run_scan(
+            &args.selection,
+            registry,
+            &config,
+            fail_on,
+            max_risk,
+            baseline.as_ref(),
+        )?
+    };
+    if args.history && args.selection.families().contains(&Family::Secrets) {
+        let history =
+            crate::gitscan::scan_history(&args.selection.path, &config, args.since.as_deref())?;
+        let no_inline = std::collections::HashMap::new();
+        crate::gitscan::merge_history(
+            &mut report,
+            history,
+            &crate::policy::PolicyInput {
+                registry,
+                config: &config,
+                suppressions: &no_inline,
+                baseline: baseline.as_ref(),
+                fail_on,
+                max_risk,
+            },
+        );
+    }
     emit(args, &report)?;
     Ok(engine::exit_code(&report))
 }
