@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod explain;
+pub mod gate;
 pub mod rules;
 pub mod scan;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
+    /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
+    Gate(gate::GateArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -46,5 +49,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Baseline(a) => baseline::run(&a),
+        Command::Gate(a) => gate::run(&a),
     }
 }
