@@ -4,6 +4,7 @@ pub mod baseline;
 pub mod drift;
 pub mod explain;
 pub mod fingerprint;
+pub mod gate;
 pub mod rules;
 pub mod scan;
 
@@ -44,6 +45,8 @@ pub enum Command {
     Fingerprint(fingerprint::FingerprintArgs),
     /// Compare build jobs with the lockfile or a git ref and classify every change.
     Drift(drift::DriftArgs),
+    /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
+    Gate(gate::GateArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -54,5 +57,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Baseline(a) => baseline::run(&a),
         Command::Fingerprint(a) => fingerprint::run(&a),
         Command::Drift(a) => drift::run(&a),
+        Command::Gate(a) => gate::run(&a),
     }
 }
