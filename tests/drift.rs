@@ -443,9 +443,12 @@ mod formatting {
     fn wf() -> impl Strategy<Value = Wf> {
         let step = (
             "[a-z][a-z0-9 ./-]{0,20}[a-z0-9]",
-            prop::collection::vec((word(), "[A-Za-z0-9]{1,8}"), 0..3),
+            prop::collection::btree_map(word(), "[A-Za-z0-9]{1,8}", 0..3),
         )
-            .prop_map(|(run, env)| Step { run, env });
+            .prop_map(|(run, env)| Step {
+                run,
+                env: env.into_iter().collect(),
+            });
         let job = (
             word(),
             prop::sample::select(vec!["ubuntu-latest", "macos-14"]),
