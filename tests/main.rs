@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attest;
 mod catalogue;
 mod common;
 mod e2e_scan;
