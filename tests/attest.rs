@@ -657,3 +657,152 @@ fn interop_we_verify_envelopes_securesystemslib_signs() {
 fn envelope_any(path: &Path) -> Envelope {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+fn sha(b: &[u8]) -> String {
+    format!("sha256:{}", pipeguard::finding::sha256_hex(b))
+}
+
+/// Attest the fixture report with an image source; returns (exit code, stderr, subject).
+fn attest_source(tmp: &Path, key: &Path, source: &[&std::ffi::OsStr]) -> (i32, String, Value) {
+    let out = tmp.join("src.intoto.jsonl");
+    let _ = std::fs::remove_file(&out);
+    let o = pipeguard()
+        .current_dir(tmp)
+        .arg("attest")
+        .arg("--scan-report")
+        .arg(dir().join("report-pass.json"))
+        .arg("--key")
+        .arg(key)
+        .arg("--out")
+        .arg(&out)
+        .args(source)
+        .output()
+        .unwrap();
+    let subject = std::fs::read_to_string(&out)
+        .ok()
+        .map(|t| {
+            let e: Envelope = serde_json::from_str(t.trim()).unwrap();
+            let st: Value = serde_json::from_slice(&STANDARD.decode(&e.payload).unwrap()).unwrap();
+            st["subject"][0].clone()
+        })
+        .unwrap_or(Value::Null);
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+        subject,
+    )
+}
+
+#[test]
+fn image_sources_end_to_end() {
+    use pipeguard::attest::tar::build;
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, _) = keygen(t, "k");
+    let os = |s: &str| std::ffi::OsString::from(s);
+
+    // buildx --metadata-file
+    let meta = t.join("meta.json");
+    std::fs::write(
+        &meta,
+        format!(r#"{{"containerimage.digest":"{DIGEST}","image.name":"ghcr.io/o/app:1"}}"#),
+    )
+    .unwrap();
+    let (code, err, subject) = attest_source(t, &key, &[&os("--metadata-file"), meta.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(subject["name"], "ghcr.io/o/app:1");
+    assert_eq!(subject["digest"]["sha256"], &DIGEST[7..]);
+    std::fs::write(&meta, r#"{"buildx.build.ref":"x"}"#).unwrap();
+    let (code, err, _) = attest_source(t, &key, &[&os("--metadata-file"), meta.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("meta.json: no `containerimage.digest`"),
+        "{err}"
+    );
+
+    // OCI layout directory
+    let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:00","size":2},"layers":[]}"#;
+    let md = sha(manifest);
+    let layout = t.join("oci");
+    std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+    std::fs::write(
+        layout.join("oci-layout"),
+        r#"{"imageLayoutVersion":"1.0.0"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        layout.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{md}","size":{},"annotations":{{"org.opencontainers.image.ref.name":"1.0"}}}}]}}"#,
+            manifest.len()
+        ),
+    )
+    .unwrap();
+    std::fs::write(layout.join("blobs/sha256").join(&md[7..]), manifest).unwrap();
+    let (code, err, subject) = attest_source(
+        t,
+        &key,
+        &[
+            &os("--oci-layout"),
+            layout.as_os_str(),
+            &os("--image-name"),
+            &os("ghcr.io/o/app:1.0"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(subject["digest"]["sha256"], &md[7..]);
+    assert_eq!(subject["name"], "ghcr.io/o/app:1.0");
+    std::fs::write(layout.join("blobs/sha256").join(&md[7..]), b"{}").unwrap();
+    let (code, err, _) = attest_source(t, &key, &[&os("--oci-layout"), layout.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("tampered"), "{err}");
+
+    // docker save, classic store (Docker 25+ layout with uncompressed layers): config digest
+    let config =
+        br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#;
+    let cd = sha(config);
+    let m2 = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"digest":"{cd}"}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:11"}}]}}"#
+    );
+    let m2d = sha(m2.as_bytes());
+    let index = format!(
+        r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{m2d}","annotations":{{"io.containerd.image.name":"docker.io/library/app:1"}}}}]}}"#
+    );
+    let legacy = format!(
+        r#"[{{"Config":"blobs/sha256/{}","RepoTags":["app:1"],"Layers":[]}}]"#,
+        &cd[7..]
+    );
+    let (p_m2, p_cfg) = (
+        format!("blobs/sha256/{}", &m2d[7..]),
+        format!("blobs/sha256/{}", &cd[7..]),
+    );
+    let archive = t.join("app.tar");
+    std::fs::write(
+        &archive,
+        build(&[
+            ("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#),
+            ("index.json", index.as_bytes()),
+            ("manifest.json", legacy.as_bytes()),
+            (p_m2.as_str(), m2.as_bytes()),
+            (p_cfg.as_str(), config),
+        ]),
+    )
+    .unwrap();
+    let (code, err, subject) =
+        attest_source(t, &key, &[&os("--docker-archive"), archive.as_os_str()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(subject["digest"]["sha256"], &cd[7..]);
+    assert_eq!(subject["name"], "docker.io/library/app:1");
+    assert!(err.contains("config digest"), "{err}");
+
+    // Malformed archive
+    std::fs::write(&archive, b"this is not a tarball at all").unwrap();
+    let (code, err, _) = attest_source(t, &key, &[&os("--docker-archive"), archive.as_os_str()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("app.tar: not a tar archive"), "{err}");
+
+    // A tag without a digest is refused.
+    let (code, err, _) = attest_source(t, &key, &[&os("--image"), &os("ghcr.io/o/app:1")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no digest"), "{err}");
+}

@@ -9,8 +9,9 @@
 //!   layers are compressed, the manifest (or index) digest as in an OCI layout — the digest a
 //!   registry reports once those bytes are pushed. Otherwise (classic store: uncompressed layers,
 //!   or only the legacy `manifest.json`) no registry manifest exists yet — pushing compresses the
-//!   layers and creates a new manifest — so the subject is the image *config* digest, SHA-256 of
-//!   the config blob's bytes (= the image ID, and `config.digest` in the registry's manifest).
+//!   layers and creates a new manifest — so the subject is the image *config* digest (from the
+//!   OCI manifest's `config`, else the legacy `Config`), checked against SHA-256 of the config
+//!   blob's bytes (= the image ID, and `config.digest` in the registry's manifest).
 //! - `--metadata-file FILE` (`docker buildx build --metadata-file`): `containerimage.digest`.
 
 use std::fs::File;
@@ -359,9 +360,32 @@ fn from_archive<R: Read + Seek>(
                 note: None,
             });
         }
-        // Classic store export: fall through to the config digest.
+        // Classic store export (uncompressed layers): the config digest, from this manifest.
+        if let Some(cd) = doc["config"]["digest"].as_str() {
+            let cd =
+                parse_digest(cd).map_err(|e| anyhow!("{origin}: manifest config digest {e}"))?;
+            blob(&mut store, &cd, "config")?;
+            let name = want
+                .map(str::to_string)
+                .or(name)
+                .unwrap_or_else(|| "image".into());
+            return Ok(config_subject(name, cd, origin));
+        }
     }
     legacy_config_digest(&mut store, origin, want)
+}
+
+fn config_subject(name: String, digest: String, origin: &str) -> ImageDigest {
+    ImageDigest {
+        name,
+        note: Some(format!(
+            "{origin} has uncompressed layers, so its registry manifest digest is only known after push; \
+             the subject is the image config digest {digest} (the image ID). Verify with that digest, \
+             or attest after push with --image REF@sha256:… or --metadata-file"
+        )),
+        digest,
+        kind: DigestKind::Config,
+    }
 }
 
 fn layers_compressed(manifest: &Value) -> bool {
@@ -432,16 +456,7 @@ fn legacy_config_digest(
         .map(str::to_string)
         .or_else(|| tags(item).into_iter().next())
         .unwrap_or_else(|| "image".into());
-    Ok(ImageDigest {
-        name,
-        note: Some(format!(
-            "{origin} has uncompressed layers, so its registry manifest digest is only known after push; \
-             the subject is the image config digest {digest} (the image ID). Verify with that digest, \
-             or attest after push with --image REF@sha256:… or --metadata-file"
-        )),
-        digest,
-        kind: DigestKind::Config,
-    })
+    Ok(config_subject(name, digest, origin))
 }
 
 #[cfg(test)]
