@@ -678,14 +678,11 @@ fn attest_source(tmp: &Path, key: &Path, source: &[&std::ffi::OsStr]) -> (i32, S
         .args(source)
         .output()
         .unwrap();
-    let subject = std::fs::read_to_string(&out)
-        .ok()
-        .map(|t| {
-            let e: Envelope = serde_json::from_str(t.trim()).unwrap();
-            let st: Value = serde_json::from_slice(&STANDARD.decode(&e.payload).unwrap()).unwrap();
-            st["subject"][0].clone()
-        })
-        .unwrap_or(Value::Null);
+    let subject = std::fs::read_to_string(&out).ok().map_or(Value::Null, |t| {
+        let e: Envelope = serde_json::from_str(t.trim()).unwrap();
+        let st: Value = serde_json::from_slice(&STANDARD.decode(&e.payload).unwrap()).unwrap();
+        st["subject"][0].clone()
+    });
     (
         o.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&o.stderr).into_owned(),
