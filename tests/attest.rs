@@ -396,10 +396,25 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
     let st: Value = serde_json::from_slice(&STANDARD.decode(&env.payload).unwrap()).unwrap();
     let p = &st["predicate"];
     assert_eq!(p["timestamp"], "2026-11-23T12:00:00Z");
-    assert_eq!(p["riskScore"], 29);
+    // The predicate carries what `scan` reports for the same tree and policy.
+    let scan = pipeguard()
+        .current_dir(t)
+        .args(["scan", ".", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let report = crate::common::json_report(&scan.stdout);
+    assert_eq!(p["riskScore"], report["summary"]["risk_score"]);
+    assert_eq!(p["total"], report["summary"]["total"]);
+    assert_eq!(p["counts"], report["summary"]["counts"]);
     assert_eq!(p["verdict"], "pass");
-    assert_eq!(p["families"]["docker"]["total"], 3);
-    assert_eq!(p["families"]["secrets"]["total"], 0);
+    let docker = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"].as_str().unwrap().starts_with("docker/"))
+        .count();
+    assert_eq!(p["families"]["docker"]["total"], docker);
+    assert!(p["families"]["terraform"]["total"].is_u64());
     let head = crate::common::sh(t, "git rev-parse HEAD");
     assert_eq!(p["source"]["commit"], head.trim());
     assert_eq!(p["source"]["repository"], "https://example.com/o/r.git");

@@ -32,6 +32,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("shell", shell),
     ("dsse_envelope", dsse_envelope),
     ("docker_archive", docker_archive),
+    ("compose", compose),
+    ("github_workflow", github_workflow),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -68,4 +70,18 @@ pub fn dsse_envelope(data: &[u8]) -> usize {
 pub fn docker_archive(data: &[u8]) -> usize {
     crate::attest::digest::from_docker_archive_reader(std::io::Cursor::new(data), "fuzz.tar", None)
         .map_or(0, |d| d.digest.len())
+}
+
+/// The compose analyzer (YAML parse, route → span lookups, every compose rule).
+pub fn compose(data: &[u8]) -> usize {
+    analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }

@@ -2,7 +2,10 @@
 
 pub mod attest;
 pub mod baseline;
+pub mod drift;
 pub mod explain;
+pub mod fingerprint;
+pub mod gate;
 pub mod keygen;
 pub mod rules;
 pub mod scan;
@@ -47,6 +50,12 @@ pub enum Command {
     Attest(Box<attest::AttestArgs>),
     /// Verify an attestation for an image at a deploy gate (exit 1 when it fails).
     Verify(verify::VerifyArgs),
+    /// Fingerprint every build job and write the lockfile of approved jobs.
+    Fingerprint(fingerprint::FingerprintArgs),
+    /// Compare build jobs with the lockfile or a git ref and classify every change.
+    Drift(drift::DriftArgs),
+    /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
+    Gate(gate::GateArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -58,5 +67,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Keygen(a) => keygen::run(&a),
         Command::Attest(a) => attest::run(&a),
         Command::Verify(a) => verify::run(&a),
+        Command::Fingerprint(a) => fingerprint::run(&a),
+        Command::Drift(a) => drift::run(&a),
+        Command::Gate(a) => gate::run(&a),
     }
 }
