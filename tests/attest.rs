@@ -360,15 +360,25 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
             fixtures().join("repos/basic").display()
         ),
     );
+    // A real lockfile from `pipeguard fingerprint` over a workflow added after the commit.
+    std::fs::create_dir_all(t.join(".github/workflows")).unwrap();
     std::fs::write(
-        t.join(".pipeguard/jobs.lock"),
-        r#"{"version":1,"generator":"pipeguard 0.1.0","jobs":[{"source":".github/workflows/ci.yml","id":"build","kind":"github","fingerprint":"sha256:aa","profile":{}}]}"#,
+        t.join(".github/workflows/ci.yml"),
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make\n",
     )
     .unwrap();
+    pipeguard()
+        .current_dir(t)
+        .args(["fingerprint", ".", "--write", ".pipeguard/jobs.lock"])
+        .assert()
+        .success();
+    let lock: Value =
+        serde_json::from_str(&std::fs::read_to_string(t.join(".pipeguard/jobs.lock")).unwrap())
+            .unwrap();
     let gate = t.join("gate.json");
     std::fs::write(
         &gate,
-        r#"{"decision":"allowed","reasons":["same-repository pull request"],"event":"pull_request","repository":"o/r","head_sha":"abc","pull_request":7,"checked_at":"2026-11-23T12:00:00Z"}"#,
+        r#"{"decision":"allow","reasons":["same-repository pull request"],"event":"pull_request","repository":"o/r","head_sha":"abc","pull_request":7,"checked_at":"2026-11-23T12:00:00Z"}"#,
     )
     .unwrap();
     let (key, public) = keygen(t, "k.pem");
@@ -418,10 +428,23 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
     let head = crate::common::sh(t, "git rev-parse HEAD");
     assert_eq!(p["source"]["commit"], head.trim());
     assert_eq!(p["source"]["repository"], "https://example.com/o/r.git");
-    // Untracked files (the lockfile, the keys) do not make the tree dirty.
+    // Untracked files (workflow, lockfile, keys) do not make the tree dirty.
     assert_eq!(p["source"]["dirty"], false);
-    assert_eq!(p["jobs"]["fingerprints"][0]["id"], "build");
-    assert_eq!(p["gateDecision"]["decision"], "allowed");
+    let build = lock["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "build")
+        .expect("build job locked");
+    let attested = p["jobs"]["fingerprints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == "build")
+        .expect("build job attested");
+    assert_eq!(attested["fingerprint"], build["fingerprint"]);
+    assert_eq!(attested["source"], build["source"]);
+    assert_eq!(p["gateDecision"]["decision"], "allow");
     let (code, _) = verify(&out, &public, DIGEST, &[]);
     assert_eq!(code, 0);
 }
@@ -817,4 +840,73 @@ fn image_sources_end_to_end() {
     let (code, err, _) = attest_source(t, &key, &[&os("--image"), &os("ghcr.io/o/app:1")]);
     assert_eq!(code, 2);
     assert!(err.contains("has no digest"), "{err}");
+}
+
+/// A third, shell-only verifier: the script extracts PAE and signature, openssl checks them with
+/// our SPKI public key (and reads our PKCS#8 private key). Runs where openssl is installed.
+#[test]
+fn interop_openssl_verifies_pae_signature() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("openssl not installed: skipping");
+        return;
+    }
+    let (py, script) = interop();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k");
+    let att = attest(t, &key, "report-pass.json", None);
+    let (pae, sig) = (t.join("pae.bin"), t.join("sig.bin"));
+    let (ok, out) = run_py(
+        &py,
+        &script,
+        &[
+            "pae".as_ref(),
+            "--envelope".as_ref(),
+            att.as_os_str(),
+            "--out".as_ref(),
+            pae.as_os_str(),
+            "--sig-out".as_ref(),
+            sig.as_os_str(),
+        ],
+    );
+    assert!(ok, "{out}");
+    let openssl = |args: &[&std::ffi::OsStr]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let (ok, out) = openssl(&[
+        "pkeyutl".as_ref(),
+        "-verify".as_ref(),
+        "-pubin".as_ref(),
+        "-inkey".as_ref(),
+        public.as_os_str(),
+        "-rawin".as_ref(),
+        "-in".as_ref(),
+        pae.as_os_str(),
+        "-sigfile".as_ref(),
+        sig.as_os_str(),
+    ]);
+    assert!(
+        ok && out.contains("Signature Verified Successfully"),
+        "{out}"
+    );
+    // openssl derives the same public key from our private key.
+    let (ok, derived) = openssl(&[
+        "pkey".as_ref(),
+        "-in".as_ref(),
+        key.as_os_str(),
+        "-pubout".as_ref(),
+    ]);
+    assert!(ok, "{derived}");
+    assert_eq!(derived, std::fs::read_to_string(&public).unwrap());
 }
