@@ -910,3 +910,55 @@ fn interop_openssl_verifies_pae_signature() {
     assert!(ok, "{derived}");
     assert_eq!(derived, std::fs::read_to_string(&public).unwrap());
 }
+
+/// `--append` bundles several images in one .intoto.jsonl; verify finds the matching line and,
+/// when none matches, gives each line's reason.
+#[test]
+fn bundle_of_several_images() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k");
+    let bundle = t.join("bundle.intoto.jsonl");
+    for image in [
+        format!("ghcr.io/o/app@{DIGEST}"),
+        format!("ghcr.io/o/worker@{OTHER}"),
+    ] {
+        pipeguard()
+            .current_dir(t)
+            .args(["attest", "--image", &image, "--append"])
+            .arg("--scan-report")
+            .arg(dir().join("report-pass.json"))
+            .arg("--key")
+            .arg(&key)
+            .arg("--out")
+            .arg(&bundle)
+            .assert()
+            .success();
+    }
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap().lines().count(), 2);
+    for (name, digest) in [("app", DIGEST), ("worker", OTHER)] {
+        let out = pipeguard()
+            .arg("verify")
+            .arg("--attestation")
+            .arg(&bundle)
+            .arg("--pubkey")
+            .arg(&public)
+            .args(["--image", &format!("ghcr.io/o/{name}@{digest}")])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains(&format!("ghcr.io/o/{name}")), "{text}");
+    }
+    let third = "sha256:0000000000000000000000000000000000000000000000000000000000000002";
+    let (code, out) = verify(&bundle, &public, third, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("bundle.intoto.jsonl:1: no subject has digest"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bundle.intoto.jsonl:2: no subject has digest"),
+        "{out}"
+    );
+}
