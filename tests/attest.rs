@@ -962,3 +962,52 @@ fn bundle_of_several_images() {
         "{out}"
     );
 }
+
+/// Random byte mutations of the golden envelope line: never a panic, and whatever still verifies
+/// carries exactly the signed payload type, payload and signature.
+#[test]
+fn mutated_golden_envelope_never_verifies_altered_content() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let line = std::fs::read_to_string(dir().join("golden.intoto.jsonl")).unwrap();
+    let original: Envelope = serde_json::from_str(line.trim()).unwrap();
+    let key = pipeguard::attest::keys::load_public(&dir().join("golden.key.pub")).unwrap();
+    let decode = |s: &str| {
+        use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+        [&STANDARD, &URL_SAFE, &URL_SAFE_NO_PAD]
+            .iter()
+            .find_map(|e| e.decode(s.trim()).ok())
+    };
+    let payload = decode(&original.payload).unwrap();
+    let sig = decode(&original.signatures[0].sig).unwrap();
+    let mut runner = TestRunner::new(Config {
+        cases: 512,
+        ..Config::default()
+    });
+    runner
+        .run(
+            &proptest::collection::vec((any::<usize>(), any::<u8>()), 1..4),
+            |flips| {
+                let mut bytes = line.clone().into_bytes();
+                for (i, b) in flips {
+                    let n = bytes.len();
+                    bytes[i % n] = b;
+                }
+                let text = String::from_utf8_lossy(&bytes);
+                for (_, env) in dsse::parse_envelopes(&text) {
+                    let Ok(env) = env else { continue };
+                    if dsse::verify(&env, &key, dsse::INTOTO_PAYLOAD_TYPE).is_ok() {
+                        prop_assert_eq!(&env.payload_type, &original.payload_type);
+                        prop_assert_eq!(decode(&env.payload), Some(payload.clone()));
+                        prop_assert!(
+                            env.signatures
+                                .iter()
+                                .any(|s| decode(&s.sig) == Some(sig.clone()))
+                        );
+                    }
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+}

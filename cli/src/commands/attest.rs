@@ -108,7 +108,10 @@ fn image(args: &AttestArgs) -> anyhow::Result<ImageDigest> {
 pub fn run(args: &AttestArgs) -> anyhow::Result<u8> {
     // Everything that can fail on input is checked before the (slow) scan.
     let key = match (&args.key, &args.key_env) {
-        (Some(p), _) => keys::load_private(p)?,
+        (Some(p), _) => {
+            warn_if_readable(p);
+            keys::load_private(p)?
+        }
         (None, Some(v)) => keys::load_private_env(v)?,
         (None, None) => bail!("--key or --key-env is required"),
     };
@@ -244,4 +247,23 @@ fn write_out(path: &Path, line: &str, append: bool) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))?;
     f.write_all(line.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// A signing key others can read is as good as leaked; say so (signing still works).
+fn warn_if_readable(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(m) = std::fs::metadata(path)
+            && m.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: {} is readable by group or others (mode {:o}); chmod 600 it, or use --key-env",
+                path.display(),
+                m.permissions().mode() & 0o777
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
