@@ -620,3 +620,81 @@ fn strip_location(msg: &str) -> String {
         None => msg.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::FileKind;
+
+    fn model(text: &str) -> Vec<String> {
+        let f = SourceFile::new(
+            ".github/workflows/x.yml",
+            FileKind::GithubWorkflow,
+            text.into(),
+        );
+        let m = Model::parse(&f, DocKind::Workflow)
+            .map_err(|e| e.message)
+            .unwrap();
+        let mut out = m.trigger_names();
+        for j in &m.jobs {
+            out.push(format!("{}:{}", j.id, j.steps.len()));
+        }
+        out
+    }
+
+    #[test]
+    fn on_in_every_form() {
+        assert_eq!(
+            model("on: push\njobs: {a: {runs-on: x, steps: [run: x]}}\n"),
+            ["push", "a:1"]
+        );
+        assert_eq!(
+            model("on: [push, pull_request]\njobs: {}\n"),
+            ["push", "pull_request"]
+        );
+        assert_eq!(
+            model("on:\n  push:\n  issues:\n    types: [opened]\njobs: {}\n"),
+            ["push", "issues"]
+        );
+        assert_eq!(
+            model("\"on\": {workflow_dispatch: null}\njobs: {}\n"),
+            ["workflow_dispatch"]
+        );
+    }
+
+    #[test]
+    fn shapes_strict_models_reject_still_parse() {
+        let text = "on: push\nx: &steps\n  - run: echo a\njobs:\n  gen:\n    runs-on: ubuntu-latest\n    steps: *steps\n  t:\n    needs: gen\n    strategy: ${{ fromJSON(needs.gen.outputs.m) }}\n    runs-on: ${{ matrix.os }}\n    steps:\n      - run: ${{ matrix.cmd }}\n      - run: >-\n          folded\n          text\n";
+        assert_eq!(model(text), ["push", "gen:1", "t:2"]);
+    }
+
+    #[test]
+    fn rejects_what_github_rejects() {
+        for bad in ["", "# only\n", "- a\n- b\n", "on: [push\n", "name: x\n"] {
+            let f = SourceFile::new(
+                ".github/workflows/x.yml",
+                FileKind::GithubWorkflow,
+                bad.into(),
+            );
+            assert!(Model::parse(&f, DocKind::Workflow).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn spans_point_at_values() {
+        let text = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+        let f = SourceFile::new(
+            ".github/workflows/x.yml",
+            FileKind::GithubWorkflow,
+            text.into(),
+        );
+        let m = Model::parse(&f, DocKind::Workflow)
+            .map_err(|e| e.message)
+            .unwrap();
+        let r = m.value_bytes(&route_with(
+            &m.jobs[0].steps[0].route,
+            Seg::Key("uses".into()),
+        ));
+        assert_eq!(&text[r], "actions/checkout@v4");
+    }
+}

@@ -259,6 +259,10 @@ fn restrict_triggers(all: &[String], cond: Option<&str>) -> Vec<String> {
 fn fork_guard(cond: Option<&str>) -> bool {
     let Some(c) = cond else { return false };
     let c = lc(c).replace(' ', "");
+    // `fork == false || (fork && label)` lets forks in: only a guard in every branch counts.
+    if c.contains("||") {
+        return false;
+    }
     c.contains("head.repo.full_name==github.repository")
         || c.contains("github.repository==github.event.pull_request.head.repo.full_name")
         || c.contains("head.repo.fork==false")
@@ -527,7 +531,7 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
         .cloned()
         .collect();
     let fork_guarded = fork_guard(job.if_cond.as_deref());
-    let gate = gate_of(job.if_cond.as_deref());
+    let mut gate = gate_of(job.if_cond.as_deref());
 
     // Env bindings: names bound to PR-head expressions and to attacker-controlled text.
     let mut ref_env = BTreeSet::new();
@@ -562,6 +566,20 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
         bind(&step.env, &mut step_ref_env, &mut step_tainted);
         let mut info = StepInfo::default();
         let action = step.action();
+        // A step that fails the job unless the commenter/author is trusted gates what follows.
+        if gate.is_none() && sources.is_empty() {
+            let body = step
+                .run
+                .as_deref()
+                .or_else(|| step.with_value("script").map(|v| v.value.as_str()))
+                .unwrap_or_default();
+            if body.contains("author_association") || body.contains("authorAssociation") {
+                gate = Some(format!(
+                    "an author-association check in step `{}`",
+                    step.label()
+                ));
+            }
+        }
         if let Some(run) = step.run.as_deref() {
             let script = shell::parse(run);
             info.actions = classify::classify(&script);
