@@ -83,6 +83,7 @@ pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
                     .unwrap_or_default()
                     .trim()
                     .trim_start_matches("./")
+                    .trim_start_matches("$/")
                     .trim_end_matches('/')
                     .to_string();
                 let Some(action) = actions.get(&dir) else {

@@ -222,9 +222,10 @@ impl Step {
     }
 
     pub fn is_local_action(&self) -> bool {
+        // `./path` or the same-repository `$/path` syntax.
         self.uses
             .as_deref()
-            .is_some_and(|u| u.trim().starts_with("./"))
+            .is_some_and(|u| u.trim().starts_with("./") || u.trim().starts_with("$/"))
     }
 
     pub fn with_value(&self, k: &str) -> Option<&KeyValue> {
