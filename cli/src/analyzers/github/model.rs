@@ -200,8 +200,6 @@ pub struct Step {
     pub with: Vec<KeyValue>,
     pub env: Vec<KeyValue>,
     pub if_cond: Option<String>,
-    /// Byte range of the step in the source (empty when unknown).
-    pub bytes: Range<usize>,
 }
 
 impl Step {
@@ -405,7 +403,7 @@ impl<'f> Model<'f> {
             .map(|seq| {
                 seq.iter()
                     .enumerate()
-                    .map(|(i, s)| self.parse_step(i, s, route_with(&steps_route, Seg::Index(i))))
+                    .map(|(i, s)| Self::parse_step(i, s, route_with(&steps_route, Seg::Index(i))))
                     .collect()
             })
             .unwrap_or_default();
@@ -448,7 +446,7 @@ impl<'f> Model<'f> {
         }
     }
 
-    fn parse_step(&self, index: usize, v: &Value, route: Route) -> Step {
+    fn parse_step(index: usize, v: &Value, route: Route) -> Step {
         Step {
             index,
             id: get_str(v, "id"),
@@ -459,7 +457,6 @@ impl<'f> Model<'f> {
             with: key_values(get(v, "with"), &key(&route, "with")),
             env: key_values(get(v, "env"), &key(&route, "env")),
             if_cond: get_str(v, "if"),
-            bytes: self.value_bytes(&route),
             route,
         }
     }

@@ -215,6 +215,72 @@ pub fn map_scalar_offset(m: &Model<'_>, src: &Range<usize>, decoded: &str, off: 
     src.start
 }
 
+/// Words of the commands the rules look for in scripts (image push/scan, deploys, PR fetches).
+/// A false match only costs a parse.
+fn worth_parsing(run: &str) -> bool {
+    static WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    const KEYWORDS: &[&str] = &[
+        "push",
+        "trivy",
+        "grype",
+        "snyk",
+        "scout",
+        "anchore",
+        "clair",
+        "dockle",
+        "twistcli",
+        "wizcli",
+        "jf ",
+        "jfrog",
+        "pipeguard",
+        "docker",
+        "podman",
+        "nerdctl",
+        "buildah",
+        "executor",
+        "kaniko",
+        "crane",
+        "skopeo",
+        "ko ",
+        "jib",
+        "publishImage",
+        "kubectl",
+        "helm",
+        "terraform",
+        "tofu",
+        "terragrunt",
+        "pulumi",
+        "cdk",
+        "serverless",
+        "sls ",
+        "aws ",
+        "az ",
+        "gcloud",
+        "argocd",
+        "flux",
+        "skaffold",
+        "heroku",
+        "fly",
+        "vercel",
+        "netlify",
+        "eb ",
+        "kamal",
+        "ansible",
+        "wrangler",
+        "firebase",
+        "surge",
+        "deploy",
+        "git ",
+        "gh ",
+        "hub ",
+    ];
+    WORDS
+        .get_or_init(|| aho_corasick::AhoCorasick::new(KEYWORDS).ok())
+        .as_ref()
+        .is_none_or(|ac| ac.is_match(run))
+}
+
 fn lc(s: &str) -> String {
     s.to_ascii_lowercase()
 }
@@ -581,10 +647,20 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             }
         }
         if let Some(run) = step.run.as_deref() {
-            let script = shell::parse(run);
-            info.actions = classify::classify(&script);
-            info.run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
-            info.script = Some(script);
+            // Parsing every script is the analyzer's biggest cost: only scripts that can matter
+            // (after untrusted code entered the job, or naming a tool some rule looks for).
+            if !sources.is_empty() || worth_parsing(run) {
+                let script = shell::parse(run);
+                info.actions = classify::classify(&script);
+                info.script = Some(script);
+            }
+            if info.script.is_some()
+                || run.contains("${{")
+                || run.contains("GITHUB_")
+                || run.contains("ACTIONS_ALLOW")
+            {
+                info.run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
+            }
         }
         let head = |m: &Model<'_>| {
             if step.uses.is_some() {
@@ -764,9 +840,16 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             });
         }
     }
+    let any_secret = m
+        .sites_in(&steps_r)
+        .any(|x| m.text(&x.body).to_ascii_lowercase().contains("secrets"));
     for (si, step) in job.steps.iter().enumerate() {
+        if !any_secret {
+            break;
+        }
         let run_r = &steps[si].run_bytes;
-        for site in m.sites_in(&step.bytes) {
+        let step_bytes = m.value_bytes(&step.route);
+        for site in m.sites_in(&step_bytes) {
             let in_run =
                 !run_r.is_empty() && run_r.start <= site.range.start && site.range.end <= run_r.end;
             for name in expr::secret_names(m.text(&site.body)) {
