@@ -20,22 +20,20 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let Some(run) = step.run.as_deref() else {
                 continue;
             };
-            let tainted: Vec<String> = r
-                .tainted_env
+            // Variables bound to text that can hold a newline (branch names cannot).
+            let tainted: Vec<String> = m
+                .env
                 .iter()
-                .cloned()
-                .chain(
-                    step.env
-                        .iter()
-                        .filter(|kv| {
-                            expr::find(&kv.value, 0).iter().any(|s| {
-                                expr::dataflow_contexts(&kv.value[s.body.clone()])
-                                    .iter()
-                                    .any(|c| expr::attacker_controlled(c).is_some())
-                            })
-                        })
-                        .map(|kv| kv.name.clone()),
-                )
+                .chain(&job.env)
+                .chain(&step.env)
+                .filter(|kv| {
+                    expr::find(&kv.value, 0).iter().any(|s| {
+                        expr::dataflow_contexts(&kv.value[s.body.clone()])
+                            .iter()
+                            .any(|c| expr::can_hold_newline(c))
+                    })
+                })
+                .map(|kv| kv.name.clone())
                 .collect();
             let after_untrusted = !r.privileged.is_empty() && r.sources.iter().any(|s| s.step < si);
             let mut pos = 0;
@@ -54,7 +52,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 for s in expr::find(line, 0) {
                     if let Some(c) = expr::dataflow_contexts(&line[s.body.clone()])
                         .into_iter()
-                        .find(|c| expr::attacker_controlled(c).is_some())
+                        .find(|c| expr::can_hold_newline(c))
                     {
                         why = Some(format!("`{c}`"));
                         break;
