@@ -5,6 +5,7 @@
 
 pub mod composite;
 pub mod expr;
+pub mod locate;
 pub mod model;
 pub mod reach;
 pub mod rules;

@@ -12,6 +12,7 @@ use github_actions_models::common::{BasePermission, Permission, Permissions, Use
 use serde_yaml::Value;
 
 use super::expr::{self, Site};
+use super::locate::Locator;
 use crate::source::SourceFile;
 
 /// A path from the document root: mapping keys and sequence indices.
@@ -293,7 +294,10 @@ pub struct Model<'f> {
     pub jobs: Vec<Job>,
     /// Every `${{ }}` of the file outside comments, in source order.
     pub sites: Vec<Site>,
-    doc: Option<yamlpath::Document>,
+    /// Fast line-based locator for block-style YAML; the tree-sitter document is built only
+    /// when it cannot answer.
+    loc: Locator<'f>,
+    doc: std::cell::OnceCell<Option<yamlpath::Document>>,
 }
 
 /// Why a file is not a workflow GitHub would run.
@@ -321,7 +325,6 @@ impl<'f> Model<'f> {
                 message: format!("{what}: not a {}", kind_name(kind)),
             });
         }
-        let doc = yamlpath::Document::new(file.text.as_str()).ok();
         let mut m = Model {
             file,
             kind,
@@ -331,7 +334,8 @@ impl<'f> Model<'f> {
             env: Vec::new(),
             jobs: Vec::new(),
             sites: Vec::new(),
-            doc,
+            loc: Locator::new(&file.text),
+            doc: std::cell::OnceCell::new(),
         };
         match kind {
             DocKind::Workflow => {
@@ -473,9 +477,18 @@ impl<'f> Model<'f> {
         )
     }
 
+    fn doc(&self) -> Option<&yamlpath::Document> {
+        self.doc
+            .get_or_init(|| yamlpath::Document::new(self.file.text.as_str()).ok())
+            .as_ref()
+    }
+
     /// Byte range of the value at `route` (its nearest existing parent when absent).
     pub fn value_bytes(&self, route: &Route) -> Range<usize> {
-        let Some(doc) = &self.doc else {
+        if let Some(l) = self.loc.locate(route) {
+            return l.value;
+        }
+        let Some(doc) = self.doc() else {
             return self.fallback_bytes(route);
         };
         for depth in (0..=route.len()).rev() {
@@ -492,10 +505,15 @@ impl<'f> Model<'f> {
 
     /// Byte range of the key at `route` (for index routes: the item), falling back as above.
     pub fn key_bytes(&self, route: &Route) -> Range<usize> {
-        if let (Some(doc), Some(Seg::Key(_))) = (&self.doc, route.last())
-            && let Ok(f) = doc.query_key_only(&Self::yroute(route))
-        {
-            return f.location.byte_span.0..f.location.byte_span.1;
+        if matches!(route.last(), Some(Seg::Key(_))) {
+            if let Some(k) = self.loc.locate(route).and_then(|l| l.key) {
+                return k;
+            }
+            if let Some(doc) = self.doc()
+                && let Ok(f) = doc.query_key_only(&Self::yroute(route))
+            {
+                return f.location.byte_span.0..f.location.byte_span.1;
+            }
         }
         let r = self.value_bytes(route);
         // An item of a block sequence: point at the first line only.
@@ -517,17 +535,14 @@ impl<'f> Model<'f> {
             .map_or(0..0, |i| i..i + k.len())
     }
 
+    /// A full-line `#` comment (expressions in comments are not evaluated). Block scalars are
+    /// not told apart: a `#` line in a `run: |` script is a shell comment GitHub still expands,
+    /// a rare miss accepted for not building a syntax tree of every file.
     fn in_comment(&self, offset: usize) -> bool {
-        match &self.doc {
-            Some(doc) => doc.offset_inside_comment(offset),
-            None => {
-                let li = self.file.line_index(offset);
-                let line = self.file.line_range(li);
-                self.file.text[line.start..offset]
-                    .trim_start()
-                    .starts_with('#')
-            }
-        }
+        let li = self.file.line_index(offset);
+        let line = self.file.line_range(li);
+        let before = &self.file.text[line.start..offset.max(line.start)];
+        before.trim_start().starts_with('#')
     }
 
     /// Expression sites inside a byte range.
@@ -694,5 +709,69 @@ mod tests {
             Seg::Key("uses".into()),
         ));
         assert_eq!(&text[r], "actions/checkout@v4");
+    }
+}
+
+#[cfg(test)]
+mod locator_agrees_with_yamlpath {
+    use super::*;
+    use crate::discover::FileKind;
+
+    /// Every route the model uses, located by the line locator and by yamlpath, on every
+    /// workflow fixture of the suite: same text (modulo trailing whitespace).
+    #[test]
+    #[allow(clippy::many_single_char_names)]
+    fn on_fixtures() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/rules/github");
+        let mut stack = vec![root];
+        let mut checked = 0;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if !p.to_string_lossy().contains("/workflows/") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let f = SourceFile::new("x.yml", FileKind::GithubWorkflow, text.clone());
+                let Ok(m) = Model::parse(&f, DocKind::Workflow) else {
+                    continue;
+                };
+                let Ok(doc) = yamlpath::Document::new(text.as_str()) else {
+                    continue;
+                };
+                let mut routes: Vec<Route> = Vec::new();
+                for j in &m.jobs {
+                    routes.push(j.route.clone());
+                    for s in &j.steps {
+                        routes.push(s.route.clone());
+                        for k in ["uses", "run", "if"] {
+                            routes.push(route_with(&s.route, Seg::Key(k.into())));
+                        }
+                        routes.extend(s.with.iter().map(|kv| kv.route.clone()));
+                        routes.extend(s.env.iter().map(|kv| kv.route.clone()));
+                    }
+                }
+                for r in routes {
+                    let Some(l) = m.loc.locate(&r) else { continue };
+                    let Ok(Some(feat)) = doc.query_exact(&Model::yroute(&r)) else {
+                        continue;
+                    };
+                    let y = &text[feat.location.byte_span.0..feat.location.byte_span.1];
+                    assert_eq!(
+                        text[l.value].trim_end(),
+                        y.trim_end(),
+                        "{} {r:?}",
+                        p.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 }

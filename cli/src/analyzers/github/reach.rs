@@ -803,7 +803,6 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
 
     // Secrets referenced by the job (and the workflow-level env it inherits).
     let mut secrets = Vec::new();
-    let wf_env_bytes = m.value_bytes(&vec![Seg::Key("env".into())]);
     let mut add_sites =
         |r: &Range<usize>, step: Option<usize>, in_run: bool, secrets: &mut Vec<SecretRef>| {
             for site in m.sites_in(r) {
@@ -818,7 +817,12 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             }
         };
     if !m.env.is_empty() {
-        add_sites(&wf_env_bytes, None, false, &mut secrets);
+        add_sites(
+            &m.value_bytes(&vec![Seg::Key("env".into())]),
+            None,
+            false,
+            &mut secrets,
+        );
     }
     // Job-level parts outside steps.
     let steps_r = if job.steps.is_empty() {
