@@ -155,7 +155,7 @@ impl Scanner {
         }
         resolve_overlaps(found, |i| {
             let spec = &self.rule(i).spec;
-            (spec.generic, spec.validator.is_none())
+            (spec.generic, spec.validator.is_none(), !spec.case_sensitive)
         })
     }
 
@@ -207,7 +207,7 @@ impl Scanner {
         {
             return None;
         }
-        let shape_checks = !rule.spec.multiline && value.len() <= 200;
+        let shape_checks = !rule.spec.multiline && !rule.spec.repeats_ok && value.len() <= 200;
         if (shape_checks && checks::is_placeholder(value))
             || (!shape_checks && checks::is_placeholder_word(value))
         {
@@ -280,9 +280,12 @@ fn char_aligned(text: &[u8], mut r: Range<usize>) -> Range<usize> {
 }
 
 /// Where rules overlap on the same secret, keep one: provider-specific before generic, a
-/// checksum-validated format first, then the match with more context, the longer secret, the
-/// earlier rule.
-fn resolve_overlaps(mut found: Vec<Match>, rank: impl Fn(usize) -> (bool, bool)) -> Vec<Match> {
+/// checksum-validated format first, a literal token prefix before a context match, then the
+/// match with more context, the longer secret, the earlier rule.
+fn resolve_overlaps(
+    mut found: Vec<Match>,
+    rank: impl Fn(usize) -> (bool, bool, bool),
+) -> Vec<Match> {
     if found.len() <= 1 {
         return found;
     }
