@@ -27,7 +27,11 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
 pub type Entry = fn(&[u8]) -> usize;
 
 /// Every fuzz entry, by target name (the smoke test iterates over this).
-pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile), ("shell", shell)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("dockerfile", dockerfile),
+    ("shell", shell),
+    ("secrets", secrets),
+];
 
 pub fn dockerfile(data: &[u8]) -> usize {
     analyze("Dockerfile", Some(FileKind::Dockerfile), data)
@@ -38,4 +42,9 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The secrets engine (prefilter, windows, regexes, structural checks) on arbitrary text.
+pub fn secrets(data: &[u8]) -> usize {
+    analyze("config/app.env", None, data)
 }

@@ -92,7 +92,8 @@ impl SecretsAnalyzer {
             }
         };
         let mode = state.paths.mode(&file.path, &file.text);
-        for m in state.scanner.scan(file.text.as_bytes(), mode) {
+        let code = paths::is_code(&file.path);
+        for m in state.scanner.scan(file.text.as_bytes(), mode, code) {
             let rule = state.scanner.rule(m.rule);
             let value = &file.text.as_bytes()[m.secret.clone()];
             let shown = String::from_utf8_lossy(value);
