@@ -12,10 +12,16 @@ from fakes import Fakes
 
 def main(corpus, repo, meta, commits):
     r = random.Random(11)
+    # Source text only: files of the tree corpus that carry plants or decoys are left out.
+    marked = set()
+    for f in ("planted.json", "decoys.json"):
+        path = os.path.join(meta, f)
+        if os.path.exists(path):
+            marked |= {os.path.join(corpus, x["path"]) for x in json.load(open(path))}
     pool = []
     for dirpath, _, names in os.walk(corpus):
         for n in sorted(names):
-            if n.endswith((".py", ".rs")):
+            if n.endswith((".py", ".rs")) and os.path.join(dirpath, n) not in marked:
                 pool.append(os.path.join(dirpath, n))
         if len(pool) > 4000:
             break
@@ -47,16 +53,17 @@ def main(corpus, repo, meta, commits):
         if c > 50 and c % 60 == 0:
             kind, (tpl, _) = kinds[len(plants) % len(kinds)]
             _, value = Fakes(1000 + len(plants)).kinds()[kind]
-            name = r.choice(sorted(files))
+            name = r.choice(sorted(set(files) - set(live)))
             lines = files[name]
             at = r.randint(0, len(lines))
             new = tpl.replace("{v}", value).split("\n")
             lines[at:at] = new
             plants.append({"kind": kind, "path": name, "line": at + 1, "end_line": at + len(new), "commit": c, "value": value})
-            live[name] = (at, len(new), c)
+            live[name] = (new[0], len(new), c)
             changed.append(name)
-        for name, (at, n, since) in list(live.items()):
+        for name, (first, n, since) in list(live.items()):
             if c - since == 25:
+                at = files[name].index(first)
                 del files[name][at:at + n]
                 del live[name]
                 changed.append(name)
