@@ -81,7 +81,14 @@ def plant(out, files, seed, per_kind):
                   and not any(p in f for p in POLICY_DIRS) and not f.endswith(".lock")]
     planted, decoys = [], []
     fk = Fakes(seed)
-    used = set()
+    # One plant per file (line numbers stay exact); a small corpus gets fewer plants per kind.
+    r.shuffle(candidates)
+    kinds = len(fk.kinds())
+    need_decoys = len(fk.decoys()) * 3
+    per_kind = min(per_kind, (len(candidates) - need_decoys) // kinds)
+    if per_kind < 1:
+        sys.exit(f"corpus too small: {len(candidates)} files for {kinds} kinds and {need_decoys} decoys; raise TARGET_MB")
+    pick = iter(candidates)
 
     def insert(rel, lines):
         path = os.path.join(out, rel)
@@ -95,18 +102,12 @@ def plant(out, files, seed, per_kind):
 
     for n in range(per_kind):
         for kind, (tpl, value) in Fakes(seed * 1000 + n).kinds().items():
-            rel = r.choice(candidates)
-            while rel in used:
-                rel = r.choice(candidates)
-            used.add(rel)
+            rel = next(pick)
             lines = tpl.replace("{v}", value).split("\n")
             line = insert(rel, lines)
             planted.append({"kind": kind, "path": rel, "line": line, "end_line": line + len(lines) - 1, "value": value})
     for d in fk.decoys() * 3:
-        rel = r.choice(candidates)
-        while rel in used:
-            rel = r.choice(candidates)
-        used.add(rel)
+        rel = next(pick)
         decoys.append({"path": rel, "line": insert(rel, [d]), "text": d})
     return planted, decoys
 
