@@ -31,6 +31,10 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
     ("secrets", secrets),
+    ("dsse_envelope", dsse_envelope),
+    ("docker_archive", docker_archive),
+    ("compose", compose),
+    ("github_workflow", github_workflow),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -47,4 +51,43 @@ pub fn shell(data: &[u8]) -> usize {
 /// The secrets engine (prefilter, windows, regexes, structural checks) on arbitrary text.
 pub fn secrets(data: &[u8]) -> usize {
     analyze("config/app.env", None, data)
+}
+
+/// DSSE envelope parsing and attestation verification (untrusted input at the deploy gate).
+pub fn dsse_envelope(data: &[u8]) -> usize {
+    use crate::attest::{dsse, verify};
+    let text = String::from_utf8_lossy(data);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let policy = verify::Policy {
+        digest: format!("sha256:{}", "0".repeat(64)),
+        max_risk: Some(20),
+        max_age: Some(86_400),
+        require_verdict: Some("pass".into()),
+        now: 0,
+    };
+    dsse::parse_envelopes(&text)
+        .into_iter()
+        .filter_map(|(_, e)| e.ok())
+        .map(|e| usize::from(verify::verify(&e, &key, &policy).is_ok()) + e.signatures.len())
+        .sum()
+}
+
+/// The tar reader and `docker save` digest logic.
+pub fn docker_archive(data: &[u8]) -> usize {
+    crate::attest::digest::from_docker_archive_reader(std::io::Cursor::new(data), "fuzz.tar", None)
+        .map_or(0, |d| d.digest.len())
+}
+
+/// The compose analyzer (YAML parse, route → span lookups, every compose rule).
+pub fn compose(data: &[u8]) -> usize {
+    analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }

@@ -4,8 +4,10 @@
 //! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
 
 pub mod analyzers;
+pub mod attest;
 pub mod commands;
 pub mod discover;
+pub mod drift;
 pub mod engine;
 pub mod finding;
 pub mod fuzz;

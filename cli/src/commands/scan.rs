@@ -253,17 +253,45 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
 }
 
 fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
-    let color = match args.color {
+    emit_report(
+        report,
+        &Outputs {
+            format: args.format,
+            output: args.output.as_deref(),
+            extra: &[
+                (args.sarif.as_deref(), Format::Sarif),
+                (args.json.as_deref(), Format::Json),
+                (args.junit.as_deref(), Format::Junit),
+                (args.summary.as_deref(), Format::Markdown),
+            ],
+            color: args.color,
+        },
+    )
+}
+
+/// Where and how a report is written; shared by every command that produces a `Report`.
+pub struct Outputs<'a> {
+    pub format: Format,
+    pub output: Option<&'a Path>,
+    /// Extra files written in the same run, each in its format.
+    pub extra: &'a [(Option<&'a Path>, Format)],
+    pub color: ColorChoice,
+}
+
+/// Write the main output (stdout or `--output`), the extra outputs, and with `--format github`
+/// the Markdown summary to `$GITHUB_STEP_SUMMARY`.
+pub fn emit_report(report: &Report, o: &Outputs<'_>) -> anyhow::Result<()> {
+    let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            o.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let main = report::render(args.format, report, &RenderOptions { color });
-    match &args.output {
+    let main = report::render(o.format, report, &RenderOptions { color });
+    match o.output {
         Some(p) => write_file(p, &main)?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -276,17 +304,12 @@ fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
         }
     }
     let plain = RenderOptions { color: false };
-    for (path, format) in [
-        (&args.sarif, Format::Sarif),
-        (&args.json, Format::Json),
-        (&args.junit, Format::Junit),
-        (&args.summary, Format::Markdown),
-    ] {
+    for (path, format) in o.extra {
         if let Some(p) = path {
-            write_file(p, &report::render(format, report, &plain))?;
+            write_file(p, &report::render(*format, report, &plain))?;
         }
     }
-    if args.format == Format::Github
+    if o.format == Format::Github
         && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY")
     {
         let md = report::render(Format::Markdown, report, &plain);
