@@ -30,6 +30,7 @@ pub type Entry = fn(&[u8]) -> usize;
 pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
+    ("secrets", secrets),
     ("dsse_envelope", dsse_envelope),
     ("docker_archive", docker_archive),
     ("compose", compose),
@@ -45,6 +46,11 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The secrets engine (prefilter, windows, regexes, structural checks) on arbitrary text.
+pub fn secrets(data: &[u8]) -> usize {
+    analyze("config/app.env", None, data)
 }
 
 /// DSSE envelope parsing and attestation verification (untrusted input at the deploy gate).
