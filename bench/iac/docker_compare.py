@@ -34,6 +34,7 @@ MAP = [
     ("docker/multiple-cmd", ["DL4003", "DL4004"], []),
     ("docker/pip-no-cache", ["DL3042"], []),
     ("docker/latest-in-from-stage", ["DL3022", "DL3023"], []),
+    ("docker/verification-disabled", [], [f"CKV2_DOCKER_{i}" for i in range(2, 17)]),
 ]
 
 
