@@ -31,6 +31,7 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
     ("compose", compose),
+    ("github_workflow", github_workflow),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -47,4 +48,13 @@ pub fn shell(data: &[u8]) -> usize {
 /// The compose analyzer (YAML parse, route → span lookups, every compose rule).
 pub fn compose(data: &[u8]) -> usize {
     analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }
