@@ -138,7 +138,8 @@ def main():
         h = set().union(*[theirs.get(d, set()) for d in dls]) if dls else set()
         c = set().union(*[cks.get(x, set()) for x in ckvs]) if ckvs else set()
         hl_s = f"{len(h)} ({'+'.join(dls)})" if dls else "-"
-        ck_s = f"{len(c)} ({'+'.join(ckvs)})" if ckvs else "-"
+        label = "+".join(ckvs) if len(ckvs) <= 3 else f"{ckvs[0]}..{ckvs[-1]}"
+        ck_s = f"{len(c)} ({label})" if ckvs else "-"
         agree = []
         if dls:
             both = o_explicit & h

@@ -36,7 +36,8 @@ echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 cpu() { # cpu NAME CMD... → prints "NAME user+sys maxrss_kb"
     local name=$1; shift
     /usr/bin/time -f '%U %S %M' -o "$out/$name.time" "$@" || true
-    awk -v n="$name" '{printf "%s %.2f %d\n", n, $1+$2, $3}' "$out/$name.time"
+    # time(1) writes "Command exited with non-zero status" first when the tool reports findings.
+    tail -n 1 "$out/$name.time" | awk -v n="$name" '{printf "%s %.2f %d\n", n, $1+$2, $3}'
 }
 
 # pipeguard: the docker family over the dockerfile tree (walk + parse + rules + JSON report).
