@@ -474,3 +474,23 @@ fn install_verifies_the_pinned_checksum() {
     );
     assert_eq!(out, "");
 }
+
+/// docs/github-action.md shows the example workflows byte for byte.
+#[test]
+fn docs_show_the_tested_examples() {
+    let docs = std::fs::read_to_string(repo_root().join("docs/github-action.md")).unwrap();
+    for name in [
+        "pull-request-scan.yml",
+        "release-attest.yml",
+        "pull-request-target-gate.yml",
+    ] {
+        let text =
+            std::fs::read_to_string(repo_root().join("github-action/examples").join(name)).unwrap();
+        assert!(
+            docs.contains(&format!(
+                "`github-action/examples/{name}`:\n\n```yaml\n{text}```"
+            )),
+            "docs/github-action.md is out of date for {name}"
+        );
+    }
+}
