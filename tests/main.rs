@@ -6,6 +6,7 @@
 mod action;
 mod catalogue;
 mod common;
+mod drift;
 mod e2e_scan;
 mod fuzz_smoke;
 mod gate;
@@ -14,3 +15,4 @@ mod precommit;
 mod reports;
 mod robustness;
 mod rule_fixtures;
+mod secrets;

@@ -27,7 +27,12 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
 pub type Entry = fn(&[u8]) -> usize;
 
 /// Every fuzz entry, by target name (the smoke test iterates over this).
-pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile), ("shell", shell)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("dockerfile", dockerfile),
+    ("shell", shell),
+    ("compose", compose),
+    ("github_workflow", github_workflow),
+];
 
 pub fn dockerfile(data: &[u8]) -> usize {
     analyze("Dockerfile", Some(FileKind::Dockerfile), data)
@@ -38,4 +43,18 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The compose analyzer (YAML parse, route → span lookups, every compose rule).
+pub fn compose(data: &[u8]) -> usize {
+    analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }
