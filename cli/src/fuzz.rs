@@ -27,7 +27,12 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
 pub type Entry = fn(&[u8]) -> usize;
 
 /// Every fuzz entry, by target name (the smoke test iterates over this).
-pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile), ("shell", shell)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("dockerfile", dockerfile),
+    ("shell", shell),
+    ("kubernetes", kubernetes),
+    ("terraform", terraform),
+];
 
 pub fn dockerfile(data: &[u8]) -> usize {
     analyze("Dockerfile", Some(FileKind::Dockerfile), data)
@@ -38,4 +43,20 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The multi-document YAML parser with spans and the Kubernetes rules.
+pub fn kubernetes(data: &[u8]) -> usize {
+    analyze("deploy.yaml", Some(FileKind::Kubernetes), data)
+}
+
+/// The HCL parser (hcl-edit), the module model and the Terraform rules (one-file module).
+pub fn terraform(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let file = std::sync::Arc::new(SourceFile::new("main.tf", FileKind::Terraform, text));
+    let config = Config::default();
+    let cx = ScanContext { config: &config };
+    let mut out = Output::default();
+    crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
+    out.findings.len()
 }
