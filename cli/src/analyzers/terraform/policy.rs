@@ -154,7 +154,8 @@ pub fn inline_policies<'m>(m: &'m Module, kinds: &[&'static str]) -> Vec<Policy<
             let mut attrs: Vec<&super::model::Attr> = b.attr("policy").into_iter().collect();
             attrs.extend(b.blocks("inline_policy").filter_map(|ip| ip.attr("policy")));
             for a in attrs {
-                if let Some(statements) = statements_of(&a.value) {
+                if let Some(mut statements) = statements_of(&a.value) {
+                    locate_in_json_text(&m.file(b).text, &a.value, &mut statements);
                     out.push(Policy {
                         block: b,
                         span: a.span(),
@@ -185,4 +186,25 @@ pub fn referenced_documents<'m>(
         }
     }
     out
+}
+
+/// JSON text has no spans of its own: point each statement at its own `"Effect"` (or, failing
+/// that, `"Action"`) key in the source, found by order of appearance.
+fn locate_in_json_text(src: &str, value: &Expr, statements: &mut [Statement]) {
+    if !matches!(value.v, V::Str(_) | V::Template(_)) {
+        return;
+    }
+    let Some(text) = src.get(value.span.clone()) else {
+        return;
+    };
+    for key in ["\"Effect\"", "\"Action\""] {
+        let hits: Vec<usize> = text.match_indices(key).map(|(i, _)| i).collect();
+        if hits.len() == statements.len() {
+            for (s, at) in statements.iter_mut().zip(hits) {
+                let start = value.span.start + at;
+                s.span = start..start + key.len();
+            }
+            return;
+        }
+    }
 }

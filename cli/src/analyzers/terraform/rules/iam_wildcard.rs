@@ -40,8 +40,10 @@ pub fn too_broad(s: &Statement) -> Option<String> {
     if s.actions.iter().any(|a| a == "*" || a == "*:*") {
         return Some("allows every action (\"*\")".into());
     }
+    // Conditions (tags, source accounts, request attributes) are the usual way to constrain
+    // actions that do not support resource ARNs.
     let all_resources = s.resources.iter().any(|r| r == "*");
-    if !all_resources {
+    if !all_resources || s.has_condition {
         return None;
     }
     if let Some(a) = s.actions.iter().find(|a| a.ends_with(":*")) {
@@ -66,14 +68,8 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for p in inline_policies(m, KINDS) {
         for s in &p.statements {
             if let Some(why) = too_broad(s) {
-                // jsonencode statements have their own spans; JSON text points at the attribute.
-                let at =
-                    if s.span.start >= p.span.start && s.span.end <= p.span.end && s.span != p.span
-                    {
-                        s.span.clone()
-                    } else {
-                        p.span.clone()
-                    };
+                // Statements point at themselves (jsonencode) or their `"Effect"` key (JSON text).
+                let at = s.span.clone();
                 out.push(finding(
                     m,
                     p.block,

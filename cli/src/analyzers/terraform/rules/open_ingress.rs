@@ -137,10 +137,15 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
             }
         }
     }
-    for r in m.resources("azurerm_network_security_rule").chain(
-        m.resources("azurerm_network_security_group")
-            .flat_map(|g| g.blocks("security_rule")),
-    ) {
+    // Standalone NSG rules own themselves; inline `security_rule` blocks belong to their group.
+    let nsg_rules = m
+        .resources("azurerm_network_security_rule")
+        .map(|r| (r, r))
+        .chain(
+            m.resources("azurerm_network_security_group")
+                .flat_map(|g| g.blocks("security_rule").map(move |r| (g, r))),
+        );
+    for (owner, r) in nsg_rules {
         let inbound = r.value("direction").and_then(Expr::as_str) == Some("Inbound");
         let allow = r.value("access").and_then(Expr::as_str) == Some("Allow");
         if !inbound || !allow {
@@ -162,8 +167,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
             exposed(a.trim().parse().ok(), b.trim().parse().ok(), Some("tcp"))
         });
         if let Some(what) = what {
-            // Inline NSG rules belong to the group's block for the fingerprint/path.
-            report(m, r, r, out, &what, cidr);
+            report(m, owner, r, out, &what, cidr);
         }
     }
 }
