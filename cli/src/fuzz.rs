@@ -35,6 +35,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("docker_archive", docker_archive),
     ("compose", compose),
     ("github_workflow", github_workflow),
+    ("kubernetes", kubernetes),
+    ("terraform", terraform),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -90,4 +92,20 @@ pub fn github_workflow(data: &[u8]) -> usize {
         Some(FileKind::GithubWorkflow),
         data,
     ) + analyze("action.yml", Some(FileKind::GithubAction), data)
+}
+
+/// The multi-document YAML parser with spans and the Kubernetes rules.
+pub fn kubernetes(data: &[u8]) -> usize {
+    analyze("deploy.yaml", Some(FileKind::Kubernetes), data)
+}
+
+/// The HCL parser (hcl-edit), the module model and the Terraform rules (one-file module).
+pub fn terraform(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let file = std::sync::Arc::new(SourceFile::new("main.tf", FileKind::Terraform, text));
+    let config = Config::default();
+    let cx = ScanContext { config: &config };
+    let mut out = Output::default();
+    crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
+    out.findings.len()
 }

@@ -5,6 +5,8 @@ pub mod compose;
 pub mod docker;
 pub mod github;
 pub mod secrets;
+pub mod kubernetes;
+pub mod terraform;
 
 use std::sync::Arc;
 
@@ -125,6 +127,8 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(compose::ComposeAnalyzer),
         Box::new(github::GithubAnalyzer),
         Box::new(secrets::SecretsAnalyzer::default()),
+        Box::new(kubernetes::KubernetesAnalyzer),
+        Box::new(terraform::TerraformAnalyzer),
     ]
 }
 
