@@ -7,6 +7,7 @@ mod catalogue;
 mod common;
 mod e2e_scan;
 mod fuzz_smoke;
+mod jenkins;
 mod policy;
 mod reports;
 mod robustness;

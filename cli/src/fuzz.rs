@@ -27,7 +27,12 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
 pub type Entry = fn(&[u8]) -> usize;
 
 /// Every fuzz entry, by target name (the smoke test iterates over this).
-pub const TARGETS: &[(&str, Entry)] = &[("dockerfile", dockerfile), ("shell", shell)];
+pub const TARGETS: &[(&str, Entry)] = &[
+    ("dockerfile", dockerfile),
+    ("shell", shell),
+    ("jenkinsfile", jenkinsfile),
+    ("jenkins_job", jenkins_job),
+];
 
 pub fn dockerfile(data: &[u8]) -> usize {
     analyze("Dockerfile", Some(FileKind::Dockerfile), data)
@@ -38,4 +43,14 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The Groovy tokenizer/parser, the pipeline model and the Jenkins rules.
+pub fn jenkinsfile(data: &[u8]) -> usize {
+    analyze("Jenkinsfile", Some(FileKind::Jenkinsfile), data)
+}
+
+/// Job config.xml: the XML tree, entity offset maps, inline scripts and shell builders.
+pub fn jenkins_job(data: &[u8]) -> usize {
+    analyze("jobs/fuzz/config.xml", Some(FileKind::JenkinsJob), data)
 }

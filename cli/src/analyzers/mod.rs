@@ -2,6 +2,7 @@
 //! spans and runs its rules over the model; none of them prints anything.
 
 pub mod docker;
+pub mod jenkins;
 
 use std::sync::Arc;
 
@@ -117,7 +118,10 @@ pub trait Analyzer: Send + Sync {
 
 /// Every analyzer, in family order.
 pub fn all() -> Vec<Box<dyn Analyzer>> {
-    vec![Box::new(docker::DockerAnalyzer)]
+    vec![
+        Box::new(docker::DockerAnalyzer),
+        Box::new(jenkins::JenkinsAnalyzer),
+    ]
 }
 
 /// Rule ids that every analyzer can report, plus the engine's own.

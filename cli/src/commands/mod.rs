@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod explain;
+pub mod jenkins;
 pub mod rules;
 pub mod scan;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
+    /// Jenkins: pull job definitions (config.xml) from a live instance.
+    Jenkins(jenkins::JenkinsArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -46,5 +49,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Baseline(a) => baseline::run(&a),
+        Command::Jenkins(a) => jenkins::run(&a),
     }
 }
