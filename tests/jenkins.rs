@@ -189,3 +189,26 @@ fn jenkins_pull_reports_errors_with_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn groovy_parser_reads_the_shared_library_itself() {
+    use pipeguard::analyzers::jenkins::groovy;
+    for rel in [
+        "jenkins-plugin-shim/vars/pipeguard.groovy",
+        "jenkins-plugin-shim/test/PipeguardStepTest.groovy",
+        "jenkins-plugin-shim/examples/Jenkinsfile",
+        "jenkins-plugin-shim/examples/seed-job.groovy",
+    ] {
+        let text = std::fs::read_to_string(repo_root().join(rel)).unwrap();
+        if let Err(e) = groovy::parse(&text) {
+            panic!(
+                "{rel}: {} at {:?}",
+                e.message,
+                &text[e.at..(e.at + 40).min(text.len())]
+            );
+        }
+    }
+    // The example pipeline is clean under its own scanner.
+    let report = scan(&repo_root().join("jenkins-plugin-shim/examples"));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}

@@ -534,6 +534,18 @@ impl Parser {
         }
         // Optional type: `String x`, `Map<String, X> m`, `int[] a`, `def String x`.
         let typed = self.type_then_name();
+        if !modifiers && !typed && self.constructor_ahead() {
+            let (name, name_span) = self.ident()?;
+            let params = self.params()?;
+            self.expect("{")?;
+            let body = self.block_body(true)?;
+            return Ok(Some(StmtKind::Method {
+                name,
+                name_span,
+                params,
+                body,
+            }));
+        }
         if !modifiers && !typed {
             self.i = start;
             return Ok(None);
@@ -581,6 +593,23 @@ impl Parser {
             break;
         }
         Ok(Some(StmtKind::Decl { names, value }))
+    }
+
+    /// At `Name(Type a, …) {`: a constructor (typed parameters never occur in a call).
+    fn constructor_ahead(&self) -> bool {
+        if !matches!(self.cur().tok, Tok::Ident(_)) || !matches!(self.peek(1), Tok::Op("(")) {
+            return false;
+        }
+        let close = self.matching(self.i + 1);
+        let mut typed = false;
+        for j in self.i + 2..close {
+            if let (Tok::Ident(_), Tok::Ident(_)) = (self.tok_at(j), self.tok_at(j + 1))
+                && j + 1 < close
+            {
+                typed = true;
+            }
+        }
+        typed && matches!(self.tok_at(close + 1), Tok::Op("{"))
     }
 
     /// At `Type name` (capitalised or primitive type, optional generics/array brackets).
@@ -931,7 +960,7 @@ impl Parser {
             let t = self.cur().clone();
             match t.tok {
                 // Method chains may continue on the next line (`.with { }`).
-                Tok::Op(op @ ("." | "?." | "*." | ".@")) => {
+                Tok::Op(op @ ("." | "?." | "*." | ".@" | ".&")) => {
                     self.bump();
                     let (name, name_span) = match &self.cur().tok {
                         Tok::Ident(n) => (n.clone(), self.bump().span),
@@ -1039,6 +1068,11 @@ impl Parser {
                             command: false,
                         }),
                     };
+                }
+                // `String[]` (a type in `as String[]`, `new X[]`): nothing to index.
+                Tok::Op("[") if !t.nl_before && matches!(self.peek(1), Tok::Op("]")) => {
+                    self.bump();
+                    self.bump();
                 }
                 Tok::Op("[") if !t.nl_before => {
                     self.bump();
@@ -1497,8 +1531,22 @@ while (i < 3) { i++ }
 String s = """multi
 line ${x}"""
 def r = $/dollar ${y} slashy/$
+stage ('Spaced') {
+    try { sh 'x' } catch(Exception) { echo 'no variable' }
+    while(true) { retryCount++; label += '-x'; break }
+    def (platform, jdk) = it
+    builds.failFast = failFast
+    parallel builds
+    emailext (
+        subject: "FAIL ${env.JOB_NAME}",
+        recipientProviders: [[$class: 'DevelopersRecipientProvider']]
+    )
+}
 "#;
         let c = calls(src);
-        assert!(c.iter().filter(|x| *x == "sh").count() == 2, "{c:?}");
+        assert!(c.iter().filter(|x| *x == "sh").count() == 3, "{c:?}");
+        for want in ["stage", "emailext", "parallel", "echo"] {
+            assert!(c.iter().any(|x| x == want), "{want} missing in {c:?}");
+        }
     }
 }
