@@ -12,6 +12,7 @@ mod e2e_scan;
 mod fuzz_smoke;
 mod gate;
 mod k8stf;
+mod jenkins;
 mod policy;
 mod precommit;
 mod reports;

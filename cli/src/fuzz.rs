@@ -37,6 +37,8 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("github_workflow", github_workflow),
     ("kubernetes", kubernetes),
     ("terraform", terraform),
+    ("jenkinsfile", jenkinsfile),
+    ("jenkins_job", jenkins_job),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -108,4 +110,14 @@ pub fn terraform(data: &[u8]) -> usize {
     let mut out = Output::default();
     crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
     out.findings.len()
+}
+
+/// The Groovy tokenizer/parser, the pipeline model and the Jenkins rules.
+pub fn jenkinsfile(data: &[u8]) -> usize {
+    analyze("Jenkinsfile", Some(FileKind::Jenkinsfile), data)
+}
+
+/// Job config.xml: the XML tree, entity offset maps, inline scripts and shell builders.
+pub fn jenkins_job(data: &[u8]) -> usize {
+    analyze("jobs/fuzz/config.xml", Some(FileKind::JenkinsJob), data)
 }

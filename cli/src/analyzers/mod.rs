@@ -7,6 +7,7 @@ pub mod github;
 pub mod secrets;
 pub mod kubernetes;
 pub mod terraform;
+pub mod jenkins;
 
 use std::sync::Arc;
 
@@ -129,6 +130,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(secrets::SecretsAnalyzer::default()),
         Box::new(kubernetes::KubernetesAnalyzer),
         Box::new(terraform::TerraformAnalyzer),
+        Box::new(jenkins::JenkinsAnalyzer),
     ]
 }
 
