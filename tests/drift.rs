@@ -694,3 +694,86 @@ fn signed_lockfile_is_enforced() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("fingerprint --sign"));
 }
+
+/// `--jenkins-url`: live jobs (recorded Jenkins responses on loopback) against the lockfile; a job
+/// edited in the UI is drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_jenkins_jobs_edited_in_the_ui_are_drift() {
+    use crate::jenkins::{mount, recorded};
+    let server = wiremock::MockServer::start().await;
+    mount(&server, "/api/json", r#"{"jobs":[{"_class":"hudson.model.FreeStyleProject","name":"deploy","url":"http://x/job/deploy/"}]}"#.into(), true).await;
+    mount(
+        &server,
+        "/job/deploy/config.xml",
+        recorded("freestyle.xml"),
+        false,
+    )
+    .await;
+    let dir = repo();
+    let path = dir.path().to_path_buf();
+    let url = server.uri();
+    let run = move |args: Vec<String>| {
+        let path = path.clone();
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pipeguard()
+                .args(&args)
+                .arg(&path)
+                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
+                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN"])
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .output()
+                .unwrap()
+        })
+    };
+    let lock = dir
+        .path()
+        .join(".pipeguard/jobs.lock")
+        .display()
+        .to_string();
+    let out = run(vec!["fingerprint".into(), "--write".into(), lock])
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let locked = fs::read_to_string(dir.path().join(".pipeguard/jobs.lock")).unwrap();
+    assert!(
+        locked.contains("\"source\": \"jenkins:jobs/deploy/config.xml\""),
+        "{locked}"
+    );
+
+    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Someone edits the job in the UI: it now also pushes an image.
+    server.reset().await;
+    mount(&server, "/api/json", r#"{"jobs":[{"_class":"hudson.model.FreeStyleProject","name":"deploy","url":"http://x/job/deploy/"}]}"#.into(), true).await;
+    let edited = recorded("freestyle.xml").replacen(
+        "</builders>",
+        "<hudson.tasks.Shell><command>docker push reg.example.com/app</command></hudson.tasks.Shell></builders>",
+        1,
+    );
+    mount(&server, "/job/deploy/config.xml", edited, false).await;
+    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
+        .await
+        .unwrap();
+    let report = json_report(&out.stdout);
+    let rules: Vec<String> = rule_lines(&report).into_iter().map(|(r, _, _)| r).collect();
+    assert!(
+        rules.contains(&"drift/job-changed".to_string()),
+        "{rules:?}"
+    );
+    assert!(rules.contains(&"drift/push-added".to_string()), "{rules:?}");
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -42,7 +42,7 @@ fn credentials_reachable_from_jenkins_jobs() {
     assert!(!reg.untrusted);
 }
 
-fn recorded(name: &str) -> String {
+pub(crate) fn recorded(name: &str) -> String {
     std::fs::read_to_string(
         repo_root()
             .join("jenkins-plugin-shim/tests/recorded")
@@ -51,7 +51,7 @@ fn recorded(name: &str) -> String {
     .unwrap()
 }
 
-async fn mount(server: &MockServer, at: &str, body: String, json: bool) {
+pub(crate) async fn mount(server: &MockServer, at: &str, body: String, json: bool) {
     let auth = "Basic Y2k6c2VjcmV0LWFwaS10b2tlbg=="; // ci:secret-api-token
     let mut m = Mock::given(method("GET"))
         .and(path(at))

@@ -85,7 +85,7 @@ fn classify_by_name(rel: &str) -> Option<FileKind> {
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile"))
         && !lower.ends_with(".dockerignore")
-        && !lower.ends_with(".md")
+        && !is_source_or_doc(&lower)
     {
         return Some(FileKind::Dockerfile);
     }
@@ -96,6 +96,16 @@ fn classify_by_name(rel: &str) -> Option<FileKind> {
         return None;
     }
     Some(FileKind::Other)
+}
+
+/// `dockerfile.rs`, `Dockerfile.md`: code or docs about Dockerfiles, not Dockerfiles
+/// (`Dockerfile.prod`, `Dockerfile.alpine` are).
+fn is_source_or_doc(lower: &str) -> bool {
+    const EXT: &[&str] = &[
+        ".md", ".rs", ".py", ".go", ".js", ".ts", ".java", ".rb", ".sh", ".txt", ".json", ".yml",
+        ".yaml", ".toml", ".html", ".rst", ".j2", ".tpl", ".snap",
+    ];
+    EXT.iter().any(|e| lower.ends_with(e)) && !lower.ends_with(".dockerfile")
 }
 
 /// Classify a file from its path and text.

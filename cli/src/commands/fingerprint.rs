@@ -20,6 +20,16 @@ pub struct JobSources {
     /// (e.g. the output of `pipeguard jenkins pull`); their sources are prefixed `jenkins-home:`.
     #[arg(long, value_name = "DIR")]
     pub jenkins_home: Option<PathBuf>,
+    /// Also read every job definition of this live Jenkins (as `jenkins pull` does), so jobs
+    /// edited in the UI show up as drift; their sources are prefixed `jenkins:`.
+    #[arg(long, value_name = "URL")]
+    pub jenkins_url: Option<String>,
+    /// Jenkins user for --jenkins-url (with --jenkins-token-env).
+    #[arg(long, value_name = "USER", requires = "jenkins_token_env")]
+    pub jenkins_user: Option<String>,
+    /// Environment variable holding the Jenkins API token for --jenkins-url.
+    #[arg(long, value_name = "VAR", requires = "jenkins_user")]
+    pub jenkins_token_env: Option<String>,
     /// Policy file (default: .pipeguard.yml at PATH, when present); its `exclude` applies.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -42,6 +52,26 @@ impl JobSources {
             }
             let jenkins = sources::working_tree(home, &[], config.max_file_size())?;
             found.merge(jenkins.prefixed("jenkins-home:"));
+        }
+        if let Some(url) = &self.jenkins_url {
+            let dir = std::env::temp_dir().join(format!(
+                "pipeguard-jenkins-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos())
+            ));
+            let pulled = crate::commands::jenkins::pull(&crate::commands::jenkins::PullArgs {
+                url: url.clone(),
+                user: self.jenkins_user.clone(),
+                token_env: self.jenkins_token_env.clone(),
+                out: dir.clone(),
+                retries: 3,
+                timeout: 30,
+            })
+            .and_then(|_| sources::working_tree(&dir, &[], config.max_file_size()));
+            let _ = std::fs::remove_dir_all(&dir);
+            found.merge(pulled?.prefixed("jenkins:"));
         }
         Ok(found)
     }

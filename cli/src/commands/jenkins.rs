@@ -62,7 +62,8 @@ pub fn run(args: &JenkinsArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn pull(a: &PullArgs) -> anyhow::Result<u8> {
+/// `jenkins pull`; also used by `fingerprint`/`drift --jenkins-url`.
+pub fn pull(a: &PullArgs) -> anyhow::Result<u8> {
     let mut opts = ClientOptions::new(a.url.clone());
     opts.retries = a.retries;
     opts.timeout = Duration::from_secs(a.timeout.max(1));

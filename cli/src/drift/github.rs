@@ -50,6 +50,10 @@ pub const SCOPES: &[&str] = &[
 
 pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
+    // A file of comments only (a disabled workflow) defines no jobs.
+    if yaml.is_null() {
+        return Ok(Vec::new());
+    }
     let Value::Object(mut top) = yaml_to_json(&yaml) else {
         return Err("a workflow must be a mapping".into());
     };
@@ -528,5 +532,10 @@ mod tests {
         assert!(jobs("w.yml", "on: push\njobs: [").is_err());
         assert!(jobs("w.yml", "on: push\n").is_err());
         assert!(jobs("w.yml", "- a\n").is_err());
+        assert!(
+            jobs("w.yml", "# on: push\n# jobs: {}\n")
+                .unwrap()
+                .is_empty()
+        );
     }
 }
