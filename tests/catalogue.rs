@@ -10,13 +10,18 @@ use crate::common::{fixtures, pipeguard};
 /// Rules tested through examples in their catalogue entry (secret patterns) instead of fixture
 /// directories: the entry must carry `examples` with positives and negatives.
 fn has_yaml_examples(id: &str) -> bool {
-    catalogue_files().iter().any(|(_, text)| {
-        let Ok(v) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
-            return false;
-        };
-        let entries: Vec<serde_yaml::Value> = match v.get("rules").and_then(|r| r.as_sequence()) {
-            Some(seq) => seq.clone(),
-            None => vec![v.clone()],
+    // Parsed once: the secret catalogue alone has hundreds of rules.
+    static PARSED: std::sync::OnceLock<Vec<serde_yaml::Value>> = std::sync::OnceLock::new();
+    let parsed = PARSED.get_or_init(|| {
+        catalogue_files()
+            .iter()
+            .filter_map(|(_, text)| serde_yaml::from_str::<serde_yaml::Value>(text).ok())
+            .collect()
+    });
+    parsed.iter().any(|v| {
+        let entries: Vec<&serde_yaml::Value> = match v.get("rules").and_then(|r| r.as_sequence()) {
+            Some(seq) => seq.iter().collect(),
+            None => vec![v],
         };
         entries.iter().any(|e| {
             e.get("id").and_then(|i| i.as_str()) == Some(id)

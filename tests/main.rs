@@ -4,12 +4,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod attest;
 mod catalogue;
 mod common;
 mod drift;
 mod e2e_scan;
 mod fuzz_smoke;
 mod gate;
+mod k8stf;
+mod jenkins;
 mod policy;
 mod precommit;
 mod reports;

@@ -30,8 +30,15 @@ pub type Entry = fn(&[u8]) -> usize;
 pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
+    ("secrets", secrets),
+    ("dsse_envelope", dsse_envelope),
+    ("docker_archive", docker_archive),
     ("compose", compose),
     ("github_workflow", github_workflow),
+    ("kubernetes", kubernetes),
+    ("terraform", terraform),
+    ("jenkinsfile", jenkinsfile),
+    ("jenkins_job", jenkins_job),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -43,6 +50,36 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The secrets engine (prefilter, windows, regexes, structural checks) on arbitrary text.
+pub fn secrets(data: &[u8]) -> usize {
+    analyze("config/app.env", None, data)
+}
+
+/// DSSE envelope parsing and attestation verification (untrusted input at the deploy gate).
+pub fn dsse_envelope(data: &[u8]) -> usize {
+    use crate::attest::{dsse, verify};
+    let text = String::from_utf8_lossy(data);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let policy = verify::Policy {
+        digest: format!("sha256:{}", "0".repeat(64)),
+        max_risk: Some(20),
+        max_age: Some(86_400),
+        require_verdict: Some("pass".into()),
+        now: 0,
+    };
+    dsse::parse_envelopes(&text)
+        .into_iter()
+        .filter_map(|(_, e)| e.ok())
+        .map(|e| usize::from(verify::verify(&e, &key, &policy).is_ok()) + e.signatures.len())
+        .sum()
+}
+
+/// The tar reader and `docker save` digest logic.
+pub fn docker_archive(data: &[u8]) -> usize {
+    crate::attest::digest::from_docker_archive_reader(std::io::Cursor::new(data), "fuzz.tar", None)
+        .map_or(0, |d| d.digest.len())
 }
 
 /// The compose analyzer (YAML parse, route → span lookups, every compose rule).
@@ -57,4 +94,30 @@ pub fn github_workflow(data: &[u8]) -> usize {
         Some(FileKind::GithubWorkflow),
         data,
     ) + analyze("action.yml", Some(FileKind::GithubAction), data)
+}
+
+/// The multi-document YAML parser with spans and the Kubernetes rules.
+pub fn kubernetes(data: &[u8]) -> usize {
+    analyze("deploy.yaml", Some(FileKind::Kubernetes), data)
+}
+
+/// The HCL parser (hcl-edit), the module model and the Terraform rules (one-file module).
+pub fn terraform(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let file = std::sync::Arc::new(SourceFile::new("main.tf", FileKind::Terraform, text));
+    let config = Config::default();
+    let cx = ScanContext { config: &config };
+    let mut out = Output::default();
+    crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
+    out.findings.len()
+}
+
+/// The Groovy tokenizer/parser, the pipeline model and the Jenkins rules.
+pub fn jenkinsfile(data: &[u8]) -> usize {
+    analyze("Jenkinsfile", Some(FileKind::Jenkinsfile), data)
+}
+
+/// Job config.xml: the XML tree, entity offset maps, inline scripts and shell builders.
+pub fn jenkins_job(data: &[u8]) -> usize {
+    analyze("jobs/fuzz/config.xml", Some(FileKind::JenkinsJob), data)
 }

@@ -4,6 +4,7 @@
 //! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
 
 pub mod analyzers;
+pub mod attest;
 pub mod commands;
 pub mod discover;
 pub mod drift;

@@ -336,7 +336,7 @@ pub fn is_not_credential(value: &[u8]) -> bool {
     }
     // Identifiers: lowercase words with `_`, `-` or `.` and no digits (`get_password`, `db.pass`).
     if v.iter()
-        .all(|&c| c.is_ascii_lowercase() || matches!(c, b'_' | b'-' | b'.'))
+        .all(|&c| c.is_ascii_lowercase() || matches!(c, b'_' | b'-' | b'.' | b':'))
     {
         return true;
     }

@@ -7,7 +7,7 @@ pub mod paths;
 pub mod rules;
 pub mod scanner;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::bytes::RegexBuilder;
 
@@ -27,7 +27,34 @@ struct State {
 
 #[derive(Default)]
 pub struct SecretsAnalyzer {
-    state: OnceLock<Result<State, String>>,
+    state: OnceLock<Result<Arc<State>, String>>,
+}
+
+/// No user rules, allowlists, path policies or secrets rule settings: the built-in state.
+fn is_default(config: &Config) -> bool {
+    let c = &config.secrets;
+    c.rules.is_empty()
+        && c.paths.is_empty()
+        && c.builtin_path_policies
+        && c.allowlist.paths.is_empty()
+        && c.allowlist.regexes.is_empty()
+        && c.allowlist.stopwords.is_empty()
+        && config
+            .rules
+            .keys()
+            .all(|k| k != "*" && !k.starts_with("secrets/"))
+}
+
+/// The state for a config; the default one is built once per process (the keyword automata
+/// are not free, and pre-commit runs and the fuzz smoke test create many analyzers).
+fn state_for(config: &Config) -> Result<Arc<State>, String> {
+    static DEFAULT: OnceLock<Result<Arc<State>, String>> = OnceLock::new();
+    let make = || build(config).map(Arc::new).map_err(|e| format!("{e:#}"));
+    if is_default(config) {
+        DEFAULT.get_or_init(make).clone()
+    } else {
+        make()
+    }
 }
 
 fn build(config: &Config) -> anyhow::Result<State> {
@@ -78,10 +105,7 @@ pub fn validate_config(cfg: &SecretsConfig) -> anyhow::Result<()> {
 impl SecretsAnalyzer {
     /// Findings for one file (used by the tree scan and by the git history scan).
     pub fn scan_file(&self, file: &SourceFile, config: &Config, out: &mut Output) {
-        let state = match self
-            .state
-            .get_or_init(|| build(config).map_err(|e| format!("{e:#}")))
-        {
+        let state = match self.state.get_or_init(|| state_for(config)) {
             Ok(s) => s,
             Err(e) => {
                 out.diagnostics.push(Diagnostic::error(
@@ -92,7 +116,8 @@ impl SecretsAnalyzer {
             }
         };
         let mode = state.paths.mode(&file.path, &file.text);
-        for m in state.scanner.scan(file.text.as_bytes(), mode) {
+        let code = paths::is_code(&file.path);
+        for m in state.scanner.scan(file.text.as_bytes(), mode, code) {
             let rule = state.scanner.rule(m.rule);
             let value = &file.text.as_bytes()[m.secret.clone()];
             let shown = String::from_utf8_lossy(value);

@@ -99,3 +99,19 @@ fn looks_minified(path: &str, text: &str) -> bool {
     let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     text.len() / lines > 500
 }
+
+/// Program source, where `x = y` assigns an expression: generic rules want a quoted literal.
+/// Config, env, shell, YAML, Dockerfiles and docs are not code in this sense.
+pub fn is_code(path: &str) -> bool {
+    const CODE: &[&str] = &[
+        "py", "pyi", "rs", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "go", "java", "kt", "kts",
+        "scala", "groovy", "js", "mjs", "cjs", "jsx", "ts", "tsx", "rb", "php", "cs", "fs",
+        "swift", "m", "mm", "dart", "lua", "pl", "pm", "r", "jl", "ex", "exs", "erl", "hs", "ml",
+        "clj", "vb", "html", "htm", "vue", "svelte",
+    ];
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').is_some_and(|(_, ext)| {
+        let ext = ext.to_ascii_lowercase();
+        CODE.contains(&ext.as_str())
+    })
+}

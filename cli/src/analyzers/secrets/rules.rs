@@ -60,6 +60,9 @@ pub struct RuleSpec {
     /// A keyword starts the match: the regex runs from the keyword on, not before it.
     #[serde(default)]
     pub prefix: bool,
+    /// The format itself has long runs of one character (`AAAAAAAAAA`): skip the run check.
+    #[serde(default)]
+    pub repeats_ok: bool,
     #[serde(default)]
     pub examples: Examples,
     // Documentation fields, read by the registry.

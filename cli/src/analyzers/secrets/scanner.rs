@@ -115,7 +115,9 @@ impl Scanner {
     }
 
     /// Every credential in `text`, overlaps resolved in favour of provider-specific rules.
-    pub fn scan(&self, text: &[u8], mode: PathMode) -> Vec<Match> {
+    /// `code`: the file is program source, where an unquoted right-hand side is an expression,
+    /// not a literal — generic rules then only accept quoted values.
+    pub fn scan(&self, text: &[u8], mode: PathMode, code: bool) -> Vec<Match> {
         if mode == PathMode::Off || text.is_empty() {
             return Vec::new();
         }
@@ -151,15 +153,23 @@ impl Scanner {
 
         let mut found: Vec<Match> = Vec::new();
         for (ri, lo, hi) in merged {
-            self.match_window(ri, text, lo, hi, &mut found);
+            self.match_window(ri, text, lo, hi, code, &mut found);
         }
         resolve_overlaps(found, |i| {
             let spec = &self.rule(i).spec;
-            (spec.generic, spec.validator.is_none())
+            (spec.generic, spec.validator.is_none(), !spec.case_sensitive)
         })
     }
 
-    fn match_window(&self, ri: usize, text: &[u8], lo: usize, hi: usize, out: &mut Vec<Match>) {
+    fn match_window(
+        &self,
+        ri: usize,
+        text: &[u8],
+        lo: usize,
+        hi: usize,
+        code: bool,
+        out: &mut Vec<Match>,
+    ) {
         let rule = self.rule(ri);
         let Some(compiled) = rule.compiled() else {
             return;
@@ -180,6 +190,9 @@ impl Scanner {
             };
             let secret = caps.get(compiled.group).unwrap_or(whole);
             let range = char_aligned(text, secret.start()..secret.end());
+            if rule.spec.generic && !generic_context_ok(text, &range, whole.start(), code) {
+                continue;
+            }
             if let Some(m) = self.accept(ri, rule, text, range, whole.start()..whole.end()) {
                 out.push(m);
             }
@@ -207,7 +220,7 @@ impl Scanner {
         {
             return None;
         }
-        let shape_checks = !rule.spec.multiline && value.len() <= 200;
+        let shape_checks = !rule.spec.multiline && !rule.spec.repeats_ok && value.len() <= 200;
         if (shape_checks && checks::is_placeholder(value))
             || (!shape_checks && checks::is_placeholder_word(value))
         {
@@ -239,6 +252,17 @@ impl Scanner {
             .iter()
             .any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some())
     }
+}
+
+/// Context checks of generic (keyword = value) matches: in program source the value must be a
+/// quoted literal; `a::b` paths and `,`-separated argument lists are code, not assignments.
+fn generic_context_ok(text: &[u8], secret: &Range<usize>, whole_start: usize, code: bool) -> bool {
+    let quoted = secret.start > 0 && matches!(text[secret.start - 1], b'"' | b'\'' | b'`');
+    if code && !quoted {
+        return false;
+    }
+    let span = &text[whole_start..secret.end];
+    memchr::memmem::find(span, b"::").is_none()
 }
 
 /// The region around a keyword hit in which its rule's regex runs.
@@ -280,9 +304,12 @@ fn char_aligned(text: &[u8], mut r: Range<usize>) -> Range<usize> {
 }
 
 /// Where rules overlap on the same secret, keep one: provider-specific before generic, a
-/// checksum-validated format first, then the match with more context, the longer secret, the
-/// earlier rule.
-fn resolve_overlaps(mut found: Vec<Match>, rank: impl Fn(usize) -> (bool, bool)) -> Vec<Match> {
+/// checksum-validated format first, a literal token prefix before a context match, then the
+/// match with more context, the longer secret, the earlier rule.
+fn resolve_overlaps(
+    mut found: Vec<Match>,
+    rank: impl Fn(usize) -> (bool, bool, bool),
+) -> Vec<Match> {
     if found.len() <= 1 {
         return found;
     }
