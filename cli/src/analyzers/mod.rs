@@ -4,10 +4,10 @@
 pub mod compose;
 pub mod docker;
 pub mod github;
-pub mod secrets;
-pub mod kubernetes;
-pub mod terraform;
 pub mod jenkins;
+pub mod kubernetes;
+pub mod secrets;
+pub mod terraform;
 
 use std::sync::Arc;
 
