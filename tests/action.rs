@@ -474,3 +474,83 @@ fn install_verifies_the_pinned_checksum() {
     );
     assert_eq!(out, "");
 }
+
+/// docs/github-action.md shows the example workflows byte for byte.
+#[test]
+fn docs_show_the_tested_examples() {
+    let docs = std::fs::read_to_string(repo_root().join("docs/github-action.md")).unwrap();
+    for name in [
+        "pull-request-scan.yml",
+        "release-attest.yml",
+        "pull-request-target-gate.yml",
+    ] {
+        let text =
+            std::fs::read_to_string(repo_root().join("github-action/examples").join(name)).unwrap();
+        assert!(
+            docs.contains(&format!(
+                "`github-action/examples/{name}`:\n\n```yaml\n{text}```"
+            )),
+            "docs/github-action.md is out of date for {name}"
+        );
+    }
+}
+
+/// action.yml and the example workflows, laid out as a repository, give pipeguard nothing to report
+/// (the examples sit outside .github/workflows, where discovery would not treat them as workflows).
+#[test]
+fn pipeguard_finds_nothing_in_the_action_and_examples() {
+    let t = tempfile::tempdir().unwrap();
+    let wf = t.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::copy(repo_root().join("action.yml"), t.path().join("action.yml")).unwrap();
+    for e in std::fs::read_dir(repo_root().join("github-action/examples")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, wf.join(p.file_name().unwrap())).unwrap();
+    }
+    let report = crate::common::scan(t.path());
+    assert_eq!(
+        report.files.scanned, 4,
+        "action.yml and three workflows are analysed"
+    );
+    assert!(
+        report.findings.is_empty(),
+        "{}",
+        crate::common::finding_lines(&report)
+    );
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+}
+
+/// zizmor (a peer tool, when installed) reports nothing of severity medium or higher.
+#[test]
+fn zizmor_finds_nothing_medium_or_higher() {
+    let peer = PathBuf::from("/root/.cache/pipeguard-peers/bin/zizmor");
+    let zizmor = if peer.is_file() {
+        peer
+    } else {
+        PathBuf::from("zizmor")
+    };
+    let mut cmd = Command::new(&zizmor);
+    cmd.current_dir(repo_root()).args([
+        "--offline",
+        "--no-progress",
+        "--min-severity=medium",
+        "--format=plain",
+        "action.yml",
+    ]);
+    for e in std::fs::read_dir(repo_root().join("github-action/examples")).unwrap() {
+        cmd.arg(e.unwrap().path());
+    }
+    let Ok(o) = cmd.output() else {
+        eprintln!("SKIPPED zizmor_finds_nothing_medium_or_higher: zizmor is not installed");
+        return;
+    };
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        o.status.success() && out.contains("No findings to report"),
+        "{out}"
+    );
+}

@@ -24,7 +24,7 @@ pub fn pipeguard() -> assert_cmd::Command {
 }
 
 /// Scan `root` through the library with its `.pipeguard.yml` (if any), all families.
-#[allow(dead_code)] // used by some test modules only
+#[allow(dead_code)]
 pub fn scan(root: &Path) -> Report {
     scan_families(root, &Family::ALL)
 }

@@ -610,3 +610,87 @@ mod formatting {
         }
     }
 }
+
+#[test]
+fn signed_lockfile_is_enforced() {
+    let dir = repo();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("lock.key");
+    pipeguard()
+        .args(["keygen", "--out"])
+        .arg(&key)
+        .assert()
+        .code(0);
+    let lock = dir.path().join(".pipeguard/jobs.lock");
+    pipeguard()
+        .arg("fingerprint")
+        .arg(dir.path())
+        .arg("--write")
+        .arg(&lock)
+        .arg("--sign")
+        .arg(&key)
+        .assert()
+        .code(0);
+    let pubkey = keys.path().join("lock.key.pub");
+    let drift = |extra: &[&str]| {
+        pipeguard()
+            .arg("drift")
+            .arg(dir.path())
+            .arg("--pubkey")
+            .arg(&pubkey)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(drift(&[]).status.code(), Some(0));
+
+    // A pull request edits a job and re-generates the lock without the key: refused.
+    let wf = dir.path().join(".github/workflows/ci.yml");
+    fs::write(
+        &wf,
+        fs::read_to_string(&wf)
+            .unwrap()
+            .replace("make test", "make deploy"),
+    )
+    .unwrap();
+    pipeguard()
+        .arg("fingerprint")
+        .arg(dir.path())
+        .arg("--write")
+        .arg(&lock)
+        .assert()
+        .code(0);
+    let out = drift(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changed after it was signed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Another key: refused with its own message.
+    let other = keys.path().join("other.key");
+    pipeguard()
+        .args(["keygen", "--out"])
+        .arg(&other)
+        .assert()
+        .code(0);
+    pipeguard()
+        .arg("fingerprint")
+        .arg(dir.path())
+        .arg("--write")
+        .arg(&lock)
+        .arg("--sign")
+        .arg(&other)
+        .assert()
+        .code(0);
+    let out = drift(&[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another key"));
+
+    // No signature at all: a clear error.
+    fs::remove_file(dir.path().join(".pipeguard/jobs.lock.sig")).unwrap();
+    let out = drift(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fingerprint --sign"));
+}

@@ -317,3 +317,21 @@ fn jenkins_environment() {
         "no CHANGE_FORK: a branch of the repository"
     );
 }
+
+/// The configuration snippet in docs/gate.md is a valid policy with those settings.
+#[test]
+fn docs_config_snippet_parses() {
+    let docs = std::fs::read_to_string(repo_root().join("docs/gate.md")).unwrap();
+    let snippet = docs
+        .split("### Configuration (`.pipeguard.yml`)\n\n```yaml\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .unwrap();
+    let registry = pipeguard::rules::Registry::builtin().unwrap();
+    let c = pipeguard::policy::config::Config::parse(snippet, "docs/gate.md", registry).unwrap();
+    assert_eq!(c.gate.safe_to_test_label.as_deref(), Some("safe-to-test"));
+    assert_eq!(
+        c.gate.trusted_teams,
+        vec!["octo-org/maintainers".to_string()]
+    );
+}

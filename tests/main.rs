@@ -11,6 +11,8 @@ mod drift;
 mod e2e_scan;
 mod fuzz_smoke;
 mod gate;
+mod jenkins;
+mod k8stf;
 mod policy;
 mod precommit;
 mod reports;

@@ -24,9 +24,9 @@ MAP = [
     ("docker/apt-lists-not-cleaned", ["DL3009"], []),
     ("docker/apk-unpinned", ["DL3018"], []),
     ("docker/apk-cache", ["DL3019"], []),
-    ("docker/sudo", ["DL3004"], []),
+    ("docker/sudo", ["DL3004"], ["CKV2_DOCKER_1"]),
     ("docker/world-writable", [], []),
-    ("docker/workdir-relative", ["DL3000"], []),
+    ("docker/workdir-relative", ["DL3000"], ["CKV_DOCKER_10"]),
     ("docker/cd-in-run", ["DL3003"], []),
     ("docker/expose-ssh", [], ["CKV_DOCKER_1"]),
     ("docker/exec-form", ["DL3025"], []),
@@ -34,6 +34,7 @@ MAP = [
     ("docker/multiple-cmd", ["DL4003", "DL4004"], []),
     ("docker/pip-no-cache", ["DL3042"], []),
     ("docker/latest-in-from-stage", ["DL3022", "DL3023"], []),
+    ("docker/verification-disabled", [], [f"CKV2_DOCKER_{i}" for i in range(2, 17)]),
 ]
 
 
@@ -123,7 +124,8 @@ def main():
         p = norm(path.lstrip("/"), root)
         cks[f["check_id"]].add((p, instruction_line(p, (f.get("file_line_range") or [0])[0], base)))
 
-    print(f"{'pipeguard rule':32} {'ours':>6} {'hadolint':>18} {'checkov':>22}  same-line agreement (ours vs hadolint)")
+    print("Counts are findings; agreement with hadolint is per instruction, with checkov per file.")
+    print(f"{'pipeguard rule':30} {'ours':>5} {'hadolint':>16} {'checkov':>26}  agreement")
     report = []
     for rule, dls, ckvs in MAP:
         o = ours.get(rule, set())
@@ -136,22 +138,28 @@ def main():
         h = set().union(*[theirs.get(d, set()) for d in dls]) if dls else set()
         c = set().union(*[cks.get(x, set()) for x in ckvs]) if ckvs else set()
         hl_s = f"{len(h)} ({'+'.join(dls)})" if dls else "-"
-        ck_s = f"{len(c)} ({'+'.join(ckvs)})" if ckvs else "-"
-        agree = ""
+        label = "+".join(ckvs) if len(ckvs) <= 3 else f"{ckvs[0]}..{ckvs[-1]}"
+        ck_s = f"{len(c)} ({label})" if ckvs else "-"
+        agree = []
         if dls:
             both = o_explicit & h
-            agree = f"both {len(both)}, only ours {len(o_explicit - h)}, only hadolint {len(h - o_explicit)}"
-            report.append((rule, sorted(o_explicit - h)[:samples], sorted(h - o_explicit)[:samples]))
-        print(f"{rule:32} {len(o):>6} {hl_s:>18} {ck_s:>22}  {agree}")
+            agree.append(f"hadolint: both {len(both)}, only ours {len(o_explicit - h)}, only theirs {len(h - o_explicit)}")
+            report.append((rule, "hadolint", sorted(o_explicit - h)[:samples], sorted(h - o_explicit)[:samples]))
+        if ckvs:
+            of = {p for p, _ in o_lines}
+            cf = {p for p, _ in c}
+            agree.append(f"checkov files: both {len(of & cf)}, only ours {len(of - cf)}, only theirs {len(cf - of)}")
+            report.append((rule, "checkov", sorted((p, 0) for p in of - cf)[:samples], sorted((p, 0) for p in cf - of)[:samples]))
+        print(f"{rule:30} {len(o):>5} {hl_s:>16} {ck_s:>26}  {'; '.join(agree)}")
     print()
-    for rule, only_o, only_h in report:
+    for rule, tool, only_o, only_h in report:
         if not only_o and not only_h:
             continue
-        print(f"## {rule}")
+        print(f"## {rule} vs {tool}")
         for p, l in only_o:
             print(f"  only pipeguard: {p}:{l}")
         for p, l in only_h:
-            print(f"  only hadolint:  {p}:{l}")
+            print(f"  only {tool}: {p}:{l}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,10 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("docker_archive", docker_archive),
     ("compose", compose),
     ("github_workflow", github_workflow),
+    ("kubernetes", kubernetes),
+    ("terraform", terraform),
+    ("jenkinsfile", jenkinsfile),
+    ("jenkins_job", jenkins_job),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -90,4 +94,30 @@ pub fn github_workflow(data: &[u8]) -> usize {
         Some(FileKind::GithubWorkflow),
         data,
     ) + analyze("action.yml", Some(FileKind::GithubAction), data)
+}
+
+/// The multi-document YAML parser with spans and the Kubernetes rules.
+pub fn kubernetes(data: &[u8]) -> usize {
+    analyze("deploy.yaml", Some(FileKind::Kubernetes), data)
+}
+
+/// The HCL parser (hcl-edit), the module model and the Terraform rules (one-file module).
+pub fn terraform(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let file = std::sync::Arc::new(SourceFile::new("main.tf", FileKind::Terraform, text));
+    let config = Config::default();
+    let cx = ScanContext { config: &config };
+    let mut out = Output::default();
+    crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
+    out.findings.len()
+}
+
+/// The Groovy tokenizer/parser, the pipeline model and the Jenkins rules.
+pub fn jenkinsfile(data: &[u8]) -> usize {
+    analyze("Jenkinsfile", Some(FileKind::Jenkinsfile), data)
+}
+
+/// Job config.xml: the XML tree, entity offset maps, inline scripts and shell builders.
+pub fn jenkins_job(data: &[u8]) -> usize {
+    analyze("jobs/fuzz/config.xml", Some(FileKind::JenkinsJob), data)
 }

@@ -1,1 +1,466 @@
 //! Jenkins REST client: list jobs across folders and fetch their config.xml.
+//!
+//! A few calls on reqwest + rustls (the `jenkins_api` crate is unmaintained and pulls hyper
+//! versions with advisories). Authentication is HTTP basic with a user and API token, sent with
+//! every request up front (Jenkins answers 403, not 401, to anonymous requests it rejects, so
+//! waiting for a challenge does not work). Transient failures (connection errors, timeouts,
+//! 429, 5xx) are retried with exponential backoff; 401/403/404 and TLS failures are not.
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), pipeguard_jenkins::Error> {
+//! use pipeguard_jenkins::{Client, ClientOptions};
+//! let client = Client::new(ClientOptions::new("https://ci.example.com")
+//!     .auth("me", "api-token"))?;
+//! for job in client.list_jobs().await? {
+//!     let xml = client.fetch_config(&job).await?;
+//!     println!("{} {} bytes", job.full_name, xml.len());
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// What went wrong, with the URL concerned and what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid Jenkins URL `{0}`: expected http:// or https:// followed by a host")]
+    InvalidUrl(String),
+    #[error(
+        "authentication failed (HTTP 401) for {url}: check the user name and the API token (Jenkins → user → Security → API Token)"
+    )]
+    Unauthorized { url: String },
+    #[error(
+        "permission denied (HTTP 403) for {url}: the user needs Overall/Read and Job/ExtendedRead (to read config.xml), or the credentials were not accepted"
+    )]
+    Forbidden { url: String },
+    #[error(
+        "not found (HTTP 404): {url}: is the URL the Jenkins root (or a folder) and does the job still exist?"
+    )]
+    NotFound { url: String },
+    #[error(
+        "TLS failure talking to {url}: {detail} (is the certificate valid and trusted by this system?)"
+    )]
+    Tls { url: String, detail: String },
+    #[error("HTTP {status} from {url} after {attempts} attempt(s)")]
+    Status {
+        url: String,
+        status: u16,
+        attempts: u32,
+    },
+    #[error("cannot reach {url} after {attempts} attempt(s): {detail}")]
+    Connect {
+        url: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("unexpected response from {url}: {detail}")]
+    Response { url: String, detail: String },
+    #[error("cannot write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How to reach the server.
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    pub url: String,
+    pub user: Option<String>,
+    pub token: Option<String>,
+    /// Attempts after the first for transient failures.
+    pub retries: u32,
+    /// First backoff delay; doubled on every retry.
+    pub backoff: Duration,
+    pub timeout: Duration,
+}
+
+impl ClientOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        ClientOptions {
+            url: url.into(),
+            user: None,
+            token: None,
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    #[must_use]
+    pub fn auth(mut self, user: impl Into<String>, token: impl Into<String>) -> Self {
+        self.user = Some(user.into());
+        self.token = Some(token.into());
+        self
+    }
+}
+
+/// A job or folder, by its full name (`team/app`) and class.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JobRef {
+    /// Folder path and name, `/`-separated.
+    pub full_name: String,
+    /// `_class` as Jenkins reports it (e.g. `org.jenkinsci.plugins.workflow.job.WorkflowJob`).
+    pub class: String,
+    /// Whether it contains jobs (folders, organisation folders, multibranch projects).
+    pub is_folder: bool,
+}
+
+impl JobRef {
+    /// `/job/team/job/app` (each name percent-encoded).
+    pub fn url_path(&self) -> String {
+        let mut out = String::new();
+        for n in self.full_name.split('/') {
+            out.push_str("/job/");
+            out.push_str(&encode_segment(n));
+        }
+        out
+    }
+
+    /// Where the config.xml goes in a JENKINS_HOME layout: `jobs/team/jobs/app/config.xml`.
+    pub fn home_path(&self) -> PathBuf {
+        let mut p = PathBuf::new();
+        for n in self.full_name.split('/') {
+            p.push("jobs");
+            p.push(safe_file_name(n));
+        }
+        p.push("config.xml");
+        p
+    }
+}
+
+/// A job name as a single safe path component (names come from the server: never `..`).
+fn safe_file_name(n: &str) -> String {
+    let s: String = n
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c == '\0' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if s.is_empty() || s == "." || s == ".." {
+        format!("_{s}")
+    } else {
+        s
+    }
+}
+
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[derive(Deserialize)]
+struct JobList {
+    #[serde(default)]
+    jobs: Vec<JobJson>,
+}
+
+#[derive(Deserialize)]
+struct JobJson {
+    name: String,
+    #[serde(rename = "_class", default)]
+    class: String,
+    /// Present (possibly empty) for folders when the tree asked for it.
+    #[serde(default)]
+    jobs: Option<Vec<JobJson>>,
+}
+
+/// Multibranch projects hold branch jobs generated from the Jenkinsfile (stored under
+/// `branches/`, not `jobs/`): their definitions are the repository's Jenkinsfile.
+fn descend(class: &str) -> bool {
+    !class.ends_with("WorkflowMultiBranchProject")
+}
+
+/// The nested tree asked for in one request: children and grandchildren with their classes,
+/// and whether a grandchild has jobs of its own (only those folders need another request).
+pub const TREE: &str = "jobs[name,_class,jobs[name,_class,jobs[name]]]";
+
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+    opts: ClientOptions,
+}
+
+impl Client {
+    pub fn new(opts: ClientOptions) -> Result<Self, Error> {
+        let base = opts.url.trim_end_matches('/').to_string();
+        let host = base
+            .strip_prefix("https://")
+            .or_else(|| base.strip_prefix("http://"));
+        if host.is_none_or(str::is_empty) {
+            return Err(Error::InvalidUrl(opts.url.clone()));
+        }
+        // reqwest is built without a default crypto provider; ring is the workspace's.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("pipeguard-jenkins/", env!("CARGO_PKG_VERSION")))
+            .timeout(opts.timeout)
+            .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| Error::Tls {
+                url: base.clone(),
+                detail: chain(&e),
+            })?;
+        Ok(Client { base, http, opts })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// GET with auth, retries and error classification; the body as text.
+    async fn get(&self, url: &str) -> Result<String, Error> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let mut req = self.http.get(url);
+            if let Some(user) = &self.opts.user {
+                req = req.basic_auth(user, self.opts.token.as_deref());
+            }
+            let retryable = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    match status {
+                        200..=299 => {
+                            return resp.text().await.map_err(|e| Error::Response {
+                                url: url.to_string(),
+                                detail: chain(&e),
+                            });
+                        }
+                        401 => return Err(Error::Unauthorized { url: url.into() }),
+                        403 => return Err(Error::Forbidden { url: url.into() }),
+                        404 => return Err(Error::NotFound { url: url.into() }),
+                        429 | 500..=599 => Error::Status {
+                            url: url.into(),
+                            status,
+                            attempts: attempt,
+                        },
+                        _ => {
+                            return Err(Error::Status {
+                                url: url.into(),
+                                status,
+                                attempts: attempt,
+                            });
+                        }
+                    }
+                }
+                Err(e) => {
+                    let detail = chain(&e);
+                    if is_tls(&detail) {
+                        return Err(Error::Tls {
+                            url: url.into(),
+                            detail,
+                        });
+                    }
+                    Error::Connect {
+                        url: url.into(),
+                        detail,
+                        attempts: attempt,
+                    }
+                }
+            };
+            if attempt > self.opts.retries {
+                return Err(retryable);
+            }
+            let delay = self.opts.backoff * 2u32.saturating_pow(attempt - 1);
+            tokio::time::sleep(delay.min(Duration::from_secs(30))).await;
+        }
+    }
+
+    /// Every job and folder, depth first, following folders (and organisation folders) down.
+    pub async fn list_jobs(&self) -> Result<Vec<JobRef>, Error> {
+        let mut out = Vec::new();
+        // (folder full name, or "" for the root)
+        let mut pending = vec![String::new()];
+        while let Some(folder) = pending.pop() {
+            let path = if folder.is_empty() {
+                String::new()
+            } else {
+                JobRef {
+                    full_name: folder.clone(),
+                    class: String::new(),
+                    is_folder: true,
+                }
+                .url_path()
+            };
+            let url = format!("{}{path}/api/json?tree={TREE}", self.base);
+            let body = self.get(&url).await?;
+            let list: JobList = serde_json::from_str(&body).map_err(|e| Error::Response {
+                url: url.clone(),
+                detail: format!("not the JSON of a Jenkins job list: {e}"),
+            })?;
+            let mut children = Vec::new();
+            for j in list.jobs {
+                let full = join(&folder, &j.name);
+                children.push(JobRef {
+                    full_name: full.clone(),
+                    class: j.class.clone(),
+                    is_folder: j.jobs.is_some(),
+                });
+                let Some(grand) = j.jobs else { continue };
+                if !descend(&j.class) {
+                    continue;
+                }
+                // Grandchildren came with this response; only sub-folders need a request.
+                for g in grand {
+                    let gfull = join(&full, &g.name);
+                    if g.jobs.is_some() && descend(&g.class) {
+                        pending.push(gfull.clone());
+                    }
+                    children.push(JobRef {
+                        full_name: gfull,
+                        class: g.class,
+                        is_folder: g.jobs.is_some(),
+                    });
+                }
+            }
+            out.extend(children);
+        }
+        out.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+        out.dedup_by(|a, b| a.full_name == b.full_name);
+        Ok(out)
+    }
+
+    /// The job's (or folder's) config.xml.
+    pub async fn fetch_config(&self, job: &JobRef) -> Result<String, Error> {
+        let url = format!("{}{}/config.xml", self.base, job.url_path());
+        let body = self.get(&url).await?;
+        if !body.trim_start().starts_with('<') {
+            return Err(Error::Response {
+                url,
+                detail: "not XML (a login page or proxy error?)".into(),
+            });
+        }
+        Ok(body)
+    }
+}
+
+fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_string()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+/// The error and its sources, one line.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+fn is_tls(detail: &str) -> bool {
+    let d = detail.to_ascii_lowercase();
+    [
+        "certificate",
+        "tls",
+        "handshake",
+        "corrupt message",
+        "unknownissuer",
+        "ssl",
+    ]
+    .iter()
+    .any(|k| d.contains(k))
+}
+
+/// What a pull wrote.
+#[derive(Debug, Default)]
+pub struct PullSummary {
+    pub jobs: usize,
+    pub folders: usize,
+    pub files: Vec<PathBuf>,
+}
+
+/// List every job and save its config.xml under `out` in JENKINS_HOME layout. `progress` is
+/// called after each file with (done, total, job name).
+pub async fn pull(
+    client: &Client,
+    out: &Path,
+    mut progress: impl FnMut(usize, usize, &str),
+) -> Result<PullSummary, Error> {
+    let jobs = client.list_jobs().await?;
+    let mut summary = PullSummary::default();
+    for (i, job) in jobs.iter().enumerate() {
+        let xml = client.fetch_config(job).await?;
+        let path = out.join(job.home_path());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        std::fs::write(&path, xml).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if job.is_folder {
+            summary.folders += 1;
+        } else {
+            summary.jobs += 1;
+        }
+        summary.files.push(path);
+        progress(i + 1, jobs.len(), &job.full_name);
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_and_urls() {
+        let j = JobRef {
+            full_name: "team a/app".into(),
+            class: String::new(),
+            is_folder: false,
+        };
+        assert_eq!(j.url_path(), "/job/team%20a/job/app");
+        assert_eq!(
+            j.home_path(),
+            PathBuf::from("jobs/team a/jobs/app/config.xml")
+        );
+        let evil = JobRef {
+            full_name: "..".into(),
+            class: String::new(),
+            is_folder: false,
+        };
+        assert_eq!(evil.home_path(), PathBuf::from("jobs/_../config.xml"));
+    }
+
+    #[test]
+    fn rejects_bad_urls() {
+        assert!(matches!(
+            Client::new(ClientOptions::new("ci.example.com")),
+            Err(Error::InvalidUrl(_))
+        ));
+        assert!(matches!(
+            Client::new(ClientOptions::new("https://")),
+            Err(Error::InvalidUrl(_))
+        ));
+    }
+}

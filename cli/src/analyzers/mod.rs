@@ -4,7 +4,10 @@
 pub mod compose;
 pub mod docker;
 pub mod github;
+pub mod jenkins;
+pub mod kubernetes;
 pub mod secrets;
+pub mod terraform;
 
 use std::sync::Arc;
 
@@ -125,6 +128,9 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(compose::ComposeAnalyzer),
         Box::new(github::GithubAnalyzer),
         Box::new(secrets::SecretsAnalyzer::default()),
+        Box::new(kubernetes::KubernetesAnalyzer),
+        Box::new(terraform::TerraformAnalyzer),
+        Box::new(jenkins::JenkinsAnalyzer),
     ]
 }
 

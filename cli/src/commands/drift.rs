@@ -9,7 +9,7 @@ use clap::Args;
 use crate::commands::fingerprint::{JobSources, lock_path};
 use crate::commands::scan::{ColorChoice, Outputs, emit_report};
 use crate::drift::classify;
-use crate::drift::lock::Lockfile;
+use crate::drift::lock::{self, Lockfile};
 use crate::drift::sources;
 use crate::engine;
 use crate::policy::config::FailOn;
@@ -33,6 +33,10 @@ pub struct DriftArgs {
     /// Compare with the jobs defined at this git ref instead (read through git, no checkout).
     #[arg(long, value_name = "GIT_REF")]
     pub against: Option<String>,
+    /// Require the lockfile to be signed by this ed25519 public key (FILE.sig beside it, written
+    /// by `fingerprint --sign`): a pull request cannot edit the lock and a job together.
+    #[arg(long, value_name = "PUB", conflicts_with = "against")]
+    pub pubkey: Option<PathBuf>,
     /// Main output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -87,6 +91,23 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
                     "no lockfile at {}: run `pipeguard fingerprint --write` to approve today's jobs, or compare with a git ref (--against REF)",
                     path.display()
                 );
+            }
+            if let Some(pubkey) = &args.pubkey {
+                let key = crate::attest::keys::load_public(pubkey)?;
+                let sig = lock::signature_path(&path);
+                let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--pubkey given but the lockfile signature {} cannot be read ({e}); sign the lock with `pipeguard fingerprint --sign KEY`",
+                        sig.display()
+                    )
+                })?;
+                let bytes = std::fs::read(&path)?;
+                if let Err(e) =
+                    lock::verify_signature(&bytes, &sig_text, &key, &sig.display().to_string())
+                {
+                    eprintln!("error: lockfile signature check failed: {e:#}");
+                    return Ok(crate::commands::EXIT_FAIL);
+                }
             }
             (
                 Lockfile::load(&path)?.jobs,

@@ -59,6 +59,18 @@ pub struct FingerprintArgs {
     /// it) instead of printing it.
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
+    /// Also sign the lockfile with this ed25519 private key (PKCS#8 PEM, see `keygen`): writes
+    /// a DSSE envelope to FILE.sig that `drift --pubkey` requires.
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "write",
+        conflicts_with = "sign_key_env"
+    )]
+    pub sign: Option<PathBuf>,
+    /// Like --sign, with the PEM key read from this environment variable (a CI secret).
+    #[arg(long, value_name = "VAR", requires = "write")]
+    pub sign_key_env: Option<String>,
 }
 
 pub fn lock_path(root: &Path, explicit: Option<&Path>) -> PathBuf {
@@ -97,6 +109,16 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<u8> {
         Some(p) => {
             let path = lock_path(&args.sources.path, Some(p));
             write_file(&path, &json)?;
+            let key = match (&args.sign, &args.sign_key_env) {
+                (Some(k), _) => Some(crate::attest::keys::load_private(k)?),
+                (None, Some(var)) => Some(crate::attest::keys::load_private_env(var)?),
+                (None, None) => None,
+            };
+            if let Some(key) = key {
+                let sig = crate::drift::lock::signature_path(&path);
+                write_file(&sig, &crate::drift::lock::sign(json.as_bytes(), &key))?;
+                eprintln!("signed: {}", sig.display());
+            }
             eprintln!(
                 "wrote {} job(s) from {} file(s) to {}",
                 lock.jobs.len(),

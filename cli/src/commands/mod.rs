@@ -6,6 +6,7 @@ pub mod drift;
 pub mod explain;
 pub mod fingerprint;
 pub mod gate;
+pub mod jenkins;
 pub mod keygen;
 pub mod rules;
 pub mod scan;
@@ -56,6 +57,8 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
     Gate(gate::GateArgs),
+    /// Jenkins: pull job definitions (config.xml) from a live instance.
+    Jenkins(jenkins::JenkinsArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -70,5 +73,6 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Fingerprint(a) => fingerprint::run(&a),
         Command::Drift(a) => drift::run(&a),
         Command::Gate(a) => gate::run(&a),
+        Command::Jenkins(a) => jenkins::run(&a),
     }
 }

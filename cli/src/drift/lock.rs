@@ -10,6 +10,39 @@ use super::{Job, JobKind, Profile, fingerprint_of};
 
 pub const DEFAULT_LOCK: &str = ".pipeguard/jobs.lock";
 pub const LOCK_VERSION: u32 = 1;
+/// DSSE payloadType of a signed lockfile (`jobs.lock.sig` beside the lock).
+pub const LOCK_PAYLOAD_TYPE: &str = "application/vnd.pipeguard.jobs-lock+json";
+
+/// `jobs.lock` → `jobs.lock.sig`.
+pub fn signature_path(lock: &Path) -> std::path::PathBuf {
+    let mut s = lock.as_os_str().to_owned();
+    s.push(".sig");
+    s.into()
+}
+
+/// Sign the exact lockfile bytes; the envelope is one JSON line.
+pub fn sign(lock_bytes: &[u8], key: &ed25519_dalek::SigningKey) -> String {
+    crate::attest::dsse::sign(LOCK_PAYLOAD_TYPE, lock_bytes, key).to_json_line()
+}
+
+/// Check that `sig_text` is a signature by `key` over exactly `lock_bytes`.
+pub fn verify_signature(
+    lock_bytes: &[u8],
+    sig_text: &str,
+    key: &ed25519_dalek::VerifyingKey,
+    origin: &str,
+) -> anyhow::Result<()> {
+    let env = crate::attest::dsse::Envelope::from_json(sig_text.trim())
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    let payload = crate::attest::dsse::verify(&env, key, LOCK_PAYLOAD_TYPE)
+        .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+    if payload != lock_bytes {
+        bail!(
+            "{origin}: the signature is valid but for another version of the lockfile: the lockfile was changed after it was signed"
+        );
+    }
+    Ok(())
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

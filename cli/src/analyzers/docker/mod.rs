@@ -1,5 +1,6 @@
 //! Dockerfile analyzer (`Dockerfile*`, `Containerfile*`, `*.dockerfile`).
 
+pub mod heredoc;
 pub mod image;
 pub mod model;
 pub mod rules;
@@ -28,7 +29,9 @@ impl Analyzer for DockerAnalyzer {
     }
 
     fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
-        let dockerfile = match parse_dockerfile::parse(&file.text) {
+        // Non-leading here-document bodies are blanked for the parser, kept for the analysis.
+        let (text, bodies) = heredoc::blank(&file.text);
+        let dockerfile = match parse_dockerfile::parse(&text) {
             Ok(d) => d,
             Err(e) => {
                 let at = file
@@ -38,7 +41,7 @@ impl Analyzer for DockerAnalyzer {
                 return;
             }
         };
-        let model = model::Model::new(file, &dockerfile);
+        let model = model::Model::new(file, &dockerfile, &bodies);
         rules::run(&model, cx, out);
     }
 }

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use parse_dockerfile::{Dockerfile, Instruction};
 
+use super::heredoc::Body;
 use super::image::ImageRef;
 use super::run::{self, Run};
 use super::vars::{self, Var};
@@ -107,7 +108,7 @@ pub struct Model<'a, 'f> {
 }
 
 impl<'a, 'f> Model<'a, 'f> {
-    pub fn new(file: &'a SourceFile, dockerfile: &'f Dockerfile<'a>) -> Self {
+    pub fn new(file: &'a SourceFile, dockerfile: &'f Dockerfile<'a>, bodies: &[Body]) -> Self {
         let pd = &dockerfile.parser_directives;
         let directives = Directives {
             syntax: pd
@@ -186,7 +187,7 @@ impl<'a, 'f> Model<'a, 'f> {
                             || prog.starts_with("pwsh"));
                     }
                     Instruction::Run(r) => {
-                        runs.push(run::analyse(&file.text, r, escape, posix, index, i));
+                        runs.push(run::analyse(&file.text, r, escape, posix, index, i, bodies));
                         for m in r.options.iter().filter(|f| f.name.value == "mount") {
                             let Some(v) = &m.value else { continue };
                             let Some(from) =

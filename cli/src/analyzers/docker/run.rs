@@ -8,6 +8,7 @@ use std::ops::Range;
 
 use parse_dockerfile::{Command as DfCommand, RunInstruction};
 
+use super::heredoc::Body;
 use crate::shell::{self, Command, Pipeline, Quoting, Script, Word};
 
 /// One analysed `RUN`.
@@ -76,6 +77,7 @@ pub fn analyse(
     posix: bool,
     stage: usize,
     index: usize,
+    bodies: &[Body],
 ) -> Run {
     let mounts = run
         .options
@@ -115,6 +117,23 @@ pub fn analyse(
             let body = text.get(doc.span.clone()).unwrap_or_default();
             scripts.push(shifted(shell::parse(body), doc.span.start));
             sources.push(body.to_string());
+        }
+    }
+    // Bodies the pre-pass blanked: they open at the end of this RUN's line.
+    if let DfCommand::Shell(s) = &run.arguments {
+        let args_end = s.span.end;
+        for body in bodies.iter().filter(|b| {
+            b.opened_at >= args_end
+                && text
+                    .get(args_end..b.opened_at)
+                    .is_some_and(|t| t.trim().is_empty())
+        }) {
+            end = end.max(body.span.end);
+            if posix && heredoc_is_script(s.value) {
+                let src = text.get(body.span.clone()).unwrap_or_default();
+                scripts.push(shifted(shell::parse(src), body.span.start));
+                sources.push(src.to_string());
+            }
         }
     }
     Run {

@@ -251,6 +251,16 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
     None
 }
 
+/// Attacker-controlled text that can contain a newline: git ref names cannot (no control
+/// characters), so branch names inject into scripts but not into `$GITHUB_ENV` lines.
+pub fn can_hold_newline(ctx: &str) -> bool {
+    attacker_controlled(ctx).is_some()
+        && !(ctx == "github.head_ref"
+            || ctx.ends_with(".head.ref")
+            || ctx.ends_with(".head_branch")
+            || ctx.ends_with(".head.label"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,10 +3,14 @@
 //! (triggers → untrusted code → executing steps → secrets), run the rules, and record every
 //! secret a job can reach as a `CiCredential`.
 
+pub mod composite;
 pub mod expr;
+pub mod locate;
 pub mod model;
 pub mod reach;
 pub mod rules;
+
+use std::sync::Arc;
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
 use crate::discover::FileKind;
@@ -47,6 +51,18 @@ impl Analyzer for GithubAnalyzer {
         let analysis = Analysis::new(&model);
         rules::run(&analysis, cx, out);
         record_credentials(&analysis, out);
+    }
+
+    fn wants_project(&self) -> bool {
+        true
+    }
+
+    /// Composite actions of the repository fed attacker-controlled inputs by its workflows.
+    fn analyze_project(&self, files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
+        let id = "github/script-injection";
+        if cx.enabled(id) {
+            composite::check(files, out, id);
+        }
     }
 }
 

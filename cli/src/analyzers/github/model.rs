@@ -12,6 +12,7 @@ use github_actions_models::common::{BasePermission, Permission, Permissions, Use
 use serde_yaml::Value;
 
 use super::expr::{self, Site};
+use super::locate::Locator;
 use crate::source::SourceFile;
 
 /// A path from the document root: mapping keys and sequence indices.
@@ -200,8 +201,6 @@ pub struct Step {
     pub with: Vec<KeyValue>,
     pub env: Vec<KeyValue>,
     pub if_cond: Option<String>,
-    /// Byte range of the step in the source (empty when unknown).
-    pub bytes: Range<usize>,
 }
 
 impl Step {
@@ -222,9 +221,10 @@ impl Step {
     }
 
     pub fn is_local_action(&self) -> bool {
+        // `./path` or the same-repository `$/path` syntax.
         self.uses
             .as_deref()
-            .is_some_and(|u| u.trim().starts_with("./"))
+            .is_some_and(|u| u.trim().starts_with("./") || u.trim().starts_with("$/"))
     }
 
     pub fn with_value(&self, k: &str) -> Option<&KeyValue> {
@@ -294,7 +294,10 @@ pub struct Model<'f> {
     pub jobs: Vec<Job>,
     /// Every `${{ }}` of the file outside comments, in source order.
     pub sites: Vec<Site>,
-    doc: Option<yamlpath::Document>,
+    /// Fast line-based locator for block-style YAML; the tree-sitter document is built only
+    /// when it cannot answer.
+    loc: Locator<'f>,
+    doc: std::cell::OnceCell<Option<yamlpath::Document>>,
 }
 
 /// Why a file is not a workflow GitHub would run.
@@ -322,7 +325,6 @@ impl<'f> Model<'f> {
                 message: format!("{what}: not a {}", kind_name(kind)),
             });
         }
-        let doc = yamlpath::Document::new(file.text.as_str()).ok();
         let mut m = Model {
             file,
             kind,
@@ -332,7 +334,8 @@ impl<'f> Model<'f> {
             env: Vec::new(),
             jobs: Vec::new(),
             sites: Vec::new(),
-            doc,
+            loc: Locator::new(&file.text),
+            doc: std::cell::OnceCell::new(),
         };
         match kind {
             DocKind::Workflow => {
@@ -404,7 +407,7 @@ impl<'f> Model<'f> {
             .map(|seq| {
                 seq.iter()
                     .enumerate()
-                    .map(|(i, s)| self.parse_step(i, s, route_with(&steps_route, Seg::Index(i))))
+                    .map(|(i, s)| Self::parse_step(i, s, route_with(&steps_route, Seg::Index(i))))
                     .collect()
             })
             .unwrap_or_default();
@@ -447,7 +450,7 @@ impl<'f> Model<'f> {
         }
     }
 
-    fn parse_step(&self, index: usize, v: &Value, route: Route) -> Step {
+    fn parse_step(index: usize, v: &Value, route: Route) -> Step {
         Step {
             index,
             id: get_str(v, "id"),
@@ -458,7 +461,6 @@ impl<'f> Model<'f> {
             with: key_values(get(v, "with"), &key(&route, "with")),
             env: key_values(get(v, "env"), &key(&route, "env")),
             if_cond: get_str(v, "if"),
-            bytes: self.value_bytes(&route),
             route,
         }
     }
@@ -475,9 +477,18 @@ impl<'f> Model<'f> {
         )
     }
 
+    fn doc(&self) -> Option<&yamlpath::Document> {
+        self.doc
+            .get_or_init(|| yamlpath::Document::new(self.file.text.as_str()).ok())
+            .as_ref()
+    }
+
     /// Byte range of the value at `route` (its nearest existing parent when absent).
     pub fn value_bytes(&self, route: &Route) -> Range<usize> {
-        let Some(doc) = &self.doc else {
+        if let Some(l) = self.loc.locate(route) {
+            return l.value;
+        }
+        let Some(doc) = self.doc() else {
             return self.fallback_bytes(route);
         };
         for depth in (0..=route.len()).rev() {
@@ -494,10 +505,15 @@ impl<'f> Model<'f> {
 
     /// Byte range of the key at `route` (for index routes: the item), falling back as above.
     pub fn key_bytes(&self, route: &Route) -> Range<usize> {
-        if let (Some(doc), Some(Seg::Key(_))) = (&self.doc, route.last())
-            && let Ok(f) = doc.query_key_only(&Self::yroute(route))
-        {
-            return f.location.byte_span.0..f.location.byte_span.1;
+        if matches!(route.last(), Some(Seg::Key(_))) {
+            if let Some(k) = self.loc.locate(route).and_then(|l| l.key) {
+                return k;
+            }
+            if let Some(doc) = self.doc()
+                && let Ok(f) = doc.query_key_only(&Self::yroute(route))
+            {
+                return f.location.byte_span.0..f.location.byte_span.1;
+            }
         }
         let r = self.value_bytes(route);
         // An item of a block sequence: point at the first line only.
@@ -519,17 +535,14 @@ impl<'f> Model<'f> {
             .map_or(0..0, |i| i..i + k.len())
     }
 
+    /// A full-line `#` comment (expressions in comments are not evaluated). Block scalars are
+    /// not told apart: a `#` line in a `run: |` script is a shell comment GitHub still expands,
+    /// a rare miss accepted for not building a syntax tree of every file.
     fn in_comment(&self, offset: usize) -> bool {
-        match &self.doc {
-            Some(doc) => doc.offset_inside_comment(offset),
-            None => {
-                let li = self.file.line_index(offset);
-                let line = self.file.line_range(li);
-                self.file.text[line.start..offset]
-                    .trim_start()
-                    .starts_with('#')
-            }
-        }
+        let li = self.file.line_index(offset);
+        let line = self.file.line_range(li);
+        let before = &self.file.text[line.start..offset.max(line.start)];
+        before.trim_start().starts_with('#')
     }
 
     /// Expression sites inside a byte range.
@@ -618,5 +631,147 @@ fn strip_location(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discover::FileKind;
+
+    fn model(text: &str) -> Vec<String> {
+        let f = SourceFile::new(
+            ".github/workflows/x.yml",
+            FileKind::GithubWorkflow,
+            text.into(),
+        );
+        let m = Model::parse(&f, DocKind::Workflow)
+            .map_err(|e| e.message)
+            .unwrap();
+        let mut out = m.trigger_names();
+        for j in &m.jobs {
+            out.push(format!("{}:{}", j.id, j.steps.len()));
+        }
+        out
+    }
+
+    #[test]
+    fn on_in_every_form() {
+        assert_eq!(
+            model("on: push\njobs: {a: {runs-on: x, steps: [run: x]}}\n"),
+            ["push", "a:1"]
+        );
+        assert_eq!(
+            model("on: [push, pull_request]\njobs: {}\n"),
+            ["push", "pull_request"]
+        );
+        assert_eq!(
+            model("on:\n  push:\n  issues:\n    types: [opened]\njobs: {}\n"),
+            ["push", "issues"]
+        );
+        assert_eq!(
+            model("\"on\": {workflow_dispatch: null}\njobs: {}\n"),
+            ["workflow_dispatch"]
+        );
+    }
+
+    #[test]
+    fn shapes_strict_models_reject_still_parse() {
+        let text = "on: push\nx: &steps\n  - run: echo a\njobs:\n  gen:\n    runs-on: ubuntu-latest\n    steps: *steps\n  t:\n    needs: gen\n    strategy: ${{ fromJSON(needs.gen.outputs.m) }}\n    runs-on: ${{ matrix.os }}\n    steps:\n      - run: ${{ matrix.cmd }}\n      - run: >-\n          folded\n          text\n";
+        assert_eq!(model(text), ["push", "gen:1", "t:2"]);
+    }
+
+    #[test]
+    fn rejects_what_github_rejects() {
+        for bad in ["", "# only\n", "- a\n- b\n", "on: [push\n", "name: x\n"] {
+            let f = SourceFile::new(
+                ".github/workflows/x.yml",
+                FileKind::GithubWorkflow,
+                bad.into(),
+            );
+            assert!(Model::parse(&f, DocKind::Workflow).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn spans_point_at_values() {
+        let text = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n";
+        let f = SourceFile::new(
+            ".github/workflows/x.yml",
+            FileKind::GithubWorkflow,
+            text.into(),
+        );
+        let m = Model::parse(&f, DocKind::Workflow)
+            .map_err(|e| e.message)
+            .unwrap();
+        let r = m.value_bytes(&route_with(
+            &m.jobs[0].steps[0].route,
+            Seg::Key("uses".into()),
+        ));
+        assert_eq!(&text[r], "actions/checkout@v4");
+    }
+}
+
+#[cfg(test)]
+mod locator_agrees_with_yamlpath {
+    use super::*;
+    use crate::discover::FileKind;
+
+    /// Every route the model uses, located by the line locator and by yamlpath, on every
+    /// workflow fixture of the suite: same text (modulo trailing whitespace).
+    #[test]
+    #[allow(clippy::many_single_char_names)]
+    fn on_fixtures() {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/rules/github");
+        let mut stack = vec![root];
+        let mut checked = 0;
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                if !p.to_string_lossy().contains("/workflows/") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap();
+                let f = SourceFile::new("x.yml", FileKind::GithubWorkflow, text.clone());
+                let Ok(m) = Model::parse(&f, DocKind::Workflow) else {
+                    continue;
+                };
+                let Ok(doc) = yamlpath::Document::new(text.as_str()) else {
+                    continue;
+                };
+                let mut routes: Vec<Route> = Vec::new();
+                for j in &m.jobs {
+                    routes.push(j.route.clone());
+                    for s in &j.steps {
+                        routes.push(s.route.clone());
+                        for k in ["uses", "run", "if"] {
+                            routes.push(route_with(&s.route, Seg::Key(k.into())));
+                        }
+                        routes.extend(s.with.iter().map(|kv| kv.route.clone()));
+                        routes.extend(s.env.iter().map(|kv| kv.route.clone()));
+                    }
+                }
+                for r in routes {
+                    let Some(l) = m.loc.locate(&r) else { continue };
+                    let Ok(Some(feat)) = doc.query_exact(&Model::yroute(&r)) else {
+                        continue;
+                    };
+                    let y = &text[feat.location.byte_span.0..feat.location.byte_span.1];
+                    assert_eq!(
+                        text[l.value].trim_end(),
+                        y.trim_end(),
+                        "{} {r:?}",
+                        p.display()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 100, "{checked}");
     }
 }

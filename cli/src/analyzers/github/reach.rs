@@ -215,6 +215,72 @@ pub fn map_scalar_offset(m: &Model<'_>, src: &Range<usize>, decoded: &str, off: 
     src.start
 }
 
+/// Words of the commands the rules look for in scripts (image push/scan, deploys, PR fetches).
+/// A false match only costs a parse.
+fn worth_parsing(run: &str) -> bool {
+    static WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    const KEYWORDS: &[&str] = &[
+        "push",
+        "trivy",
+        "grype",
+        "snyk",
+        "scout",
+        "anchore",
+        "clair",
+        "dockle",
+        "twistcli",
+        "wizcli",
+        "jf ",
+        "jfrog",
+        "pipeguard",
+        "docker",
+        "podman",
+        "nerdctl",
+        "buildah",
+        "executor",
+        "kaniko",
+        "crane",
+        "skopeo",
+        "ko ",
+        "jib",
+        "publishImage",
+        "kubectl",
+        "helm",
+        "terraform",
+        "tofu",
+        "terragrunt",
+        "pulumi",
+        "cdk",
+        "serverless",
+        "sls ",
+        "aws ",
+        "az ",
+        "gcloud",
+        "argocd",
+        "flux",
+        "skaffold",
+        "heroku",
+        "fly",
+        "vercel",
+        "netlify",
+        "eb ",
+        "kamal",
+        "ansible",
+        "wrangler",
+        "firebase",
+        "surge",
+        "deploy",
+        "git ",
+        "gh ",
+        "hub ",
+    ];
+    WORDS
+        .get_or_init(|| aho_corasick::AhoCorasick::new(KEYWORDS).ok())
+        .as_ref()
+        .is_none_or(|ac| ac.is_match(run))
+}
+
 fn lc(s: &str) -> String {
     s.to_ascii_lowercase()
 }
@@ -259,6 +325,10 @@ fn restrict_triggers(all: &[String], cond: Option<&str>) -> Vec<String> {
 fn fork_guard(cond: Option<&str>) -> bool {
     let Some(c) = cond else { return false };
     let c = lc(c).replace(' ', "");
+    // `fork == false || (fork && label)` lets forks in: only a guard in every branch counts.
+    if c.contains("||") {
+        return false;
+    }
     c.contains("head.repo.full_name==github.repository")
         || c.contains("github.repository==github.event.pull_request.head.repo.full_name")
         || c.contains("head.repo.fork==false")
@@ -527,7 +597,7 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
         .cloned()
         .collect();
     let fork_guarded = fork_guard(job.if_cond.as_deref());
-    let gate = gate_of(job.if_cond.as_deref());
+    let mut gate = gate_of(job.if_cond.as_deref());
 
     // Env bindings: names bound to PR-head expressions and to attacker-controlled text.
     let mut ref_env = BTreeSet::new();
@@ -562,11 +632,35 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
         bind(&step.env, &mut step_ref_env, &mut step_tainted);
         let mut info = StepInfo::default();
         let action = step.action();
+        // A step that fails the job unless the commenter/author is trusted gates what follows.
+        if gate.is_none() && sources.is_empty() {
+            let body = step
+                .run
+                .as_deref()
+                .or_else(|| step.with_value("script").map(|v| v.value.as_str()))
+                .unwrap_or_default();
+            if body.contains("author_association") || body.contains("authorAssociation") {
+                gate = Some(format!(
+                    "an author-association check in step `{}`",
+                    step.label()
+                ));
+            }
+        }
         if let Some(run) = step.run.as_deref() {
-            let script = shell::parse(run);
-            info.actions = classify::classify(&script);
-            info.run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
-            info.script = Some(script);
+            // Parsing every script is the analyzer's biggest cost: only scripts that can matter
+            // (after untrusted code entered the job, or naming a tool some rule looks for).
+            if !sources.is_empty() || worth_parsing(run) {
+                let script = shell::parse(run);
+                info.actions = classify::classify(&script);
+                info.script = Some(script);
+            }
+            if info.script.is_some()
+                || run.contains("${{")
+                || run.contains("GITHUB_")
+                || run.contains("ACTIONS_ALLOW")
+            {
+                info.run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
+            }
         }
         let head = |m: &Model<'_>| {
             if step.uses.is_some() {
@@ -709,7 +803,6 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
 
     // Secrets referenced by the job (and the workflow-level env it inherits).
     let mut secrets = Vec::new();
-    let wf_env_bytes = m.value_bytes(&vec![Seg::Key("env".into())]);
     let mut add_sites =
         |r: &Range<usize>, step: Option<usize>, in_run: bool, secrets: &mut Vec<SecretRef>| {
             for site in m.sites_in(r) {
@@ -724,7 +817,12 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             }
         };
     if !m.env.is_empty() {
-        add_sites(&wf_env_bytes, None, false, &mut secrets);
+        add_sites(
+            &m.value_bytes(&vec![Seg::Key("env".into())]),
+            None,
+            false,
+            &mut secrets,
+        );
     }
     // Job-level parts outside steps.
     let steps_r = if job.steps.is_empty() {
@@ -746,9 +844,16 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             });
         }
     }
+    let any_secret = m
+        .sites_in(&steps_r)
+        .any(|x| m.text(&x.body).to_ascii_lowercase().contains("secrets"));
     for (si, step) in job.steps.iter().enumerate() {
+        if !any_secret {
+            break;
+        }
         let run_r = &steps[si].run_bytes;
-        for site in m.sites_in(&step.bytes) {
+        let step_bytes = m.value_bytes(&step.route);
+        for site in m.sites_in(&step_bytes) {
             let in_run =
                 !run_r.is_empty() && run_r.start <= site.range.start && site.range.end <= run_r.end;
             for name in expr::secret_names(m.text(&site.body)) {

@@ -21,6 +21,7 @@ pub mod secret_in_build;
 mod sudo;
 mod unpinned_base;
 pub mod untrusted_registry;
+pub mod verification_disabled;
 mod workdir_relative;
 mod world_writable;
 
@@ -53,6 +54,7 @@ const RULES: &[(&str, Check)] = &[
     (multiple_cmd::ID, multiple_cmd::check),
     (pip_no_cache::ID, pip_no_cache::check),
     (latest_in_from_stage::ID, latest_in_from_stage::check),
+    (verification_disabled::ID, verification_disabled::check),
 ];
 
 pub const IDS: &[&str] = &[
@@ -80,6 +82,7 @@ pub const IDS: &[&str] = &[
     multiple_cmd::ID,
     pip_no_cache::ID,
     latest_in_from_stage::ID,
+    verification_disabled::ID,
 ];
 
 pub fn run(model: &Model<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {

@@ -41,11 +41,9 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             break;
         }
     }
-    // No USER anywhere: root unless the base image is a known non-root variant.
-    if matches!(last.base, Base::Scratch)
-        || last.image_text.contains("nonroot")
-        || last.image_text.contains("rootless")
-    {
+    // No USER anywhere: root unless the base image is a known non-root variant. `scratch` has
+    // no user database, but its processes still run as uid 0 (`USER 65532` works numerically).
+    if last.image_text.contains("nonroot") || last.image_text.contains("rootless") {
         return;
     }
     out.push(

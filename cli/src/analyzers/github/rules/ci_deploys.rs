@@ -53,6 +53,15 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let r = script.commands[act.command].span.clone();
                 hit = Some((map_range(m, &info.run_bytes, run, &r), act.tool.clone()));
             }
+            if let (Some(script), Some(run)) = (&info.script, step.run.as_deref())
+                && hit.is_none()
+                && let Some((cmd, tool)) = script
+                    .commands
+                    .iter()
+                    .find_map(|c| extra_deploy(c).map(|t| (c, t)))
+            {
+                hit = Some((map_range(m, &info.run_bytes, run, &cmd.span), tool));
+            }
             let Some((bytes, tool)) = hit else { continue };
             let env = job
                 .environment
@@ -74,4 +83,38 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             );
         }
     }
+}
+
+/// Hosting CLIs the shared classifier does not know (`wrangler pages deploy`, `firebase deploy`),
+/// also through `npx`.
+fn extra_deploy(cmd: &crate::shell::Command) -> Option<String> {
+    let mut words: Vec<&str> = cmd.effective().iter().map(|w| w.text.as_str()).collect();
+    if words
+        .first()
+        .is_some_and(|w| matches!(crate::shell::basename(w), "npx" | "pnpx" | "bunx"))
+    {
+        words.remove(0);
+        words.retain(|w| !w.starts_with('-'));
+    }
+    let prog = crate::shell::basename(words.first()?);
+    let ops: Vec<&str> = words[1..]
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let deploys = match prog {
+        "wrangler" => {
+            matches!(ops.first(), Some(&"deploy" | &"publish"))
+                || ops.starts_with(&["pages", "deploy"])
+        }
+        "firebase" => ops.first() == Some(&"deploy"),
+        "surge" => true,
+        _ => false,
+    };
+    deploys.then(|| {
+        format!(
+            "{prog} {}",
+            ops.iter().take(2).copied().collect::<Vec<_>>().join(" ")
+        )
+    })
 }

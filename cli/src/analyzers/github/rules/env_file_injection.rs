@@ -20,22 +20,20 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let Some(run) = step.run.as_deref() else {
                 continue;
             };
-            let tainted: Vec<String> = r
-                .tainted_env
+            // Variables bound to text that can hold a newline (branch names cannot).
+            let tainted: Vec<String> = m
+                .env
                 .iter()
-                .cloned()
-                .chain(
-                    step.env
-                        .iter()
-                        .filter(|kv| {
-                            expr::find(&kv.value, 0).iter().any(|s| {
-                                expr::dataflow_contexts(&kv.value[s.body.clone()])
-                                    .iter()
-                                    .any(|c| expr::attacker_controlled(c).is_some())
-                            })
-                        })
-                        .map(|kv| kv.name.clone()),
-                )
+                .chain(&job.env)
+                .chain(&step.env)
+                .filter(|kv| {
+                    expr::find(&kv.value, 0).iter().any(|s| {
+                        expr::dataflow_contexts(&kv.value[s.body.clone()])
+                            .iter()
+                            .any(|c| expr::can_hold_newline(c))
+                    })
+                })
+                .map(|kv| kv.name.clone())
                 .collect();
             let after_untrusted = !r.privileged.is_empty() && r.sources.iter().any(|s| s.step < si);
             let mut pos = 0;
@@ -45,14 +43,16 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let Some(file) = FILES.iter().find(|f| line.contains(*f)) else {
                     continue;
                 };
-                if !(line.contains(">>") || line.contains("tee")) {
+                // Only the list element that writes the file (`check || echo X >> $GITHUB_ENV`).
+                let full = line;
+                let Some(line) = writer_segment(line, file) else {
                     continue;
-                }
+                };
                 let mut why = None;
                 for s in expr::find(line, 0) {
                     if let Some(c) = expr::dataflow_contexts(&line[s.body.clone()])
                         .into_iter()
-                        .find(|c| expr::attacker_controlled(c).is_some())
+                        .find(|c| expr::can_hold_newline(c))
                     {
                         why = Some(format!("`{c}`"));
                         break;
@@ -75,8 +75,8 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     why = Some("file contents from untrusted code or artifacts".into());
                 }
                 let Some(why) = why else { continue };
-                let trimmed = line.trim_end().len();
-                let lead = line.len() - line.trim_start().len();
+                let trimmed = full.trim_end().len();
+                let lead = full.len() - full.trim_start().len();
                 let bytes = map_range(
                     m,
                     &a.jobs[ji].steps[si].run_bytes,
@@ -100,5 +100,47 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 out.push(f);
             }
         }
+    }
+}
+
+/// The `&&` / `||` / `;` separated part of a line that writes to `file`, when it writes.
+fn writer_segment<'l>(line: &'l str, file: &str) -> Option<&'l str> {
+    let mut parts = Vec::new();
+    let (mut start, mut quote, mut prev) = (0, None::<char>, ' ');
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, ';') => {
+                parts.push(&line[start..i]);
+                start = i + 1;
+            }
+            (None, '&' | '|') if prev == c && i > start => {
+                parts.push(&line[start..i - 1]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        prev = c;
+    }
+    parts.push(&line[start..]);
+    parts
+        .into_iter()
+        .find(|p| p.contains(file) && (p.contains(">>") || p.contains("tee")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::writer_segment;
+
+    #[test]
+    fn segments() {
+        let l = "echo \"$BODY\" | grep -q x || echo \"X=1\" >> $GITHUB_ENV";
+        assert_eq!(
+            writer_segment(l, "GITHUB_ENV"),
+            Some(" echo \"X=1\" >> $GITHUB_ENV")
+        );
+        assert!(writer_segment("echo $GITHUB_ENV", "GITHUB_ENV").is_none());
+        assert!(writer_segment("echo \"a=$T\" | tee -a $GITHUB_ENV", "GITHUB_ENV").is_some());
     }
 }

@@ -18,7 +18,7 @@ const SECRET_NAMES: &[&str] = &[
     "APIKEY",
     "ACCESS_KEY",
     "PRIVATE_KEY",
-    "AUTH",
+    "AUTH_TOKEN",
     "CREDENTIAL",
 ];
 const PREFIXES: &[&str] = &[
@@ -64,7 +64,8 @@ fn literal(v: &str) -> bool {
 
 fn looks_real(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
-    if v.len() < 12 || v.contains(' ') || v.contains('/') && !v.contains('+') {
+    // Emails, paths and sentences are not credentials.
+    if v.len() < 12 || v.contains(' ') || v.contains('@') || (v.contains('/') && !v.contains('+')) {
         return false;
     }
     if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {

@@ -1,10 +1,10 @@
 //! `github/secrets-inherit`: `secrets: inherit` hands every secret of the caller to a reusable
-//! workflow, whatever it needs.
+//! workflow, whatever it needs. Low severity when the called workflow is in the same repository.
 
 use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 
 pub const ID: &str = "github/secrets-inherit";
 
@@ -14,6 +14,10 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         if !job.secrets_inherit {
             continue;
         }
+        let same_repo = job
+            .uses
+            .as_deref()
+            .is_some_and(|u| u.trim().starts_with("./") || u.trim().starts_with("$/"));
         out.push(
             Finding::new(
                 ID,
@@ -25,7 +29,9 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     job.uses.as_deref().unwrap_or("the reusable workflow")
                 ),
             )
-            .content(format!("{} secrets inherit", job.id)),
+            .content(format!("{} secrets inherit", job.id))
+            // A workflow of the same repository is the same trust domain: least privilege only.
+            .severity(if same_repo { Severity::Low } else { Severity::Medium }),
         );
     }
 }

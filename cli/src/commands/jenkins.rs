@@ -1,0 +1,114 @@
+//! `pipeguard jenkins pull`: save every job's config.xml from a live Jenkins in JENKINS_HOME
+//! layout, so that `pipeguard scan DIR` analyses the job definitions.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use pipeguard_jenkins::{Client, ClientOptions};
+
+use super::EXIT_PASS;
+
+#[derive(Args, Debug)]
+pub struct JenkinsArgs {
+    #[command(subcommand)]
+    pub command: JenkinsCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JenkinsCommand {
+    /// Download the config.xml of every job and folder (recursively) into DIR.
+    #[command(
+        long_about = "Download the config.xml of every job and folder of a Jenkins instance, walking folders and\n\
+organisation folders recursively, into DIR in JENKINS_HOME layout (DIR/jobs/<folder>/jobs/<job>/config.xml).\n\
+Then `pipeguard scan DIR` analyses the job definitions (inline pipeline scripts, shell builders,\n\
+fork-PR trust, sandboxing). Branch jobs of multibranch projects are not fetched: they are generated\n\
+from the repository's Jenkinsfile, which `pipeguard scan` reads from the repository.\n\n\
+The API token is read from the environment variable named by --token-env, never from the command\n\
+line. The user needs Overall/Read and Job/ExtendedRead.",
+        after_help = "Example:\n  JENKINS_TOKEN=… pipeguard jenkins pull --url https://ci.example.com --user me \\\n      --token-env JENKINS_TOKEN --out jenkins-home && pipeguard scan jenkins-home"
+    )]
+    Pull(PullArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PullArgs {
+    /// Jenkins root URL (or a folder URL), e.g. https://ci.example.com
+    #[arg(long)]
+    pub url: String,
+    /// User name for HTTP basic authentication (with --token-env).
+    #[arg(long, requires = "token_env")]
+    pub user: Option<String>,
+    /// Name of the environment variable holding the user's API token.
+    #[arg(long, value_name = "VAR", requires = "user")]
+    pub token_env: Option<String>,
+    /// Output directory (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Retries of transient failures (connection errors, 429, 5xx), with exponential backoff.
+    #[arg(long, default_value_t = 3)]
+    pub retries: u32,
+    /// Per-request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+}
+
+pub fn run(args: &JenkinsArgs) -> anyhow::Result<u8> {
+    match &args.command {
+        JenkinsCommand::Pull(a) => pull(a),
+    }
+}
+
+fn pull(a: &PullArgs) -> anyhow::Result<u8> {
+    let mut opts = ClientOptions::new(a.url.clone());
+    opts.retries = a.retries;
+    opts.timeout = Duration::from_secs(a.timeout.max(1));
+    if let (Some(user), Some(var)) = (&a.user, &a.token_env) {
+        let token = match std::env::var(var) {
+            Ok(t) if !t.is_empty() => t,
+            _ => bail!("--token-env {var}: the environment variable `{var}` is not set or empty"),
+        };
+        opts = opts.auth(user.clone(), token);
+    }
+    let client = Client::new(opts)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b.set_message("listing jobs…");
+        b
+    });
+    let summary = rt.block_on(pipeguard_jenkins::pull(
+        &client,
+        &a.out,
+        |done, total, name| {
+            if let Some(b) = &bar {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+                b.set_message(name.to_string());
+            }
+        },
+    ));
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = summary?;
+    eprintln!(
+        "saved {} job(s) and {} folder(s) from {} into {}",
+        summary.jobs,
+        summary.folders,
+        client.base_url(),
+        a.out.display()
+    );
+    Ok(EXIT_PASS)
+}

@@ -1,0 +1,214 @@
+//! Jenkins end to end: credential records of a Jenkinsfile scan, and `pipeguard jenkins pull`
+//! against a loopback server replaying recorded Jenkins responses, followed by a scan of what
+//! it saved.
+
+use std::path::Path;
+
+use wiremock::matchers::{header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::common::{fixtures, pipeguard, repo_root, scan};
+
+#[test]
+fn credentials_reachable_from_jenkins_jobs() {
+    let report = scan(&fixtures().join("rules/jenkins/credentials-on-pr/pos"));
+    let find = |name: &str| {
+        report
+            .credentials
+            .iter()
+            .find(|c| c.system == "jenkins" && c.name == name)
+            .unwrap_or_else(|| panic!("{name} missing: {:#?}", report.credentials))
+    };
+    let preview = find("preview-token");
+    assert!(preview.untrusted);
+    assert_eq!(preview.jobs[0].job, "Preview");
+    assert_eq!(preview.jobs[0].location.start_line, 12);
+    assert!(
+        preview.jobs[0]
+            .triggers
+            .contains(&"change-request".to_string())
+    );
+    let ghprb = find("codecov-token");
+    assert_eq!(ghprb.jobs[0].job, "pr-builder");
+    assert!(ghprb.jobs[0].triggers.contains(&"GhprbTrigger".to_string()));
+
+    // A credential bound only on the main branch is recorded but not reachable from PRs.
+    let report = scan(&fixtures().join("rules/jenkins/credentials-on-pr/neg"));
+    let reg = report
+        .credentials
+        .iter()
+        .find(|c| c.name == "registry")
+        .expect("registry credential recorded");
+    assert!(!reg.untrusted);
+}
+
+fn recorded(name: &str) -> String {
+    std::fs::read_to_string(
+        repo_root()
+            .join("jenkins-plugin-shim/tests/recorded")
+            .join(name),
+    )
+    .unwrap()
+}
+
+async fn mount(server: &MockServer, at: &str, body: String, json: bool) {
+    let auth = "Basic Y2k6c2VjcmV0LWFwaS10b2tlbg=="; // ci:secret-api-token
+    let mut m = Mock::given(method("GET"))
+        .and(path(at))
+        .and(header("authorization", auth));
+    if json {
+        m = m.and(query_param("tree", pipeguard_jenkins::TREE));
+    }
+    m.respond_with(ResponseTemplate::new(200).set_body_string(body))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jenkins_pull_then_scan() {
+    let server = MockServer::start().await;
+    mount(&server, "/api/json", recorded("root.json"), true).await;
+    mount(
+        &server,
+        "/job/team/job/infra/api/json",
+        recorded("team-infra.json"),
+        true,
+    )
+    .await;
+    for (at, file) in [
+        ("/job/app/config.xml", "multibranch.xml"),
+        ("/job/example-org/config.xml", "orgfolder.xml"),
+        ("/job/example-org/job/web/config.xml", "multibranch.xml"),
+        ("/job/nightly%20export/config.xml", "freestyle.xml"),
+        ("/job/team/config.xml", "folder.xml"),
+        ("/job/team/job/infra/config.xml", "folder.xml"),
+        ("/job/team/job/infra/job/deploy/config.xml", "freestyle.xml"),
+        ("/job/team/job/release/config.xml", "pipeline.xml"),
+    ] {
+        mount(&server, at, recorded(file), false).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_path_buf();
+    let url = server.uri();
+    let run = tokio::task::spawn_blocking(move || {
+        pipeguard()
+            .args(["jenkins", "pull", "--url", &url, "--user", "ci"])
+            .args(["--token-env", "PG_TEST_JENKINS_TOKEN", "--out"])
+            .arg(&out)
+            .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+            .assert()
+            .success()
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&run.get_output().stderr).into_owned();
+    assert!(err.contains("saved 3 job(s) and 5 folder(s)"), "{err}");
+    assert!(!err.contains("secret-api-token"));
+    let root = dir.path();
+    assert!(root.join("jobs/team/jobs/release/config.xml").is_file());
+
+    let report = scan(Path::new(root));
+    let mut got: Vec<(String, String, u32)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.rule_id.clone(),
+                f.location.path.clone(),
+                f.location.start_line,
+            )
+        })
+        .collect();
+    got.sort();
+    let want = [
+        ("jenkins/ci-deploys", "jobs/nightly export/config.xml", 16),
+        (
+            "jenkins/ci-deploys",
+            "jobs/team/jobs/infra/jobs/deploy/config.xml",
+            16,
+        ),
+        (
+            "jenkins/script-injection",
+            "jobs/team/jobs/release/config.xml",
+            10,
+        ),
+        ("jenkins/untrusted-pr-trust", "jobs/app/config.xml", 45),
+        (
+            "jenkins/untrusted-pr-trust",
+            "jobs/example-org/config.xml",
+            25,
+        ),
+        (
+            "jenkins/untrusted-pr-trust",
+            "jobs/example-org/jobs/web/config.xml",
+            45,
+        ),
+    ];
+    let want: Vec<(String, String, u32)> = want
+        .iter()
+        .map(|(r, p, l)| ((*r).to_string(), (*p).to_string(), *l))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn jenkins_pull_reports_errors_with_exit_2() {
+    // Token variable missing: a usage error before any request.
+    let out = pipeguard()
+        .args([
+            "jenkins",
+            "pull",
+            "--url",
+            "http://127.0.0.1:9",
+            "--user",
+            "u",
+        ])
+        .args(["--token-env", "PG_TEST_UNSET_TOKEN", "--out", "x"])
+        .env_remove("PG_TEST_UNSET_TOKEN")
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("PG_TEST_UNSET_TOKEN"), "{err}");
+
+    // Nothing listens on port 9: a connection error after the retries.
+    let out = pipeguard()
+        .args([
+            "jenkins",
+            "pull",
+            "--url",
+            "http://127.0.0.1:9",
+            "--retries",
+            "0",
+        ])
+        .args(["--out", "x"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        err.contains("cannot reach http://127.0.0.1:9/api/json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn groovy_parser_reads_the_shared_library_itself() {
+    use pipeguard::analyzers::jenkins::groovy;
+    for rel in [
+        "jenkins-plugin-shim/vars/pipeguard.groovy",
+        "jenkins-plugin-shim/test/PipeguardStepTest.groovy",
+        "jenkins-plugin-shim/examples/Jenkinsfile",
+        "jenkins-plugin-shim/examples/seed-job.groovy",
+    ] {
+        let text = std::fs::read_to_string(repo_root().join(rel)).unwrap();
+        if let Err(e) = groovy::parse(&text) {
+            panic!(
+                "{rel}: {} at {:?}",
+                e.message,
+                &text[e.at..(e.at + 40).min(text.len())]
+            );
+        }
+    }
+    // The example pipeline is clean under its own scanner.
+    let report = scan(&repo_root().join("jenkins-plugin-shim/examples"));
+    assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
