@@ -30,6 +30,8 @@ pub type Entry = fn(&[u8]) -> usize;
 pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
+    ("compose", compose),
+    ("github_workflow", github_workflow),
     ("jenkinsfile", jenkinsfile),
     ("jenkins_job", jenkins_job),
 ];
@@ -43,6 +45,20 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// The compose analyzer (YAML parse, route → span lookups, every compose rule).
+pub fn compose(data: &[u8]) -> usize {
+    analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }
 
 /// The Groovy tokenizer/parser, the pipeline model and the Jenkins rules.

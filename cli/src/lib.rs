@@ -6,10 +6,12 @@
 pub mod analyzers;
 pub mod commands;
 pub mod discover;
+pub mod drift;
 pub mod engine;
 pub mod finding;
 pub mod fuzz;
 pub mod git;
+pub mod gitscan;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -1,7 +1,10 @@
 //! The command line (clap derive). Each command has its arguments and its `run` in one file.
 
 pub mod baseline;
+pub mod drift;
 pub mod explain;
+pub mod fingerprint;
+pub mod gate;
 pub mod jenkins;
 pub mod rules;
 pub mod scan;
@@ -39,6 +42,12 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
+    /// Fingerprint every build job and write the lockfile of approved jobs.
+    Fingerprint(fingerprint::FingerprintArgs),
+    /// Compare build jobs with the lockfile or a git ref and classify every change.
+    Drift(drift::DriftArgs),
+    /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
+    Gate(gate::GateArgs),
     /// Jenkins: pull job definitions (config.xml) from a live instance.
     Jenkins(jenkins::JenkinsArgs),
 }
@@ -49,6 +58,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Baseline(a) => baseline::run(&a),
+        Command::Fingerprint(a) => fingerprint::run(&a),
+        Command::Drift(a) => drift::run(&a),
+        Command::Gate(a) => gate::run(&a),
         Command::Jenkins(a) => jenkins::run(&a),
     }
 }
