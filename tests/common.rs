@@ -25,6 +25,11 @@ pub fn pipeguard() -> assert_cmd::Command {
 
 /// Scan `root` through the library with its `.pipeguard.yml` (if any), all families.
 pub fn scan(root: &Path) -> Report {
+    scan_families(root, &Family::ALL)
+}
+
+/// Scan `root` through the library with only these families.
+pub fn scan_families(root: &Path, families: &[Family]) -> Report {
     let registry = Registry::builtin().expect("catalogue");
     let config = Config::discover(root, None, registry).expect("config");
     engine::scan(ScanRequest {
@@ -33,7 +38,7 @@ pub fn scan(root: &Path) -> Report {
         input: Input::Tree,
         config: &config,
         registry,
-        families: Family::ALL.to_vec(),
+        families: families.to_vec(),
         baseline: None,
         fail_on: FailOn::High,
         max_risk: None,

@@ -157,7 +157,7 @@ fn baseline_reports_only_new_findings() {
     fs::write(&df, format!("# a comment\n\n{text}")).unwrap();
     fs::write(
         dir.path().join("web.Dockerfile"),
-        "FROM nginx:latest\nUSER 101\n",
+        "FROM nginx:latest\nUSER 101\nHEALTHCHECK NONE\n",
     )
     .unwrap();
 

@@ -142,17 +142,7 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
         },
     );
 
-    let mut rule_ids: Vec<&str> = outcome
-        .findings
-        .iter()
-        .map(|f| f.rule_id.as_str())
-        .collect();
-    rule_ids.sort_unstable();
-    rule_ids.dedup();
-    let rules = rule_ids
-        .into_iter()
-        .filter_map(|id| req.registry.get(id).cloned())
-        .collect();
+    let rules = crate::report::rules_of(req.registry, &outcome.findings);
 
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -165,6 +155,7 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
         files: stats,
         credentials: join_credentials(output.credentials),
         rules,
+        drift: Vec::new(),
     })
 }
 

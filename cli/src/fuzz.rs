@@ -30,6 +30,10 @@ pub type Entry = fn(&[u8]) -> usize;
 pub const TARGETS: &[(&str, Entry)] = &[
     ("dockerfile", dockerfile),
     ("shell", shell),
+    ("dsse_envelope", dsse_envelope),
+    ("docker_archive", docker_archive),
+    ("compose", compose),
+    ("github_workflow", github_workflow),
     ("kubernetes", kubernetes),
     ("terraform", terraform),
 ];
@@ -43,6 +47,45 @@ pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
     let script = crate::shell::parse(&text);
     crate::shell::classify::classify(&script).len() + script.commands.len()
+}
+
+/// DSSE envelope parsing and attestation verification (untrusted input at the deploy gate).
+pub fn dsse_envelope(data: &[u8]) -> usize {
+    use crate::attest::{dsse, verify};
+    let text = String::from_utf8_lossy(data);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let policy = verify::Policy {
+        digest: format!("sha256:{}", "0".repeat(64)),
+        max_risk: Some(20),
+        max_age: Some(86_400),
+        require_verdict: Some("pass".into()),
+        now: 0,
+    };
+    dsse::parse_envelopes(&text)
+        .into_iter()
+        .filter_map(|(_, e)| e.ok())
+        .map(|e| usize::from(verify::verify(&e, &key, &policy).is_ok()) + e.signatures.len())
+        .sum()
+}
+
+/// The tar reader and `docker save` digest logic.
+pub fn docker_archive(data: &[u8]) -> usize {
+    crate::attest::digest::from_docker_archive_reader(std::io::Cursor::new(data), "fuzz.tar", None)
+        .map_or(0, |d| d.digest.len())
+}
+
+/// The compose analyzer (YAML parse, route → span lookups, every compose rule).
+pub fn compose(data: &[u8]) -> usize {
+    analyze("docker-compose.yml", Some(FileKind::Compose), data)
+}
+
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+pub fn github_workflow(data: &[u8]) -> usize {
+    analyze(
+        ".github/workflows/fuzz.yml",
+        Some(FileKind::GithubWorkflow),
+        data,
+    ) + analyze("action.yml", Some(FileKind::GithubAction), data)
 }
 
 /// The multi-document YAML parser with spans and the Kubernetes rules.

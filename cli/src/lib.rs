@@ -4,12 +4,15 @@
 //! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
 
 pub mod analyzers;
+pub mod attest;
 pub mod commands;
 pub mod discover;
+pub mod drift;
 pub mod engine;
 pub mod finding;
 pub mod fuzz;
 pub mod git;
+pub mod gitscan;
 pub mod policy;
 pub mod report;
 pub mod rules;

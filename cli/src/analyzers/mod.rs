@@ -1,8 +1,11 @@
 //! The analyzers, one folder per rule family. Each parses its files into a typed model with
 //! spans and runs its rules over the model; none of them prints anything.
 
+pub mod compose;
 pub mod docker;
+pub mod github;
 pub mod kubernetes;
+pub mod secrets;
 pub mod terraform;
 
 use std::sync::Arc;
@@ -121,6 +124,9 @@ pub trait Analyzer: Send + Sync {
 pub fn all() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(docker::DockerAnalyzer),
+        Box::new(compose::ComposeAnalyzer),
+        Box::new(github::GithubAnalyzer),
+        Box::new(secrets::SecretsAnalyzer::default()),
         Box::new(kubernetes::KubernetesAnalyzer),
         Box::new(terraform::TerraformAnalyzer),
     ]
@@ -128,8 +134,11 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
 
 /// Rule ids that every analyzer can report, plus the engine's own.
 pub fn implemented_rule_ids() -> Vec<&'static str> {
-    all()
+    let mut ids: Vec<&'static str> = all()
         .iter()
         .flat_map(|a| a.rule_ids().iter().copied())
-        .collect()
+        .collect();
+    // Drift findings come from `pipeguard drift`, not from an analyzer.
+    ids.extend_from_slice(crate::drift::classify::IDS);
+    ids
 }

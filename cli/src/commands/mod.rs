@@ -1,9 +1,15 @@
 //! The command line (clap derive). Each command has its arguments and its `run` in one file.
 
+pub mod attest;
 pub mod baseline;
+pub mod drift;
 pub mod explain;
+pub mod fingerprint;
+pub mod gate;
+pub mod keygen;
 pub mod rules;
 pub mod scan;
+pub mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +44,18 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
+    /// Create an Ed25519 signing key pair (PKCS#8 PEM private, SPKI PEM public).
+    Keygen(keygen::KeygenArgs),
+    /// Sign an in-toto attestation binding the scan verdict and risk score to an image digest.
+    Attest(Box<attest::AttestArgs>),
+    /// Verify an attestation for an image at a deploy gate (exit 1 when it fails).
+    Verify(verify::VerifyArgs),
+    /// Fingerprint every build job and write the lockfile of approved jobs.
+    Fingerprint(fingerprint::FingerprintArgs),
+    /// Compare build jobs with the lockfile or a git ref and classify every change.
+    Drift(drift::DriftArgs),
+    /// Run-time untrusted-build gate (exit 0 allow, 1 block, 2 error).
+    Gate(gate::GateArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -46,5 +64,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Baseline(a) => baseline::run(&a),
+        Command::Keygen(a) => keygen::run(&a),
+        Command::Attest(a) => attest::run(&a),
+        Command::Verify(a) => verify::run(&a),
+        Command::Fingerprint(a) => fingerprint::run(&a),
+        Command::Drift(a) => drift::run(&a),
+        Command::Gate(a) => gate::run(&a),
     }
 }

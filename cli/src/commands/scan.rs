@@ -86,7 +86,9 @@ pub enum ColorChoice {
     pipeguard scan --only github,docker --fail-on medium\n  \
     pipeguard scan --format sarif --output pipeguard.sarif --json report.json\n  \
     pipeguard scan --baseline .pipeguard/baseline.json\n  \
-    pipeguard scan --trusted-config-ref origin/main --risk-gate prod")]
+    pipeguard scan --trusted-config-ref origin/main --risk-gate prod\n  \
+    pipeguard scan --staged --only secrets      (pre-commit)\n  \
+    pipeguard scan --history --since origin/main --only secrets")]
 pub struct ScanArgs {
     #[command(flatten)]
     pub selection: Selection,
@@ -123,6 +125,16 @@ pub struct ScanArgs {
     /// Colour in the text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Scan only what is staged for the next commit (pre-commit): the blobs in the git index,
+    /// not the working tree.
+    #[arg(long, conflicts_with = "history")]
+    pub staged: bool,
+    /// Also scan the git history for secrets: every blob reachable from any ref, each once.
+    #[arg(long)]
+    pub history: bool,
+    /// With --history: only commits after REF (e.g. origin/main).
+    #[arg(long, value_name = "REF", requires = "history")]
+    pub since: Option<String>,
 }
 
 /// Run the scan a `Selection` describes; shared with `baseline`.
@@ -154,6 +166,33 @@ pub fn run_scan(
     })
 }
 
+/// `scan --staged`: the staged blobs of the repository containing the path.
+fn run_staged(
+    sel: &Selection,
+    registry: &Registry,
+    config: &Config,
+    fail_on: FailOn,
+    max_risk: Option<u8>,
+    baseline: Option<&Baseline>,
+) -> anyhow::Result<Report> {
+    let families = sel.families();
+    if families.is_empty() {
+        bail!("--only/--skip leave no family to run");
+    }
+    let candidates = crate::gitscan::staged_candidates(&sel.path)?;
+    engine::scan(ScanRequest {
+        root: sel.path.clone(),
+        root_display: sel.path.display().to_string(),
+        input: Input::Candidates(candidates),
+        config,
+        registry,
+        families,
+        baseline,
+        fail_on,
+        max_risk,
+    })
+}
+
 pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     let config = args.selection.load_config(registry)?;
@@ -173,30 +212,86 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         None => args.max_risk,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let report = run_scan(
-        &args.selection,
-        registry,
-        &config,
-        fail_on,
-        max_risk,
-        baseline.as_ref(),
-    )?;
+    let mut report = if args.staged {
+        run_staged(
+            &args.selection,
+            registry,
+            &config,
+            fail_on,
+            max_risk,
+            baseline.as_ref(),
+        )?
+    } else {
+        run_scan(
+            &args.selection,
+            registry,
+            &config,
+            fail_on,
+            max_risk,
+            baseline.as_ref(),
+        )?
+    };
+    if args.history && args.selection.families().contains(&Family::Secrets) {
+        let history =
+            crate::gitscan::scan_history(&args.selection.path, &config, args.since.as_deref())?;
+        let no_inline = std::collections::HashMap::new();
+        crate::gitscan::merge_history(
+            &mut report,
+            history,
+            &crate::policy::PolicyInput {
+                registry,
+                config: &config,
+                suppressions: &no_inline,
+                baseline: baseline.as_ref(),
+                fail_on,
+                max_risk,
+            },
+        );
+    }
     emit(args, &report)?;
     Ok(engine::exit_code(&report))
 }
 
 fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
-    let color = match args.color {
+    emit_report(
+        report,
+        &Outputs {
+            format: args.format,
+            output: args.output.as_deref(),
+            extra: &[
+                (args.sarif.as_deref(), Format::Sarif),
+                (args.json.as_deref(), Format::Json),
+                (args.junit.as_deref(), Format::Junit),
+                (args.summary.as_deref(), Format::Markdown),
+            ],
+            color: args.color,
+        },
+    )
+}
+
+/// Where and how a report is written; shared by every command that produces a `Report`.
+pub struct Outputs<'a> {
+    pub format: Format,
+    pub output: Option<&'a Path>,
+    /// Extra files written in the same run, each in its format.
+    pub extra: &'a [(Option<&'a Path>, Format)],
+    pub color: ColorChoice,
+}
+
+/// Write the main output (stdout or `--output`), the extra outputs, and with `--format github`
+/// the Markdown summary to `$GITHUB_STEP_SUMMARY`.
+pub fn emit_report(report: &Report, o: &Outputs<'_>) -> anyhow::Result<()> {
+    let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            args.output.is_none()
+            o.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let main = report::render(args.format, report, &RenderOptions { color });
-    match &args.output {
+    let main = report::render(o.format, report, &RenderOptions { color });
+    match o.output {
         Some(p) => write_file(p, &main)?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -209,17 +304,12 @@ fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
         }
     }
     let plain = RenderOptions { color: false };
-    for (path, format) in [
-        (&args.sarif, Format::Sarif),
-        (&args.json, Format::Json),
-        (&args.junit, Format::Junit),
-        (&args.summary, Format::Markdown),
-    ] {
+    for (path, format) in o.extra {
         if let Some(p) = path {
-            write_file(p, &report::render(format, report, &plain))?;
+            write_file(p, &report::render(*format, report, &plain))?;
         }
     }
-    if args.format == Format::Github
+    if o.format == Format::Github
         && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY")
     {
         let md = report::render(Format::Markdown, report, &plain);

@@ -194,12 +194,47 @@ pub struct SecretsAllowlist {
     pub stopwords: Vec<String>,
 }
 
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecretsConfig {
     pub allowlist: SecretsAllowlist,
     /// User secret rules, same shape as `rules/secrets/*.yaml` entries.
     pub rules: Vec<serde_yaml::Value>,
+    /// Which secret rules run on which paths (first match wins, before the built-in policies).
+    pub paths: Vec<SecretsPathPolicy>,
+    /// Built-in policies: lockfiles, minified bundles and vendored trees get provider-format
+    /// rules only (no generic `password = …` rules).
+    pub builtin_path_policies: bool,
+}
+
+impl Default for SecretsConfig {
+    fn default() -> Self {
+        SecretsConfig {
+            allowlist: SecretsAllowlist::default(),
+            rules: Vec::new(),
+            paths: Vec::new(),
+            builtin_path_policies: true,
+        }
+    }
+}
+
+/// `secrets.paths` entry: gitignore-style globs and the mode for matching files.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsPathPolicy {
+    pub paths: Vec<String>,
+    pub mode: SecretsPathMode,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretsPathMode {
+    /// Every rule.
+    Full,
+    /// Provider-format rules only (no generic keyword = value rules).
+    ProviderOnly,
+    /// No secret rules.
+    Off,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -376,6 +411,9 @@ impl Config {
                     format!("risk gate `{name}`: {max} is out of range (risk scores are 0–100)"),
                 ));
             }
+        }
+        if let Err(e) = crate::analyzers::secrets::validate_config(&self.secrets) {
+            return Err(err(&["secrets"], format!("{e:#}")));
         }
         for re in &self.secrets.allowlist.regexes {
             if let Err(e) = regex::Regex::new(re) {

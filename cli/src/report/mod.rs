@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyzers::CiCredential;
 use crate::discover::FileKind;
+use crate::drift::classify::JobDiff;
 use crate::finding::{Diagnostic, DiagnosticLevel, Finding, Location};
 use crate::policy::{Summary, Suppressed};
-use crate::rules::RuleMeta;
+use crate::rules::{Registry, RuleMeta};
 
 /// Version of the JSON report layout (docs/json-report.md).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -118,6 +119,19 @@ pub struct Report {
     /// Metadata of the rules that have findings (for SARIF and explanations).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rules: Vec<RuleMeta>,
+    /// `pipeguard drift`: each changed job with a unified diff of its canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<JobDiff>,
+}
+
+/// Metadata of the rules that have findings, sorted by id.
+pub fn rules_of(registry: &Registry, findings: &[Finding]) -> Vec<RuleMeta> {
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|id| registry.get(id).cloned())
+        .collect()
 }
 
 impl Report {

@@ -94,6 +94,11 @@ pub fn render(report: &Report, color: bool) -> String {
         Renderer::plain()
     };
     let mut out = String::new();
+    for d in &report.drift {
+        let _ = writeln!(out, "{} job `{}` ({})", d.status, d.id, d.source);
+        out.push_str(&d.diff);
+        out.push('\n');
+    }
     for f in &report.findings {
         out.push_str(&render_finding(f, &renderer));
         out.push_str("\n\n");

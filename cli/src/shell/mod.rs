@@ -580,6 +580,49 @@ fn unescape_double(s: &str) -> String {
     out
 }
 
+/// Top-level `NAME=value` statements of a script (assignments that are not the prefix of a
+/// command, e.g. `deps='gcc make' && apt-get install $deps`), in source order. Spans are offsets
+/// into `text`. Parses the script again: call it only when a value is actually needed.
+pub fn statement_assignments(text: &str) -> Vec<(String, Word)> {
+    let mut parser = Parser::new();
+    if parser
+        .set_language(&tree_sitter_bash::LANGUAGE.into())
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let Some(tree) = parser.parse(text, None) else {
+        return Vec::new();
+    };
+    let b = Builder {
+        text,
+        script: Script::default(),
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "variable_assignment" {
+            if node.parent().is_some_and(|p| p.kind() != "command") {
+                let name = node
+                    .child_by_field_name("name")
+                    .map(|n| b.src(n).to_string())
+                    .unwrap_or_default();
+                if let Some(v) = node.child_by_field_name("value") {
+                    out.push((name, b.word(v)));
+                }
+            }
+            continue;
+        }
+        if matches!(node.kind(), "command" | "heredoc_body" | "comment") {
+            continue;
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,6 +724,17 @@ mod tests {
             "heredoc body is data: {n:?}"
         );
         assert!(n.contains(&"chmod 777 $f".to_string()), "{n:?}");
+    }
+
+    #[test]
+    fn statement_level_assignments() {
+        let a =
+            statement_assignments("deps=' gcc make ' && X=1 apt-get install $deps; Y=\"$deps\"");
+        let names: Vec<_> = a
+            .iter()
+            .map(|(n, w)| (n.as_str(), w.text.as_str()))
+            .collect();
+        assert_eq!(names, [("deps", " gcc make "), ("Y", "$deps")]);
     }
 
     #[test]

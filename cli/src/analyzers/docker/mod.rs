@@ -3,6 +3,9 @@
 pub mod image;
 pub mod model;
 pub mod rules;
+pub mod run;
+pub mod tools;
+pub mod vars;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
 use crate::discover::FileKind;

@@ -1,0 +1,31 @@
+//! `github/secrets-inherit`: `secrets: inherit` hands every secret of the caller to a reusable
+//! workflow, whatever it needs.
+
+use crate::analyzers::github::model::{Seg, route_with};
+use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::{Output, ScanContext};
+use crate::finding::Finding;
+
+pub const ID: &str = "github/secrets-inherit";
+
+pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    let m = a.m;
+    for job in &m.jobs {
+        if !job.secrets_inherit {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                ID,
+                m.file,
+                m.value_bytes(&route_with(&job.route, Seg::Key("secrets".into()))),
+                format!(
+                    "job `{}` passes all of this repository's secrets to `{}`: pass only the secrets it needs, by name",
+                    job.id,
+                    job.uses.as_deref().unwrap_or("the reusable workflow")
+                ),
+            )
+            .content(format!("{} secrets inherit", job.id)),
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! Secrets analyzer: every text file, whatever its kind (source, Dockerfiles, compose, Kubernetes,
+//! Terraform, workflows…). Rules are data (`rules/secrets/*.yaml` plus `secrets.rules` in the
+//! config); see [`scanner`] for how they run and [`checks`] for what is not a credential.
+
+pub mod checks;
+pub mod paths;
+pub mod rules;
+pub mod scanner;
+
+use std::sync::OnceLock;
+
+use regex::bytes::RegexBuilder;
+
+use crate::analyzers::{Analyzer, Output, ScanContext};
+use crate::discover::FileKind;
+use crate::finding::{Diagnostic, Family, Finding, mask_secret, sha256_hex};
+use crate::policy::config::{Config, SecretsConfig};
+use crate::source::SourceFile;
+use paths::PathPolicies;
+use scanner::Scanner;
+
+/// Built for the first file of a scan from the scan's config, then shared by every file.
+struct State {
+    scanner: Scanner,
+    paths: PathPolicies,
+}
+
+#[derive(Default)]
+pub struct SecretsAnalyzer {
+    state: OnceLock<Result<State, String>>,
+}
+
+fn build(config: &Config) -> anyhow::Result<State> {
+    let cfg = &config.secrets;
+    let builtin = rules::builtin()?;
+    let user = rules::user_rules(&cfg.rules)?;
+    let allow = cfg
+        .allowlist
+        .regexes
+        .iter()
+        .map(|r| RegexBuilder::new(r).unicode(false).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    let scanner = Scanner::new(
+        builtin,
+        user,
+        |id| config.rule_enabled(id),
+        allow,
+        &cfg.allowlist.stopwords,
+    )?;
+    Ok(State {
+        scanner,
+        paths: PathPolicies::new(cfg)?,
+    })
+}
+
+/// Check the `secrets:` config section (user rules compile, ids are new, globs parse).
+pub fn validate_config(cfg: &SecretsConfig) -> anyhow::Result<()> {
+    let user = rules::user_rules(&cfg.rules)?;
+    let builtin = rules::builtin_ids();
+    for r in &user {
+        if builtin.contains(&r.id()) {
+            anyhow::bail!(
+                "secrets.rules: `{}` is a built-in rule id; choose another id (or configure the built-in rule under `rules`)",
+                r.id()
+            );
+        }
+    }
+    for r in &cfg.allowlist.regexes {
+        RegexBuilder::new(r)
+            .unicode(false)
+            .build()
+            .map_err(|e| anyhow::anyhow!("secrets.allowlist.regexes: invalid regex `{r}`: {e}"))?;
+    }
+    PathPolicies::new(cfg)?;
+    Ok(())
+}
+
+impl SecretsAnalyzer {
+    /// Findings for one file (used by the tree scan and by the git history scan).
+    pub fn scan_file(&self, file: &SourceFile, config: &Config, out: &mut Output) {
+        let state = match self
+            .state
+            .get_or_init(|| build(config).map_err(|e| format!("{e:#}")))
+        {
+            Ok(s) => s,
+            Err(e) => {
+                out.diagnostics.push(Diagnostic::error(
+                    file.path.clone(),
+                    format!("secrets not scanned: {e}"),
+                ));
+                return;
+            }
+        };
+        let mode = state.paths.mode(&file.path, &file.text);
+        for m in state.scanner.scan(file.text.as_bytes(), mode) {
+            let rule = state.scanner.rule(m.rule);
+            let value = &file.text.as_bytes()[m.secret.clone()];
+            let shown = String::from_utf8_lossy(value);
+            // Multi-line secrets (PEM blocks) are located at their first line only: the snippet
+            // then shows the header, never lines of key material.
+            let primary = if rule.spec.multiline {
+                let line_end = file.text[m.secret.start..]
+                    .find('\n')
+                    .map_or(m.secret.end, |i| m.secret.start + i);
+                m.whole.start.min(m.secret.start)..line_end.min(m.secret.end)
+            } else {
+                m.secret.clone()
+            };
+            let title = if rule.spec.title.is_empty() {
+                rule.id()
+            } else {
+                rule.spec.title.as_str()
+            };
+            let mut f = Finding::new(
+                rule.id(),
+                file,
+                primary,
+                format!("{title} in plain text ({})", mask_secret(&shown)),
+            )
+            .redact(file, m.secret.clone())
+            .content(format!("<secret:{}>", &sha256_hex(value)[..16]))
+            .property("redacted", mask_secret(&shown))
+            .property(
+                "entropy",
+                format!("{:.2}", f64::from(m.entropy_milli) / 1000.0),
+            );
+            if let Some(sev) = rule.spec.severity {
+                f = f.severity(sev);
+            }
+            out.push(f);
+        }
+    }
+}
+
+impl Analyzer for SecretsAnalyzer {
+    fn family(&self) -> Family {
+        Family::Secrets
+    }
+
+    fn rule_ids(&self) -> &'static [&'static str] {
+        rules::builtin_ids()
+    }
+
+    /// Every text file: credentials are committed in any kind of file. (Binary files never get
+    /// here: the reader skips them.)
+    fn accepts(&self, _kind: FileKind) -> bool {
+        true
+    }
+
+    fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
+        self.scan_file(file, cx.config, out);
+    }
+}
+
+#[cfg(test)]
+mod tests;

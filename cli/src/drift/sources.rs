@@ -1,0 +1,211 @@
+//! Where job definitions come from: the working tree (one walk, as `scan` does) or a git ref
+//! (read through git2, no checkout).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use rayon::prelude::*;
+
+use super::{Job, defines_jobs, extract};
+use crate::discover::{self, FileKind, ReadLimits, ReadOutcome, WalkOptions};
+use crate::finding::Diagnostic;
+use crate::source::SourceFile;
+
+/// Jobs found, the files they came from (for spans), and what went wrong.
+#[derive(Default)]
+pub struct Found {
+    pub jobs: Vec<Job>,
+    pub files: BTreeMap<String, Arc<SourceFile>>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Files that define jobs but could not be parsed.
+    pub failed: usize,
+}
+
+impl Found {
+    fn add(&mut self, path: &str, kind: FileKind, text: String) {
+        match extract(path, kind, &text) {
+            Ok(jobs) => {
+                self.jobs.extend(jobs);
+                self.files.insert(
+                    path.to_string(),
+                    Arc::new(SourceFile::new(path, kind, text)),
+                );
+            }
+            Err(e) => {
+                self.failed += 1;
+                self.diagnostics
+                    .push(Diagnostic::error(path, format!("cannot fingerprint: {e}")));
+            }
+        }
+    }
+
+    fn finish(mut self) -> Found {
+        self.jobs
+            .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+        self.diagnostics.sort();
+        self
+    }
+}
+
+/// Could a file at this path define jobs? Cheap test before reading a blob.
+fn candidate_name(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    (lower.contains(".github/workflows/") && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+        || name.starts_with("jenkinsfile")
+        || name.ends_with(".jenkinsfile")
+        || name == "config.xml"
+}
+
+pub fn working_tree(root: &Path, exclude: &[String], max_file_size: u64) -> anyhow::Result<Found> {
+    let walk = discover::walk(&WalkOptions {
+        root: root.to_path_buf(),
+        exclude: exclude.to_vec(),
+    })?;
+    let limits = ReadLimits { max_file_size };
+    let read: Vec<ReadOutcome> = walk
+        .candidates
+        .into_par_iter()
+        .filter(|c| candidate_name(&c.rel))
+        .map(|c| discover::read(c, limits))
+        .collect();
+    let mut found = Found {
+        diagnostics: walk
+            .diagnostics
+            .into_iter()
+            .filter(|d| candidate_name(&d.path))
+            .collect(),
+        ..Found::default()
+    };
+    for r in read {
+        match r {
+            ReadOutcome::File(f, _) if defines_jobs(f.kind) => {
+                let (path, kind) = (f.path.clone(), f.kind);
+                found.add(&path, kind, f.text);
+            }
+            ReadOutcome::File(..) => {}
+            ReadOutcome::Skipped(d) => found.diagnostics.push(d),
+            ReadOutcome::Failed(d) => {
+                found.failed += 1;
+                found.diagnostics.push(d);
+            }
+        }
+    }
+    Ok(found.finish())
+}
+
+fn excludes(workdir_rel_root: &Path, exclude: &[String]) -> anyhow::Result<Gitignore> {
+    let mut b = GitignoreBuilder::new(workdir_rel_root);
+    for pat in exclude {
+        b.add_line(None, pat)
+            .with_context(|| format!("invalid exclude pattern `{pat}`"))?;
+    }
+    Ok(b.build()?)
+}
+
+/// Jobs defined at `refname` under `root` (paths relative to `root`, as in the working tree).
+pub fn at_ref(
+    root: &Path,
+    refname: &str,
+    exclude: &[String],
+    max_file_size: u64,
+) -> anyhow::Result<Found> {
+    let (repo, rel_root) = crate::git::open(root)?;
+    let commit = repo
+        .revparse_single(refname)
+        .with_context(|| format!("unknown git ref `{refname}`"))?
+        .peel_to_commit()
+        .with_context(|| format!("`{refname}` does not name a commit"))?;
+    let tree = commit.tree()?;
+    let prefix = if rel_root.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", rel_root.trim_end_matches('/'))
+    };
+    let ignore = excludes(&PathBuf::from("/"), exclude)?;
+    let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            let full = format!("{dir}{}", entry.name().unwrap_or_default());
+            if let Some(rel) = full.strip_prefix(&prefix)
+                && candidate_name(rel)
+                && !ignore
+                    .matched_path_or_any_parents(Path::new("/").join(rel), false)
+                    .is_ignore()
+            {
+                blobs.push((rel.to_string(), entry.id()));
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    let mut found = Found::default();
+    for (rel, oid) in blobs {
+        let blob = repo.find_blob(oid)?;
+        let bytes = blob.content();
+        if bytes.len() as u64 > max_file_size {
+            found.diagnostics.push(Diagnostic::note(
+                &rel,
+                format!("skipped at {refname}: larger than the size limit"),
+            ));
+            continue;
+        }
+        let text = String::from_utf8_lossy(bytes).into_owned();
+        let kind = discover::classify(&rel, &text);
+        if defines_jobs(kind) {
+            found.add(&rel, kind, text);
+        }
+    }
+    // Old definitions that fail to parse are only a note: drift still compares the rest.
+    for d in &mut found.diagnostics {
+        d.message = format!("at {refname}: {}", d.message);
+    }
+    Ok(found.finish())
+}
+
+impl Found {
+    /// The same jobs under `prefix` (e.g. `jenkins-home:`), for sources outside the tree.
+    #[must_use]
+    pub fn prefixed(self, prefix: &str) -> Found {
+        Found {
+            jobs: self
+                .jobs
+                .into_iter()
+                .map(|mut j| {
+                    j.source = format!("{prefix}{}", j.source);
+                    j
+                })
+                .collect(),
+            files: self
+                .files
+                .into_values()
+                .map(|f| {
+                    let path = format!("{prefix}{}", f.path);
+                    let file = SourceFile::new(path.clone(), f.kind, f.text.clone());
+                    (path, Arc::new(file))
+                })
+                .collect(),
+            diagnostics: self
+                .diagnostics
+                .into_iter()
+                .map(|mut d| {
+                    d.path = format!("{prefix}{}", d.path);
+                    d
+                })
+                .collect(),
+            failed: self.failed,
+        }
+    }
+
+    pub fn merge(&mut self, other: Found) {
+        self.jobs.extend(other.jobs);
+        self.files.extend(other.files);
+        self.diagnostics.extend(other.diagnostics);
+        self.failed += other.failed;
+        self.jobs
+            .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
+        self.diagnostics.sort();
+    }
+}

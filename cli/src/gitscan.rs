@@ -1,0 +1,548 @@
+//! Scanning what git holds instead of the working tree: the staged blobs (pre-commit) and every
+//! blob reachable from any ref (history). Read through git2; the working tree is never touched.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use git2::{ObjectType, Oid, Repository, Sort};
+use rayon::prelude::*;
+
+use crate::analyzers::Output;
+use crate::analyzers::secrets::SecretsAnalyzer;
+use crate::discover::{Candidate, Origin, classify, human_size};
+use crate::finding::{Diagnostic, Finding, Provenance};
+use crate::policy::config::Config;
+use crate::policy::suppress::FileSuppressions;
+use crate::source::SourceFile;
+
+/// Git file modes of regular files (symlinks and submodules are not content).
+fn is_file_mode(mode: u32) -> bool {
+    mode == 0o100_644 || mode == 0o100_755 || mode == 0o100_664
+}
+
+/// `path` relative to the scanned directory `prefix` (the work-tree-relative scan root), or
+/// `None` when it lies outside.
+fn under<'a>(prefix: &str, path: &'a str) -> Option<&'a str> {
+    if prefix.is_empty() {
+        return Some(path);
+    }
+    path.strip_prefix(prefix)?.strip_prefix('/')
+}
+
+/// The index the user's `git commit` will write: `$GIT_INDEX_FILE` when git set one (e.g.
+/// `git commit -a`, `git commit FILE`), else the repository's.
+fn staged_index(repo: &Repository) -> anyhow::Result<git2::Index> {
+    if let Some(p) = std::env::var_os("GIT_INDEX_FILE") {
+        let path = PathBuf::from(p);
+        let path = if path.is_relative() {
+            repo.workdir().map_or(path.clone(), |w| w.join(&path))
+        } else {
+            path
+        };
+        return git2::Index::open(&path)
+            .with_context(|| format!("cannot read the git index {}", path.display()));
+    }
+    Ok(repo.index()?)
+}
+
+/// Files staged for the next commit (added, modified, renamed, type-changed) as in-memory
+/// candidates, read from the index's blobs: what will be committed, not what is on disk.
+pub fn staged_candidates(root: &Path) -> anyhow::Result<Vec<Candidate>> {
+    let dir = if root.is_file() {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        root.to_path_buf()
+    };
+    let (repo, prefix) = crate::git::open(&dir)?;
+    let index = staged_index(&repo)?;
+    let head = match repo.head() {
+        Ok(h) => Some(h.peel_to_tree()?),
+        // A repository without commits: everything in the index is new.
+        Err(e)
+            if e.code() == git2::ErrorCode::UnbornBranch
+                || e.code() == git2::ErrorCode::NotFound =>
+        {
+            None
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let diff = repo.diff_tree_to_index(head.as_ref(), Some(&index), None)?;
+    let mut out = Vec::new();
+    for delta in diff.deltas() {
+        use git2::Delta;
+        if !matches!(
+            delta.status(),
+            Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+        ) {
+            continue;
+        }
+        let new = delta.new_file();
+        if !is_file_mode(u32::from(new.mode())) {
+            continue;
+        }
+        let Some(path) = new.path().map(|p| p.to_string_lossy().replace('\\', "/")) else {
+            continue;
+        };
+        let Some(rel) = under(&prefix, &path) else {
+            continue;
+        };
+        if root.is_file() && Some(rel) != root.file_name().and_then(|n| n.to_str()) {
+            continue;
+        }
+        let blob = repo
+            .find_blob(new.id())
+            .with_context(|| format!("cannot read the staged blob of {path}"))?;
+        out.push(Candidate {
+            rel: rel.to_string(),
+            origin: Origin::Memory {
+                bytes: blob.content().to_vec(),
+                provenance: None,
+            },
+        });
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+/// One unique blob of the history and the first commit (in topological order) that had it.
+struct BlobJob {
+    oid: Oid,
+    path: String,
+    commit: usize,
+}
+
+/// What a history scan found, before the policy runs.
+pub struct History {
+    pub findings: Vec<Finding>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub commits: usize,
+    pub blobs: usize,
+    pub bytes: u64,
+    pub suppressed_inline: usize,
+}
+
+#[allow(clippy::many_single_char_names)] // the published algorithm's names
+fn rfc3339(t: git2::Time) -> String {
+    let offset = i64::from(t.offset_minutes());
+    let secs = t.seconds() + offset * 60;
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        offset.abs() / 60,
+        offset.abs() % 60
+    )
+}
+
+fn provenance(c: &git2::Commit<'_>) -> Provenance {
+    let a = c.author();
+    let name = String::from_utf8_lossy(a.name_bytes()).into_owned();
+    let email = String::from_utf8_lossy(a.email_bytes()).into_owned();
+    Provenance {
+        commit: c.id().to_string(),
+        author: if email.is_empty() {
+            name
+        } else {
+            format!("{name} <{email}>")
+        },
+        date: rfc3339(a.when()),
+    }
+}
+
+/// Mark every tree and blob of `tree` as seen (the `--since` base: not new).
+fn mark_seen(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+    trees: &mut HashSet<Oid>,
+    blobs: &mut HashSet<Oid>,
+) -> anyhow::Result<()> {
+    let mut stack = vec![tree.id()];
+    trees.insert(tree.id());
+    while let Some(id) = stack.pop() {
+        let t = repo.find_tree(id)?;
+        for e in &t {
+            match e.kind() {
+                Some(ObjectType::Tree) if trees.insert(e.id()) => stack.push(e.id()),
+                Some(ObjectType::Blob) => {
+                    blobs.insert(e.id());
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(len: Option<u64>, what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = match len {
+        Some(n) => indicatif::ProgressBar::new(n).with_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        ),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    pb.set_message(what.to_string());
+    Some(pb)
+}
+
+thread_local! {
+    /// Each rayon worker opens the repository once (git2 handles are not shareable).
+    static REPO: RefCell<Option<(PathBuf, Repository)>> = const { RefCell::new(None) };
+}
+
+fn with_repo<T>(path: &Path, f: impl FnOnce(&Repository) -> T) -> Result<T, git2::Error> {
+    REPO.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.as_ref().is_none_or(|(p, _)| p != path) {
+            *slot = Some((path.to_path_buf(), Repository::open(path)?));
+        }
+        match slot.as_ref() {
+            Some((_, repo)) => Ok(f(repo)),
+            None => Err(git2::Error::from_str("repository not open")),
+        }
+    })
+}
+
+/// Secrets in every blob reachable from any ref (or only those new since `since`), each
+/// unique blob scanned once, in parallel; findings carry the first commit that had the blob.
+pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow::Result<History> {
+    let dir = if root.is_file() {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        root.to_path_buf()
+    };
+    let (repo, prefix) = crate::git::open(&dir)?;
+    let git_dir = repo.path().to_path_buf();
+
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    let mut pushed = 0;
+    if let Ok(head) = repo.head()
+        && let Ok(c) = head.peel_to_commit()
+    {
+        walk.push(c.id())?;
+        pushed += 1;
+    }
+    for r in repo.references()? {
+        let r = r?;
+        if let Ok(c) = r.peel_to_commit() {
+            walk.push(c.id())?;
+            pushed += 1;
+        }
+    }
+    let mut seen_trees: HashSet<Oid> = HashSet::new();
+    let mut seen_blobs: HashSet<Oid> = HashSet::new();
+    if let Some(since) = since {
+        let base = repo
+            .revparse_single(since)
+            .with_context(|| format!("--since: unknown git ref `{since}`"))?
+            .peel_to_commit()
+            .with_context(|| format!("--since: `{since}` does not name a commit"))?;
+        walk.hide(base.id())?;
+        mark_seen(&repo, &base.tree()?, &mut seen_trees, &mut seen_blobs)?;
+    }
+
+    let spinner = progress_bar(None, "walking history");
+    let mut commits: Vec<Provenance> = Vec::new();
+    let mut jobs: Vec<BlobJob> = Vec::new();
+    if pushed > 0 {
+        for oid in walk {
+            let commit = repo.find_commit(oid?)?;
+            let ci = commits.len();
+            commits.push(provenance(&commit));
+            let tree = commit.tree()?;
+            if !seen_trees.insert(tree.id()) {
+                continue;
+            }
+            let mut stack: Vec<(Oid, String)> = vec![(tree.id(), String::new())];
+            while let Some((id, base)) = stack.pop() {
+                let t = repo.find_tree(id)?;
+                for e in &t {
+                    let name = String::from_utf8_lossy(e.name_bytes());
+                    let path = if base.is_empty() {
+                        name.into_owned()
+                    } else {
+                        format!("{base}/{name}")
+                    };
+                    match e.kind() {
+                        Some(ObjectType::Tree) if seen_trees.insert(e.id()) => {
+                            stack.push((e.id(), path));
+                        }
+                        Some(ObjectType::Blob) => {
+                            if is_file_mode(e.filemode() as u32)
+                                && seen_blobs.insert(e.id())
+                                && let Some(rel) = under(&prefix, &path)
+                            {
+                                jobs.push(BlobJob {
+                                    oid: e.id(),
+                                    path: rel.to_string(),
+                                    commit: ci,
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(s) = &spinner {
+                s.set_message(format!(
+                    "walking history: {} commits, {} blobs",
+                    commits.len(),
+                    jobs.len()
+                ));
+                s.tick();
+            }
+        }
+    }
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+
+    let analyzer = SecretsAnalyzer::default();
+    let max = config.max_file_size();
+    let bar = progress_bar(Some(jobs.len() as u64), "scanning blobs");
+    let results: Vec<BlobResult> = jobs
+        .par_iter()
+        .map(|job| {
+            let r = scan_blob(&git_dir, job, &analyzer, config, max, &commits);
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            r
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+
+    let mut history = History {
+        findings: Vec::new(),
+        diagnostics: Vec::new(),
+        commits: commits.len(),
+        blobs: jobs.len(),
+        bytes: 0,
+        suppressed_inline: 0,
+    };
+    // The same secret in later versions of a file is one finding: the earliest commit's.
+    let mut first: HashMap<(String, String, String), usize> = HashMap::new();
+    for (r, job) in results.into_iter().zip(&jobs) {
+        history.bytes += r.bytes;
+        history.suppressed_inline += r.suppressed;
+        history.diagnostics.extend(r.diagnostics);
+        for f in r.findings {
+            let key = (
+                f.rule_id.clone(),
+                f.location.path.clone(),
+                f.fingerprint_content().to_string(),
+            );
+            match first.get(&key) {
+                Some(&i) => {
+                    let prev: &Finding = &history.findings[i];
+                    let prev_commit = commit_index(&commits, prev);
+                    if job.commit < prev_commit {
+                        history.findings[i] = f;
+                    }
+                }
+                None => {
+                    first.insert(key, history.findings.len());
+                    history.findings.push(f);
+                }
+            }
+        }
+    }
+    Ok(history)
+}
+
+fn commit_index(commits: &[Provenance], f: &Finding) -> usize {
+    f.provenance
+        .as_ref()
+        .and_then(|p| commits.iter().position(|c| c.commit == p.commit))
+        .unwrap_or(usize::MAX)
+}
+
+#[derive(Default)]
+struct BlobResult {
+    findings: Vec<Finding>,
+    diagnostics: Vec<Diagnostic>,
+    bytes: u64,
+    suppressed: usize,
+}
+
+fn scan_blob(
+    git_dir: &Path,
+    job: &BlobJob,
+    analyzer: &SecretsAnalyzer,
+    config: &Config,
+    max: u64,
+    commits: &[Provenance],
+) -> BlobResult {
+    let mut r = BlobResult::default();
+    let at = || {
+        format!(
+            "{} (blob {} in commit {})",
+            job.path,
+            &job.oid.to_string()[..12],
+            &commits[job.commit].commit[..12]
+        )
+    };
+    let read = with_repo(git_dir, |repo| -> Result<Option<Vec<u8>>, git2::Error> {
+        let odb = repo.odb()?;
+        let (size, _) = odb.read_header(job.oid)?;
+        if size as u64 > max {
+            return Ok(None);
+        }
+        Ok(Some(repo.find_blob(job.oid)?.content().to_vec()))
+    });
+    let bytes = match read {
+        Ok(Ok(Some(b))) => b,
+        Ok(Ok(None)) => {
+            r.diagnostics.push(Diagnostic::note(
+                at(),
+                format!("skipped: larger than {}", human_size(max)),
+            ));
+            return r;
+        }
+        Ok(Err(e)) | Err(e) => {
+            r.diagnostics
+                .push(Diagnostic::error(at(), format!("cannot read blob: {e}")));
+            return r;
+        }
+    };
+    r.bytes = bytes.len() as u64;
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        return r;
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let kind = classify(&job.path, &text);
+    let file = SourceFile::new(job.path.clone(), kind, text);
+    let mut out = Output::default();
+    analyzer.scan_file(&file, config, &mut out);
+    let suppress = FileSuppressions::parse(&file.text);
+    for f in out.findings {
+        // Inline suppressions apply to the version of the file that has them.
+        if suppress
+            .as_ref()
+            .is_some_and(|s| s.matching(&f.rule_id, f.location.start_line).is_some())
+        {
+            r.suppressed += 1;
+            continue;
+        }
+        r.findings.push(f.provenance(commits[job.commit].clone()));
+    }
+    r.diagnostics.extend(out.diagnostics);
+    r
+}
+
+/// Fold a history scan into the tree scan's report: the policy runs over the history findings
+/// (config, baseline), a history finding that is the same secret at the same path as a tree
+/// finding only adds its commit to it, and the summary and verdict are recomputed.
+pub fn merge_history(
+    report: &mut crate::report::Report,
+    history: History,
+    input: &crate::policy::PolicyInput<'_>,
+) {
+    let no_inline = HashMap::new();
+    let outcome = crate::policy::apply(
+        history.findings,
+        &crate::policy::PolicyInput {
+            suppressions: &no_inline,
+            ..*input
+        },
+    );
+    let by_fp: HashMap<(String, String), usize> = report
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ((f.rule_id.clone(), f.fingerprint.clone()), i))
+        .collect();
+    for f in outcome.findings {
+        match by_fp.get(&(f.rule_id.clone(), f.fingerprint.clone())) {
+            Some(&i) if report.findings[i].provenance.is_none() => {
+                report.findings[i].provenance = f.provenance;
+            }
+            Some(_) => {}
+            None => report.findings.push(f),
+        }
+    }
+    report
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report.suppressed.extend(outcome.suppressed);
+    report.diagnostics.extend(history.diagnostics);
+    report.diagnostics.push(Diagnostic::note(
+        ".",
+        format!(
+            "history: {} commits, {} unique blobs ({}) scanned for secrets",
+            history.commits,
+            history.blobs,
+            human_size(history.bytes)
+        ),
+    ));
+    let mut summary = crate::policy::summarize(
+        &report.findings,
+        &report.suppressed,
+        input.fail_on,
+        input.max_risk,
+    );
+    summary.suppressed_inline += history.suppressed_inline;
+    report.summary = summary;
+    for f in &report.findings {
+        if !report.rules.iter().any(|r| r.id == f.rule_id)
+            && let Some(m) = input.registry.get(&f.rule_id)
+        {
+            report.rules.push(m.clone());
+        }
+    }
+    report.rules.sort_by(|a, b| a.id.cmp(&b.id));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc3339() {
+        assert_eq!(rfc3339(git2::Time::new(0, 0)), "1970-01-01T00:00:00+00:00");
+        assert_eq!(
+            rfc3339(git2::Time::new(1_700_000_000, 60)),
+            "2023-11-14T23:13:20+01:00"
+        );
+        assert_eq!(
+            rfc3339(git2::Time::new(951_782_400, -300)),
+            "2000-02-28T19:00:00-05:00"
+        );
+    }
+
+    #[test]
+    fn paths_under_the_scan_root() {
+        assert_eq!(under("", "a/b"), Some("a/b"));
+        assert_eq!(under("a", "a/b"), Some("b"));
+        assert_eq!(under("a", "ab/c"), None);
+    }
+}

@@ -1,0 +1,612 @@
+//! Job fingerprints and drift: rule fixtures (before/after trees), end-to-end runs of
+//! `fingerprint` and `drift` on real git repositories, and a property test that formatting never
+//! changes a fingerprint.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::process::Command as Process;
+
+use pipeguard::drift::lock::Lockfile;
+use pipeguard::drift::{classify, sources};
+use pipeguard::policy::config::{Config, FailOn};
+use pipeguard::policy::{self, PolicyInput};
+use pipeguard::report::{FileStats, Report, SCHEMA_VERSION, Tool};
+use pipeguard::rules::Registry;
+
+use crate::common::{finding_lines, fixtures, json_report, pipeguard, rule_lines};
+
+/// Drift findings of `after` against the jobs of `before`, through the policy.
+fn drift(before: &Path, after: &Path) -> Report {
+    let registry = Registry::builtin().expect("catalogue");
+    let config = Config::default();
+    let old = sources::working_tree(before, &[], 1 << 20).expect("before");
+    let new = sources::working_tree(after, &[], 1 << 20).expect("after");
+    assert_eq!(old.failed + new.failed, 0, "fixture files must parse");
+    let lock = Lockfile::from_jobs(&old.jobs);
+    let (findings, diffs) = classify::compare(&lock.jobs, &new.jobs, &new.files, "the lockfile");
+    let outcome = policy::apply(
+        findings,
+        &PolicyInput {
+            registry,
+            config: &config,
+            suppressions: &HashMap::new(),
+            baseline: None,
+            fail_on: FailOn::Medium,
+            max_risk: None,
+        },
+    );
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::current(),
+        root: ".".into(),
+        rules: Vec::new(),
+        summary: outcome.summary,
+        findings: outcome.findings,
+        suppressed: outcome.suppressed,
+        diagnostics: Vec::new(),
+        files: FileStats::default(),
+        credentials: Vec::new(),
+        drift: diffs,
+    }
+}
+
+#[test]
+fn drift_rule_fixtures_match() {
+    let root = fixtures().join("rules/drift");
+    let mut rules: Vec<_> = fs::read_dir(&root)
+        .expect("fixtures/rules/drift")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    rules.sort();
+    let mut errors = Vec::new();
+    for dir in rules {
+        let rule = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let id = format!("drift/{rule}");
+        for kind in ["pos", "neg"] {
+            let case = dir.join(kind);
+            if !case.join("before").is_dir() || !case.join("after").is_dir() {
+                errors.push(format!("{id}: missing {kind}/before or {kind}/after"));
+                continue;
+            }
+            let report = drift(&case.join("before"), &case.join("after"));
+            let hits = report.findings.iter().filter(|f| f.rule_id == id).count();
+            if kind == "pos" && hits == 0 {
+                errors.push(format!("{id}: pos/ produces no finding of the rule"));
+            }
+            if kind == "neg" && hits > 0 {
+                errors.push(format!(
+                    "{id}: neg/ produces {hits} finding(s):\n{}",
+                    finding_lines(&report)
+                ));
+            }
+            insta::assert_snapshot!(format!("drift__{rule}__{kind}"), finding_lines(&report));
+        }
+    }
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
+
+// ---- end to end, on real git repositories -------------------------------------------------
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Process::new("git")
+        .args([
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn commit_all(dir: &Path, msg: &str) {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", msg]);
+}
+
+const CI: &str = "name: ci
+on:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make test
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - run: docker build -t ghcr.io/acme/app .
+      - run: trivy image ghcr.io/acme/app
+";
+
+/// The same workflow, re-formatted: comments, flow style, quoting, key order, indentation.
+const CI_REFORMATTED: &str = "# CI for acme
+\"on\": {push: {branches: main}}
+name: 'ci'
+permissions: {contents: read}
+jobs:
+    image:   # scans before anything else
+        steps:
+            - {run: 'docker build -t ghcr.io/acme/app .'}
+            - run: >-
+                trivy image ghcr.io/acme/app
+        runs-on: [ubuntu-latest]
+    build:
+        runs-on: \"ubuntu-latest\"
+        steps:
+            - uses: \"actions/checkout@v4\"
+            - run: make test
+";
+
+fn repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    let wf = dir.path().join(".github/workflows");
+    fs::create_dir_all(&wf).unwrap();
+    fs::write(wf.join("ci.yml"), CI).unwrap();
+    commit_all(dir.path(), "ci");
+    pipeguard()
+        .arg("fingerprint")
+        .arg(dir.path())
+        .arg("--write")
+        .arg(dir.path().join(".pipeguard/jobs.lock"))
+        .assert()
+        .code(0);
+    commit_all(dir.path(), "lock");
+    dir
+}
+
+fn drift_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = pipeguard()
+        .args(["drift", "--format", "json"])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    let code = out.status.code().unwrap_or(-1);
+    (code, json_report(&out.stdout))
+}
+
+#[test]
+fn lockfile_is_written_sorted_and_stable() {
+    let dir = repo();
+    let lock = fs::read_to_string(dir.path().join(".pipeguard/jobs.lock")).unwrap();
+    let parsed: serde_json::Value = serde_json::from_str(&lock).unwrap();
+    assert_eq!(parsed["version"], 1);
+    let ids: Vec<&str> = parsed["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["build", "image"]);
+    assert!(
+        parsed["jobs"][1]["profile"]["scans_images"]
+            .as_bool()
+            .unwrap()
+    );
+    assert!(
+        parsed["jobs"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    // Same input, same bytes.
+    let again = pipeguard()
+        .arg("fingerprint")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), lock);
+}
+
+#[test]
+fn formatting_only_commit_is_not_drift() {
+    let dir = repo();
+    fs::write(dir.path().join(".github/workflows/ci.yml"), CI_REFORMATTED).unwrap();
+    commit_all(dir.path(), "reformat");
+    let (code, report) = drift_json(dir.path(), &[]);
+    assert_eq!(rule_lines(&report), vec![]);
+    assert_eq!(code, 0);
+    let (code, report) = drift_json(dir.path(), &["--against", "HEAD~1"]);
+    assert_eq!(rule_lines(&report), vec![]);
+    assert_eq!(code, 0);
+}
+
+/// Each security-relevant edit → its rule, at the line of the edit, exit 1.
+#[test]
+fn security_changes_are_classified_at_their_lines() {
+    let cases: &[(&str, &str, &str, u64)] = &[
+        (
+            "    branches: [main]\n",
+            "    branches: [main]\n  pull_request_target:\n",
+            "drift/trigger-widened",
+            2,
+        ),
+        (
+            "contents: read",
+            "contents: write",
+            "drift/permissions-widened",
+            5,
+        ),
+        (
+            "      - run: make test\n",
+            "      - run: make test\n        env: {TOKEN: \"${{ secrets.DEPLOY_TOKEN }}\"}\n",
+            "drift/secret-added",
+            13,
+        ),
+        (
+            "      - run: make test\n",
+            "      - run: make test\n      - run: docker push ghcr.io/acme/app\n",
+            "drift/push-added",
+            13,
+        ),
+        (
+            "      - run: make test\n",
+            "      - run: make test\n      - run: helm upgrade --install app ./chart\n",
+            "drift/deploy-added",
+            13,
+        ),
+        (
+            "  build:\n    runs-on: ubuntu-latest",
+            "  build:\n    runs-on: [self-hosted, linux]",
+            "drift/runner-changed",
+            9,
+        ),
+        (
+            "      - run: trivy image ghcr.io/acme/app\n",
+            "",
+            "drift/scan-removed",
+            13,
+        ),
+    ];
+    for (from, to, rule, line) in cases {
+        let dir = repo();
+        let path = dir.path().join(".github/workflows/ci.yml");
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{rule}: fixture text");
+        fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        for extra in [&[][..], &["--against", "HEAD"][..]] {
+            let (code, report) = drift_json(dir.path(), extra);
+            let lines = rule_lines(&report);
+            assert!(
+                lines.contains(&(rule.to_string(), ".github/workflows/ci.yml".into(), *line)),
+                "{rule} {extra:?}: {lines:?}"
+            );
+            assert!(
+                lines.iter().any(|(r, _, _)| r == "drift/job-changed"),
+                "{rule}: job-changed too"
+            );
+            assert_eq!(code, 1, "{rule}");
+            assert!(
+                report["drift"][0]["diff"].as_str().unwrap().contains("@@"),
+                "a unified diff"
+            );
+        }
+    }
+}
+
+#[test]
+fn renamed_job_is_removed_plus_added() {
+    let dir = repo();
+    let path = dir.path().join(".github/workflows/ci.yml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("  build:\n", "  test:\n")).unwrap();
+    let (code, report) = drift_json(dir.path(), &[]);
+    let lines = rule_lines(&report);
+    assert_eq!(
+        lines,
+        vec![
+            (
+                "drift/job-removed".into(),
+                ".github/workflows/ci.yml".into(),
+                1
+            ),
+            (
+                "drift/job-added".into(),
+                ".github/workflows/ci.yml".into(),
+                8
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn text_report_shows_the_diff_and_errors_are_clear() {
+    let dir = repo();
+    let path = dir.path().join(".github/workflows/ci.yml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, text.replace("make test", "make test-all")).unwrap();
+    let out = pipeguard().arg("drift").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("-        \"run\": \"make test\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("+        \"run\": \"make test-all\""),
+        "{stdout}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+
+    // A broken workflow: named, exit 2, the other jobs still compared.
+    fs::write(
+        dir.path().join(".github/workflows/bad.yml"),
+        "on: push\njobs: [",
+    )
+    .unwrap();
+    let out = pipeguard().arg("drift").arg(dir.path()).output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains(".github/workflows/bad.yml"), "{stdout}");
+    assert!(stdout.contains("drift/job-changed"), "{stdout}");
+
+    // No lockfile: a clear error, exit 2.
+    let empty = tempfile::tempdir().unwrap();
+    let out = pipeguard().arg("drift").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pipeguard fingerprint --write"));
+
+    // A hand-edited fingerprint is refused.
+    let lock = dir.path().join(".pipeguard/jobs.lock");
+    let t = fs::read_to_string(&lock).unwrap();
+    let i = t.find("sha256:").unwrap() + 7;
+    let mut bytes = t.into_bytes();
+    bytes[i] = if bytes[i] == b'0' { b'1' } else { b'0' };
+    fs::write(&lock, bytes).unwrap();
+    let out = pipeguard().arg("drift").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not match"));
+}
+
+#[test]
+fn jenkins_home_jobs_are_fingerprinted() {
+    let dir = repo();
+    let home = tempfile::tempdir().unwrap();
+    let job = home.path().join("jobs/app/config.xml");
+    fs::create_dir_all(job.parent().unwrap()).unwrap();
+    let xml = "<project>\n  <assignedNode>linux</assignedNode>\n  <builders>\n    <hudson.tasks.Shell>\n      <command>make</command>\n    </hudson.tasks.Shell>\n  </builders>\n</project>\n";
+    fs::write(&job, xml).unwrap();
+    pipeguard()
+        .args(["fingerprint", "--jenkins-home"])
+        .arg(home.path())
+        .arg(dir.path())
+        .arg("--write")
+        .arg(dir.path().join(".pipeguard/jobs.lock"))
+        .assert()
+        .code(0);
+    // Edited in the UI: now pushes an image.
+    fs::write(
+        &job,
+        xml.replace(
+            "<command>make</command>",
+            "<command>make\ndocker push reg.example.com/app</command>",
+        ),
+    )
+    .unwrap();
+    let out = pipeguard()
+        .args(["drift", "--format", "json", "--jenkins-home"])
+        .arg(home.path())
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report = json_report(&out.stdout);
+    let lines = rule_lines(&report);
+    assert!(
+        lines.contains(&(
+            "drift/push-added".into(),
+            "jenkins-home:jobs/app/config.xml".into(),
+            5
+        )),
+        "{lines:?}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+// ---- property: formatting never changes a fingerprint -------------------------------------
+
+mod formatting {
+    use proptest::prelude::*;
+
+    use pipeguard::drift::github;
+
+    #[derive(Clone, Debug)]
+    struct Step {
+        run: String,
+        env: Vec<(String, String)>,
+    }
+
+    #[derive(Clone, Debug)]
+    struct Wf {
+        triggers: Vec<&'static str>,
+        jobs: Vec<(String, String, Vec<Step>)>,
+    }
+
+    fn word() -> impl Strategy<Value = String> {
+        "[a-z][a-z0-9_]{0,8}"
+    }
+
+    fn wf() -> impl Strategy<Value = Wf> {
+        let step = (
+            "[a-z][a-z0-9 ./-]{0,20}[a-z0-9]",
+            prop::collection::btree_map(word(), "[A-Za-z0-9]{1,8}", 0..3),
+        )
+            .prop_map(|(run, env)| Step {
+                run,
+                env: env.into_iter().collect(),
+            });
+        let job = (
+            word(),
+            prop::sample::select(vec!["ubuntu-latest", "macos-14"]),
+            prop::collection::vec(step, 1..4),
+        );
+        (
+            prop::sample::subsequence(vec!["push", "pull_request", "workflow_dispatch"], 1..3),
+            prop::collection::btree_map(word(), job, 1..4),
+        )
+            .prop_map(|(triggers, jobs)| Wf {
+                triggers,
+                jobs: jobs
+                    .into_iter()
+                    .map(|(id, (_, r, s))| (id, r.to_string(), s))
+                    .collect(),
+            })
+    }
+
+    /// Rendering choices that must not matter.
+    #[derive(Clone, Debug)]
+    struct Style {
+        indent: usize,
+        flow_on: bool,
+        quote: u8,
+        comments: bool,
+        reverse_keys: bool,
+        flow_steps: bool,
+    }
+
+    fn style() -> impl Strategy<Value = Style> {
+        (
+            2usize..5,
+            any::<bool>(),
+            0u8..3,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(
+                |(indent, flow_on, quote, comments, reverse_keys, flow_steps)| Style {
+                    indent,
+                    flow_on,
+                    quote,
+                    comments,
+                    reverse_keys,
+                    flow_steps,
+                },
+            )
+    }
+
+    fn q(s: &str, st: &Style) -> String {
+        match st.quote {
+            0 => format!("{s:?}"),
+            1 => format!("'{}'", s.replace('\'', "''")),
+            // Plain scalars only where YAML reads them back as the same string.
+            _ if s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && !["true", "false", "null", "yes", "no", "on", "off", "y", "n"]
+                    .contains(&s.to_ascii_lowercase().as_str()) =>
+            {
+                s.to_string()
+            }
+            _ => format!("{s:?}"),
+        }
+    }
+
+    fn render(w: &Wf, st: &Style) -> String {
+        let i1 = " ".repeat(st.indent);
+        let i2 = i1.repeat(2);
+        let i3 = i1.repeat(3);
+        let mut out = String::new();
+        if st.comments {
+            out.push_str("# generated\n");
+        }
+        let on = if st.flow_on {
+            format!("on: [{}]\n", w.triggers.join(", "))
+        } else {
+            let mut s = "on:\n".to_string();
+            for t in &w.triggers {
+                s.push_str(&format!("{i1}{t}:\n"));
+            }
+            s
+        };
+        let mut jobs = String::from("jobs:\n");
+        let mut list: Vec<_> = w.jobs.iter().collect();
+        if st.reverse_keys {
+            list.reverse();
+        }
+        for (id, runner, steps) in list {
+            jobs.push_str(&format!(
+                "{i1}{id}:{}\n",
+                if st.comments { "  # job" } else { "" }
+            ));
+            let runs_on = format!("{i2}runs-on: {}\n", q(runner, st));
+            let mut body = format!("{i2}steps:\n");
+            for s in steps {
+                if st.flow_steps {
+                    let env: Vec<String> = s
+                        .env
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", q(v, st)))
+                        .collect();
+                    body.push_str(&format!(
+                        "{i2}- {{run: {}, env: {{{}}}}}\n",
+                        q(&s.run, st),
+                        env.join(", ")
+                    ));
+                } else {
+                    body.push_str(&format!("{i2}- run: {}\n", q(&s.run, st)));
+                    if s.env.is_empty() {
+                        body.push_str(&format!("{i2}  env: {{}}\n"));
+                    } else {
+                        body.push_str(&format!("{i2}  env:\n"));
+                        for (k, v) in &s.env {
+                            body.push_str(&format!("{i3}  {k}: {}\n", q(v, st)));
+                        }
+                    }
+                }
+            }
+            if st.reverse_keys {
+                jobs.push_str(&body);
+                jobs.push_str(&runs_on);
+            } else {
+                jobs.push_str(&runs_on);
+                jobs.push_str(&body);
+            }
+        }
+        if st.reverse_keys {
+            format!("{jobs}{on}")
+        } else {
+            format!("{on}{jobs}")
+        }
+    }
+
+    fn fingerprints(text: &str) -> Vec<(String, String)> {
+        github::jobs(".github/workflows/w.yml", text)
+            .unwrap_or_else(|e| panic!("{e}\n{text}"))
+            .iter()
+            .map(|j| (j.id.clone(), j.fingerprint()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn reformatting_keeps_fingerprints(w in wf(), a in style(), b in style()) {
+            prop_assert_eq!(fingerprints(&render(&w, &a)), fingerprints(&render(&w, &b)));
+        }
+
+        #[test]
+        fn a_semantic_edit_changes_the_fingerprint(w in wf(), a in style()) {
+            let before = fingerprints(&render(&w, &a));
+            let mut changed = w.clone();
+            changed.jobs[0].2[0].run.push_str(" --x");
+            let after = fingerprints(&render(&changed, &a));
+            prop_assert_ne!(&before[..], &after[..]);
+        }
+    }
+}

@@ -1,0 +1,396 @@
+//! The secrets engine end to end: a tree of every file kind, `--staged` and `--history` on real
+//! git repositories made here, and redaction in every output format.
+
+use std::fs;
+use std::path::Path;
+
+use pipeguard::analyzers::secrets::checks::crc32;
+
+use crate::common::{json_report, pipeguard, rule_lines, sh};
+
+/// Deterministic pseudo-random alphanumerics (xorshift): test tokens are built at run time so
+/// that no credential-shaped literal sits in the test source.
+fn alnum(seed: u64, n: usize) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            A[(x % 62) as usize] as char
+        })
+        .collect()
+}
+
+fn github_token(seed: u64) -> String {
+    const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let body = alnum(seed, 30);
+    let mut n = crc32(body.as_bytes());
+    let mut check = Vec::new();
+    for _ in 0..6 {
+        check.push(B62[(n % 62) as usize]);
+        n /= 62;
+    }
+    check.reverse();
+    format!("ghp_{body}{}", String::from_utf8(check).unwrap())
+}
+
+fn aws_key_id(seed: u64) -> String {
+    let s: String = alnum(seed, 64)
+        .chars()
+        .filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
+        .take(16)
+        .collect();
+    format!("AKIA{s}")
+}
+
+fn stripe_key(seed: u64) -> String {
+    format!("sk_live_{}", alnum(seed, 32))
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+/// Plain credentials in every kind of file the other analyzers also read.
+fn planted_tree(root: &Path) -> Vec<String> {
+    let gh = github_token(1);
+    let aws = aws_key_id(2);
+    let stripe = stripe_key(3);
+    let db = alnum(4, 18);
+    let pw = format!("{}!{}", alnum(5, 10), alnum(6, 6));
+    let slack = format!("xoxb-7301928456-5820193746152-{}", alnum(7, 24));
+    write(
+        root,
+        "Dockerfile",
+        &format!("FROM alpine:3.20\nENV GITHUB_TOKEN={gh}\nRUN true\n"),
+    );
+    write(
+        root,
+        "docker-compose.yml",
+        &format!(
+            "services:\n  db:\n    image: postgres:16\n    environment:\n      DATABASE_URL: postgres://app:{db}@db:5432/app\n"
+        ),
+    );
+    write(
+        root,
+        "k8s/deploy.yaml",
+        &format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n    - name: a\n      image: a:1\n      env:\n        - name: AWS_ACCESS_KEY_ID\n          value: {aws}\n"
+        ),
+    );
+    write(
+        root,
+        "infra/main.tf",
+        &format!("provider \"stripe\" {{\n  api_key = \"{stripe}\"\n}}\n"),
+    );
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    env:\n      SLACK_TOKEN: {slack}\n      OK: ${{{{ secrets.OK }}}}\n    steps:\n      - run: echo hi\n"
+        ),
+    );
+    write(
+        root,
+        "src/settings.py",
+        &format!("DEBUG = True\nadmin_password = \"{pw}\"\n"),
+    );
+    // Placeholders, hashes and UUIDs: never findings.
+    write(
+        root,
+        "docs/setup.md",
+        "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nexport GITHUB_TOKEN=<your-token>\npassword: ${DB_PASSWORD}\nid: 123e4567-e89b-12d3-a456-426614174000\ncommit: da39a3ee5e6b4b0d3255bfef95601890afd80709\n",
+    );
+    vec![gh, aws, stripe, db, pw, slack]
+}
+
+#[test]
+fn tree_scan_finds_credentials_in_every_file_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    planted_tree(dir.path());
+    let out = pipeguard()
+        .args(["scan", "--only", "secrets", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    let got = rule_lines(&report);
+    let want: Vec<(String, String, u64)> = vec![
+        ("secrets/github-token".into(), "Dockerfile".into(), 2),
+        (
+            "secrets/slack-token".into(),
+            ".github/workflows/ci.yml".into(),
+            6,
+        ),
+        (
+            "secrets/connection-string-password".into(),
+            "docker-compose.yml".into(),
+            5,
+        ),
+        ("secrets/stripe-key".into(), "infra/main.tf".into(), 2),
+        (
+            "secrets/aws-access-key-id".into(),
+            "k8s/deploy.yaml".into(),
+            11,
+        ),
+        (
+            "secrets/generic-credential".into(),
+            "src/settings.py".into(),
+            2,
+        ),
+    ];
+    let mut got_sorted = got.clone();
+    got_sorted.sort();
+    let mut want_sorted = want;
+    want_sorted.sort();
+    assert_eq!(got_sorted, want_sorted, "{got:#?}");
+}
+
+#[test]
+fn no_secret_value_appears_in_any_output_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = planted_tree(dir.path());
+    let outdir = tempfile::tempdir().unwrap();
+    for format in ["text", "json", "sarif", "junit", "github", "markdown"] {
+        let summary = outdir.path().join(format!("{format}-summary.md"));
+        let out = pipeguard()
+            .args(["scan", "--only", "secrets", "--format", format])
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .arg(dir.path())
+            .assert()
+            .code(1);
+        let mut text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.get_output().stderr));
+        text.push_str(&fs::read_to_string(&summary).unwrap_or_default());
+        assert!(
+            text.contains("redacted"),
+            "{format}: no redaction marker:\n{text}"
+        );
+        for s in &secrets {
+            // Neither the value nor any 8-character piece of it beyond the shown prefix.
+            assert!(
+                !text.contains(s.as_str()),
+                "{format} shows a secret:\n{text}"
+            );
+            let tail = &s[4..];
+            for i in 0..tail.len().saturating_sub(8) {
+                let piece = &tail[i..i + 8];
+                assert!(
+                    !text.contains(piece),
+                    "{format} shows `{piece}` of a secret:\n{text}"
+                );
+            }
+        }
+    }
+    // Extra outputs of one run too.
+    let sarif = outdir.path().join("r.sarif");
+    let json = outdir.path().join("r.json");
+    let junit = outdir.path().join("r.xml");
+    let md = outdir.path().join("r.md");
+    pipeguard()
+        .args(["scan", "--only", "secrets", "--sarif"])
+        .arg(&sarif)
+        .arg("--json")
+        .arg(&json)
+        .arg("--junit")
+        .arg(&junit)
+        .arg("--summary")
+        .arg(&md)
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    for p in [sarif, json, junit, md] {
+        let text = fs::read_to_string(&p).unwrap();
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "{} shows a secret", p.display());
+        }
+    }
+}
+
+fn git_repo() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    sh(
+        dir.path(),
+        "git init -q -b main . && git config user.name Test && git config user.email test@example.com && git config commit.gpgsign false",
+    );
+    dir
+}
+
+#[test]
+fn staged_scans_the_index_not_the_working_tree() {
+    let dir = git_repo();
+    let root = dir.path();
+    write(root, "README.md", "hello\n");
+    sh(root, "git add README.md && git commit -q -m init");
+    let staged_secret = github_token(11);
+    let unstaged_secret = stripe_key(12);
+    // Staged content has a token; the working copy was cleaned afterwards (not staged).
+    write(
+        root,
+        "app.env",
+        &format!("A=1\nGITHUB_TOKEN={staged_secret}\n"),
+    );
+    sh(root, "git add app.env");
+    write(root, "app.env", "A=1\nGITHUB_TOKEN=${GITHUB_TOKEN}\n");
+    // A new file with a secret that is not staged is not part of the commit.
+    write(root, "notes.txt", &format!("key {unstaged_secret}\n"));
+    let before = fs::read_to_string(root.join("app.env")).unwrap();
+
+    let out = pipeguard()
+        .args(["scan", "--staged", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(
+        rule_lines(&report),
+        vec![("secrets/github-token".into(), "app.env".into(), 2)]
+    );
+    assert_eq!(report["files"]["scanned"], 1);
+    assert_eq!(fs::read_to_string(root.join("app.env")).unwrap(), before);
+    let status = sh(root, "git status --porcelain");
+    assert!(status.contains("AM app.env"), "{status}");
+
+    // Nothing staged: passes.
+    sh(root, "git commit -q -m add-env");
+    pipeguard()
+        .args(["scan", "--staged", "--only", "secrets"])
+        .arg(root)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn staged_in_a_repository_without_commits() {
+    let dir = git_repo();
+    let root = dir.path();
+    write(root, "cfg/a.txt", &format!("token {}\n", github_token(21)));
+    sh(root, "git add cfg/a.txt");
+    let out = pipeguard()
+        .args(["scan", "--staged", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(
+        rule_lines(&report),
+        vec![("secrets/github-token".into(), "cfg/a.txt".into(), 1)]
+    );
+}
+
+#[test]
+fn history_reports_the_commit_that_introduced_a_removed_secret() {
+    let dir = git_repo();
+    let root = dir.path();
+    let secret = aws_key_id(31);
+    write(root, "README.md", "hello\n");
+    sh(root, "git add . && git commit -q -m first");
+    write(
+        root,
+        "deploy/config.ini",
+        &format!("[aws]\nkey = {secret}\n"),
+    );
+    sh(root, "git add . && git commit -q -m 'add deploy config'");
+    let introduced = sh(root, "git rev-parse HEAD").trim().to_string();
+    // Later versions keep the secret (one finding, still the first commit), then drop it.
+    write(
+        root,
+        "deploy/config.ini",
+        &format!("[aws]\nregion = eu-west-1\nkey = {secret}\n"),
+    );
+    sh(root, "git commit -q -am 'region'");
+    write(root, "deploy/config.ini", "[aws]\nregion = eu-west-1\n");
+    sh(root, "git commit -q -am 'remove key'");
+    let removed = sh(root, "git rev-parse HEAD").trim().to_string();
+    // A branch that is not checked out is reachable too.
+    sh(
+        root,
+        &format!(
+            "git checkout -q -b side && printf 'tok {}\\n' > side.txt && git add side.txt && git commit -q -m side && git checkout -q main",
+            github_token(32)
+        ),
+    );
+
+    // The working tree is clean.
+    pipeguard()
+        .args(["scan", "--only", "secrets"])
+        .arg(root)
+        .assert()
+        .code(0);
+
+    let out = pipeguard()
+        .args(["scan", "--history", "--only", "secrets", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    let mut got = rule_lines(&report);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "secrets/aws-access-key-id".into(),
+                "deploy/config.ini".into(),
+                2
+            ),
+            ("secrets/github-token".into(), "side.txt".into(), 1),
+        ]
+    );
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "secrets/aws-access-key-id")
+        .unwrap();
+    assert_eq!(f["provenance"]["commit"], introduced.as_str());
+    assert_eq!(f["provenance"]["author"], "Test <test@example.com>");
+    assert!(f["provenance"]["date"].as_str().unwrap().contains('T'));
+    let text = serde_json::to_string(&report).unwrap();
+    assert!(!text.contains(&secret));
+
+    // Only commits after `removed`: the side branch's token, not the removed key.
+    let out = pipeguard()
+        .args(["scan", "--history", "--since"])
+        .arg(&removed)
+        .args(["--only", "secrets", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    assert_eq!(
+        rule_lines(&report),
+        vec![("secrets/github-token".into(), "side.txt".into(), 1)]
+    );
+
+    pipeguard()
+        .args([
+            "scan",
+            "--history",
+            "--since",
+            "no-such-ref",
+            "--only",
+            "secrets",
+        ])
+        .arg(root)
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn history_and_staged_outside_a_repository_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--staged", "--history"] {
+        let out = pipeguard()
+            .args(["scan", flag, "--only", "secrets"])
+            .arg(dir.path())
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+        assert!(err.contains("not inside a git repository"), "{err}");
+    }
+}
