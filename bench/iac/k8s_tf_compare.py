@@ -28,6 +28,7 @@ MAPPING = {
     "kubernetes/default-service-account-token": ["CKV_K8S_38"],
     "terraform/hardcoded-credentials": ["CKV_AWS_41"],
     "terraform/s3-public-acl": ["CKV_AWS_20", "CKV_AWS_57"],
+    "terraform/s3-public-policy": ["CKV_AWS_70"],
     "terraform/s3-no-public-access-block": ["CKV2_AWS_6"],
     "terraform/s3-unencrypted": ["CKV_AWS_19"],
     "terraform/open-ingress": ["CKV_AWS_24", "CKV_AWS_25", "CKV_AWS_277", "CKV_AZURE_9",
