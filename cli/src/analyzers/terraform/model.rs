@@ -109,11 +109,13 @@ impl Expr {
     /// The resource address a reference points into (`aws_s3_bucket.b.id` → `aws_s3_bucket.b`).
     pub fn ref_address(&self) -> Option<String> {
         let V::Ref(r) = &self.v else { return None };
+        // `aws_s3_bucket.b[0].id` (count/for_each) still points at `aws_s3_bucket.b`.
+        let strip = |p: &'_ str| p.split_once('[').map_or(p, |(n, _)| n).to_string();
         let mut parts = r.split('.');
         let first = parts.next()?;
-        let second = parts.next()?;
+        let second = strip(parts.next()?);
         if first == "data" {
-            let third = parts.next()?;
+            let third = strip(parts.next()?);
             return Some(format!("data.{second}.{third}"));
         }
         Some(format!("{first}.{second}"))
