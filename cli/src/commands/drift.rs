@@ -7,7 +7,7 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::commands::fingerprint::{JobSources, lock_path};
-use crate::commands::scan::{ColorChoice, Outputs, emit_report};
+use crate::commands::scan::OutputArgs;
 use crate::drift::classify;
 use crate::drift::lock::{self, Lockfile};
 use crate::drift::sources;
@@ -15,7 +15,7 @@ use crate::engine;
 use crate::policy::config::FailOn;
 use crate::policy::suppress::FileSuppressions;
 use crate::policy::{self, PolicyInput};
-use crate::report::{FileStats, Format, Report, SCHEMA_VERSION, Tool, rules_of};
+use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
 use crate::rules::Registry;
 
 #[derive(Args, Debug)]
@@ -37,30 +37,11 @@ pub struct DriftArgs {
     /// by `fingerprint --sign`): a pull request cannot edit the lock and a job together.
     #[arg(long, value_name = "PUB", conflicts_with = "against")]
     pub pubkey: Option<PathBuf>,
-    /// Main output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the main output here instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also write SARIF 2.1.0 here.
-    #[arg(long, value_name = "FILE")]
-    pub sarif: Option<PathBuf>,
-    /// Also write the JSON report here.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Also write JUnit XML here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Also write a Markdown summary here.
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Lowest severity that fails (job-changed is medium, the security classifications high).
     #[arg(long, value_enum, default_value = "medium")]
     pub fail_on: FailOn,
-    /// Colour in the text output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
 }
 
 pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
@@ -158,19 +139,6 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         credentials: Vec::new(),
         drift: diffs,
     };
-    emit_report(
-        &report,
-        &Outputs {
-            format: args.format,
-            output: args.output.as_deref(),
-            extra: &[
-                (args.sarif.as_deref(), Format::Sarif),
-                (args.json.as_deref(), Format::Json),
-                (args.junit.as_deref(), Format::Junit),
-                (args.summary.as_deref(), Format::Markdown),
-            ],
-            color: args.color,
-        },
-    )?;
+    args.out.emit(&report)?;
     Ok(engine::exit_code(&report))
 }

@@ -92,24 +92,8 @@ pub enum ColorChoice {
 pub struct ScanArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// Main output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
-    /// Write the main output here instead of stdout.
-    #[arg(long, short, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Also write SARIF 2.1.0 here.
-    #[arg(long, value_name = "FILE")]
-    pub sarif: Option<PathBuf>,
-    /// Also write the JSON report here.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Also write JUnit XML here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Also write a Markdown summary here.
-    #[arg(long, value_name = "FILE")]
-    pub summary: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Lowest severity that fails the scan (default: config `fail_on`, else high).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
@@ -122,9 +106,6 @@ pub struct ScanArgs {
     /// Suppress findings recorded in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
-    /// Colour in the text output.
-    #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
     /// Scan only what is staged for the next commit (pre-commit): the blobs in the git index,
     /// not the working tree.
     #[arg(long, conflicts_with = "history")]
@@ -248,39 +229,45 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
             },
         );
     }
-    emit(args, &report)?;
+    args.out.emit(&report)?;
     Ok(engine::exit_code(&report))
 }
 
-fn emit(args: &ScanArgs, report: &Report) -> anyhow::Result<()> {
-    emit_report(
-        report,
-        &Outputs {
-            format: args.format,
-            output: args.output.as_deref(),
-            extra: &[
-                (args.sarif.as_deref(), Format::Sarif),
-                (args.json.as_deref(), Format::Json),
-                (args.junit.as_deref(), Format::Junit),
-                (args.summary.as_deref(), Format::Markdown),
-            ],
-            color: args.color,
-        },
-    )
-}
-
 /// Where and how a report is written; shared by every command that produces a `Report`.
-pub struct Outputs<'a> {
+#[derive(Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// Main output format.
+    #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
-    pub output: Option<&'a Path>,
-    /// Extra files written in the same run, each in its format.
-    pub extra: &'a [(Option<&'a Path>, Format)],
+    /// Write the main output here instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write SARIF 2.1.0 here.
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write the JSON report here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a Markdown summary here.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Colour in the text output.
+    #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
 }
 
-/// Write the main output (stdout or `--output`), the extra outputs, and with `--format github`
-/// the Markdown summary to `$GITHUB_STEP_SUMMARY`.
-pub fn emit_report(report: &Report, o: &Outputs<'_>) -> anyhow::Result<()> {
+impl OutputArgs {
+    /// Write the main output (stdout or `--output`), the extra outputs, and with
+    /// `--format github` the Markdown summary to `$GITHUB_STEP_SUMMARY`.
+    pub fn emit(&self, report: &Report) -> anyhow::Result<()> {
+        emit_report(report, self)
+    }
+}
+
+fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
     let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -291,7 +278,7 @@ pub fn emit_report(report: &Report, o: &Outputs<'_>) -> anyhow::Result<()> {
         }
     };
     let main = report::render(o.format, report, &RenderOptions { color });
-    match o.output {
+    match o.output.as_deref() {
         Some(p) => write_file(p, &main)?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -304,9 +291,14 @@ pub fn emit_report(report: &Report, o: &Outputs<'_>) -> anyhow::Result<()> {
         }
     }
     let plain = RenderOptions { color: false };
-    for (path, format) in o.extra {
+    for (path, format) in [
+        (&o.sarif, Format::Sarif),
+        (&o.json, Format::Json),
+        (&o.junit, Format::Junit),
+        (&o.summary, Format::Markdown),
+    ] {
         if let Some(p) = path {
-            write_file(p, &report::render(*format, report, &plain))?;
+            write_file(p, &report::render(format, report, &plain))?;
         }
     }
     if o.format == Format::Github
