@@ -8,8 +8,17 @@ use pipeguard::policy::config::{Config, FailOn};
 use pipeguard::report::Report;
 use pipeguard::rules::Registry;
 
+/// The package directory, read at run time (cargo sets it for tests): the compile-time value
+/// goes stale when checkouts at different paths share one target directory.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        std::path::PathBuf::from,
+    )
+}
+
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    manifest_dir().join("..")
 }
 
 pub fn fixtures() -> PathBuf {

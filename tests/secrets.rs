@@ -381,6 +381,68 @@ fn history_reports_the_commit_that_introduced_a_removed_secret() {
         .code(2);
 }
 
+/// History scans compare each blob with its path's previous version: an edit elsewhere in a file
+/// repeats nothing, and a key changed deep inside a PEM block is a new key of the editing commit.
+#[test]
+fn history_scans_what_each_commit_added() {
+    let dir = git_repo();
+    let root = dir.path();
+    let pem = |body: &[String]| {
+        format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n",
+            body.join("\n")
+        )
+    };
+    let mut body: Vec<String> = (0..25).map(|i| alnum(4100 + i, 64)).collect();
+    let token = github_token(42);
+    let filler = |tag: &str| -> String {
+        (0..200).fold(String::new(), |mut s, i| {
+            s.push_str(&format!("setting_{i} = {tag}{i}\n"));
+            s
+        })
+    };
+    let file = |body: &[String], tag: &str| format!("{}{}token {token}\n", pem(body), filler(tag));
+    let head = |root: &Path| sh(root, "git rev-parse HEAD").trim().to_string();
+    write(root, "deploy/keys.txt", &file(&body, "a"));
+    sh(root, "git add . && git commit -q -m keys");
+    let first = head(root);
+    // An edit far from both secrets.
+    write(root, "deploy/keys.txt", &file(&body, "b"));
+    sh(root, "git commit -q -am filler");
+    // One line of key material 21 lines (1.3 KB) below the BEGIN line.
+    body[20] = alnum(9999, 64);
+    write(root, "deploy/keys.txt", &file(&body, "b"));
+    sh(root, "git commit -q -am rekey");
+    let rekey = head(root);
+
+    let out = pipeguard()
+        .args(["scan", "--history", "--only", "secrets", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let report = json_report(&out.get_output().stdout);
+    let mut got: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+                f["provenance"]["commit"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    let mut want = vec![
+        ("secrets/github-token".to_string(), 228, first.clone()),
+        ("secrets/private-key".to_string(), 1, first),
+        ("secrets/private-key".to_string(), 1, rekey),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn history_and_staged_outside_a_repository_are_errors() {
     let dir = tempfile::tempdir().unwrap();

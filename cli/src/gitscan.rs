@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,11 @@ use crate::finding::{Diagnostic, Finding, Provenance};
 use crate::policy::config::Config;
 use crate::policy::suppress::FileSuppressions;
 use crate::source::SourceFile;
+
+/// Object ids are uniform already: FxHash over their bytes instead of SipHash (the walk
+/// looks up every tree entry of every commit).
+type OidSet = HashSet<Oid, BuildHasherDefault<rustc_hash::FxHasher>>;
+type OidMap<V> = HashMap<Oid, V, BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// Git file modes of regular files (symlinks and submodules are not content).
 fn is_file_mode(mode: u32) -> bool {
@@ -110,6 +116,8 @@ pub fn staged_candidates(root: &Path) -> anyhow::Result<Vec<Candidate>> {
 /// One unique blob of the history and the first commit (in topological order) that had it.
 struct BlobJob {
     oid: Oid,
+    /// The blob at the same path in the commit's first parent, when there was one.
+    before: Option<Oid>,
     path: String,
     commit: usize,
 }
@@ -170,8 +178,8 @@ fn provenance(c: &git2::Commit<'_>) -> Provenance {
 fn mark_seen(
     repo: &Repository,
     tree: &git2::Tree<'_>,
-    trees: &mut HashSet<Oid>,
-    blobs: &mut HashSet<Oid>,
+    trees: &mut OidSet,
+    blobs: &mut OidSet,
 ) -> anyhow::Result<()> {
     let mut stack = vec![tree.id()];
     trees.insert(tree.id());
@@ -236,6 +244,9 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     };
     let (repo, prefix) = crate::git::open(&dir)?;
     let git_dir = repo.path().to_path_buf();
+    // Reading is not verifying: libgit2 re-hashes every object it inflates unless told not to,
+    // which costs more than finding the secrets in it (`git fsck` is the tool for that).
+    git2::opts::strict_hash_verification(false);
 
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
@@ -253,8 +264,8 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             pushed += 1;
         }
     }
-    let mut seen_trees: HashSet<Oid> = HashSet::new();
-    let mut seen_blobs: HashSet<Oid> = HashSet::new();
+    let mut seen_trees = OidSet::default();
+    let mut seen_blobs = OidSet::default();
     if let Some(since) = since {
         let base = repo
             .revparse_single(since)
@@ -268,6 +279,8 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     let spinner = progress_bar(None, "walking history");
     let mut commits: Vec<Provenance> = Vec::new();
     let mut jobs: Vec<BlobJob> = Vec::new();
+    // Parents come before their children in the walk: their trees are known by then.
+    let mut tree_of: OidMap<Oid> = OidMap::default();
     if pushed > 0 {
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
@@ -275,35 +288,58 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             commits.push(provenance(&commit));
             let tree = commit.tree()?;
             if !seen_trees.insert(tree.id()) {
+                tree_of.insert(commit.id(), tree.id());
                 continue;
             }
-            let mut stack: Vec<(Oid, String)> = vec![(tree.id(), String::new())];
-            while let Some((id, base)) = stack.pop() {
+            // The first parent's tree at the same path: a changed blob is scanned for what it
+            // added to the parent's version, as `git log -p` shows it.
+            let parent_tree = match commit.parent_ids().next() {
+                Some(p) => match tree_of.get(&p) {
+                    Some(t) => Some(*t),
+                    None => Some(repo.find_commit(p)?.tree_id()),
+                },
+                None => None,
+            };
+            tree_of.insert(commit.id(), tree.id());
+            let mut stack: Vec<(Oid, Option<Oid>, String)> =
+                vec![(tree.id(), parent_tree, String::new())];
+            while let Some((id, parent_id, base)) = stack.pop() {
                 let t = repo.find_tree(id)?;
+                let parent = match parent_id {
+                    Some(p) => Some(repo.find_tree(p)?),
+                    None => None,
+                };
                 for e in &t {
+                    // Most entries are unchanged since the parent: settle those on the id alone.
+                    let new = match e.kind() {
+                        Some(ObjectType::Tree) => seen_trees.insert(e.id()),
+                        Some(ObjectType::Blob) => {
+                            is_file_mode(e.filemode() as u32) && seen_blobs.insert(e.id())
+                        }
+                        _ => false,
+                    };
+                    if !new {
+                        continue;
+                    }
+                    let before = parent
+                        .as_ref()
+                        .and_then(|p| p.get_name_bytes(e.name_bytes()));
+                    let before = before.filter(|b| b.kind() == e.kind()).map(|b| b.id());
                     let name = String::from_utf8_lossy(e.name_bytes());
                     let path = if base.is_empty() {
                         name.into_owned()
                     } else {
                         format!("{base}/{name}")
                     };
-                    match e.kind() {
-                        Some(ObjectType::Tree) if seen_trees.insert(e.id()) => {
-                            stack.push((e.id(), path));
-                        }
-                        Some(ObjectType::Blob) => {
-                            if is_file_mode(e.filemode() as u32)
-                                && seen_blobs.insert(e.id())
-                                && let Some(rel) = under(&prefix, &path)
-                            {
-                                jobs.push(BlobJob {
-                                    oid: e.id(),
-                                    path: rel.to_string(),
-                                    commit: ci,
-                                });
-                            }
-                        }
-                        _ => {}
+                    if e.kind() == Some(ObjectType::Tree) {
+                        stack.push((e.id(), before, path));
+                    } else if let Some(rel) = under(&prefix, &path) {
+                        jobs.push(BlobJob {
+                            oid: e.id(),
+                            before,
+                            path: rel.to_string(),
+                            commit: ci,
+                        });
                     }
                 }
             }
@@ -324,16 +360,36 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     let analyzer = SecretsAnalyzer::default();
     let max = config.max_file_size();
     let bar = progress_bar(Some(jobs.len() as u64), "scanning blobs");
-    let results: Vec<BlobResult> = jobs
+    // The versions of one path in order, scanned in sequence by one worker: each blob is
+    // compared with the version before it while that is still in memory.
+    let mut chains: Vec<Vec<usize>> = Vec::new();
+    let mut chain_of: HashMap<&str, usize> = HashMap::new();
+    for (i, job) in jobs.iter().enumerate() {
+        let c = *chain_of.entry(job.path.as_str()).or_insert_with(|| {
+            chains.push(Vec::new());
+            chains.len() - 1
+        });
+        chains[c].push(i);
+    }
+    chains.sort_by_key(|c| std::cmp::Reverse(c.len()));
+    let mut results: Vec<(usize, BlobResult)> = chains
         .par_iter()
-        .map(|job| {
-            let r = scan_blob(&git_dir, job, &analyzer, config, max, &commits);
-            if let Some(b) = &bar {
-                b.inc(1);
+        .flat_map_iter(|chain| {
+            let mut last = None;
+            let mut out = Vec::with_capacity(chain.len());
+            for &i in chain {
+                let r = scan_blob(
+                    &git_dir, &jobs[i], &mut last, &analyzer, config, max, &commits,
+                );
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                out.push((i, r));
             }
-            r
+            out
         })
         .collect();
+    results.sort_by_key(|(i, _)| *i);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -348,7 +404,7 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     };
     // The same secret in later versions of a file is one finding: the earliest commit's.
     let mut first: HashMap<(String, String, String), usize> = HashMap::new();
-    for (r, job) in results.into_iter().zip(&jobs) {
+    for ((_, r), job) in results.into_iter().zip(&jobs) {
         history.bytes += r.bytes;
         history.suppressed_inline += r.suppressed;
         history.diagnostics.extend(r.diagnostics);
@@ -391,9 +447,15 @@ struct BlobResult {
     suppressed: usize,
 }
 
+/// A blob's bytes and, when it could be read, its path's previous version.
+type Versions = (Vec<u8>, Option<Vec<u8>>);
+
+/// Scan one blob for what it added to its path's previous version; `last` carries the
+/// previous blob of the chain in and this one out.
 fn scan_blob(
     git_dir: &Path,
     job: &BlobJob,
+    last: &mut Option<(Oid, Vec<u8>)>,
     analyzer: &SecretsAnalyzer,
     config: &Config,
     max: u64,
@@ -408,15 +470,27 @@ fn scan_blob(
             &commits[job.commit].commit[..12]
         )
     };
-    let read = with_repo(git_dir, |repo| -> Result<Option<Vec<u8>>, git2::Error> {
+    let read = with_repo(git_dir, |repo| -> Result<Option<Versions>, git2::Error> {
         let odb = repo.odb()?;
         let (size, _) = odb.read_header(job.oid)?;
         if size as u64 > max {
             return Ok(None);
         }
-        Ok(Some(repo.find_blob(job.oid)?.content().to_vec()))
+        let bytes = repo.find_blob(job.oid)?.content().to_vec();
+        // The parent's version is only needed to find the changed lines; unreadable or huge,
+        // the whole blob is scanned instead.
+        let kept = last.take().filter(|(id, _)| Some(*id) == job.before);
+        let before = kept.map(|(_, b)| b).or_else(|| {
+            let b = job.before?;
+            let (size, _) = odb.read_header(b).ok()?;
+            if size as u64 > max {
+                return None;
+            }
+            Some(repo.find_blob(b).ok()?.content().to_vec())
+        });
+        Ok(Some((bytes, before)))
     });
-    let bytes = match read {
+    let (bytes, before) = match read {
         Ok(Ok(Some(b))) => b,
         Ok(Ok(None)) => {
             r.diagnostics.push(Diagnostic::note(
@@ -435,14 +509,22 @@ fn scan_blob(
     if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
         return r;
     }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    let lines = match &before {
+        Some(old) if memchr::memchr(0, &old[..old.len().min(8192)]).is_none() => {
+            added_lines(old, &bytes)
+        }
+        _ => 0..bytes.len(),
     };
+    let (text, exact) = match String::from_utf8(bytes) {
+        Ok(t) => (t, true),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), false),
+    };
+    // Lossy decoding may have moved byte offsets: then the whole blob is scanned.
+    let lines = if exact { lines } else { 0..text.len() };
     let kind = classify(&job.path, &text);
     let file = SourceFile::new(job.path.clone(), kind, text);
     let mut out = Output::default();
-    analyzer.scan_file(&file, config, &mut out);
+    analyzer.scan_lines(&file, config, lines, &mut out);
     let suppress = FileSuppressions::parse(&file.text);
     for f in out.findings {
         // Inline suppressions apply to the version of the file that has them.
@@ -456,7 +538,55 @@ fn scan_blob(
         r.findings.push(f.provenance(commits[job.commit].clone()));
     }
     r.diagnostics.extend(out.diagnostics);
+    if exact {
+        *last = Some((job.oid, file.text.into_bytes()));
+    }
     r
+}
+
+/// The whole lines of `new` that differ from `old`: what is left between their common prefix
+/// and common suffix, widened to line boundaries (a deletion leaves the line it joined).
+fn added_lines(old: &[u8], new: &[u8]) -> std::ops::Range<usize> {
+    let prefix = common_prefix(old, new);
+    let room = old.len().min(new.len()) - prefix;
+    let suffix = common_suffix(&old[old.len() - room..], &new[new.len() - room..]);
+    let changed_end = new.len() - suffix;
+    let start = memchr::memrchr(b'\n', &new[..prefix]).map_or(0, |i| i + 1);
+    // Through the end of the line holding the first unchanged byte: when the change ends in a
+    // newline, the line after it was joined differently before.
+    let from = changed_end.max(start);
+    let end = memchr::memchr(b'\n', &new[from..]).map_or(new.len(), |i| from + i + 1);
+    start..end
+}
+
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + CHUNK <= n && a[i..i + CHUNK] == b[i..i + CHUNK] {
+        i += CHUNK;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const CHUNK: usize = 64;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut k = 0;
+    while k + CHUNK <= n && a[n - k - CHUNK..n - k] == b[n - k - CHUNK..n - k] {
+        k += CHUNK;
+    }
+    k + a[..n - k]
+        .iter()
+        .rev()
+        .zip(b[..n - k].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Fold a history scan into the tree scan's report: the policy runs over the history findings
@@ -537,6 +667,43 @@ mod tests {
             rfc3339(git2::Time::new(951_782_400, -300)),
             "2000-02-28T19:00:00-05:00"
         );
+    }
+
+    /// The lines `added_lines` picks, as text.
+    fn added(old: &str, new: &str) -> String {
+        new[added_lines(old.as_bytes(), new.as_bytes())].to_string()
+    }
+
+    #[test]
+    fn added_lines_cover_the_change_and_the_line_after_it() {
+        // Appended lines (the old last line had no newline: it changed too).
+        assert_eq!(added("a\nb", "a\nb\nc\nd"), "b\nc\nd");
+        assert_eq!(added("a\nb\n", "a\nb\nc\n"), "c\n");
+        // Inserted in the middle: the inserted line and the one that now follows it.
+        assert_eq!(added("a\nb\nz\n", "a\nb\nX\nz\n"), "X\nz\n");
+        // A character changed inside a line: that line only.
+        assert_eq!(added("abc\ndef\nghi\n", "abc\ndXf\nghi\n"), "dXf\n");
+        // Deleted lines: the line that closed the gap.
+        assert_eq!(added("a\nb\nc\n", "a\nc\n"), "c\n");
+        // A line joined: the joined line.
+        assert_eq!(added("key =\nvalue\n", "key = value\n"), "key = value\n");
+        // Identical, emptied, new.
+        assert_eq!(added("a\nb\n", "a\nb\n"), "");
+        assert_eq!(added("a\n", ""), "");
+        assert_eq!(added("", "x\ny\n"), "x\ny\n");
+        // Repeated content: prefix and suffix never overlap.
+        assert_eq!(added("aaaa\n", "aaaa\naaaa\n"), "aaaa\n");
+    }
+
+    #[test]
+    fn common_prefix_and_suffix_across_chunks() {
+        let a: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+        let mut b = a.clone();
+        b[200] = 255;
+        assert_eq!(common_prefix(&a, &b), 200);
+        assert_eq!(common_suffix(&a, &b), 99);
+        assert_eq!(common_prefix(&a, &a[..130]), 130);
+        assert_eq!(common_suffix(&a, &a[170..]), 130);
     }
 
     #[test]

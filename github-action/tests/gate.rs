@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use pipeguard_github::{
@@ -16,9 +16,7 @@ const REPO: &str = "octo-org/hello-world";
 const HEAD: &str = "9f3c2b7a41d0e6c58b1f4a2d7e90c3b6a8f15d24";
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
+    manifest_dir().join("tests/fixtures").join(rel)
 }
 
 fn json(rel: &str) -> Value {
@@ -575,4 +573,13 @@ async fn jenkins_changes() {
         .unwrap();
     assert_eq!(d.decision, Verdict::Allow, "{d:?}");
     assert_eq!(d.head_sha.as_deref(), Some(HEAD));
+}
+
+/// The package directory, read at run time (cargo sets it for tests): the compile-time value
+/// goes stale when checkouts at different paths share one target directory.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        std::path::PathBuf::from,
+    )
 }

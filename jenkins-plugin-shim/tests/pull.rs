@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::time::Duration;
 
 use pipeguard_jenkins::{Client, ClientOptions, Error, TREE, pull};
@@ -11,12 +10,7 @@ use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn recorded(name: &str) -> String {
-    std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/recorded")
-            .join(name),
-    )
-    .unwrap()
+    std::fs::read_to_string(manifest_dir().join("tests/recorded").join(name)).unwrap()
 }
 
 // "admin:11e7e9c1d0f5a0b3c1d4e5f6a7b8c9d0e1" in base64.
@@ -293,4 +287,13 @@ async fn non_xml_config_is_an_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Response { .. }), "{err}");
+}
+
+/// The package directory, read at run time (cargo sets it for tests): the compile-time value
+/// goes stale when checkouts at different paths share one target directory.
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        std::path::PathBuf::from,
+    )
 }

@@ -93,9 +93,18 @@ pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
         .map(|f| resolve(f, input.registry, input.config))
         .collect();
 
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.fingerprint_content().cmp(b.fingerprint_content()))
+    });
+    // Exact repeats only: two secrets of the same length at the same place in different
+    // commits read alike but differ in content.
     findings.dedup_by(|a, b| {
-        a.rule_id == b.rule_id && a.location == b.location && a.message == b.message
+        a.rule_id == b.rule_id
+            && a.location == b.location
+            && a.message == b.message
+            && a.fingerprint_content() == b.fingerprint_content()
     });
     assign_fingerprints(&mut findings);
     redact(&mut findings);

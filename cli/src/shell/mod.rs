@@ -8,6 +8,7 @@
 
 pub mod classify;
 
+use std::cell::RefCell;
 use std::ops::Range;
 
 use tree_sitter::{Node, Parser};
@@ -239,19 +240,32 @@ pub fn basename(s: &str) -> &str {
     s.rsplit('/').next().unwrap_or(s)
 }
 
+thread_local! {
+    /// One bash parser per thread, reused: creating one and loading the grammar costs about as
+    /// much as parsing a typical `RUN` line.
+    static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
+}
+
 /// Parse a script. Byte offsets in the result are offsets into `text`.
 pub fn parse(text: &str) -> Script {
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .is_err()
-    {
-        return Script {
-            had_errors: true,
-            ..Script::default()
-        };
-    }
-    let Some(tree) = parser.parse(text, None) else {
+    let tree = PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let mut parser = Parser::new();
+            parser
+                .set_language(&tree_sitter_bash::LANGUAGE.into())
+                .ok()?;
+            *slot = Some(parser);
+        }
+        let parser = slot.as_mut()?;
+        let tree = parser.parse(text, None);
+        // A parse that gave up (it never does without a timeout) leaves the parser mid-way.
+        if tree.is_none() {
+            parser.reset();
+        }
+        tree
+    });
+    let Some(tree) = tree else {
         return Script {
             had_errors: true,
             ..Script::default()

@@ -105,6 +105,18 @@ pub fn validate_config(cfg: &SecretsConfig) -> anyhow::Result<()> {
 impl SecretsAnalyzer {
     /// Findings for one file (used by the tree scan and by the git history scan).
     pub fn scan_file(&self, file: &SourceFile, config: &Config, out: &mut Output) {
+        self.scan_lines(file, config, 0..file.text.len(), out);
+    }
+
+    /// Findings that overlap `lines` (byte range of whole lines): the history scan's view of a
+    /// blob that changed — only what the change added is new.
+    pub fn scan_lines(
+        &self,
+        file: &SourceFile,
+        config: &Config,
+        lines: std::ops::Range<usize>,
+        out: &mut Output,
+    ) {
         let state = match self.state.get_or_init(|| state_for(config)) {
             Ok(s) => s,
             Err(e) => {
@@ -117,7 +129,10 @@ impl SecretsAnalyzer {
         };
         let mode = state.paths.mode(&file.path, &file.text);
         let code = paths::is_code(&file.path);
-        for m in state.scanner.scan(file.text.as_bytes(), mode, code) {
+        for m in state
+            .scanner
+            .scan_lines(file.text.as_bytes(), lines, mode, code)
+        {
             let rule = state.scanner.rule(m.rule);
             let value = &file.text.as_bytes()[m.secret.clone()];
             let shown = String::from_utf8_lossy(value);

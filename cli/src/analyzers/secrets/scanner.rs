@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use super::checks;
@@ -28,15 +28,78 @@ pub struct Match {
     pub entropy_milli: u32,
 }
 
+/// A keyword automaton and, per keyword, the rules it serves.
+struct Automaton {
+    ac: AhoCorasick,
+    rules: Vec<Vec<usize>>,
+}
+
+#[derive(Default)]
+struct Keywords {
+    words: Vec<String>,
+    rules: Vec<Vec<usize>>,
+}
+
+impl Keywords {
+    fn add(&mut self, keyword: &str, rule: usize) {
+        match self.words.iter().position(|x| x == keyword) {
+            Some(p) => self.rules[p].push(rule),
+            None => {
+                self.words.push(keyword.to_string());
+                self.rules.push(vec![rule]);
+            }
+        }
+    }
+
+    fn build(self, case_sensitive: bool) -> anyhow::Result<Option<Automaton>> {
+        if self.words.is_empty() {
+            return Ok(None);
+        }
+        // A DFA: overlapping search over a few hundred short keywords is the engine's hottest
+        // loop, and the DFA walks it about a third faster than the NFAs for ~1 MB of tables.
+        // (User rule sets with thousands of keywords get the library's choice.)
+        let kind = (self.words.len() <= 2000).then_some(AhoCorasickKind::DFA);
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(!case_sensitive)
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(&self.words)?;
+        Ok(Some(Automaton {
+            ac,
+            rules: self.rules,
+        }))
+    }
+}
+
+/// A substring that every occurrence of `keyword` contains byte for byte: the keyword itself
+/// when matched case-sensitively, else its longest run without ASCII letters (`-----` of
+/// `PRIVATE KEY-----`) when that has at least three bytes.
+fn needle(keyword: &str, case_sensitive: bool) -> Option<String> {
+    if case_sensitive {
+        return Some(keyword.to_string());
+    }
+    keyword
+        .split(|c: char| c.is_ascii_alphabetic())
+        .max_by_key(|run| run.len())
+        .filter(|run| run.len() >= 3)
+        .map(str::to_string)
+}
+
 /// Compiled view over a rule set: the keyword automaton and which rules each keyword serves.
 pub struct Scanner {
     builtin: &'static [SecretRule],
     user: Vec<SecretRule>,
     /// Rules switched off in the config are left out of the prefilter.
     enabled: Vec<bool>,
-    /// Case-insensitive and case-sensitive keyword automata, each with the rules each of its
-    /// patterns serves.
-    automata: Vec<(AhoCorasick, Vec<Vec<usize>>)>,
+    /// Case-insensitive and case-sensitive keyword automata.
+    automata: Vec<Automaton>,
+    /// The same for the keywords of multi-line rules only: a scan limited to changed lines
+    /// looks for them before the change too (a PEM block may begin above an edited line).
+    multiline: Vec<Automaton>,
+    /// Literal needles of which every multi-line keyword contains one (`None`: some keyword has
+    /// none): the look-back before a change, 24 KiB per changed blob, is searched with memchr's
+    /// SIMD substring search first and with the automaton only when a needle is there.
+    multiline_needles: Option<Vec<memchr::memmem::Finder<'static>>>,
     /// Rules without keywords run over the whole file.
     unkeyed: Vec<usize>,
     allow_regexes: Vec<Regex>,
@@ -58,39 +121,40 @@ impl Scanner {
             .map(|r| enabled(r.id()))
             .collect();
         let mut automata = Vec::new();
+        let mut multiline = Vec::new();
+        let mut multiline_needles = Some(Vec::new());
         for case_sensitive in [false, true] {
-            let mut keywords: Vec<String> = Vec::new();
-            let mut kw_rules: Vec<Vec<usize>> = Vec::new();
+            let mut all = Keywords::default();
+            let mut ml = Keywords::default();
             for (i, r) in builtin.iter().chain(user.iter()).enumerate() {
                 if !on[i] || r.spec.case_sensitive != case_sensitive {
                     continue;
                 }
-                if r.keywords.is_empty() && !case_sensitive {
+                if r.keywords.is_empty() {
                     unkeyed.push(i);
                 }
                 for k in &r.keywords {
-                    match keywords.iter().position(|x| x == k) {
-                        Some(p) => kw_rules[p].push(i),
-                        None => {
-                            keywords.push(k.clone());
-                            kw_rules.push(vec![i]);
-                        }
+                    all.add(k, i);
+                    if r.spec.multiline {
+                        ml.add(k, i);
+                        let needle = needle(k, case_sensitive);
+                        multiline_needles = multiline_needles.zip(needle).map(|(mut v, n)| {
+                            v.push(memchr::memmem::Finder::new(n.as_bytes()).into_owned());
+                            v
+                        });
                     }
                 }
             }
-            if !keywords.is_empty() {
-                let ac = AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(!case_sensitive)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keywords)?;
-                automata.push((ac, kw_rules));
-            }
+            automata.extend(all.build(case_sensitive)?);
+            multiline.extend(ml.build(case_sensitive)?);
         }
         Ok(Scanner {
             builtin,
             user,
             enabled: on,
             automata,
+            multiline,
+            multiline_needles,
             unkeyed,
             allow_regexes,
             stopwords: stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
@@ -118,28 +182,59 @@ impl Scanner {
     /// `code`: the file is program source, where an unquoted right-hand side is an expression,
     /// not a literal — generic rules then only accept quoted values.
     pub fn scan(&self, text: &[u8], mode: PathMode, code: bool) -> Vec<Match> {
+        self.scan_lines(text, 0..text.len(), mode, code)
+    }
+
+    /// The credentials of `text` that overlap `lines`, a range of whole lines (the lines a git
+    /// change added). Keywords are searched in `lines` only — a single-line match lies in its
+    /// keyword's line — and, for multi-line rules, also in the stretch before them that such a
+    /// match can span; regexes still see the whole text around each keyword.
+    pub fn scan_lines(
+        &self,
+        text: &[u8],
+        lines: Range<usize>,
+        mode: PathMode,
+        code: bool,
+    ) -> Vec<Match> {
         if mode == PathMode::Off || text.is_empty() {
             return Vec::new();
         }
+        let lines = lines.start.min(text.len())..lines.end.min(text.len());
+        let whole_text = lines.start == 0 && lines.end == text.len();
         let runs = |i: usize| mode == PathMode::Full || !self.rule(i).spec.generic;
 
         // (rule, window) for every keyword hit, then merged per rule.
         let mut windows: Vec<(usize, usize, usize)> = Vec::new();
-        for (ac, kw_rules) in &self.automata {
-            for m in ac.find_overlapping_iter(text) {
-                for &ri in &kw_rules[m.pattern().as_usize()] {
-                    if !runs(ri) {
-                        continue;
+        let mut hits = |automata: &[Automaton], at: usize, hay: &[u8]| {
+            for a in automata {
+                for m in a.ac.find_overlapping_iter(hay) {
+                    for &ri in &a.rules[m.pattern().as_usize()] {
+                        if !runs(ri) {
+                            continue;
+                        }
+                        let spec = &self.rule(ri).spec;
+                        let (start, end) = (at + m.start(), at + m.end());
+                        let (lo, hi) = window(text, start, end, spec.multiline, spec.prefix);
+                        windows.push((ri, lo, hi));
                     }
-                    let spec = &self.rule(ri).spec;
-                    let (lo, hi) = window(text, m.start(), m.end(), spec.multiline, spec.prefix);
-                    windows.push((ri, lo, hi));
                 }
+            }
+        };
+        hits(&self.automata, lines.start, &text[lines.clone()]);
+        if !whole_text {
+            let before = lines.start.saturating_sub(MULTILINE_AFTER);
+            let region = &text[before..lines.start];
+            let maybe = self
+                .multiline_needles
+                .as_ref()
+                .is_none_or(|ns| ns.iter().any(|n| n.find(region).is_some()));
+            if maybe {
+                hits(&self.multiline, before, region);
             }
         }
         for &ri in &self.unkeyed {
             if runs(ri) {
-                windows.push((ri, 0, text.len()));
+                windows.push((ri, lines.start, lines.end));
             }
         }
         windows.sort_unstable();
@@ -155,10 +250,15 @@ impl Scanner {
         for (ri, lo, hi) in merged {
             self.match_window(ri, text, lo, hi, code, &mut found);
         }
-        resolve_overlaps(found, |i| {
+        let mut found = resolve_overlaps(found, |i| {
             let spec = &self.rule(i).spec;
             (spec.generic, spec.validator.is_none(), !spec.case_sensitive)
-        })
+        });
+        if !whole_text {
+            // What lies wholly outside the added lines was there before the change.
+            found.retain(|m| m.whole.start < lines.end && m.whole.end > lines.start);
+        }
+        found
     }
 
     fn match_window(

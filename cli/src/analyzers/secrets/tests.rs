@@ -213,3 +213,50 @@ fn private_keys_are_located_at_the_header_line() {
     assert_eq!(got[0].location.end_line, 2);
     assert!(got[0].redactions.len() >= 4);
 }
+
+#[test]
+fn a_scan_of_changed_lines_reports_what_overlaps_them() {
+    let analyzer = SecretsAnalyzer::default();
+    let config = Config::default();
+    // 25 lines of key material (random-looking, 64 characters each) and a token far below.
+    let body: String = (0..25u32)
+        .map(|i| {
+            let line: String = (0..64u32)
+                .map(|j| {
+                    let x = (i * 7919 + j * 104_729 + i * j * 31) % 62;
+                    char::from(
+                        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                            [x as usize],
+                    )
+                })
+                .collect();
+            line + "\n"
+        })
+        .collect();
+    let filler = (0..200).fold(String::new(), |mut s, i| {
+        s.push_str(&format!("setting_{i} = {i}\n"));
+        s
+    });
+    let text =
+        format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n{filler}");
+    let file = SourceFile::new("deploy/keys.txt", FileKind::Other, text.clone());
+    let scan = |lines: std::ops::Range<usize>| {
+        let mut out = Output::default();
+        analyzer.scan_lines(&file, &config, lines, &mut out);
+        out.findings
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.location.start_line))
+            .collect::<Vec<_>>()
+    };
+    let line = |n: usize| {
+        let start: usize = text.split_inclusive('\n').take(n - 1).map(str::len).sum();
+        start..start + text.split_inclusive('\n').nth(n - 1).map_or(0, str::len)
+    };
+    let key = vec![("secrets/private-key".to_string(), 1)];
+    // A line deep inside the block (its BEGIN line 1.3 KB above) is part of the key.
+    assert_eq!(scan(line(22)), key);
+    assert_eq!(scan(line(1)), key);
+    // A filler line far below it is not.
+    assert_eq!(scan(line(100)), vec![]);
+    assert_eq!(scan(0..text.len()), key);
+}
