@@ -9,7 +9,9 @@
 pub mod classify;
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::{LazyLock, Mutex};
 
 use tree_sitter::{Node, Parser};
 
@@ -213,10 +215,12 @@ pub struct Pipeline {
 }
 
 /// A parsed script.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Script {
     pub commands: Vec<Command>,
     pub pipelines: Vec<Pipeline>,
+    /// Top-level `NAME=value` statements (not the prefix of a command), in source order.
+    pub statement_assignments: Vec<(String, Word)>,
     /// tree-sitter reported syntax errors; the commands are what could be recognised.
     pub had_errors: bool,
 }
@@ -246,8 +250,34 @@ thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
 }
 
+/// Scripts already parsed by this process, by text. The `RUN` lines of a repository's
+/// Dockerfiles and the `run:` steps of its workflows repeat a lot (the docker-library images:
+/// 540 distinct scripts in 1,314 `RUN` instructions); a repeat costs a clone, not a parse.
+static PARSED: LazyLock<Mutex<HashMap<String, Script>>> = LazyLock::new(Mutex::default);
+/// Longer scripts are rarely repeated verbatim; the bound keeps the cache small.
+const CACHE_TEXT_MAX: usize = 16 * 1024;
+const CACHE_ENTRIES_MAX: usize = 4096;
+
 /// Parse a script. Byte offsets in the result are offsets into `text`.
 pub fn parse(text: &str) -> Script {
+    let cacheable = text.len() <= CACHE_TEXT_MAX;
+    if cacheable
+        && let Ok(cache) = PARSED.lock()
+        && let Some(script) = cache.get(text)
+    {
+        return script.clone();
+    }
+    let script = parse_uncached(text);
+    if cacheable && let Ok(mut cache) = PARSED.lock() {
+        if cache.len() >= CACHE_ENTRIES_MAX {
+            cache.clear();
+        }
+        cache.insert(text.to_string(), script.clone());
+    }
+    script
+}
+
+fn parse_uncached(text: &str) -> Script {
     let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
@@ -278,6 +308,7 @@ pub fn parse(text: &str) -> Script {
     };
     b.script.had_errors = root.has_error();
     b.visit(root, None, false);
+    b.script.statement_assignments = b.statement_assignments(root);
     b.script
 }
 
@@ -596,45 +627,37 @@ fn unescape_double(s: &str) -> String {
 
 /// Top-level `NAME=value` statements of a script (assignments that are not the prefix of a
 /// command, e.g. `deps='gcc make' && apt-get install $deps`), in source order. Spans are offsets
-/// into `text`. Parses the script again: call it only when a value is actually needed.
+/// into `text`.
 pub fn statement_assignments(text: &str) -> Vec<(String, Word)> {
-    let mut parser = Parser::new();
-    if parser
-        .set_language(&tree_sitter_bash::LANGUAGE.into())
-        .is_err()
-    {
-        return Vec::new();
-    }
-    let Some(tree) = parser.parse(text, None) else {
-        return Vec::new();
-    };
-    let b = Builder {
-        text,
-        script: Script::default(),
-    };
-    let mut out = Vec::new();
-    let mut stack = vec![tree.root_node()];
-    while let Some(node) = stack.pop() {
-        if node.kind() == "variable_assignment" {
-            if node.parent().is_some_and(|p| p.kind() != "command") {
-                let name = node
-                    .child_by_field_name("name")
-                    .map(|n| b.src(n).to_string())
-                    .unwrap_or_default();
-                if let Some(v) = node.child_by_field_name("value") {
-                    out.push((name, b.word(v)));
+    parse(text).statement_assignments
+}
+
+impl Builder<'_> {
+    fn statement_assignments(&self, root: Node<'_>) -> Vec<(String, Word)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "variable_assignment" {
+                if node.parent().is_some_and(|p| p.kind() != "command") {
+                    let name = node
+                        .child_by_field_name("name")
+                        .map(|n| self.src(n).to_string())
+                        .unwrap_or_default();
+                    if let Some(v) = node.child_by_field_name("value") {
+                        out.push((name, self.word(v)));
+                    }
                 }
+                continue;
             }
-            continue;
+            if matches!(node.kind(), "command" | "heredoc_body" | "comment") {
+                continue;
+            }
+            let mut cursor = node.walk();
+            let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
         }
-        if matches!(node.kind(), "command" | "heredoc_body" | "comment") {
-            continue;
-        }
-        let mut cursor = node.walk();
-        let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-        stack.extend(children.into_iter().rev());
+        out
     }
-    out
 }
 
 #[cfg(test)]

@@ -188,6 +188,7 @@ fn exec_script(
             in_substitution: false,
         }],
         pipelines: vec![Pipeline { commands: vec![0] }],
+        statement_assignments: Vec::new(),
         had_errors: false,
     };
     let is_shell_c = items.len() >= 3
@@ -265,6 +266,12 @@ fn shifted(mut script: Script, by: usize) -> Script {
             for e in &mut w.expansions {
                 mv(&mut e.span);
             }
+        }
+    }
+    for (_, w) in &mut script.statement_assignments {
+        mv(&mut w.span);
+        for e in &mut w.expansions {
+            mv(&mut e.span);
         }
     }
     script
