@@ -15,6 +15,7 @@ use yamlpath::{Component, Document, Route};
 
 use super::canon::{pretty_sorted, yaml_to_json};
 use super::{Anchors, Job, JobKind, Profile};
+use crate::analyzers::github::actions;
 use crate::shell::{self, classify::Kind};
 
 /// Event filters that accept a string or a list.
@@ -307,54 +308,13 @@ pub fn level_rank(level: &str) -> u8 {
     }
 }
 
-/// Actions that scan images for vulnerabilities.
-const SCAN_ACTIONS: &[&str] = &[
-    "aquasecurity/trivy-action",
-    "anchore/scan-action",
-    "snyk/actions",
-    "docker/scout-action",
-    "sysdiglabs/scan-action",
-    "crazy-max/ghaction-container-scan",
-    "azure/container-scan",
-    "lacework/lw-scanner-action",
-    "neuvector/scan-action",
-    "pipeguard",
-];
-
-/// Actions that deploy somewhere.
-const DEPLOY_ACTIONS: &[&str] = &[
-    "aws-actions/amazon-ecs-deploy-task-definition",
-    "aws-actions/aws-cloudformation-github-deploy",
-    "azure/webapps-deploy",
-    "azure/k8s-deploy",
-    "azure/functions-action",
-    "azure/arm-deploy",
-    "azure/static-web-apps-deploy",
-    "google-github-actions/deploy-cloudrun",
-    "google-github-actions/deploy-appengine",
-    "google-github-actions/deploy-cloud-functions",
-    "actions/deploy-pages",
-    "peaceiris/actions-gh-pages",
-    "jamesives/github-pages-deploy-action",
-    "cloudflare/wrangler-action",
-    "cloudflare/pages-action",
-    "amondnet/vercel-action",
-    "appleboy/ssh-action",
-    "appleboy/scp-action",
-    "superfly/flyctl-actions",
-    "akhileshns/heroku-deploy",
-];
-
-fn action_name(uses: &str) -> String {
-    uses.split('@').next().unwrap_or(uses).to_ascii_lowercase()
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        Some(Value::Bool(b)) => *b,
-        // An expression may well evaluate to true.
-        Some(Value::String(s)) => s == "true" || s.contains("${{"),
-        _ => false,
+/// A `with:` input as text (`true` for a YAML boolean true).
+fn with_input(step: &Value, key: &str) -> Option<String> {
+    match step.get("with")?.get(key)? {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -362,18 +322,11 @@ fn truthy(v: Option<&Value>) -> bool {
 fn classify_step(step: &Value) -> (bool, bool, bool) {
     let (mut scan, mut push, mut deploy) = (false, false, false);
     if let Some(uses) = step.get("uses").and_then(Value::as_str) {
-        let name = action_name(uses);
-        scan = SCAN_ACTIONS.iter().any(|a| {
-            name == *a || name.starts_with(&format!("{a}/")) || name.contains("pipeguard")
-        });
-        let with = step.get("with");
-        let push_input = with.and_then(|w| w.get("push"));
-        push = match name.as_str() {
-            "docker/build-push-action" | "docker/bake-action" => truthy(push_input),
-            "redhat-actions/push-to-registry" => true,
-            _ => false,
-        };
-        deploy = DEPLOY_ACTIONS.contains(&name.as_str());
+        let name = actions::name(uses);
+        let input = |k: &str| with_input(step, k);
+        scan = actions::scans_images(&name, input);
+        push = actions::pushes_images(&name, input);
+        deploy = actions::deploys(&name) || actions::publishes_site(&name);
     }
     if let Some(run) = step.get("run").and_then(Value::as_str) {
         let script = shell::parse(run);

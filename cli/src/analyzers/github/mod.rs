@@ -3,6 +3,7 @@
 //! (triggers → untrusted code → executing steps → secrets), run the rules, and record every
 //! secret a job can reach as a `CiCredential`.
 
+pub mod actions;
 pub mod composite;
 pub mod expr;
 pub mod locate;

@@ -4,36 +4,13 @@
 
 use std::ops::Range;
 
+use crate::analyzers::github::actions;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
 use crate::shell::classify::Kind;
 
 pub const ID: &str = "github/ci-deploys";
-
-const DEPLOY_ACTIONS: &[&str] = &[
-    "azure/webapps-deploy",
-    "azure/k8s-deploy",
-    "azure/functions-action",
-    "azure/arm-deploy",
-    "azure/aks-set-context",
-    "aws-actions/amazon-ecs-deploy-task-definition",
-    "aws-actions/aws-cloudformation-github-deploy",
-    "google-github-actions/deploy-cloudrun",
-    "google-github-actions/deploy-appengine",
-    "google-github-actions/deploy-cloud-functions",
-    "cloudflare/wrangler-action",
-    "amondnet/vercel-action",
-    "akhileshns/heroku-deploy",
-    "deliverybot/helm",
-    "wahyd4/kubectl-helm-action",
-    "steebchen/kubectl",
-    "appleboy/ssh-action",
-    "superfly/flyctl-actions",
-    "hashicorp/terraform-github-actions",
-    "dflook/terraform-apply",
-    "pulumi/actions",
-];
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -42,7 +19,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let info = &a.jobs[ji].steps[si];
             let mut hit: Option<(Range<usize>, String)> = None;
             if let Some(act) = step.action()
-                && DEPLOY_ACTIONS.contains(&act.as_str())
+                && actions::deploys(&act)
             {
                 hit = Some((a.step_head(step), act));
             }

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use crate::analyzers::github::actions;
 use crate::analyzers::github::model::Step;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
@@ -12,48 +13,8 @@ use crate::shell::classify::Kind;
 
 pub const ID: &str = "github/push-without-scan";
 
-const SCAN_ACTIONS: &[&str] = &[
-    "aquasecurity/trivy-action",
-    "anchore/scan-action",
-    "snyk/actions/docker",
-    "docker/scout-action",
-    "crazy-max/ghaction-container-scan",
-    "azure/container-scan",
-    "sysdiglabs/scan-action",
-    "lacework/lw-scanner-action",
-    "neuvector/scan-action",
-    "wiz-sec/wizcli-action",
-];
-
-fn action_scans(a: &str, step: &Step) -> bool {
-    if a.starts_with("pipeguard/") {
-        return true;
-    }
-    if a == "aquasecurity/trivy-action" {
-        return step
-            .with_value("scan-type")
-            .is_none_or(|v| matches!(v.value.trim(), "" | "image"));
-    }
-    SCAN_ACTIONS.contains(&a)
-}
-
-/// Pushing actions: `push:` true or an expression (pushes on some events).
-fn action_pushes(a: &str, step: &Step) -> bool {
-    let push_on = |k: &str, default: bool| {
-        step.with_value(k).map_or(default, |v| {
-            v.value.trim() != "false" && !v.value.trim().is_empty()
-        })
-    };
-    match a {
-        "docker/build-push-action" | "docker/bake-action" | "int128/kaniko-action" => {
-            push_on("push", false)
-        }
-        "redhat-actions/push-to-registry"
-        | "mr-smithers-excellent/docker-build-push"
-        | "elgohr/publish-docker-github-action"
-        | "aevea/action-kaniko" => true,
-        _ => false,
-    }
+fn input(step: &Step) -> impl Fn(&str) -> Option<String> + '_ {
+    |k| step.with_value(k).map(|v| v.value.clone())
 }
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
@@ -64,9 +25,9 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let info = &a.jobs[ji].steps[si];
             let mut push: Option<(Range<usize>, String)> = None;
             if let Some(act) = step.action() {
-                if action_scans(&act, step) {
+                if actions::scans_images(&act, input(step)) {
                     scanned = true;
-                } else if action_pushes(&act, step) {
+                } else if actions::pushes_images(&act, input(step)) {
                     push = Some((a.step_head(step), act));
                 }
             }
