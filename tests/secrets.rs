@@ -443,6 +443,38 @@ fn history_scans_what_each_commit_added() {
     assert_eq!(got, want);
 }
 
+/// The config's `exclude` holds for staged and historical blobs as for the working tree.
+#[test]
+fn staged_and_history_honour_exclude() {
+    let dir = git_repo();
+    let root = dir.path();
+    write(root, ".pipeguard.yml", "exclude:\n  - fixtures/\n");
+    write(
+        root,
+        "fixtures/fake.env",
+        &format!("T={}\n", github_token(51)),
+    );
+    write(root, "app/real.env", &format!("T={}\n", github_token(52)));
+    sh(root, "git add .");
+    let want = vec![(
+        "secrets/github-token".to_string(),
+        "app/real.env".to_string(),
+        1,
+    )];
+    for mode in ["--staged", "--history"] {
+        if mode == "--history" {
+            sh(root, "git commit -q -m add");
+        }
+        let out = pipeguard()
+            .args(["scan", mode, "--only", "secrets", "--format", "json"])
+            .arg(root)
+            .assert()
+            .code(1);
+        let report = json_report(&out.get_output().stdout);
+        assert_eq!(rule_lines(&report), want, "{mode}");
+    }
+}
+
 #[test]
 fn history_and_staged_outside_a_repository_are_errors() {
     let dir = tempfile::tempdir().unwrap();

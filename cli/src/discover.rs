@@ -192,6 +192,28 @@ pub enum Origin {
     },
 }
 
+/// The config's `exclude` patterns (gitignore syntax, relative to the scan root) for paths that
+/// do not come from the directory walk: staged blobs, blobs of the git history, trees at a ref.
+pub struct Excludes(ignore::gitignore::Gitignore);
+
+impl Excludes {
+    pub fn new(patterns: &[String]) -> anyhow::Result<Excludes> {
+        let mut b = ignore::gitignore::GitignoreBuilder::new("/");
+        for pat in patterns {
+            b.add_line(None, pat)
+                .map_err(|e| anyhow::anyhow!("invalid exclude pattern `{pat}`: {e}"))?;
+        }
+        Ok(Excludes(b.build()?))
+    }
+
+    /// `rel`: a `/`-separated path relative to the scan root.
+    pub fn excludes(&self, rel: &str) -> bool {
+        self.0
+            .matched_path_or_any_parents(Path::new("/").join(rel), false)
+            .is_ignore()
+    }
+}
+
 /// A file to scan, before it is read.
 #[derive(Debug)]
 pub struct Candidate {

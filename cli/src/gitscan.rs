@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::analyzers::Output;
 use crate::analyzers::secrets::SecretsAnalyzer;
-use crate::discover::{Candidate, Origin, classify, human_size};
+use crate::discover::{Candidate, Excludes, Origin, classify, human_size};
 use crate::finding::{Diagnostic, Finding, Provenance};
 use crate::policy::config::Config;
 use crate::policy::suppress::FileSuppressions;
@@ -56,7 +56,8 @@ fn staged_index(repo: &Repository) -> anyhow::Result<git2::Index> {
 
 /// Files staged for the next commit (added, modified, renamed, type-changed) as in-memory
 /// candidates, read from the index's blobs: what will be committed, not what is on disk.
-pub fn staged_candidates(root: &Path) -> anyhow::Result<Vec<Candidate>> {
+pub fn staged_candidates(root: &Path, exclude: &[String]) -> anyhow::Result<Vec<Candidate>> {
+    let excludes = Excludes::new(exclude)?;
     let dir = if root.is_file() {
         root.parent().map(Path::to_path_buf).unwrap_or_default()
     } else {
@@ -95,6 +96,9 @@ pub fn staged_candidates(root: &Path) -> anyhow::Result<Vec<Candidate>> {
         let Some(rel) = under(&prefix, &path) else {
             continue;
         };
+        if excludes.excludes(rel) {
+            continue;
+        }
         if root.is_file() && Some(rel) != root.file_name().and_then(|n| n.to_str()) {
             continue;
         }
@@ -243,6 +247,7 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
         root.to_path_buf()
     };
     let (repo, prefix) = crate::git::open(&dir)?;
+    let excludes = Excludes::new(&config.exclude)?;
     let git_dir = repo.path().to_path_buf();
     // Reading is not verifying: libgit2 re-hashes every object it inflates unless told not to,
     // which costs more than finding the secrets in it (`git fsck` is the tool for that).
@@ -333,7 +338,9 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
                     };
                     if e.kind() == Some(ObjectType::Tree) {
                         stack.push((e.id(), before, path));
-                    } else if let Some(rel) = under(&prefix, &path) {
+                    } else if let Some(rel) = under(&prefix, &path)
+                        && !excludes.excludes(rel)
+                    {
                         jobs.push(BlobJob {
                             oid: e.id(),
                             before,

@@ -160,7 +160,7 @@ fn run_staged(
     if families.is_empty() {
         bail!("--only/--skip leave no family to run");
     }
-    let candidates = crate::gitscan::staged_candidates(&sel.path)?;
+    let candidates = crate::gitscan::staged_candidates(&sel.path, &config.exclude)?;
     engine::scan(ScanRequest {
         root: sel.path.clone(),
         root_display: sel.path.display().to_string(),

@@ -2,11 +2,10 @@
 //! (read through git2, no checkout).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use rayon::prelude::*;
 
 use super::{Job, defines_jobs, extract};
@@ -97,15 +96,6 @@ pub fn working_tree(root: &Path, exclude: &[String], max_file_size: u64) -> anyh
     Ok(found.finish())
 }
 
-fn excludes(workdir_rel_root: &Path, exclude: &[String]) -> anyhow::Result<Gitignore> {
-    let mut b = GitignoreBuilder::new(workdir_rel_root);
-    for pat in exclude {
-        b.add_line(None, pat)
-            .with_context(|| format!("invalid exclude pattern `{pat}`"))?;
-    }
-    Ok(b.build()?)
-}
-
 /// Jobs defined at `refname` under `root` (paths relative to `root`, as in the working tree).
 pub fn at_ref(
     root: &Path,
@@ -125,16 +115,14 @@ pub fn at_ref(
     } else {
         format!("{}/", rel_root.trim_end_matches('/'))
     };
-    let ignore = excludes(&PathBuf::from("/"), exclude)?;
+    let excludes = discover::Excludes::new(exclude)?;
     let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         if entry.kind() == Some(git2::ObjectType::Blob) {
             let full = format!("{dir}{}", entry.name().unwrap_or_default());
             if let Some(rel) = full.strip_prefix(&prefix)
                 && candidate_name(rel)
-                && !ignore
-                    .matched_path_or_any_parents(Path::new("/").join(rel), false)
-                    .is_ignore()
+                && !excludes.excludes(rel)
             {
                 blobs.push((rel.to_string(), entry.id()));
             }
