@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::{Anchors, Job, JobKind, Profile};
+use crate::analyzers::jenkins::groovy;
 use crate::shell::{self, classify::Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,73 +234,38 @@ pub fn string_content<'a>(text: &'a str, t: &Tok) -> &'a str {
     s
 }
 
-/// Next non-newline token index at or after `i`.
-fn skip_nl(toks: &[Tok], mut i: usize) -> usize {
-    while i < toks.len() && toks[i].kind == TokKind::Newline {
-        i += 1;
-    }
-    i
-}
-
-fn is_punct(text: &str, toks: &[Tok], i: usize, p: &str) -> bool {
-    toks.get(i)
-        .is_some_and(|t| t.kind == TokKind::Punct && tok_text(text, t) == p)
-}
-
-/// Index of the brace closing the one at `open`.
-fn matching_brace(text: &str, toks: &[Tok], open: usize) -> usize {
-    let mut depth = 0usize;
-    for (i, t) in toks.iter().enumerate().skip(open) {
-        if t.kind == TokKind::Punct {
-            match tok_text(text, t) {
-                "{" => depth += 1,
-                "}" => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    toks.len().saturating_sub(1)
-}
-
+/// The top-level stages, found by the Jenkins analyzer's Groovy parser (stages nested in
+/// `parallel` or in other stages belong to their outermost stage's job). A file the parser does
+/// not understand has no stage jobs: it is fingerprinted whole as the `(pipeline)` job.
 fn stages(text: &str, toks: &[Tok]) -> Vec<Stage> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        let t = &toks[i];
-        if t.kind == TokKind::Ident
-            && tok_text(text, t) == "stage"
-            && is_punct(text, toks, i + 1, "(")
-        {
-            // stage('name') { … } or stage(name: 'x') { … }
-            let mut j = i + 2;
-            let mut name = None;
-            while j < toks.len() && !is_punct(text, toks, j, ")") {
-                if toks[j].kind == TokKind::Str && name.is_none() {
-                    name = Some(string_content(text, &toks[j]).to_string());
-                }
-                j += 1;
-            }
-            let open = skip_nl(toks, j + 1);
-            if let Some(name) = name
-                && is_punct(text, toks, open, "{")
-            {
-                let close = matching_brace(text, toks, open);
-                out.push(Stage {
-                    name,
-                    toks: i..close + 1,
-                });
-                i = close + 1;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out
+    let Ok(script) = groovy::parse(text) else {
+        return Vec::new();
+    };
+    groovy::stages(&script)
+        .into_iter()
+        .filter(|s| s.parents.is_empty() && !s.body.is_empty())
+        .filter_map(|s| {
+            let first = toks.iter().position(|t| t.span.start >= s.span.start)?;
+            let end = toks[first..]
+                .iter()
+                .position(|t| t.span.start >= s.span.end)
+                .map_or(toks.len(), |k| first + k);
+            // Interpolated names keep their source text: `Deploy ${env}` is a better job id
+            // than the parser's `<dynamic>`.
+            let name = if s.name == "<dynamic>" {
+                toks[first..end]
+                    .iter()
+                    .find(|t| t.kind == TokKind::Str)
+                    .map_or(s.name, |t| string_content(text, t).to_string())
+            } else {
+                s.name
+            };
+            Some(Stage {
+                name,
+                toks: first..end,
+            })
+        })
+        .collect()
 }
 
 pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
