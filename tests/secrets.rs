@@ -211,6 +211,16 @@ fn no_secret_value_appears_in_any_output_format() {
     }
 }
 
+/// `scan --history --only secrets` of a repository that has findings, as JSON.
+fn history_report(root: &Path) -> serde_json::Value {
+    let out = pipeguard()
+        .args(["scan", "--history", "--only", "secrets", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    json_report(&out.get_output().stdout)
+}
+
 fn git_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     sh(
@@ -322,12 +332,7 @@ fn history_reports_the_commit_that_introduced_a_removed_secret() {
         .assert()
         .code(0);
 
-    let out = pipeguard()
-        .args(["scan", "--history", "--only", "secrets", "--format", "json"])
-        .arg(root)
-        .assert()
-        .code(1);
-    let report = json_report(&out.get_output().stdout);
+    let report = history_report(root);
     let mut got = rule_lines(&report);
     got.sort();
     assert_eq!(
@@ -415,12 +420,7 @@ fn history_scans_what_each_commit_added() {
     sh(root, "git commit -q -am rekey");
     let rekey = head(root);
 
-    let out = pipeguard()
-        .args(["scan", "--history", "--only", "secrets", "--format", "json"])
-        .arg(root)
-        .assert()
-        .code(1);
-    let report = json_report(&out.get_output().stdout);
+    let report = history_report(root);
     let mut got: Vec<(String, u64, String)> = report["findings"]
         .as_array()
         .unwrap()
