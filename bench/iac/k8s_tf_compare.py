@@ -35,7 +35,7 @@ MAPPING = {
                                "CKV_AZURE_10", "CKV_GCP_2", "CKV_GCP_3", "CKV2_GCP_12"],
     "terraform/iam-wildcard": ["CKV_AWS_1", "CKV_AWS_49", "CKV_AWS_62", "CKV_AWS_63",
                                "CKV_AWS_355", "CKV_AWS_356"],
-    "terraform/unencrypted-storage": ["CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_42"],
+    "terraform/unencrypted-storage": ["CKV_AWS_16", "CKV_AWS_3", "CKV_AWS_42", "CKV_AWS_44", "CKV_AWS_96"],
     "terraform/public-database": ["CKV_AWS_17", "CKV_GCP_11"],
     "terraform/ecr-mutable-tags": ["CKV_AWS_51"],
     "terraform/ecr-scan-disabled": ["CKV_AWS_163"],

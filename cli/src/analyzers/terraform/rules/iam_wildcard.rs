@@ -1,7 +1,9 @@
 //! `terraform/iam-wildcard`: an IAM identity policy allows every action (`"*"`, `"svc:*"` on
 //! `"*"` resources, or `NotAction`), or write actions on every resource (`Resource: "*"`).
-//! Policies in `jsonencode()`, heredoc/string JSON, and `aws_iam_policy_document` data blocks
-//! (those without principals: resource and trust policies are other rules' business).
+//! Policies in `jsonencode()`, heredoc/string JSON, and `aws_iam_policy_document` data blocks.
+//! Documents with principals (resource and trust policies) count only when the principal is
+//! everyone (`"*"`): terragoat's Elasticsearch domain policy grants `es:*` on `*` to `*`.
+//! Resource policies naming accounts or services are other rules' business.
 
 use super::finding;
 use crate::analyzers::terraform::model::Module;
@@ -31,9 +33,18 @@ fn writes(action: &str) -> bool {
 
 /// Why the statement is too broad, if it is.
 pub fn too_broad(s: &Statement) -> Option<String> {
-    if !s.allow || s.has_principal {
+    if !s.allow || (s.has_principal && !s.public_principal) {
         return None;
     }
+    let why = too_broad_actions(s)?;
+    Some(if s.public_principal {
+        format!("{why} to everyone (principal \"*\")")
+    } else {
+        why
+    })
+}
+
+fn too_broad_actions(s: &Statement) -> Option<String> {
     if s.not_action {
         return Some("allows everything except a few actions (NotAction)".into());
     }
