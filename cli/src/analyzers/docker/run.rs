@@ -23,8 +23,6 @@ pub struct Run {
     pub exec_form: bool,
     /// `--mount=…` option values (`type=cache,target=/root/.cache`).
     pub mounts: Vec<String>,
-    /// The bash text of each shell script, for the rare second look (statement assignments).
-    pub sources: Vec<String>,
 }
 
 impl Run {
@@ -52,12 +50,11 @@ impl Run {
     /// The literal value of a top-level `NAME=value` statement of the scripts
     /// (`buildDeps='gcc make' && apt-get install $buildDeps`).
     pub fn assigned(&self, name: &str) -> Option<String> {
-        self.sources.iter().find_map(|src| {
-            shell::statement_assignments(src)
-                .into_iter()
-                .find(|(n, v)| n == name && v.is_literal())
-                .map(|(_, v)| v.text)
-        })
+        self.scripts
+            .iter()
+            .flat_map(|s| &s.statement_assignments)
+            .find(|(n, v)| n == name && v.is_literal())
+            .map(|(_, v)| v.text.clone())
     }
 
     /// A `--mount=type=secret` (the right way to use a credential in a build).
@@ -91,7 +88,6 @@ pub fn analyse(
         _ => run.run.span.end,
     };
     let mut scripts = Vec::new();
-    let mut sources = Vec::new();
     let mut exec_form = false;
     match &run.arguments {
         DfCommand::Exec(array) => {
@@ -103,7 +99,6 @@ pub fn analyse(
             let raw = text.get(s.span.clone()).unwrap_or_default();
             let bash = to_bash(raw, escape);
             scripts.push(shifted(shell::parse(&bash), start));
-            sources.push(bash);
         }
         _ => {}
     }
@@ -116,7 +111,6 @@ pub fn analyse(
         if posix && runs_body {
             let body = text.get(doc.span.clone()).unwrap_or_default();
             scripts.push(shifted(shell::parse(body), doc.span.start));
-            sources.push(body.to_string());
         }
     }
     // Bodies the pre-pass blanked: they open at the end of this RUN's line.
@@ -132,7 +126,6 @@ pub fn analyse(
             if posix && heredoc_is_script(s.value) {
                 let src = text.get(body.span.clone()).unwrap_or_default();
                 scripts.push(shifted(shell::parse(src), body.span.start));
-                sources.push(src.to_string());
             }
         }
     }
@@ -143,7 +136,6 @@ pub fn analyse(
         scripts,
         exec_form,
         mounts,
-        sources,
     }
 }
 
