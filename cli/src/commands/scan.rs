@@ -110,7 +110,8 @@ pub struct ScanArgs {
     /// not the working tree.
     #[arg(long, conflicts_with = "history")]
     pub staged: bool,
-    /// Also scan the git history for secrets: every blob reachable from any ref, each once.
+    /// Also scan the git history for secrets: what each commit reachable from any ref added
+    /// (a blob is compared with its previous version; each blob is read once).
     #[arg(long)]
     pub history: bool,
     /// With --history: only commits after REF (e.g. origin/main).
