@@ -23,6 +23,15 @@ pub fn catalogue_files() -> &'static [(&'static str, &'static str)] {
     embedded::RULE_FILES
 }
 
+/// The embedded catalogue files as (path under `rules/`, the same document converted to JSON at
+/// build time), in the order of [`catalogue_files`].
+pub fn catalogue_json() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::RULE_FILES
+        .iter()
+        .zip(embedded::RULE_FILES_JSON)
+        .map(|((path, _), json)| (*path, *json))
+}
+
 /// One rule's metadata and documentation.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct RuleMeta {
@@ -101,15 +110,18 @@ impl Registry {
     /// build defect caught by the test suite; at run time it is reported as an error.
     pub fn builtin() -> anyhow::Result<&'static Registry> {
         static REG: OnceLock<Result<Registry, String>> = OnceLock::new();
-        REG.get_or_init(|| Registry::from_files(catalogue_files()).map_err(|e| format!("{e:#}")))
+        REG.get_or_init(|| Registry::from_files(catalogue_json()).map_err(|e| format!("{e:#}")))
             .as_ref()
             .map_err(|e| anyhow::anyhow!("built-in rule catalogue is invalid: {e}"))
     }
 
-    pub fn from_files(files: &[(&str, &str)]) -> anyhow::Result<Registry> {
+    /// A registry of catalogue files given as (path under `rules/`, JSON document).
+    pub fn from_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> anyhow::Result<Registry> {
         let mut reg = Registry::default();
-        for (path, text) in files {
-            for meta in parse_catalogue(path, text)? {
+        for (path, json) in files {
+            for meta in parse_catalogue(path, json)? {
                 reg.insert(meta)?;
             }
         }
@@ -179,9 +191,10 @@ fn is_kebab_id(id: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn parse_catalogue(path: &str, text: &str) -> anyhow::Result<Vec<RuleMeta>> {
+/// One catalogue file; `json` is its YAML converted to JSON by the build script.
+fn parse_catalogue(path: &str, json: &str) -> anyhow::Result<Vec<RuleMeta>> {
     let value: serde_yaml::Value =
-        serde_yaml::from_str(text).with_context(|| format!("rules/{path}: invalid YAML"))?;
+        serde_json::from_str(json).with_context(|| format!("rules/{path}: invalid document"))?;
     let mut out = Vec::new();
     if value.get("rules").is_some() {
         let file: CatalogueFile =
@@ -249,7 +262,10 @@ mod tests {
     #[test]
     fn list_files_with_defaults() {
         let text = "defaults:\n  severity: high\n  why: w\n  fix: f\nrules:\n  - id: secrets/a\n    title: A\n    what: x\n    example: e\n    regex: 'abc'\n";
-        let metas = parse_catalogue("secrets/t.yaml", text).unwrap();
+        let json = serde_yaml::from_str::<serde_json::Value>(text)
+            .unwrap()
+            .to_string();
+        let metas = parse_catalogue("secrets/t.yaml", &json).unwrap();
         assert_eq!(metas.len(), 1);
         assert_eq!(metas[0].severity, Severity::High);
         assert_eq!(metas[0].fix, "f");
