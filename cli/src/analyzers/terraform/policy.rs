@@ -20,6 +20,13 @@ pub struct Statement {
     pub has_condition: bool,
 }
 
+impl Statement {
+    /// Allows anyone (principal `*`) with no condition to narrow it: a public grant.
+    pub fn is_public(&self) -> bool {
+        self.allow && self.public_principal && !self.has_condition
+    }
+}
+
 /// A policy attached to `block` (at `span` of `file`), or a policy document data block.
 pub struct Policy<'m> {
     pub block: &'m Block,

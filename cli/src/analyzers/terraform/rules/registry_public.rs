@@ -5,7 +5,9 @@
 
 use super::finding;
 use crate::analyzers::terraform::model::Module;
-use crate::analyzers::terraform::policy::{from_document, inline_policies, referenced_documents};
+use crate::analyzers::terraform::policy::{
+    Statement, from_document, inline_policies, referenced_documents,
+};
 use crate::analyzers::{Output, ScanContext};
 
 pub const ID: &str = "terraform/registry-public";
@@ -14,10 +16,7 @@ const KINDS: &[&str] = &["aws_ecr_repository_policy", "aws_ecr_registry_policy"]
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for p in inline_policies(m, KINDS) {
-        if p.statements
-            .iter()
-            .any(|s| s.allow && s.public_principal && !s.has_condition)
-        {
+        if p.statements.iter().any(Statement::is_public) {
             out.push(finding(
                 m,
                 p.block,
@@ -32,10 +31,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
         }
     }
     for (user, doc) in referenced_documents(m, KINDS) {
-        if let Some(s) = from_document(doc)
-            .into_iter()
-            .find(|s| s.allow && s.public_principal && !s.has_condition)
-        {
+        if let Some(s) = from_document(doc).into_iter().find(Statement::is_public) {
             out.push(
                 finding(
                     m,

@@ -4,7 +4,9 @@
 
 use super::finding;
 use crate::analyzers::terraform::model::Module;
-use crate::analyzers::terraform::policy::{from_document, inline_policies, referenced_documents};
+use crate::analyzers::terraform::policy::{
+    Statement, from_document, inline_policies, referenced_documents,
+};
 use crate::analyzers::{Output, ScanContext};
 
 pub const ID: &str = "terraform/s3-public-policy";
@@ -13,10 +15,7 @@ const KINDS: &[&str] = &["aws_s3_bucket_policy", "aws_s3_bucket"];
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for p in inline_policies(m, KINDS) {
-        if p.statements
-            .iter()
-            .any(|s| s.allow && s.public_principal && !s.has_condition)
-        {
+        if p.statements.iter().any(Statement::is_public) {
             out.push(finding(
                 m,
                 p.block,
@@ -32,7 +31,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     }
     for (user, doc) in referenced_documents(m, KINDS) {
         for s in from_document(doc) {
-            if s.allow && s.public_principal && !s.has_condition {
+            if s.is_public() {
                 out.push(
                     finding(
                         m,
