@@ -10,7 +10,6 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::source::SourceFile;
 
@@ -454,18 +453,7 @@ pub fn normalize_whitespace(s: &str) -> String {
 }
 
 /// Lower-case hex of SHA-256.
-pub fn sha256_hex(data: &[u8]) -> String {
-    hex(&Sha256::digest(data))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
+pub use pipeguard_attest::hash::{hex, sha256_hex};
 
 fn short_hash(value: &str) -> String {
     sha256_hex(value.as_bytes())[..16].to_string()

@@ -48,8 +48,8 @@ pub fn dockerfile(data: &[u8]) -> usize {
 /// The shell parser and the command classifier.
 pub fn shell(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data);
-    let script = crate::shell::parse(&text);
-    crate::shell::classify::classify(&script).len() + script.commands.len()
+    let script = pipeguard_shell::parse(&text);
+    pipeguard_shell::classify::classify(&script).len() + script.commands.len()
 }
 
 /// The secrets engine (prefilter, windows, regexes, structural checks) on arbitrary text.
@@ -59,7 +59,7 @@ pub fn secrets(data: &[u8]) -> usize {
 
 /// DSSE envelope parsing and attestation verification (untrusted input at the deploy gate).
 pub fn dsse_envelope(data: &[u8]) -> usize {
-    use crate::attest::{dsse, verify};
+    use pipeguard_attest::{dsse, verify};
     let text = String::from_utf8_lossy(data);
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
     let policy = verify::Policy {
@@ -78,8 +78,12 @@ pub fn dsse_envelope(data: &[u8]) -> usize {
 
 /// The tar reader and `docker save` digest logic.
 pub fn docker_archive(data: &[u8]) -> usize {
-    crate::attest::digest::from_docker_archive_reader(std::io::Cursor::new(data), "fuzz.tar", None)
-        .map_or(0, |d| d.digest.len())
+    pipeguard_attest::digest::from_docker_archive_reader(
+        std::io::Cursor::new(data),
+        "fuzz.tar",
+        None,
+    )
+    .map_or(0, |d| d.digest.len())
 }
 
 /// The compose analyzer (YAML parse, route → span lookups, every compose rule).

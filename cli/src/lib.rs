@@ -4,7 +4,6 @@
 //! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
 
 pub mod analyzers;
-pub mod attest;
 pub mod commands;
 pub mod discover;
 pub mod drift;
@@ -14,7 +13,7 @@ pub mod fuzz;
 pub mod git;
 pub mod gitscan;
 pub mod policy;
+pub mod predicate;
 pub mod report;
 pub mod rules;
-pub mod shell;
 pub mod source;

@@ -74,7 +74,7 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
                 );
             }
             if let Some(pubkey) = &args.pubkey {
-                let key = crate::attest::keys::load_public(pubkey)?;
+                let key = pipeguard_attest::keys::load_public(pubkey)?;
                 let sig = lock::signature_path(&path);
                 let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
                     anyhow::anyhow!(

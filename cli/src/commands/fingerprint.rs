@@ -140,8 +140,8 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<u8> {
             let path = lock_path(&args.sources.path, Some(p));
             write_file(&path, &json)?;
             let key = match (&args.sign, &args.sign_key_env) {
-                (Some(k), _) => Some(crate::attest::keys::load_private(k)?),
-                (None, Some(var)) => Some(crate::attest::keys::load_private_env(var)?),
+                (Some(k), _) => Some(pipeguard_attest::keys::load_private(k)?),
+                (None, Some(var)) => Some(pipeguard_attest::keys::load_private_env(var)?),
                 (None, None) => None,
             };
             if let Some(key) = key {

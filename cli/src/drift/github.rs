@@ -16,7 +16,7 @@ use yamlpath::{Component, Document, Route};
 use super::canon::{pretty_sorted, yaml_to_json};
 use super::{Anchors, Job, JobKind, Profile};
 use crate::analyzers::github::actions;
-use crate::shell::{self, classify::Kind};
+use pipeguard_shell::{self as shell, classify::Kind};
 
 /// Event filters that accept a string or a list.
 const LIST_KEYS: &[&str] = &[

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::{Anchors, Job, JobKind, Profile};
-use crate::analyzers::jenkins::groovy;
-use crate::shell::{self, classify::Kind};
+use pipeguard_groovy as groovy;
+use pipeguard_shell::{self as shell, classify::Kind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokKind {

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
 use super::{Anchors, Job, JobKind, Profile, groovy};
-use crate::shell::{self, classify::Kind};
+use pipeguard_shell::{self as shell, classify::Kind};
 
 #[derive(Debug, Default)]
 struct Elem {

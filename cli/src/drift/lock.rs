@@ -22,7 +22,7 @@ pub fn signature_path(lock: &Path) -> std::path::PathBuf {
 
 /// Sign the exact lockfile bytes; the envelope is one JSON line.
 pub fn sign(lock_bytes: &[u8], key: &ed25519_dalek::SigningKey) -> String {
-    crate::attest::dsse::sign(LOCK_PAYLOAD_TYPE, lock_bytes, key).to_json_line()
+    pipeguard_attest::dsse::sign(LOCK_PAYLOAD_TYPE, lock_bytes, key).to_json_line()
 }
 
 /// Check that `sig_text` is a signature by `key` over exactly `lock_bytes`.
@@ -32,9 +32,9 @@ pub fn verify_signature(
     key: &ed25519_dalek::VerifyingKey,
     origin: &str,
 ) -> anyhow::Result<()> {
-    let env = crate::attest::dsse::Envelope::from_json(sig_text.trim())
+    let env = pipeguard_attest::dsse::Envelope::from_json(sig_text.trim())
         .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
-    let payload = crate::attest::dsse::verify(&env, key, LOCK_PAYLOAD_TYPE)
+    let payload = pipeguard_attest::dsse::verify(&env, key, LOCK_PAYLOAD_TYPE)
         .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     if payload != lock_bytes {
         bail!(

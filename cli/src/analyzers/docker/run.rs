@@ -9,7 +9,7 @@ use std::ops::Range;
 use parse_dockerfile::{Command as DfCommand, RunInstruction};
 
 use super::heredoc::Body;
-use crate::shell::{self, Command, Pipeline, Quoting, Script, Word};
+use pipeguard_shell::{self as shell, Command, Pipeline, Quoting, Script, Word};
 
 /// One analysed `RUN`.
 pub struct Run {

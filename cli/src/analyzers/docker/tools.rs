@@ -2,7 +2,7 @@
 //! (apt-get/apt, apk, yum/dnf/microdnf, pip, npm) with the packages they install, `chmod`-like
 //! mode changes, downloads (curl/wget) and `cd`.
 
-use crate::shell::{Command, Word, basename};
+use pipeguard_shell::{Command, Word, basename};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Manager {
@@ -247,7 +247,7 @@ pub fn world_writable(cmd: &Command) -> Option<&Word> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shell::parse;
+    use pipeguard_shell::parse;
 
     #[test]
     fn installs() {

@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use super::expr;
 use super::model::{Job, Model, Seg, Step, route_with};
-use crate::shell::{self, Script, classify};
+use pipeguard_shell::{self as shell, Script, classify};
 
 /// Triggers that run in the base repository's context (secrets, write token) and that people
 /// without write access can fire.

@@ -3,15 +3,15 @@
 //! pipeline scripts are analysed like Jenkinsfiles with spans mapped back into the XML; shell
 //! builders are classified for pushes/deploys; fork-PR trust and sandboxing are checked.
 
-use super::groovy;
 use super::model::{self, Binding, Doc, Event, EventKind, Model, PrScope, Scope};
 use super::rules::{self, hardcoded_credentials, sandbox_disabled, untrusted_pr_trust};
 use super::xml::{self, Element};
 use super::{credential_records, pipeline_triggers};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Family;
-use crate::shell::{self, classify};
 use crate::source::SourceFile;
+use pipeguard_groovy as groovy;
+use pipeguard_shell::{self as shell, classify};
 
 /// `jobs/team/jobs/app/config.xml` → `team/app`; otherwise the parent directory's name.
 pub fn job_name(path: &str) -> String {

@@ -1,7 +1,7 @@
 //! Jenkins analyzer: Jenkinsfiles (declarative and scripted, parsed by [`groovy`]) and job
 //! definitions (`config.xml`, see [`job`]).
 
-pub mod groovy;
+use pipeguard_groovy as groovy;
 pub mod job;
 pub mod model;
 pub mod rules;

@@ -9,11 +9,11 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use super::groovy::{
+use crate::source::SourceFile;
+use pipeguard_groovy::{
     Call, Closure, Expr, ExprKind, OffsetMap, Quote, Script, Stmt, StmtKind, StrLit, stage_name,
 };
-use crate::shell::{self, classify};
-use crate::source::SourceFile;
+use pipeguard_shell::{self as shell, classify};
 
 /// The file findings go to, and how script offsets map into it.
 pub struct Doc<'a> {
@@ -270,7 +270,7 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
             }
         }
     }
-    impl super::groovy::Visitor for V<'_> {
+    impl pipeguard_groovy::Visitor for V<'_> {
         fn stmt(&mut self, s: &Stmt) {
             if let StmtKind::Decl {
                 names,
@@ -298,7 +298,7 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
             out: &mut *out,
             changed: false,
         };
-        super::groovy::walk_stmts(body, &mut v);
+        pipeguard_groovy::walk_stmts(body, &mut v);
         if !v.changed {
             break;
         }
@@ -472,7 +472,7 @@ impl Walker<'_> {
         }
     }
 
-    fn args(&mut self, args: &[super::groovy::Arg], scope: &Scope) {
+    fn args(&mut self, args: &[pipeguard_groovy::Arg], scope: &Scope) {
         for a in args {
             if let Some((key, key_span)) = &a.name {
                 if key == "credentialsId"
@@ -709,7 +709,7 @@ impl Walker<'_> {
             match &a.kind {
                 ExprKind::Str(s) => {
                     for p in &s.parts {
-                        if let super::groovy::StrPart::Interp { expr: Some(x), .. } = p {
+                        if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
                             interpolated.extend(x.references());
                         }
                     }
@@ -750,7 +750,7 @@ impl Walker<'_> {
     }
 }
 
-fn collect_calls_in_args(args: &[super::groovy::Arg], out: &mut Vec<String>) {
+fn collect_calls_in_args(args: &[pipeguard_groovy::Arg], out: &mut Vec<String>) {
     for a in args {
         collect_calls(&a.value, out);
     }

@@ -7,7 +7,7 @@ use std::ops::Range;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 
-use super::groovy::OffsetMap;
+use pipeguard_groovy::OffsetMap;
 
 #[derive(Debug, Default)]
 pub struct Element {

@@ -5,7 +5,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::Command;
+use pipeguard_shell::Command;
 
 pub const ID: &str = "docker/apt-lists-not-cleaned";
 

@@ -6,7 +6,7 @@ use crate::analyzers::docker::run::Run;
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::Word;
+use pipeguard_shell::Word;
 
 pub const ID: &str = "docker/apt-unpinned";
 

@@ -5,7 +5,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::classify::{Kind, classify};
+use pipeguard_shell::classify::{Kind, classify};
 
 pub const ID: &str = "docker/curl-pipe-shell";
 

@@ -10,7 +10,7 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::has_flag;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::Command;
+use pipeguard_shell::Command;
 
 pub const ID: &str = "docker/verification-disabled";
 
@@ -154,7 +154,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
 #[cfg(test)]
 mod tests {
     use super::disabled;
-    use crate::shell::parse;
+    use pipeguard_shell::parse;
 
     #[test]
     fn commands() {

@@ -8,7 +8,7 @@ use crate::analyzers::github::actions;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::classify::Kind;
+use pipeguard_shell::classify::Kind;
 
 pub const ID: &str = "github/ci-deploys";
 
@@ -64,16 +64,16 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
 
 /// Hosting CLIs the shared classifier does not know (`wrangler pages deploy`, `firebase deploy`),
 /// also through `npx`.
-fn extra_deploy(cmd: &crate::shell::Command) -> Option<String> {
+fn extra_deploy(cmd: &pipeguard_shell::Command) -> Option<String> {
     let mut words: Vec<&str> = cmd.effective().iter().map(|w| w.text.as_str()).collect();
     if words
         .first()
-        .is_some_and(|w| matches!(crate::shell::basename(w), "npx" | "pnpx" | "bunx"))
+        .is_some_and(|w| matches!(pipeguard_shell::basename(w), "npx" | "pnpx" | "bunx"))
     {
         words.remove(0);
         words.retain(|w| !w.starts_with('-'));
     }
-    let prog = crate::shell::basename(words.first()?);
+    let prog = pipeguard_shell::basename(words.first()?);
     let ops: Vec<&str> = words[1..]
         .iter()
         .copied()

@@ -9,7 +9,7 @@ use crate::analyzers::github::model::Step;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Finding;
-use crate::shell::classify::Kind;
+use pipeguard_shell::classify::Kind;
 
 pub const ID: &str = "github/push-without-scan";
 

@@ -157,10 +157,10 @@ pub fn load_public(path: &Path) -> anyhow::Result<VerifyingKey> {
 /// `{"keytype":"ed25519","keyval":{"public":HEX},"scheme":"ed25519"}` (keys sorted, no spaces),
 /// where HEX is the raw 32-byte public key in lowercase hex (`SSlibKey.from_crypto`).
 pub fn keyid(key: &VerifyingKey) -> String {
-    let public = crate::finding::hex(key.as_bytes());
+    let public = crate::hash::hex(key.as_bytes());
     let canonical =
         format!(r#"{{"keytype":"ed25519","keyval":{{"public":"{public}"}},"scheme":"ed25519"}}"#);
-    crate::finding::sha256_hex(canonical.as_bytes())
+    crate::hash::sha256_hex(canonical.as_bytes())
 }
 
 #[cfg(test)]

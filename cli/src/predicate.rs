@@ -7,12 +7,12 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 
-use super::statement::{
+use crate::finding::Severity;
+use crate::report::Report;
+use pipeguard_attest::statement::{
     ConfigRef, Digested, FamilyResult, JobFingerprint, JobsRef, ScanPredicate, SourceRef, Tool,
     sha256_set,
 };
-use crate::finding::Severity;
-use crate::report::Report;
 
 /// What the predicate needs from a scan, whatever its origin.
 #[derive(Clone, Debug)]

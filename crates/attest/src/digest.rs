@@ -21,7 +21,7 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use serde_json::Value;
 
-use super::tar::Archive;
+use crate::tar::Archive;
 
 /// The most a JSON manifest, index or config may weigh.
 const JSON_LIMIT: u64 = 16 * 1024 * 1024;
@@ -202,7 +202,7 @@ fn blob(store: &mut dyn Store, digest: &str, what: &str) -> anyhow::Result<Vec<u
             store.origin()
         )
     })?;
-    let actual = format!("sha256:{}", crate::finding::sha256_hex(&bytes));
+    let actual = format!("sha256:{}", crate::hash::sha256_hex(&bytes));
     if actual != digest {
         bail!(
             "{}: {path} hashes to {actual}, not {digest}: the layout is corrupt or was tampered with",
@@ -451,7 +451,7 @@ fn legacy_config_digest(
         .get(config)?
         .ok_or_else(|| anyhow!("{origin}: config {config} is listed but missing"))?;
     // The registry addresses the config by the hash of its bytes, whatever the file is called.
-    let digest = format!("sha256:{}", crate::finding::sha256_hex(&bytes));
+    let digest = format!("sha256:{}", crate::hash::sha256_hex(&bytes));
     let name = want
         .map(str::to_string)
         .or_else(|| tags(item).into_iter().next())
@@ -462,7 +462,7 @@ fn legacy_config_digest(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attest::tar::build;
+    use crate::tar::build;
     use std::io::Cursor;
 
     const D: &str = "sha256:4f3c0e1d2b7a9e8f6c5d4b3a2e1f0d9c8b7a6e5f4d3c2b1a0f9e8d7c6b5a4f3e";
@@ -509,7 +509,7 @@ mod tests {
     }
 
     fn sha(b: &[u8]) -> String {
-        format!("sha256:{}", crate::finding::sha256_hex(b))
+        format!("sha256:{}", crate::hash::sha256_hex(b))
     }
 
     #[test]

@@ -4,9 +4,9 @@
 
 use ed25519_dalek::VerifyingKey;
 
-use super::dsse::{self, DsseError, Envelope, INTOTO_PAYLOAD_TYPE};
-use super::statement::{PREDICATE_TYPE, STATEMENT_TYPE, ScanPredicate, Statement};
-use super::time::{format_duration, parse_rfc3339};
+use crate::dsse::{self, DsseError, Envelope, INTOTO_PAYLOAD_TYPE};
+use crate::statement::{PREDICATE_TYPE, STATEMENT_TYPE, ScanPredicate, Statement};
+use crate::time::{format_duration, parse_rfc3339};
 
 /// What the verifier requires.
 #[derive(Clone, Debug)]

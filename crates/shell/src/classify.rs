@@ -548,7 +548,7 @@ fn download_exec(script: &Script, cmd: &Command) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shell::parse;
+    use crate::parse;
 
     fn kinds(src: &str) -> Vec<(Kind, String)> {
         classify(&parse(src))

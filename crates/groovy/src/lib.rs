@@ -2,7 +2,7 @@
 //! on every node. Reusable outside the Jenkins rules (drift fingerprints per stage):
 //!
 //! ```
-//! use pipeguard::analyzers::jenkins::groovy;
+//! use pipeguard_groovy as groovy;
 //! let src = "pipeline { stages { stage('Build') { steps { sh 'make' } } } }";
 //! let script = groovy::parse(src).unwrap();
 //! let stages = groovy::stages(&script);

@@ -3,10 +3,10 @@
 //! expressions by precedence climbing, including command-style calls (`sh 'x'`, `agent any`,
 //! `sh script: 'x', returnStdout: true`) and trailing closures (`stage('a') { … }`).
 
-use super::ast::{
+use crate::ast::{
     Arg, Call, Closure, Expr, ExprKind, Script, Span, Stmt, StmtKind, StrLit, StrPart,
 };
-use super::lexer::{self, RawPart, Tok, Token};
+use crate::lexer::{self, RawPart, Tok, Token};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseError {
@@ -1383,7 +1383,7 @@ mod tests {
 
     fn calls(src: &str) -> Vec<String> {
         struct V(Vec<String>);
-        impl super::super::ast::Visitor for V {
+        impl crate::ast::Visitor for V {
             fn expr(&mut self, e: &Expr) {
                 if let ExprKind::Call(c) = &e.kind {
                     self.0.push(c.qualified_name());
@@ -1392,7 +1392,7 @@ mod tests {
         }
         let s = parse(src).unwrap_or_else(|e| panic!("{e:?} at {}", &src[e.at..]));
         let mut v = V(Vec::new());
-        super::super::ast::walk_stmts(&s.body, &mut v);
+        crate::ast::walk_stmts(&s.body, &mut v);
         v.0
     }
 
