@@ -243,9 +243,9 @@ class Regions:
                 for j, (js, jname, jv) in enumerate(jobs):
                     je = (jobs[j + 1][0] - 1) if j + 1 < len(jobs) else end
                     self.bounds.append((js, je, ("jobs", jname)))
-                    self._steps(jv, je, ("jobs", jname))
+                    self._steps(jv, js, je, ("jobs", jname))
             elif name == "runs":
-                self._steps(value, end, ("runs",))
+                self._steps(value, start, end, ("runs",))
 
     def _index_spans(self, node):
         stack = [node]
@@ -267,7 +267,7 @@ class Regions:
         # end_mark points just past the node; at column 0 that is the start of the next line
         return end.line if end.column == 0 else end.line + 1
 
-    def _steps(self, container, end, prefix):
+    def _steps(self, container, first, end, prefix):
         if not isinstance(container, MappingNode):
             return
         entries = [(k.start_mark.line + 1, str(k.value), v) for k, v in container.value if isinstance(k, ScalarNode)]
@@ -281,7 +281,8 @@ class Regions:
             starts = [item.start_mark.line + 1 for item in value.value]
             for idx, s in enumerate(starts):
                 e = (starts[idx + 1] - 1) if idx + 1 < len(starts) else limit
-                self.bounds.append((s, e, prefix + ("steps", idx)))
+                if first <= s <= end:  # an alias (`steps: *x`) points at a node elsewhere in the file
+                    self.bounds.append((s, e, prefix + ("steps", idx)))
 
     def region(self, line: int):
         if not self.ok:
@@ -331,6 +332,10 @@ def run(cmd, cwd=None, timeout=300):
 
 
 CPU = collections.Counter()
+
+# Open pipeguard misses: key -> set of (label persona, kind). Keys are those of recall-misses.tsv.
+OPEN: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
+RANK = {p: i for i, p in enumerate(PERSONAS)}
 
 
 def pipeguard(args, tree, persona=None):
@@ -511,6 +516,14 @@ def hazmat(args, root, report):
             for li, mk in enumerate(markers):
                 res[li] = fs[matched[li]] if li in matched else None
             results[(tool, persona, related)] = res
+
+    for persona in PERSONAS:
+        r0 = results[("pipeguard", persona, False)]
+        for i, mk in enumerate(markers):
+            if mk["kind"] == "NOT OK" and not r0[i]:
+                OPEN[f"hazmat:{mk['file']}:{mk['mline']}"][(persona, "FN")] += 1
+            elif mk["kind"] == "OK" and r0[i]:
+                OPEN[f"hazmat:{mk['file']}:{mk['mline']}"][(persona, "FP")] += 1
 
     # Tables
     notok = [i for i, mk in enumerate(markers) if mk["kind"] == "NOT OK"]
@@ -806,6 +819,15 @@ def fixtures(args, zroot, report):
                     fp.append(f)
                 rows.append(dict(tool=tool, case=c, exp=exp, matched=matched, fp=fp))
     shutil.rmtree(work, ignore_errors=True)
+    for r in rows:
+        if r["tool"] != "pipeguard":
+            continue
+        c = r["case"]
+        for li, (p, l, a, s) in enumerate(r["exp"]):
+            if a in SHARED and li not in r["matched"]:
+                OPEN[f"fixtures:{c['test']}:{os.path.relpath(p, tdir)}:{l}:{a}"][(c["persona"], "FN")] += 1
+        for f in r["fp"]:
+            OPEN[f"fixtures:{c['test']}:{os.path.relpath(f.path, tdir)}:{f.line}:{f.rule}"][(c["persona"], "FP")] += 1
 
     def agg(tool, persona, audits, sev_ok=lambda s: True):
         tp = fn = 0
@@ -960,6 +982,12 @@ def actionsbench(args, root, report):
                 r[2] += len(extra)
                 if c["neg"]:
                     r[3] += len(extra)
+                if v[0] == "pipeguard":
+                    for li, e in enumerate(exp):
+                        if li not in matched:
+                            OPEN[f"ab:{c['id']}:{e[1]}:{cls}"][(v[1], "FN")] += 1
+                    for x in extra:
+                        OPEN[f"ab:{c['id']}:{x.line}:{x.text}"][(v[1], "FP" if not c["neg"] else "FP-benign")] += 1
                 per_case[c["id"]][v] = per_case[c["id"]].get(v, []) + [("TP", found[fi]) for fi in matched.values()] + \
                     [("FN", e) for li, e in enumerate(exp) if li not in matched] + [("FP", x) for x in extra]
     shutil.rmtree(work, ignore_errors=True)
@@ -1010,6 +1038,51 @@ def actionsbench(args, root, report):
     return summary
 
 
+def misses_report(path, report):
+    """Group pipeguard's open misses by the work item recall-misses.tsv assigns them."""
+    table = {}
+    with open(path, encoding="utf-8") as fh:
+        for ln in fh:
+            if ln.startswith("#") or ln.startswith("key\t") or not ln.strip():
+                continue
+            key, kind, item, persona, cause = ln.rstrip("\n").split("\t", 4)
+            table[key] = (kind, item, persona, cause)
+    gain = collections.defaultdict(collections.Counter)
+    unclassified = []
+    for key, occ in sorted(OPEN.items()):
+        if key not in table:
+            unclassified.append((key, sorted(occ.items())))
+            continue
+        kind, item, persona, _ = table[key]
+        corpus = key.split(":", 1)[0]
+        for (row_persona, k), n in occ.items():
+            reachable = persona != "-" and RANK[persona] <= RANK[row_persona]
+            col = f"{corpus} {row_persona}" if corpus != "fixtures" else "fixtures"
+            if k == "FN":
+                gain[item][(col, "open")] += n
+                if reachable:
+                    gain[item][(col, "gain")] += n
+            else:
+                gain[item][("fp", key)] = 1
+    cols = ["hazmat regular", "hazmat auditor", "fixtures", "ab regular", "ab auditor"]
+    report.append("## Open pipeguard misses by work item (recall-misses.tsv)\n")
+    report.append("gain/open: misses the item fixes at that persona (the item's persona <= the row's) / misses still open;"
+                  " fixtures at each test's persona, shared audits only. fp: false positives the item removes.\n")
+    report.append("| item | " + " | ".join(cols) + " | fp |")
+    report.append("|---|" + "---|" * (len(cols) + 1))
+    for item in sorted(gain, key=lambda i: (-sum(v for (c, k), v in gain[i].items() if k == "gain"), i)):
+        g = gain[item]
+        cells = [f"{g[(c, 'gain')]}/{g[(c, 'open')]}" if g[(c, "open")] else "" for c in cols]
+        fps = sum(1 for (c, k) in g if c == "fp")
+        report.append(f"| {item} | " + " | ".join(cells) + f" | {fps or ''} |")
+    report.append("")
+    if unclassified:
+        report.append(f"Not classified in {os.path.basename(path)} ({len(unclassified)}): new misses or FPs to judge:\n")
+        for key, occ in unclassified:
+            report.append(f"- {key} {occ}")
+        report.append("")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("corpora", help="directory with gha-hazmat/, zizmor/ and actionsbench/ (see recall.sh)")
@@ -1020,6 +1093,7 @@ def main():
     ap.add_argument("--only", default="hazmat,fixtures,actionsbench")
     ap.add_argument("--details", action="store_true", help="list every label and finding behind the tables")
     ap.add_argument("--json", help="write the summary figures here")
+    ap.add_argument("--misses", help="recall-misses.tsv: group pipeguard's misses by work item, list unjudged ones")
     ap.add_argument("--match", choices=("region", "line"), default="region",
                     help="region (default): same step/job/top-level key; line: the very same line")
     args = ap.parse_args()
@@ -1045,6 +1119,8 @@ def main():
         out["fixtures"] = {f"{k[0]}/{k[1]}": v for k, v in fixtures(args, os.path.join(args.corpora, "zizmor"), report).items()}
     if "actionsbench" in only:
         out["actionsbench"] = {f"{k[0]}/{k[1]}": v for k, v in actionsbench(args, os.path.join(args.corpora, "actionsbench"), report).items()}
+    if args.misses:
+        misses_report(args.misses, report)
     report.append(f"(CPU of the tool runs: pipeguard {CPU['pipeguard']:.2f} s, zizmor {CPU['zizmor']:.2f} s; wall {time.time() - t0:.0f} s)")
     print("\n".join(report))
     if args.json:
