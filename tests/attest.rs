@@ -170,7 +170,7 @@ fn round_trip_with_thresholds() {
     assert_eq!(p["families"]["github"]["verdict"], "pass");
     assert_eq!(
         p["ruleCatalogue"]["digest"]["sha256"],
-        pipeguard::rules::catalogue_digest()
+        pipeguard_engine::rules::catalogue_digest()
     );
     assert_eq!(p["config"]["digest"]["sha256"].as_str().unwrap().len(), 64);
     assert!(p["scanReport"]["digest"]["sha256"].is_string());
@@ -697,7 +697,7 @@ fn envelope_any(path: &Path) -> Envelope {
 }
 
 fn sha(b: &[u8]) -> String {
-    format!("sha256:{}", pipeguard::finding::sha256_hex(b))
+    format!("sha256:{}", pipeguard_engine::finding::sha256_hex(b))
 }
 
 /// Attest the fixture report with an image source; returns (exit code, stderr, subject).

@@ -7,12 +7,12 @@ use std::fs;
 use std::path::Path;
 use std::process::Command as Process;
 
-use pipeguard::drift::lock::Lockfile;
-use pipeguard::drift::{classify, sources};
-use pipeguard::policy::config::{Config, FailOn};
-use pipeguard::policy::{self, PolicyInput};
-use pipeguard::report::{FileStats, Report, SCHEMA_VERSION, Tool};
-use pipeguard::rules::Registry;
+use pipeguard_engine::drift::lock::Lockfile;
+use pipeguard_engine::drift::{classify, sources};
+use pipeguard_engine::policy::config::{Config, FailOn};
+use pipeguard_engine::policy::{self, PolicyInput};
+use pipeguard_engine::report::{FileStats, Report, SCHEMA_VERSION, Tool};
+use pipeguard_engine::rules::Registry;
 
 use crate::common::{finding_lines, fixtures, json_report, pipeguard, rule_lines};
 
@@ -422,7 +422,7 @@ fn jenkins_home_jobs_are_fingerprinted() {
 mod formatting {
     use proptest::prelude::*;
 
-    use pipeguard::drift::github;
+    use pipeguard_engine::drift::github;
 
     #[derive(Clone, Debug)]
     struct Step {

@@ -38,7 +38,7 @@ fn rule_fixtures_match() {
         }
         // Only the rule's family runs, so another family's findings on the same text (the secrets
         // engine sees every file) do not churn these snapshots.
-        let fam: pipeguard::finding::Family =
+        let fam: pipeguard_engine::finding::Family =
             serde_json::from_value(serde_json::Value::String(family.clone())).expect("family");
         let report = scan_families(&dir, &[fam]);
         let hits = report.findings.iter().filter(|f| f.rule_id == id).count();

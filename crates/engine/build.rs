@@ -1,5 +1,5 @@
 #![allow(clippy::expect_used)] // build script: a failure here is a broken checkout
-//! Embed the rule catalogue (`../rules/**/*.yaml`) into the binary, as written (for `rules
+//! Embed the rule catalogue (`rules/**/*.yaml`) into the binary, as written (for `rules
 //! show` and the catalogue digest) and converted to JSON: every command loads the catalogue,
 //! and JSON parses several times faster than YAML (the hook latency of pre-commit).
 
@@ -25,7 +25,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     let manifest =
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let rules_dir = manifest.join("../rules");
+    let rules_dir = manifest.join("rules");
     println!("cargo:rerun-if-changed={}", rules_dir.display());
     let mut files = Vec::new();
     collect(&rules_dir, &mut files);

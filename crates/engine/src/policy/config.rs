@@ -14,7 +14,8 @@ use crate::rules::Registry;
 pub const CONFIG_FILE: &str = ".pipeguard.yml";
 
 /// `--fail-on`: the lowest severity that fails the run, or never.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Critical,

@@ -22,7 +22,8 @@ use crate::rules::{Registry, RuleMeta};
 /// Version of the JSON report layout (docs/json-report.md).
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Format {
     Text,
     Json,
