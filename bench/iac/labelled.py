@@ -18,9 +18,11 @@ Sub-commands (labelled.sh runs them in order):
 
 Matching (what "found" means), per query Q with mapped ids in MAPPING:
   KICS    each expectation is (file, line). pipeguard finds it when a finding of a mapped rule
-          in that file has start_line <= line <= end_line ("line"); checkov when a failed mapped
-          check's resource range contains the line (checkov reports whole resources, so this is
-          its finest level); hadolint when a mapped DL code is reported on that line.
+          in that file has start_line - NEAR <= line <= end_line + NEAR ("line ±2": KICS often
+          points at a sibling key of the same object, e.g. `name:` of the container or the
+          `destination_port_range` next to `source_address_prefix`); "exact" without the slack.
+          checkov: a failed mapped check whose resource range (± NEAR) contains the line (checkov
+          reports whole resources, its finest level); hadolint: a mapped DL code on that line ± NEAR.
           "file" = any finding of a mapped id in the positive file.
   trivy / hadolint examples have no line numbers: a bad example is found when a mapped id is
           reported anywhere in it.
@@ -52,6 +54,7 @@ TRIVY_PLATFORMS = {  # trivy-checks dir, examples key -> platform
     "cloud/google": ("terraform", "terraform-gcp"),
     "cloud/azure": ("terraform", "terraform-azure"),
 }
+NEAR = 2  # "line level": the finding's span, give or take NEAR lines (sibling key of the same object)
 BATCH = 40  # queries per stage batch directory (one checkov run each)
 SEV_ORDER = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "INFO": 4, "TRACE": 5}
 
@@ -96,8 +99,9 @@ def load_kics(fixtures, platform):
             if not isinstance(e, dict):
                 continue
             fn = e.get("fileName") or e.get("filename") or (pos_names[0] if len(pos_names) == 1 else None)
-            if fn and isinstance(e.get("line"), int):
-                expected[os.path.basename(fn)].append(e["line"])
+            if isinstance(e.get("line"), int):
+                # no fileName with several positive files: KICS matches the line in any of them
+                expected[os.path.basename(fn) if fn else None].append(e["line"])
         for c in cases:
             if c["kind"] == "pos":
                 c["expected"] = sorted(set(expected.get(c["case"], [])))
@@ -106,7 +110,7 @@ def load_kics(fixtures, platform):
             "name": meta.get("queryName", ""), "severity": meta.get("severity", "").upper(),
             "slug": os.path.relpath(dirpath, base).replace(os.sep, "+"),
             "category": meta.get("category", ""), "url": meta.get("providerUrl") or "",
-            "cases": cases,
+            "cases": cases, "expected_any": sorted(set(expected.get(None, []))),
         })
     return out
 
@@ -406,9 +410,12 @@ def ids_for(mapping, q, tool):
 
 def score(q, files_by_query, reports, ids):
     """Per tool: found/expected (line), found (file), fp negatives / negatives."""
-    r = {"exp": 0, "line": 0, "file": 0, "pos": 0, "posfile": 0, "neg": 0, "fp": 0, "missed": [], "fps": []}
+    r = {"exp": 0, "line": 0, "exact": 0, "file": 0, "pos": 0, "posfile": 0, "neg": 0, "fp": 0, "missed": [], "fps": []}
+    any_hits = []
     for rel, meta in files_by_query:
         hits = [(i, s, e) for i, s, e in reports.get(rel, []) if i in ids]
+        if meta["kind"] == "pos":
+            any_hits += hits
         if meta["kind"] == "neg":
             r["neg"] += 1
             if hits:
@@ -423,6 +430,7 @@ def score(q, files_by_query, reports, ids):
             r["exp"] += 1
             if hits:
                 r["line"] += 1
+                r["exact"] += 1
                 r["file"] += 1
             else:
                 r["missed"].append((rel, None))
@@ -430,11 +438,23 @@ def score(q, files_by_query, reports, ids):
         for line in exp:
             r["exp"] += 1
             if any(s <= line <= max(e, s) for _, s, e in hits):
+                r["exact"] += 1
+            if any(s - NEAR <= line <= max(e, s) + NEAR for _, s, e in hits):
                 r["line"] += 1
             else:
                 r["missed"].append((rel, line))
             if hits:
                 r["file"] += 1
+    for line in q.get("expected_any") or []:
+        r["exp"] += 1
+        if any(s <= line <= max(e, s) for _, s, e in any_hits):
+            r["exact"] += 1
+        if any(s - NEAR <= line <= max(e, s) + NEAR for _, s, e in any_hits):
+            r["line"] += 1
+        else:
+            r["missed"].append(("(any positive file)", line))
+        if any_hits:
+            r["file"] += 1
     return r
 
 
@@ -442,11 +462,26 @@ def pct(a, b):
     return f"{100.0 * a / b:.1f}%" if b else "–"
 
 
+def load_mapping(path):
+    """The mapping CSV (labelled-mapping.csv) as {source: {key: {column: value}}}; the id
+    columns become lists (space-separated in the file). A JSON file of that shape works too."""
+    if path.endswith(".json"):
+        with open(path) as f:
+            return json.load(f)
+    mapping = defaultdict(dict)
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            m = dict(row)
+            for col in ("pipeguard", "checkov", "hadolint", "trivy"):
+                m[col] = (row.get(col) or "").split()
+            mapping[row["source"]][row["key"]] = m
+    return mapping
+
+
 def report(out, mapping_path, worklist=None, json_out=None):
     with open(os.path.join(out, "cases.json")) as f:
         cases = json.load(f)
-    with open(mapping_path) as f:
-        mapping = json.load(f)
+    mapping = load_mapping(mapping_path)
     pg = load_pipeguard(out)
     ck, have_ck = load_checkov(out)
     hl, have_hl = load_hadolint_report(out)
@@ -462,8 +497,8 @@ def report(out, mapping_path, worklist=None, json_out=None):
         groups[(q["source"], q["platform"])].append(q)
     order = [(s, p) for p in PLATFORMS for s in ("kics", "trivy", "hadolint") if (s, p) in groups]
     lines.append("| set | platform | queries | with cases | tool | mapped | unmapped | expectations on mapped "
-                 "| found (line) | found (file) | negatives on mapped | FP negatives |")
-    lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+                 "| found (line ±2) | found (exact) | found (file) | negatives on mapped | FP negatives |")
+    lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     shared_lines = []
     for src, plat in order:
         qs = [q for q in groups[(src, plat)] if not q.get("deprecated")]
@@ -477,17 +512,17 @@ def report(out, mapping_path, worklist=None, json_out=None):
             tot = defaultdict(int)
             for q in mapped:
                 s = score(q, by_query[(q["source"], q["key"])], rep, ids_for(mapping, q, tool))
-                for k in ("exp", "line", "file", "neg", "fp"):
+                for k in ("exp", "line", "exact", "file", "neg", "fp"):
                     tot[k] += s[k]
                 if tool == "pipeguard":
                     for rel, line in s["missed"]:
                         missed_rows.append((q, rel, line))
             note = "" if present else " (not run)"
             lines.append(f"| {src} | {plat} | {len(qs)} | {len(with_cases)} | {tool}{note} | {len(mapped)} | "
-                         f"{len(qs) - len(mapped)} | {tot['exp']} | {tot['line']} ({pct(tot['line'], tot['exp'])}) | "
+                         f"{len(qs) - len(mapped)} | {tot['exp']} | {tot['line']} ({pct(tot['line'], tot['exp'])}) | {tot['exact']} | "
                          f"{tot['file']} | {tot['neg']} | {tot['fp']} ({pct(tot['fp'], tot['neg'])}) |")
             summary.setdefault(f"{src}/{plat}", {})[tool] = {
-                "queries": len(qs), "mapped": len(mapped), **{k: tot[k] for k in ("exp", "line", "file", "neg", "fp")}}
+                "queries": len(qs), "mapped": len(mapped), **{k: tot[k] for k in ("exp", "line", "exact", "file", "neg", "fp")}}
         # shared subset: queries mapped to pipeguard and checkov (and hadolint for Dockerfile)
         peers = [t for t in tools[1:] if t[2] and (t[0] != "hadolint" or plat == "dockerfile")
                  and (t[0] != "checkov" or PLATFORMS[plat][2])]
@@ -543,7 +578,8 @@ def write_worklist(path, queries, mapping, missed_rows, by_query, ck):
         if m.get("pipeguard"):
             continue
         fq = by_query[("kics", q["key"])]
-        exp = sum(len(meta.get("expected") or []) for _, meta in fq if meta["kind"] == "pos")
+        exp = sum(len(meta.get("expected") or []) for _, meta in fq if meta["kind"] == "pos") + \
+            len(q.get("expected_any") or [])
         ck_ids = m.get("checkov") or []
         ck_found = score(q, fq, ck, set(ck_ids))["line"] if ck_ids else 0
         rows.append({"kind": "unmapped", "platform": q["platform"], "kics_id": q["key"], "kics_slug": q["slug"],
@@ -571,7 +607,7 @@ def write_worklist(path, queries, mapping, missed_rows, by_query, ck):
 
 def list_queries(fixtures, platform):
     for q in load_kics(fixtures, platform):
-        npos = sum(len(c.get("expected") or []) for c in q["cases"] if c["kind"] == "pos")
+        npos = sum(len(c.get("expected") or []) for c in q["cases"] if c["kind"] == "pos") + len(q["expected_any"])
         print(f"{q['key']}\t{q['severity']}\t{q['slug']}\t{q['name']}\t{npos}")
 
 
