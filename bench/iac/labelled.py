@@ -15,6 +15,7 @@ Sub-commands (labelled.sh runs them in order):
   report OUT MAPPING [--worklist CSV] [--json FILE]
                               read the tools' reports from OUT and print the coverage tables
   list FIXTURES PLATFORM      the queries of a platform (id, severity, name), for editing MAPPING
+  worklist-summary CSV        the work list grouped by proposed rule (markdown)
 
 Matching (what "found" means), per query Q with mapped ids in MAPPING:
   KICS    each expectation is (file, line). pipeguard finds it when a finding of a mapped rule
@@ -327,7 +328,8 @@ def load_pipeguard(out):
         for x in data.get("findings", []):
             loc = x["location"]
             rel = os.path.join(group, loc["path"])
-            res[rel].append((x["rule_id"], loc.get("start_line", 0), loc.get("end_line", loc.get("start_line", 0))))
+            res[rel].append((x["rule_id"], loc.get("start_line", 0), loc.get("end_line", loc.get("start_line", 0)),
+                             x.get("message", "")))
     return res
 
 
@@ -408,12 +410,28 @@ def ids_for(mapping, q, tool):
     return set(m.get(tool) or [])
 
 
+def matches(finding, ids):
+    """A mapped id is a rule id, or `rule~regex`: that rule, and only findings whose message
+    matches the regex (case-insensitive) — for rules that cover several KICS queries at once
+    (no-resource-limits: cpu or memory; host-namespace: which namespace; the public access
+    block: which setting)."""
+    rule, msg = finding[0], (finding[3] if len(finding) > 3 else "")
+    for i in ids:
+        if "~" in i:
+            r, rx = i.split("~", 1)
+            if r == rule and re.search(rx, msg, re.I):
+                return True
+        elif i == rule:
+            return True
+    return False
+
+
 def score(q, files_by_query, reports, ids):
     """Per tool: found/expected (line), found (file), fp negatives / negatives."""
     r = {"exp": 0, "line": 0, "exact": 0, "file": 0, "pos": 0, "posfile": 0, "neg": 0, "fp": 0, "missed": [], "fps": []}
     any_hits = []
     for rel, meta in files_by_query:
-        hits = [(i, s, e) for i, s, e in reports.get(rel, []) if i in ids]
+        hits = [f[:3] for f in reports.get(rel, []) if matches(f, ids)]
         if meta["kind"] == "pos":
             any_hits += hits
         if meta["kind"] == "neg":
@@ -560,13 +578,13 @@ def report(out, mapping_path, worklist=None, json_out=None):
         lines += ["", "| tool | CPU s (user+sys, all staged cases) |", "|---|---:|"] + cpu_lines
     print("\n".join(lines))
     if worklist:
-        write_worklist(worklist, cases["queries"], mapping, missed_rows, by_query, ck)
+        write_worklist(worklist, cases["queries"], mapping, missed_rows, by_query, ck, pg)
     if json_out:
         with open(json_out, "w") as f:
             json.dump(summary, f, indent=1, sort_keys=True)
 
 
-def write_worklist(path, queries, mapping, missed_rows, by_query, ck):
+def write_worklist(path, queries, mapping, missed_rows, by_query, ck, pg):
     """One row per KICS Kubernetes/Terraform query without a pipeguard rule, and one per
     expectation a mapped pipeguard rule misses. The proposed rule, attributes and references
     come from MAPPING (`proposed`, `reads`, `ref`)."""
@@ -591,18 +609,66 @@ def write_worklist(path, queries, mapping, missed_rows, by_query, ck):
         if q["source"] != "kics" or q["platform"] not in ("kubernetes", "terraform-aws"):
             continue
         m = (mapping.get("kics") or {}).get(q["key"]) or {}
+        ids = set(m.get("pipeguard") or [])
+        if rel.startswith("("):
+            near = sorted({f[1] for r_, _m in by_query[("kics", q["key"])] if _m["kind"] == "pos"
+                           for f in pg.get(r_, []) if matches(f, ids)})
+        else:
+            near = sorted({f[1] for f in pg.get(rel, []) if matches(f, ids)})
+        why = (f"reported at line(s) {', '.join(map(str, near[:6]))} of the file, not at the expected line"
+               if near else "not reported")
         rows.append({"kind": "missed", "platform": q["platform"], "kics_id": q["key"], "kics_slug": q["slug"],
                      "kics_name": q["name"], "severity": q["severity"],
-                     "proposed_rule": " ".join(m.get("pipeguard") or []), "reads": m.get("reads", ""),
+                     "proposed_rule": " ".join(i.split("~")[0] for i in m.get("pipeguard") or []),
+                     "reads": m.get("reads", ""),
                      "checkov": " ".join(m.get("checkov") or []), "trivy": " ".join(m.get("trivy") or []),
                      "expectations": 1, "checkov_found": "", "reference": m.get("ref") or q.get("url", ""),
-                     "file": rel, "line": line, "note": m.get("miss_note", "")})
+                     "file": rel, "line": line, "note": "; ".join(x for x in (why, m.get("note", "")) if x)})
     rows.sort(key=lambda r: (r["platform"], r["kind"], r["proposed_rule"], SEV_ORDER.get(r["severity"], 9), r["kics_slug"]))
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["kind"])
         w.writeheader()
         for r in rows:
             w.writerow(r)
+
+
+def worklist_summary(path):
+    """Markdown: the proposed rules (grouped worklist rows), by highest severity then count."""
+    rows = list(csv.DictReader(open(path, newline="")))
+    out = []
+    for plat in ("kubernetes", "terraform-aws"):
+        groups = defaultdict(list)
+        missed = defaultdict(list)
+        for r in rows:
+            if r["platform"] == plat:
+                if r["kind"] == "unmapped":
+                    groups[r["proposed_rule"]].append(r)
+                else:
+                    missed[r["proposed_rule"]].append(r)
+        def order(item):
+            k, rs = item
+            return (k.startswith("hygiene") or "/hygiene" in k, min(SEV_ORDER.get(r["severity"], 9) for r in rs), -len(rs), k)
+        out.append(f"\n{plat}:\n")
+        out.append("| proposed rule | queries | severities (KICS) | expectations | checkov found | checkov ids | trivy ids |")
+        out.append("|---|---:|---|---:|---:|---|---|")
+        for k, rs in sorted(groups.items(), key=order):
+            sev = defaultdict(int)
+            for r in rs:
+                sev[r["severity"]] += 1
+            sevs = ", ".join(f"{v} {s_}" for s_, v in sorted(sev.items(), key=lambda kv: SEV_ORDER.get(kv[0], 9)))
+            ck = sorted({i for r in rs for i in r["checkov"].split()}, key=lambda x: (len(x), x))
+            tv = sorted({i for r in rs for i in r["trivy"].split()})
+            exp = sum(int(r["expectations"] or 0) for r in rs)
+            ckf = sum(int(r["checkov_found"] or 0) for r in rs)
+            out.append(f"| `{k}` | {len(rs)} | {sevs} | {exp} | {ckf} | {' '.join(ck[:12])}{' …' if len(ck) > 12 else ''} | "
+                       f"{' '.join(tv[:8])}{' …' if len(tv) > 8 else ''} |")
+        out.append(f"\n{plat}, expectations missed by the mapped rules:\n")
+        out.append("| rule | queries | missed | reported elsewhere in the file | not reported |")
+        out.append("|---|---:|---:|---:|---:|")
+        for k, rs in sorted(missed.items(), key=lambda kv: -len(kv[1])):
+            elsewhere = sum(1 for r in rs if r["note"].startswith("reported"))
+            out.append(f"| `{k}` | {len({r['kics_id'] for r in rs})} | {len(rs)} | {elsewhere} | {len(rs) - elsewhere} |")
+    print("\n".join(out))
 
 
 def list_queries(fixtures, platform):
@@ -625,6 +691,8 @@ def main(argv):
             else:
                 sys.exit(f"unknown argument {rest[0]}")
         report(argv[1], argv[2], wl, js)
+    elif len(argv) >= 2 and argv[0] == "worklist-summary":
+        worklist_summary(argv[1])
     elif len(argv) >= 3 and argv[0] == "list":
         list_queries(argv[1], argv[2])
     else:

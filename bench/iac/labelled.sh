@@ -12,7 +12,7 @@
 # Usage: bench/iac/labelled.sh FIXTURES [OUT_DIR]
 # Env: PIPEGUARD  binary (default $CARGO_TARGET_DIR/release/pipeguard, else target/release)
 #      PEERS      dir with checkov and hadolint (default /root/.cache/pipeguard-peers/bin)
-#      MAPPING    query ↔ rule mapping (default bench/iac/labelled-mapping.json)
+#      MAPPING    query ↔ rule mapping (default bench/iac/labelled-mapping.csv; made by mapping_seed.py)
 #      SKIP_CHECKOV=1  reuse OUT/ck from an earlier run (checkov takes minutes); REUSE_STAGE=1 too
 #      NICE       prefix for the peers (default "nice -n 10")
 # Outputs in OUT: stage/ (every case as its own file or module), pg-*.json, ck/<set>/bNN.json,
@@ -26,7 +26,7 @@ mkdir -p "$out"; out="$(cd "$out" && pwd)"
 target="${CARGO_TARGET_DIR:-$here/../../target}"
 pg="$(realpath "${PIPEGUARD:-$target/release/pipeguard}")"
 peers="${PEERS:-/root/.cache/pipeguard-peers/bin}"
-mapping="${MAPPING:-$here/labelled-mapping.json}"
+mapping="${MAPPING:-$here/labelled-mapping.csv}"
 nice_cmd=(${NICE:-nice -n 10})
 [ -x "$pg" ] || { echo "pipeguard binary not found: $pg" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is required" >&2; exit 2; }
@@ -81,4 +81,5 @@ fi
 
 python3 "$here/labelled.py" report "$out" "$mapping" --worklist "$out/worklist.csv" --json "$out/summary.json" \
   | tee "$out/report.md"
+python3 "$here/labelled.py" worklist-summary "$out/worklist.csv" > "$out/worklist.md"
 echo "raw reports: $out" >&2
