@@ -190,7 +190,7 @@ def hs_unquote(s):
         ch = body[i]
         if ch == "\\" and i + 1 < len(body):
             nxt = body[i + 1]
-            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}.get(nxt, "\\" + nxt))
+            out.append({"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r", "'": "'"}.get(nxt, "\\" + nxt))
             if nxt == "&":
                 out[-1] = ""
             i += 2
@@ -241,6 +241,12 @@ def load_hadolint(fixtures, platform):
                     df = "\n".join(hs_unquote(s) for s in re.findall(HS_STRING, rest[:end]))
                 n += 1
                 kind = "neg" if fn == "ruleCatchesNot" else "pos"
+                # hadolint's cases are often fragments without FROM, which hadolint accepts and
+                # docker build (and pipeguard) do not: give them a base so the rule is what is tested
+                first = next((ln.split()[0].upper() for ln in df.splitlines()
+                              if ln.strip() and not ln.lstrip().startswith("#")), "")
+                if first not in ("FROM", "ARG"):
+                    df = "FROM scratch\n" + df
                 cases.append({"case": f"{kind}{n}", "kind": kind, "text": df + "\n", "expected": None,
                               "title": hs_unquote(title.group(0)) if title else ""})
         out.append({"source": "hadolint", "platform": "dockerfile", "key": code, "name": code,

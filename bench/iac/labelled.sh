@@ -14,6 +14,7 @@
 #      PEERS      dir with checkov and hadolint (default /root/.cache/pipeguard-peers/bin)
 #      MAPPING    query ↔ rule mapping (default bench/iac/labelled-mapping.csv; made by mapping_seed.py)
 #      SKIP_CHECKOV=1  reuse OUT/ck from an earlier run (checkov takes minutes); REUSE_STAGE=1 too
+#      CHECKOV_SETS="kics-kubernetes …"  run checkov only on these sets, keep the other reports
 #      NICE       prefix for the peers (default "nice -n 10")
 # Outputs in OUT: stage/ (every case as its own file or module), pg-*.json, ck/<set>/bNN.json,
 #   hadolint.json, *.time (GNU time: user sys maxrss), report.md, summary.json, worklist.csv.
@@ -55,9 +56,10 @@ if [ "${SKIP_CHECKOV:-0}" != 1 ]; then
   ck="${CHECKOV:-$peers/checkov}"
   if [ -x "$ck" ]; then
     echo "checkov: $ck ($("$ck" --version 2>/dev/null))" >&2
-    rm -rf "$out/ck"
+    [ -n "${CHECKOV_SETS:-}" ] || rm -rf "$out/ck"
     while read -r batch platform framework; do
       [ "$framework" = - ] && continue
+      if [ -n "${CHECKOV_SETS:-}" ]; then case " $CHECKOV_SETS " in *" ${batch%%/*} "*) ;; *) continue ;; esac; fi
       mkdir -p "$out/ck/$(dirname "$batch")"
       fw=("$framework")
       case "$framework" in terraform|kubernetes) fw+=(secrets) ;; esac
