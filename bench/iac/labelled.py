@@ -27,6 +27,7 @@ Matching (what "found" means), per query Q with mapped ids in MAPPING:
           "file" = any finding of a mapped id in the positive file.
   trivy / hadolint examples have no line numbers: a bad example is found when a mapped id is
           reported anywhere in it.
+  covered: a mapped query whose every expectation is found (line ±2) with no false positive.
   false positive: a finding of an id mapped to Q on one of Q's *negative* cases (good example).
           Findings of ids mapped to other queries are not counted: negatives of one query often
           violate others on purpose.
@@ -521,8 +522,8 @@ def report(out, mapping_path, worklist=None, json_out=None):
         groups[(q["source"], q["platform"])].append(q)
     order = [(s, p) for p in PLATFORMS for s in ("kics", "trivy", "hadolint") if (s, p) in groups]
     lines.append("| set | platform | queries | with cases | tool | mapped | unmapped | expectations on mapped "
-                 "| found (line ±2) | found (exact) | found (file) | negatives on mapped | FP negatives |")
-    lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+                 "| found (line ±2) | found (exact) | found (file) | negatives on mapped | FP negatives | covered |")
+    lines.append("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     shared_lines = []
     for src, plat in order:
         qs = [q for q in groups[(src, plat)] if not q.get("deprecated")]
@@ -538,15 +539,18 @@ def report(out, mapping_path, worklist=None, json_out=None):
                 s = score(q, by_query[(q["source"], q["key"])], rep, ids_for(mapping, q, tool))
                 for k in ("exp", "line", "exact", "file", "neg", "fp"):
                     tot[k] += s[k]
+                # covered: every expectation found at line level and no false positive
+                if s["exp"] and s["line"] == s["exp"] and s["fp"] == 0:
+                    tot["covered"] += 1
                 if tool == "pipeguard":
                     for rel, line in s["missed"]:
                         missed_rows.append((q, rel, line))
             note = "" if present else " (not run)"
             lines.append(f"| {src} | {plat} | {len(qs)} | {len(with_cases)} | {tool}{note} | {len(mapped)} | "
                          f"{len(qs) - len(mapped)} | {tot['exp']} | {tot['line']} ({pct(tot['line'], tot['exp'])}) | {tot['exact']} | "
-                         f"{tot['file']} | {tot['neg']} | {tot['fp']} ({pct(tot['fp'], tot['neg'])}) |")
+                         f"{tot['file']} | {tot['neg']} | {tot['fp']} ({pct(tot['fp'], tot['neg'])}) | {tot['covered']} |")
             summary.setdefault(f"{src}/{plat}", {})[tool] = {
-                "queries": len(qs), "mapped": len(mapped), **{k: tot[k] for k in ("exp", "line", "exact", "file", "neg", "fp")}}
+                "queries": len(qs), "mapped": len(mapped), **{k: tot[k] for k in ("exp", "line", "exact", "file", "neg", "fp", "covered")}}
         # shared subset: queries mapped to pipeguard and checkov (and hadolint for Dockerfile)
         peers = [t for t in tools[1:] if t[2] and (t[0] != "hadolint" or plat == "dockerfile")
                  and (t[0] != "checkov" or PLATFORMS[plat][2])]
