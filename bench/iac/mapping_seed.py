@@ -454,6 +454,8 @@ PROPOSE_K8S = [
     (r"^containers_run_with_low_uid$", "kubernetes/run-as-root", "runAsUser < 10000 (pedantic persona)"),
     (r"^psp_|^root_containers_admitted|^net_raw_capabilities_disabled_for_psp|^not_limited_capabilities_for_pod_security_policy",
      "kubernetes/psp-permissive", "PodSecurityPolicy spec: privileged, host*, allowPrivilegeEscalation, allowedCapabilities, runAsUser, allowedHostPaths (PSP removed in 1.25: low)"),
+    (r"^(kubelet_certificate_authority_not_set|kubelet_client_certificate_or_key_not_set|kubelet_https_set_to_false)$",
+     "kubernetes/control-plane-insecure-flag", "kube-apiserver --kubelet-* flags (apiserver to kubelet connection)"),
     (r"^(kubelet_|rotate_kubelet_server_certificate)", "kubernetes/kubelet-insecure-config", "kubelet command flags in static pods / KubeletConfiguration fields"),
     (r"^(etcd_|auto_tls|peer_auto_tls|not_unique_certificate_authority)", "kubernetes/etcd-insecure-flag", "etcd static pod command flags"),
     (r"^(anonymous_auth|always_admit|always_pull_images|audit_|authorization_mode|basic_auth_file|client_certificate_authentication|encryption_provider|event_rate_limit|image_policy_webhook|insecure_bind|insecure_port|namespace_lifecycle|node_restriction|pod_security_policy_admission|profiling|request_timeout|secure_port|security_context_deny|service_account_admission|service_account_key_file|service_account_lookup|token_auth_file|tls_connection_certificate|weak_tls_cipher|bind_address|root_ca_file|service_account_private_key_file|terminated_pod_garbage|use_service_account_credentials)",
