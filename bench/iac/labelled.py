@@ -96,6 +96,9 @@ def load_kics(fixtures, platform):
             else:
                 continue
             cases.append({"case": name, "kind": kind, "src": p})
+        # files a case refers to (`file("rsa1024.pem")`, terraform.tfvars): copied beside every case
+        support = [os.path.join(tdir, n) for n in files if os.path.isfile(os.path.join(tdir, n))
+                   and not n.startswith(("positive", "negative"))]
         pos_names = [c["case"] for c in cases if c["kind"] == "pos"]
         for e in exp:
             if not isinstance(e, dict):
@@ -112,7 +115,7 @@ def load_kics(fixtures, platform):
             "name": meta.get("queryName", ""), "severity": meta.get("severity", "").upper(),
             "slug": os.path.relpath(dirpath, base).replace(os.sep, "+"),
             "category": meta.get("category", ""), "url": meta.get("providerUrl") or "",
-            "cases": cases, "expected_any": sorted(set(expected.get(None, []))),
+            "cases": cases, "expected_any": sorted(set(expected.get(None, []))), "support": support,
         })
     return out
 
@@ -273,7 +276,9 @@ def staged_name(platform, case_name, source):
         return fixed
     if platform == "kubernetes":
         return case_name if source == "kics" else "manifest.yaml"
-    return case_name if case_name.endswith(".tf") else "main.tf"
+    if source == "kics":
+        return case_name  # .tf, and the few plan-JSON / YAML cases under their own names
+    return "main.tf"
 
 
 def stage(fixtures, out):
@@ -298,6 +303,9 @@ def stage(fixtures, out):
                 data = c["text"].encode()
             with open(dst, "wb") as f:
                 f.write(data)
+            for sup in q.get("support") or []:
+                with open(sup, "rb") as f_in, open(os.path.join(os.path.dirname(dst), os.path.basename(sup)), "wb") as f_out:
+                    f_out.write(f_in.read())
             index[rel] = {"source": q["source"], "platform": q["platform"], "key": q["key"],
                           "case": c["case"], "kind": c["kind"], "expected": c.get("expected")}
         for c in q["cases"]:
