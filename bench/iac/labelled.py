@@ -642,7 +642,17 @@ def write_worklist(path, queries, mapping, missed_rows, by_query, ck, pg):
                      "checkov": " ".join(m.get("checkov") or []), "trivy": " ".join(m.get("trivy") or []),
                      "expectations": 1, "checkov_found": "", "reference": m.get("ref") or q.get("url", ""),
                      "file": rel, "line": line, "note": "; ".join(x for x in (why, m.get("note", "")) if x)})
-    rows.sort(key=lambda r: (r["platform"], r["kind"], r["proposed_rule"], SEV_ORDER.get(r["severity"], 9), r["kics_slug"]))
+    # rules ordered as in the summary: hygiene last, then by the highest severity and the number
+    # of queries; inside a rule by severity and name
+    group_rank = defaultdict(lambda: (9, 0))
+    for r in rows:
+        k = (r["platform"], r["kind"], r["proposed_rule"])
+        sev, n = group_rank[k]
+        group_rank[k] = (min(sev, SEV_ORDER.get(r["severity"], 9)), n + 1)
+    rows.sort(key=lambda r: (r["platform"], r["kind"] != "unmapped", "hygiene" in r["proposed_rule"],
+                             group_rank[(r["platform"], r["kind"], r["proposed_rule"])][0],
+                             -group_rank[(r["platform"], r["kind"], r["proposed_rule"])][1], r["proposed_rule"],
+                             SEV_ORDER.get(r["severity"], 9), r["kics_slug"], r["file"], str(r["line"])))
     with open(path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()) if rows else ["kind"])
         w.writeheader()
