@@ -541,8 +541,28 @@ def summarise(name: str, recs: list[dict], gitdir: str) -> dict:
     fmt = [r for r in recs if r["formatting_only"]]
     false_fmt = [r for r in fmt if r["findings"]]
     cpus = sorted(r["cpu_s"] for r in recs) or [0]
-    errors = [r for r in recs if any(d.get("severity") == "error" or "cannot" in d.get("message", "") for d in r["diagnostics"])]
-    masked = [r for r in recs if r["rc"] == 1 and any("cannot fingerprint" in d.get("message", "") for d in r["diagnostics"])]
+    # today's side failing is an error (exit 2 expected); the old side failing is only a note
+    def errs(r):
+        return [d for d in r["diagnostics"] if d.get("level") == "error"]
+
+    errors = [r for r in recs if errs(r)]
+    masked = [r for r in recs if r["rc"] == 1 and errs(r)]
+    bom_cache: dict[str, bool] = {}
+
+    def has_bom(commit: str, path: str) -> bool:
+        oid = git(gitdir, "rev-parse", "-q", "--verify", f"{commit}:{path}", check=False).strip()
+        if oid not in bom_cache:
+            data = blob(gitdir, commit, path) if oid else None
+            bom_cache[oid] = bool(data and data.startswith(b"\xef\xbb\xbf"))
+        return bom_cache[oid]
+
+    error_files = collections.Counter()
+    bom_files = set()
+    for r in errors:
+        for d in errs(r):
+            error_files[(d.get("path"), d["message"][:120])] += 1
+            if d.get("path") and has_bom(r["commit"], d["path"]):
+                bom_files.add(d["path"])
     uncovered_only = [r for r in recs if r["uncovered_files"] and not r["covered_change"]]
     leads = collections.Counter(l["class"] for r in recs for l in r.get("leads", []))
     lead_commits = collections.Counter()
@@ -566,7 +586,8 @@ def summarise(name: str, recs: list[dict], gitdir: str) -> dict:
         "false_drift_on_formatting": len(false_fmt),
         "false_drift_commits": [{"commit": r["commit"], "rules": sorted({f["rule"] for f in r["findings"]})} for r in false_fmt],
         "commits_with_fingerprint_errors": len(errors),
-        "fingerprint_error_messages": sorted({d["message"][:160] for r in errors for d in r["diagnostics"]})[:20],
+        "fingerprint_errors_by_file": [{"path": p, "message": m, "commits": n} for (p, m), n in error_files.most_common(20)],
+        "bom_files": sorted(bom_files),
         "exit1_masks_exit2": len(masked),
         "uncovered_only_commits": len(uncovered_only),
         "uncovered_files": sorted({p for r in recs for p in r["uncovered_files"]}),
@@ -669,6 +690,10 @@ def main() -> None:
     r.add_argument("--full-checkout", action="store_true", help="check out every file, not only CI and ignore files")
     r.add_argument("--keep", action="store_true", help="keep the temporary clone")
     r.add_argument("--progress", action="store_true")
+    s_ = sub.add_parser("summarise", help="rewrite summary.json, sample and candidates from commits.jsonl")
+    s_.add_argument("dirs", nargs="+")
+    s_.add_argument("--seed", type=int, default=24)
+    s_.add_argument("--sample", type=int, default=25)
     a = sub.add_parser("aggregate", help="merge several output directories")
     a.add_argument("dirs", nargs="+")
     a.add_argument("--out", help="write the merged sample here")
@@ -677,6 +702,16 @@ def main() -> None:
     args = ap.parse_args()
     if args.cmd == "run":
         analyse_repo(args)
+    elif args.cmd == "summarise":
+        for d in args.dirs:
+            prev = json.load(open(os.path.join(d, "summary.json")))
+            with open(os.path.join(d, "commits.jsonl")) as fh:
+                recs = [json.loads(l) for l in fh]
+            summary = summarise(prev["repo"], recs, prev["gitdir"])
+            with open(os.path.join(d, "summary.json"), "w") as fh:
+                json.dump(summary, fh, indent=1, sort_keys=True)
+            write_sample(d, prev["gitdir"], recs, args.seed, args.sample, os.path.join(d, "sample"))
+            write_candidates(d, recs)
     else:
         aggregate(args)
 
