@@ -358,6 +358,34 @@ def run_drift(binary: str, cwd: str, parent: str) -> tuple[int, float, float, in
     return p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out.decode("utf-8", "replace"), errtext
 
 
+def job_still_defined(gitdir: str, commit: str, src: str, jid: str) -> bool:
+    """Is job `jid` of `src` still defined at `commit` (so a job-removed is spurious)?"""
+    data = blob(gitdir, commit, src)
+    if data is None:
+        return False
+    k = kind_of(src)
+    if k == "workflow":
+        try:
+            doc = load_yaml(data)
+        except Exception:
+            return False
+        return isinstance(doc, dict) and isinstance(doc.get("jobs"), dict) and jid in doc["jobs"]
+    if k == "jenkinsfile":
+        text = data.decode("utf-8", "replace")
+        return jid == "(pipeline)" or any(f"stage({q}{jid}{q}" in text.replace("stage (", "stage(") for q in "'\"")
+    return k == "config-xml"
+
+
+def retag_ignored(recs: list[dict], gitdir: str) -> None:
+    """Re-check the ignored-path tag (older runs tagged any removal from a file still present)."""
+    for r in recs:
+        for f in r["findings"]:
+            if f["rule"] == "drift/job-removed" and "ignored-path" in f.get("tags", []):
+                src, _, jid = (f.get("job") or "").partition("#")
+                if not job_still_defined(gitdir, r["commit"], src, jid):
+                    f["tags"].remove("ignored-path")
+
+
 def tag_findings(rec: dict, gitdir: str, commit: str, parent: str) -> None:
     """Attach hint tags to each finding (see the module docstring)."""
     drift = rec["drift"]
@@ -412,8 +440,8 @@ def tag_findings(rec: dict, gitdir: str, commit: str, parent: str) -> None:
                 before = {x.strip() for x in m.group(2).split(",")}
                 if (now ^ before) & labels:
                     tags.append("step-label")
-        if rule == "drift/job-removed" and blob(gitdir, commit, src) is not None:
-            tags.append("ignored-path")  # the file is still tracked at the commit
+        if rule == "drift/job-removed" and job_still_defined(gitdir, commit, src, jid):
+            tags.append("ignored-path")  # the job is still defined in a tracked file at the commit
         f["tags"] = tags
 
 
@@ -655,23 +683,42 @@ def aggregate(args) -> None:
             allrecs.extend(json.loads(l) for l in fh)
     rules = sorted({r for s in rows for r in s["by_rule"]})
     short = [r.removeprefix("drift/") for r in rules]
-    print("| repository | commits | " + " | ".join(short) + " | exit 0/1/2 | fmt-only (false drift) | median CPU ms |")
-    print("|---|---:|" + "---:|" * len(rules) + "---|---|---:|")
+    out = []
+    out.append("### Findings per rule\n")
+    out.append("| repository | commits | " + " | ".join(short) + " |")
+    out.append("|---|---:|" + "---:|" * len(rules))
     tot = collections.Counter()
     for s in rows:
-        cells = [str(s["by_rule"].get(r, 0)) for r in rules]
         for r in rules:
             tot[r] += s["by_rule"].get(r, 0)
         tot["commits"] += s["commits"]
-        tot["fmt"] += s["formatting_only"]
-        tot["ffmt"] += s["false_drift_on_formatting"]
+        out.append(f"| {s['repo']} | {s['commits']} | " + " | ".join(str(s["by_rule"].get(r, 0)) for r in rules) + " |")
+    out.append(f"| **total** | {tot['commits']} | " + " | ".join(str(tot[r]) for r in rules) + " |")
+    out.append("\n### Runs\n")
+    out.append("| repository | exit 0/1/2 | commits with a fingerprint error | of them exit 1 (masks 2) | formatting-only | false drift on them | only uncovered Jenkinsfile_* changed | CPU median / p95 ms |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---|")
+    for s in rows:
+        rcs = "/".join(str(s["rc"].get(k, 0)) for k in "012")
+        out.append(f"| {s['repo']} | {rcs} | {s['commits_with_fingerprint_errors']} | {s['exit1_masks_exit2']} | {s['formatting_only']} | {s['false_drift_on_formatting']} | {s['uncovered_only_commits']} | {s['cpu_s']['median'] * 1000:.0f} / {s['cpu_s']['p95'] * 1000:.0f} |")
+        for k in ("formatting_only", "false_drift_on_formatting", "commits_with_fingerprint_errors", "exit1_masks_exit2", "uncovered_only_commits"):
+            tot[k] += s[k]
         for k in "012":
             tot["rc" + k] += s["rc"].get(k, 0)
-        rcs = "/".join(str(s["rc"].get(k, 0)) for k in "012")
-        print(f"| {s['repo']} | {s['commits']} | " + " | ".join(cells) + f" | {rcs} | {s['formatting_only']} ({s['false_drift_on_formatting']}) | {s['cpu_s']['median'] * 1000:.0f} |")
-    print(f"| **total** | {tot['commits']} | " + " | ".join(str(tot[r]) for r in rules) + f" | {tot['rc0']}/{tot['rc1']}/{tot['rc2']} | {tot['fmt']} ({tot['ffmt']}) | |")
+    out.append(f"| **total** | {tot['rc0']}/{tot['rc1']}/{tot['rc2']} | {tot['commits_with_fingerprint_errors']} | {tot['exit1_masks_exit2']} | {tot['formatting_only']} | {tot['false_drift_on_formatting']} | {tot['uncovered_only_commits']} | |")
+    tags = collections.Counter()
+    for s in rows:
+        tags.update(s["hint_tags_by_rule"])
+    out.append("\n### Hint tags (known false-alarm shapes) by rule, all repositories\n")
+    out.append("| rule | tag | findings | of the rule's total |")
+    out.append("|---|---|---:|---:|")
+    for k, n in sorted(tags.items()):
+        rule, tag = k.split(" ", 1)
+        out.append(f"| {rule} | {tag} | {n} | {n / max(1, tot[rule]):.0%} |")
+    print("\n".join(out))
     if args.out:
         os.makedirs(args.out, exist_ok=True)
+        with open(os.path.join(args.out, "tables.md"), "w") as fh:
+            fh.write("\n".join(out) + "\n")
         write_sample(args.out, gitdirs, allrecs, args.seed, args.sample, os.path.join(args.out, "sample"))
 
 
@@ -707,6 +754,10 @@ def main() -> None:
             prev = json.load(open(os.path.join(d, "summary.json")))
             with open(os.path.join(d, "commits.jsonl")) as fh:
                 recs = [json.loads(l) for l in fh]
+            retag_ignored(recs, prev["gitdir"])
+            with open(os.path.join(d, "commits.jsonl"), "w") as fh:
+                for r in recs:
+                    fh.write(json.dumps(r, sort_keys=True) + "\n")
             summary = summarise(prev["repo"], recs, prev["gitdir"])
             with open(os.path.join(d, "summary.json"), "w") as fh:
                 json.dump(summary, fh, indent=1, sort_keys=True)

@@ -41,6 +41,10 @@ SOURCES = [
     "CHANGE_AUTHOR_EMAIL", "CHANGE_FORK", "CHANGE_URL", "GIT_BRANCH", "GIT_LOCAL_BRANCH", "TAG_NAME",
     "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL",
     "ghprbPullTitle", "ghprbPullDescription",
+    # not in the model's list, used only to attribute findings on locals to their source:
+    "ghprbCommentBody", "ghprbSourceBranch", "ghprbPullLongDescription", "ghprbActualCommitAuthor",
+    "ghprbActualCommitAuthorEmail", "ghprbPullAuthorLogin", "ghprbTargetBranch", "CHANGE_TARGET",
+    "gitlabSourceBranch", "gitlabMergeRequestTitle", "gitlabMergeRequestDescription", "gitlabUserName",
 ]
 
 
