@@ -16,8 +16,8 @@ output directory:
 `aggregate OUT...` merges several output directories: one Markdown table of per-rule counts per
 repository and one seeded sample over all of them.
 
-Nothing here judges a finding: the hint tags (`new-job-existing-trigger`, `move`, `step-label`,
-`ignored-path`, ...) say which known false-alarm pattern a finding looks like, so that a reader
+Nothing here judges a finding: the hint tags (`new-job-existing-trigger`, `move:*`, `step-label`,
+`new-stage-any-build`, `ignored-path`, `symlink`) say which known false-alarm shape a finding has, so that a reader
 knows what to check in the diff.
 """
 
@@ -56,8 +56,8 @@ PATHSPECS = [
 # Sparse checkout: the job files plus everything that decides what the walk ignores.
 SPARSE = [
     ".github/",
-    "*[jJ]enkinsfile*",
-    "config.xml",
+    "*[jJ][eE][nN][kK][iI][nN][sS][fF][iI][lL][eE]*",  # names are matched case-insensitively
+    "[cC][oO][nN][fF][iI][gG].[xX][mM][lL]",
     ".gitignore",
     ".ignore",
     ".pipeguardignore",
@@ -240,7 +240,6 @@ def canon_lines(diff: str, sign: str) -> str:
 
 # Security-change patterns for the job-changed-only leads (issue 24 classes). Matched on the
 # added (+) or removed (-) lines of the git diff of CI files.
-SHA40 = re.compile(r"@[0-9a-f]{40}\b")
 USES = re.compile(r"^\s*-?\s*uses:\s*['\"]?([^@\s'\"]+)@([^\s'\"#]+)")
 LEADS = [
     ("remote-script", "+", re.compile(r"(curl|wget)\b[^|#\n]*\|\s*(sudo\s+)?(ba|z|)sh\b|bash\s+<\(\s*curl|iex\s*\(.*downloadstring", re.I)),
@@ -260,7 +259,6 @@ def diff_leads(diff_text: str) -> list[dict]:
     found = []
     path = None
     minus_uses: dict[str, tuple[str, str]] = {}
-    plus_lines: dict[str, list[str]] = collections.defaultdict(list)
     minus_if = collections.Counter()
     plus_if = collections.Counter()
     for ln in diff_text.splitlines():
@@ -288,7 +286,6 @@ def diff_leads(diff_text: str) -> list[dict]:
             if sign == "-":
                 minus_uses[action] = (ref, path)
             else:
-                plus_lines[action].append(ref)
                 old = minus_uses.get(action)
                 if old and re.fullmatch(r"[0-9a-f]{40}", old[0]) and not re.fullmatch(r"[0-9a-f]{40}", ref):
                     found.append({"class": "pin-downgraded", "path": path, "line": f"{action}@{old[0][:12]}… → @{ref}"})
@@ -358,32 +355,74 @@ def run_drift(binary: str, cwd: str, parent: str) -> tuple[int, float, float, in
     return p.returncode, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, out.decode("utf-8", "replace"), errtext
 
 
-def job_still_defined(gitdir: str, commit: str, src: str, jid: str) -> bool:
-    """Is job `jid` of `src` still defined at `commit` (so a job-removed is spurious)?"""
-    data = blob(gitdir, commit, src)
-    if data is None:
-        return False
-    k = kind_of(src)
-    if k == "workflow":
-        try:
-            doc = load_yaml(data)
-        except Exception:
-            return False
-        return isinstance(doc, dict) and isinstance(doc.get("jobs"), dict) and jid in doc["jobs"]
-    if k == "jenkinsfile":
-        text = data.decode("utf-8", "replace")
-        return jid == "(pipeline)" or any(f"stage({q}{jid}{q}" in text.replace("stage (", "stage(") for q in "'\"")
-    return k == "config-xml"
+class WalkVisibility:
+    """Why a file tracked at a commit would not be seen by pipeguard's working-tree walk:
+    `symlink` (the walk never follows links; git stores the link target as a blob), `ignored`
+    (a .gitignore rule matches it), or None. Rebuilds the commit's .gitignore files in a scratch
+    work tree and asks `git check-ignore --no-index`."""
+
+    def __init__(self, gitdir: str):
+        self.gitdir = gitdir
+        self.cache: dict[tuple[str, str], str | None] = {}
+        self.trees: dict[str, str] = {}
+        self.tmp = tempfile.mkdtemp(prefix="driftbench-ignore-")
+
+    def _tree(self, commit: str) -> str:
+        if commit not in self.trees:
+            d = os.path.join(self.tmp, commit[:12])
+            files = git(self.gitdir, "ls-tree", "-r", "--name-only", "-z", commit).split("\0")
+            for p in files:
+                if p == ".gitignore" or p.endswith("/.gitignore"):
+                    os.makedirs(os.path.join(d, os.path.dirname(p)), exist_ok=True)
+                    with open(os.path.join(d, p), "wb") as fh:
+                        fh.write(blob(self.gitdir, commit, p) or b"")
+            os.makedirs(d, exist_ok=True)
+            if len(self.trees) > 8:
+                old = next(iter(self.trees))
+                shutil.rmtree(self.trees.pop(old), ignore_errors=True)
+            self.trees[commit] = d
+        return self.trees[commit]
+
+    def why(self, commit: str, path: str) -> str | None:
+        key = (commit, path)
+        if key in self.cache:
+            return self.cache[key]
+        mode = git(self.gitdir, "ls-tree", commit, "--", path).split(" ", 1)[0]
+        result = None
+        if mode == "120000":
+            result = "symlink"
+        elif mode:
+            r = subprocess.run(
+                ["git", "--git-dir", self.gitdir, "--work-tree", self._tree(commit), "check-ignore", "--no-index", "-q", path],
+                capture_output=True,
+            )
+            if r.returncode == 0:
+                result = "ignored"
+        self.cache[key] = result
+        return result
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def retag_ignored(recs: list[dict], gitdir: str) -> None:
-    """Re-check the ignored-path tag (older runs tagged any removal from a file still present)."""
-    for r in recs:
-        for f in r["findings"]:
-            if f["rule"] == "drift/job-removed" and "ignored-path" in f.get("tags", []):
-                src, _, jid = (f.get("job") or "").partition("#")
-                if not job_still_defined(gitdir, r["commit"], src, jid):
-                    f["tags"].remove("ignored-path")
+def tag_walk_asymmetry(recs: list[dict], gitdir: str) -> None:
+    """job-removed for a file still tracked at the commit but invisible to the walk:
+    tag `ignored-path` or `symlink` (replaces earlier, looser tags)."""
+    vis = WalkVisibility(gitdir)
+    try:
+        for r in recs:
+            for f in r["findings"]:
+                tags = [t for t in f.get("tags", []) if t not in ("ignored-path", "symlink")]
+                if f["rule"] == "drift/job-removed":
+                    src = (f.get("job") or "").partition("#")[0]
+                    why = vis.why(r["commit"], src) if src else None
+                    if why == "ignored":
+                        tags.append("ignored-path")
+                    elif why == "symlink":
+                        tags.append("symlink")
+                f["tags"] = tags
+    finally:
+        vis.close()
 
 
 def tag_findings(rec: dict, gitdir: str, commit: str, parent: str) -> None:
@@ -440,8 +479,6 @@ def tag_findings(rec: dict, gitdir: str, commit: str, parent: str) -> None:
                 before = {x.strip() for x in m.group(2).split(",")}
                 if (now ^ before) & labels:
                     tags.append("step-label")
-        if rule == "drift/job-removed" and job_still_defined(gitdir, commit, src, jid):
-            tags.append("ignored-path")  # the job is still defined in a tracked file at the commit
         f["tags"] = tags
 
 
@@ -544,6 +581,10 @@ def analyse_repo(args) -> None:
             print(f"kept {wt}", file=sys.stderr)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    tag_walk_asymmetry(recs, gitdir)
+    with open(os.path.join(out, "commits.jsonl"), "w") as fh:
+        for r in recs:
+            fh.write(json.dumps(r, sort_keys=True) + "\n")
     summary = summarise(name, recs, gitdir)
     with open(os.path.join(out, "summary.json"), "w") as fh:
         json.dump(summary, fh, indent=1, sort_keys=True)
@@ -568,6 +609,8 @@ def summarise(name: str, recs: list[dict], gitdir: str) -> dict:
                 tag_rule[f"{f['rule']} {t}"] += 1
     fmt = [r for r in recs if r["formatting_only"]]
     false_fmt = [r for r in fmt if r["findings"]]
+    artefact = ("ignored-path", "symlink")
+    false_fmt_real = [r for r in fmt if any(not set(f.get("tags", [])) & set(artefact) for f in r["findings"])]
     cpus = sorted(r["cpu_s"] for r in recs) or [0]
     # today's side failing is an error (exit 2 expected); the old side failing is only a note
     def errs(r):
@@ -612,6 +655,7 @@ def summarise(name: str, recs: list[dict], gitdir: str) -> dict:
         "formatting_only": len(fmt),
         "formatting_only_commits": [r["commit"] for r in fmt],
         "false_drift_on_formatting": len(false_fmt),
+        "false_drift_on_formatting_not_walk_artefact": len(false_fmt_real),
         "false_drift_commits": [{"commit": r["commit"], "rules": sorted({f["rule"] for f in r["findings"]})} for r in false_fmt],
         "commits_with_fingerprint_errors": len(errors),
         "fingerprint_errors_by_file": [{"path": p, "message": m, "commits": n} for (p, m), n in error_files.most_common(20)],
@@ -695,16 +739,16 @@ def aggregate(args) -> None:
         out.append(f"| {s['repo']} | {s['commits']} | " + " | ".join(str(s["by_rule"].get(r, 0)) for r in rules) + " |")
     out.append(f"| **total** | {tot['commits']} | " + " | ".join(str(tot[r]) for r in rules) + " |")
     out.append("\n### Runs\n")
-    out.append("| repository | exit 0/1/2 | commits with a fingerprint error | of them exit 1 (masks 2) | formatting-only | false drift on them | only uncovered Jenkinsfile_* changed | CPU median / p95 ms |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---|")
+    out.append("| repository | exit 0/1/2 | commits with a fingerprint error | of them exit 1 (masks 2) | formatting-only | any finding on them | of them not a walk artefact | only uncovered Jenkinsfile_* changed | CPU median / p95 ms |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for s in rows:
         rcs = "/".join(str(s["rc"].get(k, 0)) for k in "012")
-        out.append(f"| {s['repo']} | {rcs} | {s['commits_with_fingerprint_errors']} | {s['exit1_masks_exit2']} | {s['formatting_only']} | {s['false_drift_on_formatting']} | {s['uncovered_only_commits']} | {s['cpu_s']['median'] * 1000:.0f} / {s['cpu_s']['p95'] * 1000:.0f} |")
-        for k in ("formatting_only", "false_drift_on_formatting", "commits_with_fingerprint_errors", "exit1_masks_exit2", "uncovered_only_commits"):
-            tot[k] += s[k]
+        out.append(f"| {s['repo']} | {rcs} | {s['commits_with_fingerprint_errors']} | {s['exit1_masks_exit2']} | {s['formatting_only']} | {s['false_drift_on_formatting']} | {s.get('false_drift_on_formatting_not_walk_artefact', '?')} | {s['uncovered_only_commits']} | {s['cpu_s']['median'] * 1000:.0f} / {s['cpu_s']['p95'] * 1000:.0f} |")
+        for k in ("formatting_only", "false_drift_on_formatting", "false_drift_on_formatting_not_walk_artefact", "commits_with_fingerprint_errors", "exit1_masks_exit2", "uncovered_only_commits"):
+            tot[k] += s.get(k, 0)
         for k in "012":
             tot["rc" + k] += s["rc"].get(k, 0)
-    out.append(f"| **total** | {tot['rc0']}/{tot['rc1']}/{tot['rc2']} | {tot['commits_with_fingerprint_errors']} | {tot['exit1_masks_exit2']} | {tot['formatting_only']} | {tot['false_drift_on_formatting']} | {tot['uncovered_only_commits']} | |")
+    out.append(f"| **total** | {tot['rc0']}/{tot['rc1']}/{tot['rc2']} | {tot['commits_with_fingerprint_errors']} | {tot['exit1_masks_exit2']} | {tot['formatting_only']} | {tot['false_drift_on_formatting']} | {tot['false_drift_on_formatting_not_walk_artefact']} | {tot['uncovered_only_commits']} | |")
     tags = collections.Counter()
     for s in rows:
         tags.update(s["hint_tags_by_rule"])
@@ -754,7 +798,7 @@ def main() -> None:
             prev = json.load(open(os.path.join(d, "summary.json")))
             with open(os.path.join(d, "commits.jsonl")) as fh:
                 recs = [json.loads(l) for l in fh]
-            retag_ignored(recs, prev["gitdir"])
+            tag_walk_asymmetry(recs, prev["gitdir"])
             with open(os.path.join(d, "commits.jsonl"), "w") as fh:
                 for r in recs:
                     fh.write(json.dumps(r, sort_keys=True) + "\n")
