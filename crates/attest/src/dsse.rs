@@ -2,7 +2,7 @@
 //! payloads. Reusable beyond attestations (e.g. signed lockfiles):
 //!
 //! ```
-//! use pipeguard::attest::dsse;
+//! use pipeguard_attest::dsse;
 //! let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
 //! let env = dsse::sign("application/vnd.example+json", b"{}", &key);
 //! let payload = dsse::verify(&env, &key.verifying_key(), "application/vnd.example+json").unwrap();

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::analyzers::{self, Analyzer, Output, ScanContext};
 use crate::discover::{self, Candidate, FileKind, ReadLimits, ReadOutcome, WalkOptions};
-use crate::finding::{Diagnostic, DiagnosticLevel, Family, Finding, Provenance};
+use crate::finding::{Diagnostic, DiagnosticLevel, Family, Provenance, RawFinding};
 use crate::policy::baseline::Baseline;
 use crate::policy::config::{Config, FailOn};
 use crate::policy::suppress::FileSuppressions;
@@ -228,7 +228,7 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic".to_string())
 }
 
-fn attach_provenance(findings: &mut [Finding], p: &Provenance) {
+fn attach_provenance(findings: &mut [RawFinding], p: &Provenance) {
     for f in findings {
         if f.provenance.is_none() {
             f.provenance = Some(p.clone());

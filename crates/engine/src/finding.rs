@@ -218,6 +218,8 @@ pub struct Provenance {
     pub date: String,
 }
 
+/// A finding as reported, after the policy decided its severity, remediation, tags and
+/// fingerprint and redacted its snippet. Reports only read these.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
@@ -237,18 +239,48 @@ pub struct Finding {
     /// Rule-specific facts (e.g. the secret's provider, the trigger); sorted for stable output.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
-
-    /// Severity chosen by the rule for this occurrence (else the registry default).
-    #[serde(skip)]
-    pub(crate) severity_hint: Option<Severity>,
-    /// Normalised content the fingerprint is computed from (else the primary span's text).
-    #[serde(skip)]
-    pub(crate) content: String,
-    #[serde(skip)]
-    pub(crate) redactions: Vec<Redaction>,
 }
 
 impl Finding {
+    pub fn family(&self) -> Option<Family> {
+        Family::of_rule(&self.rule_id)
+    }
+
+    /// Sort key: path, position, rule, message — deterministic output order.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.location.path,
+            self.location.start_line,
+            self.location.start_column,
+            &self.rule_id,
+            &self.message,
+        )
+    }
+}
+
+/// What an analyzer reports: a rule, a place, a message, and what the policy needs to resolve
+/// it into a [`Finding`] — the rule's severity for this occurrence, the content the fingerprint
+/// is computed from, and the ranges that must be redacted everywhere.
+#[derive(Clone, Debug)]
+pub struct RawFinding {
+    pub rule_id: String,
+    pub message: String,
+    pub location: Location,
+    pub related: Vec<Related>,
+    pub snippet: Option<Snippet>,
+    /// Remediation specific to this occurrence (empty: the rule's documented fix).
+    pub remediation: String,
+    pub tags: Vec<String>,
+    pub provenance: Option<Provenance>,
+    pub properties: BTreeMap<String, String>,
+    /// Severity chosen by the rule for this occurrence (else the registry default).
+    pub severity_hint: Option<Severity>,
+    /// Normalised content the fingerprint is computed from (else the primary span's text).
+    pub(crate) content: String,
+    pub(crate) redactions: Vec<Redaction>,
+}
+
+impl RawFinding {
     /// A finding of `rule_id` at `range` of `file`. The primary span's text (whitespace-normalised)
     /// is the default fingerprint content, so moving the code does not change the fingerprint.
     pub fn new(
@@ -265,16 +297,14 @@ impl Finding {
             .get(start..end)
             .map(normalize_whitespace)
             .unwrap_or_default();
-        Finding {
+        RawFinding {
             rule_id: rule_id.to_string(),
-            severity: Severity::Info,
             message: message.into(),
             location: Location::new(&file.path, span),
             related: Vec::new(),
             snippet: Some(file.snippet(&span)),
             remediation: String::new(),
             tags: Vec::new(),
-            fingerprint: String::new(),
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
@@ -285,16 +315,14 @@ impl Finding {
 
     /// A finding about a whole file or about something that has no text (e.g. a removed job).
     pub fn at(rule_id: &str, location: Location, message: impl Into<String>) -> Self {
-        Finding {
+        RawFinding {
             rule_id: rule_id.to_string(),
-            severity: Severity::Info,
             message: message.into(),
             location,
             related: Vec::new(),
             snippet: None,
             remediation: String::new(),
             tags: Vec::new(),
-            fingerprint: String::new(),
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
@@ -372,21 +400,6 @@ impl Finding {
                 .replace(value, &format!("<secret:{}>", short_hash(value)));
         }
         self
-    }
-
-    pub fn family(&self) -> Option<Family> {
-        Family::of_rule(&self.rule_id)
-    }
-
-    /// Sort key: path, position, rule, message — deterministic output order.
-    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
-        (
-            &self.location.path,
-            self.location.start_line,
-            self.location.start_column,
-            &self.rule_id,
-            &self.message,
-        )
     }
 
     pub(crate) fn fingerprint_content(&self) -> &str {
@@ -510,7 +523,7 @@ mod tests {
     fn redaction_spans_lines_and_hides_content() {
         let f = SourceFile::new("a", FileKind::Other, "key = \"abcd\nefgh\"\n".into());
         let secret = 7..16;
-        let fi = Finding::new("secrets/x", &f, 0..17, "m").redact(&f, secret);
+        let fi = RawFinding::new("secrets/x", &f, 0..17, "m").redact(&f, secret);
         assert_eq!(fi.redactions.len(), 2);
         assert_eq!(fi.redactions[0].line, 1);
         assert_eq!(

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::analyzers::Output;
 use crate::analyzers::secrets::SecretsAnalyzer;
 use crate::discover::{Candidate, Excludes, Origin, classify, human_size};
-use crate::finding::{Diagnostic, Finding, Provenance};
+use crate::finding::{Diagnostic, Provenance, RawFinding};
 use crate::policy::config::Config;
 use crate::policy::suppress::FileSuppressions;
 use crate::source::SourceFile;
@@ -128,7 +128,7 @@ struct BlobJob {
 
 /// What a history scan found, before the policy runs.
 pub struct History {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<RawFinding>,
     pub diagnostics: Vec<Diagnostic>,
     pub commits: usize,
     pub blobs: usize,
@@ -423,7 +423,7 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             );
             match first.get(&key) {
                 Some(&i) => {
-                    let prev: &Finding = &history.findings[i];
+                    let prev: &RawFinding = &history.findings[i];
                     let prev_commit = commit_index(&commits, prev);
                     if job.commit < prev_commit {
                         history.findings[i] = f;
@@ -439,7 +439,7 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     Ok(history)
 }
 
-fn commit_index(commits: &[Provenance], f: &Finding) -> usize {
+fn commit_index(commits: &[Provenance], f: &RawFinding) -> usize {
     f.provenance
         .as_ref()
         .and_then(|p| commits.iter().position(|c| c.commit == p.commit))
@@ -448,7 +448,7 @@ fn commit_index(commits: &[Provenance], f: &Finding) -> usize {
 
 #[derive(Default)]
 struct BlobResult {
-    findings: Vec<Finding>,
+    findings: Vec<RawFinding>,
     diagnostics: Vec<Diagnostic>,
     bytes: u64,
     suppressed: usize,

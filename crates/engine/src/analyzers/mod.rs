@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::discover::FileKind;
-use crate::finding::{Diagnostic, Family, Finding, Location};
+use crate::finding::{Diagnostic, Family, Location, RawFinding};
 use crate::policy::config::Config;
 use crate::source::SourceFile;
 
@@ -51,7 +51,7 @@ pub struct CiCredential {
 /// Everything an analyzer produces.
 #[derive(Debug, Default)]
 pub struct Output {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<RawFinding>,
     pub diagnostics: Vec<Diagnostic>,
     pub credentials: Vec<CiCredential>,
     /// Files the analyzer could not parse: the scan is incomplete (exit code 2).
@@ -59,7 +59,7 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn push(&mut self, f: Finding) {
+    pub fn push(&mut self, f: RawFinding) {
         self.findings.push(f);
     }
 
@@ -75,7 +75,7 @@ impl Output {
         let at = at.min(file.text.len());
         let message = message.into();
         self.findings.push(
-            Finding::new(
+            RawFinding::new(
                 &format!("{family}/parse-error"),
                 file,
                 at..at,

@@ -731,7 +731,7 @@ mod locator_agrees_with_yamlpath {
     #[test]
     #[allow(clippy::many_single_char_names)]
     fn on_fixtures() {
-        let root = manifest_dir().join("../tests/fixtures/rules/github");
+        let root = manifest_dir().join("../../tests/fixtures/rules/github");
         let mut stack = vec![root];
         let mut checked = 0;
         while let Some(d) = stack.pop() {

@@ -13,7 +13,7 @@ use regex::bytes::RegexBuilder;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
 use crate::discover::FileKind;
-use crate::finding::{Diagnostic, Family, Finding, mask_secret, sha256_hex};
+use crate::finding::{Diagnostic, Family, RawFinding, mask_secret, sha256_hex};
 use crate::policy::config::{Config, SecretsConfig};
 use crate::source::SourceFile;
 use paths::PathPolicies;
@@ -151,7 +151,7 @@ impl SecretsAnalyzer {
             } else {
                 rule.spec.title.as_str()
             };
-            let mut f = Finding::new(
+            let mut f = RawFinding::new(
                 rule.id(),
                 file,
                 primary,

@@ -4,7 +4,12 @@
 use super::*;
 use crate::policy::config::SecretsPathMode;
 
-fn findings(analyzer: &SecretsAnalyzer, config: &Config, path: &str, text: &str) -> Vec<Finding> {
+fn findings(
+    analyzer: &SecretsAnalyzer,
+    config: &Config,
+    path: &str,
+    text: &str,
+) -> Vec<RawFinding> {
     let file = SourceFile::new(path, FileKind::Other, text.to_string());
     let mut out = Output::default();
     analyzer.scan_file(&file, config, &mut out);

@@ -5,7 +5,7 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "compose/cap-add";
 
@@ -41,7 +41,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             }
             let span = m.span(&s.name, &[Component::from("cap_add"), Component::from(i)]);
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

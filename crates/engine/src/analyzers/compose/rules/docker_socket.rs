@@ -6,7 +6,7 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "compose/docker-socket";
 
@@ -37,7 +37,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 &[Component::from("volumes"), Component::from(mount.index)],
             );
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

@@ -5,7 +5,7 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "compose/privileged";
 
@@ -24,7 +24,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .key_span(&s.name, &[Component::from("privileged")])
             .map_or(span.clone(), |k| k.start..span.end);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

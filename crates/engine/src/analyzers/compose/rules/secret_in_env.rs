@@ -9,7 +9,7 @@ use yamlpath::Component;
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::docker::rules::secret_in_build::{is_secret_name, looks_like_secret_value};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "compose/secret-in-env";
 
@@ -89,7 +89,7 @@ fn report(
     out: &mut Output,
 ) {
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             m.file,
             span,

@@ -7,7 +7,7 @@ use crate::analyzers::compose::model::Model;
 use crate::analyzers::docker::image::ImageRef;
 use crate::analyzers::docker::model::substitute;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "compose/unpinned-image";
 
@@ -29,7 +29,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         let span = m.span(&s.name, &[Component::from("image")]);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

@@ -4,7 +4,7 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::rules::apt_unpinned::{list, package_names, unpinned};
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/apk-unpinned";
 
@@ -17,7 +17,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some((cmd, names)) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

@@ -4,7 +4,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::{Manager, has_flag, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/apt-no-recommends";
 
@@ -33,7 +33,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some(cmd) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

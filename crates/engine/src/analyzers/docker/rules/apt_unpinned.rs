@@ -5,7 +5,7 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::run::Run;
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::Word;
 
 pub const ID: &str = "docker/apt-unpinned";
@@ -93,7 +93,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some((cmd, names)) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

@@ -6,7 +6,7 @@ use parse_dockerfile::{Command, Instruction};
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/exec-form";
 
@@ -20,7 +20,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             };
             let Command::Shell(s) = args else { continue };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     keyword.span.start..s.span.end,

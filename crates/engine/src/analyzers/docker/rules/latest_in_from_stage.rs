@@ -4,7 +4,7 @@
 
 use crate::analyzers::docker::model::{CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/latest-in-from-stage";
 
@@ -17,7 +17,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 c.span.clone(),

@@ -5,7 +5,7 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/multiple-cmd";
 
@@ -24,7 +24,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let Some(first) = spans.first() else { continue };
             for span in &spans[1..] {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         span.clone(),

@@ -5,7 +5,7 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/no-healthcheck";
 
@@ -21,7 +21,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         return;
     }
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             m.file,
             last.from_span.start..last.image_span.end,

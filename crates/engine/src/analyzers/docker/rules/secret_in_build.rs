@@ -6,7 +6,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::vars::Var;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/secret-in-build";
 
@@ -149,8 +149,8 @@ fn report(m: &Model<'_, '_>, v: &Var, is_env: bool, out: &mut Output) {
         )
     };
     let end = v.value_span.end.max(v.name_span.end);
-    let mut f =
-        Finding::new(ID, m.file, v.name_span.start..end, msg).content(format!("{kind} {}", v.name));
+    let mut f = RawFinding::new(ID, m.file, v.name_span.start..end, msg)
+        .content(format!("{kind} {}", v.name));
     if !v.value_span.is_empty() {
         f = f.redact(m.file, v.value_span.clone());
     }

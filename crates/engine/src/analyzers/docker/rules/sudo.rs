@@ -4,7 +4,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::uses_sudo;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/sudo";
 
@@ -14,7 +14,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 word.span.start..cmd.span.end,

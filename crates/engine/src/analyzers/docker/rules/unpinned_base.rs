@@ -2,7 +2,7 @@
 
 use crate::analyzers::docker::model::{Base, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/unpinned-base";
 
@@ -20,7 +20,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             "no tag"
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 stage.image_span.clone(),

@@ -5,7 +5,7 @@
 use crate::analyzers::docker::image::ImageRef;
 use crate::analyzers::docker::model::{Base, CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/untrusted-registry";
 
@@ -52,7 +52,7 @@ pub fn check(m: &Model<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

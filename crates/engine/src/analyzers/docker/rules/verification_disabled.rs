@@ -9,7 +9,7 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::has_flag;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::Command;
 
 pub const ID: &str = "docker/verification-disabled";
@@ -109,7 +109,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         for cmd in run.commands() {
             let Some(what) = disabled(cmd) else { continue };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),
@@ -133,7 +133,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 v.name_span.start..v.value_span.end.max(v.name_span.end),

@@ -5,7 +5,7 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::{Model, substitute};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "docker/workdir-relative";
 
@@ -28,7 +28,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     w.arguments.span.clone(),

@@ -3,7 +3,7 @@
 
 use crate::analyzers::github::reach::{Analysis, SourceKind};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "github/artifact-poisoning";
 
@@ -29,7 +29,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 first.what
             );
             out.push(
-                Finding::new(ID, m.file, src.bytes.clone(), msg)
+                RawFinding::new(ID, m.file, src.bytes.clone(), msg)
                     .related(
                         m.file,
                         a.trigger_bytes(trigger),

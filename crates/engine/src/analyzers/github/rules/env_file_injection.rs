@@ -7,7 +7,7 @@
 use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 
 pub const ID: &str = "github/env-file-injection";
 
@@ -83,7 +83,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     run,
                     &(start + lead..start + trimmed.max(lead + 1)),
                 );
-                let mut f = Finding::new(
+                let mut f = RawFinding::new(
                     ID,
                     m.file,
                     bytes,

@@ -5,7 +5,7 @@
 use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "github/hardcoded-credentials";
 
@@ -82,7 +82,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let mut report = |kv: &KeyValue, what: &str| {
         let bytes = m.value_bytes(&kv.route);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 bytes.clone(),

@@ -4,7 +4,7 @@
 use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "github/insecure-commands";
 const VAR: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
@@ -24,7 +24,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 m.key_bytes(&kv.route),
@@ -47,7 +47,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     &(i..i + VAR.len()),
                 );
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         r,

@@ -8,7 +8,7 @@ use crate::analyzers::github::actions;
 use crate::analyzers::github::model::Step;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
 
 pub const ID: &str = "github/push-without-scan";
@@ -48,7 +48,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     bytes,

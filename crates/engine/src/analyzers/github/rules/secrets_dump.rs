@@ -4,7 +4,7 @@
 use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "github/secrets-dump";
 
@@ -17,7 +17,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         if let Some(what) = expr::dumps_secrets(body) {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     site.range.clone(),

@@ -9,7 +9,7 @@
 
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 
 pub const ID: &str = "github/secrets-to-untrusted";
 
@@ -41,7 +41,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 format!("secret `{}`", s.name)
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     s.bytes.clone(),
@@ -79,7 +79,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             ),
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 at,

@@ -8,7 +8,7 @@ use std::ops::Range;
 use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "github/spoofable-actor-check";
 
@@ -92,7 +92,7 @@ pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 })
                 .unwrap_or(bytes);
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     at,

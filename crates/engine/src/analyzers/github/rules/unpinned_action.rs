@@ -8,7 +8,7 @@ use github_actions_models::common::Uses;
 use crate::analyzers::github::model::{Route, Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 
 pub const ID: &str = "github/unpinned-action";
 
@@ -69,7 +69,7 @@ pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 None,
             ),
         };
-        let mut f = Finding::new(ID, m.file, m.value_bytes(&route), msg).content(raw);
+        let mut f = RawFinding::new(ID, m.file, m.value_bytes(&route), msg).content(raw);
         if let Some(s) = sev {
             f = f.severity(s);
         }

@@ -3,7 +3,7 @@
 
 use crate::analyzers::github::reach::{Analysis, SourceKind};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 
 pub const ID: &str = "github/untrusted-checkout";
 
@@ -33,7 +33,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 msg.push_str(&format!(" (the job is gated by {g}, but the PR author still controls the code that runs)"));
                 f_sev = Some(Severity::High);
             }
-            let mut f = Finding::new(ID, m.file, src.bytes.clone(), msg)
+            let mut f = RawFinding::new(ID, m.file, src.bytes.clone(), msg)
                 .related(
                     m.file,
                     a.trigger_bytes(trigger),

@@ -5,7 +5,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
 
@@ -14,7 +14,7 @@ pub const ID: &str = "jenkins/ci-deploys";
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in m.events.iter().filter(|e| e.kind == EventKind::Deploy) {
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.span),

@@ -5,7 +5,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, PrScope};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
 
@@ -27,7 +27,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
         } else {
             "which has no condition excluding change-request builds"
         };
-        let mut f = Finding::new(
+        let mut f = RawFinding::new(
             ID,
             doc.file,
             doc.range(&b.span),

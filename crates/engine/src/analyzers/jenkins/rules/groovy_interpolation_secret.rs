@@ -6,7 +6,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, var_name};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "jenkins/groovy-interpolation-secret";
 
@@ -18,7 +18,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
                 continue;
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     doc.file,
                     doc.range(span),

@@ -4,7 +4,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, placeholder_value, secret_key};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "jenkins/hardcoded-credentials";
 
@@ -21,7 +21,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
         }
         let span = doc.range(&e.value.span);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.name_span).start..span.end,
@@ -37,7 +37,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for a in &m.secret_args {
         let span = doc.range(&a.value_span);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 span.clone(),
@@ -60,7 +60,7 @@ pub fn xml_secret(
     out: &mut Output,
 ) {
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             file,
             value_span.clone(),

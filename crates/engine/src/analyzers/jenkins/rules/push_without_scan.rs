@@ -4,7 +4,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
 
@@ -22,7 +22,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.span),

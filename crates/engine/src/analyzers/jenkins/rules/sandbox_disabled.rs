@@ -5,7 +5,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use crate::source::SourceFile;
 
 pub const ID: &str = "jenkins/sandbox-disabled";
@@ -16,7 +16,7 @@ pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
             return;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 file,
                 el.span.clone(),

@@ -6,7 +6,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, PR_CONTROLLED, var_name};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "jenkins/script-injection";
 
@@ -24,7 +24,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
                 format!("`{name}`")
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     doc.file,
                     doc.range(span),

@@ -6,7 +6,7 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 use crate::source::SourceFile;
 
 pub const ID: &str = "jenkins/untrusted-pr-trust";
@@ -27,7 +27,7 @@ pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
             _ => return,
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 file,
                 trust.span.clone(),

@@ -4,7 +4,7 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/dangerous-capabilities";
 
@@ -43,7 +43,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let Some(name) = cap.as_str() else { continue };
                 if dangerous(name) {
                     out.push(
-                        Finding::new(
+                        RawFinding::new(
                             ID,
                             m.file,
                             cap.span.clone(),

@@ -6,7 +6,7 @@ use super::key;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/default-service-account-token";
 
@@ -29,7 +29,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 w.anchor(),

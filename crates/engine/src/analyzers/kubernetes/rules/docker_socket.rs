@@ -4,7 +4,7 @@
 use super::{host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/docker-socket";
 
@@ -23,7 +23,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         for (name, path, range) in host_paths(w) {
             if is_runtime_socket(path) {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         range,

@@ -4,7 +4,7 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/no-resource-limits";
 
@@ -32,7 +32,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .entry("resources")
                 .map_or_else(|| c.anchor(), |e| e.key_span.clone());
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     at,

@@ -6,7 +6,7 @@ use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 
 pub const ID: &str = "kubernetes/run-as-root";
 
@@ -20,7 +20,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if let Some(u) = user.filter(|u| u.as_i64() == Some(0)) {
                 let inherited = c.sc("runAsUser").is_none();
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         u.span.clone(),
@@ -45,7 +45,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             match w.effective(c, "runAsNonRoot") {
                 Some(n) if n.as_bool() == Some(true) => {}
                 Some(n) => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         n.span.clone(),
@@ -54,7 +54,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, Some(c), "runAsNonRoot false")),
                 ),
                 None => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         c.anchor(),

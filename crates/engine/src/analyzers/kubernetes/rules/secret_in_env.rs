@@ -6,7 +6,7 @@ use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::{Node, Style, Value};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/secret-in-env";
 
@@ -105,7 +105,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .entry("value")
                     .map_or_else(|| value.span.clone(), super::super::yaml::Entry::span);
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         span,

@@ -5,7 +5,7 @@
 use super::{docker_socket, host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/sensitive-host-path";
 
@@ -61,7 +61,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     range,

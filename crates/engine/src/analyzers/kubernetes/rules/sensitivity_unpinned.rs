@@ -8,7 +8,7 @@ use super::key;
 use crate::analyzers::kubernetes::model::{Model, Workload};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/sensitivity-unpinned";
 
@@ -56,7 +56,7 @@ pub fn check(m: &Model<'_>, cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         let mut f = match selector {
-            Some(s) => Finding::new(
+            Some(s) => RawFinding::new(
                 ID,
                 m.file,
                 level_node.span.clone(),
@@ -67,7 +67,7 @@ pub fn check(m: &Model<'_>, cx: &ScanContext<'_>, out: &mut Output) {
                 ),
             )
             .related(m.file, s.span(), "the nodeSelector"),
-            None => Finding::new(
+            None => RawFinding::new(
                 ID,
                 m.file,
                 level_node.span.clone(),

@@ -4,7 +4,7 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 pub const ID: &str = "kubernetes/unpinned-image";
 
@@ -35,7 +35,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 Some(_) => continue,
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     img.span.clone(),

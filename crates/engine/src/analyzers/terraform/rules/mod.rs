@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use super::model::{Block, Module};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 type Check = fn(&Module, &ScanContext<'_>, &mut Output);
 
@@ -67,8 +67,15 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
 }
 
 /// A finding in `b`'s file; the fingerprint content is the block address plus `what`.
-fn finding(m: &Module, b: &Block, id: &str, at: Range<usize>, msg: String, what: &str) -> Finding {
-    Finding::new(id, m.file(b), at, msg).content(format!("{} {what}", b.address()))
+fn finding(
+    m: &Module,
+    b: &Block,
+    id: &str,
+    at: Range<usize>,
+    msg: String,
+    what: &str,
+) -> RawFinding {
+    RawFinding::new(id, m.file(b), at, msg).content(format!("{} {what}", b.address()))
 }
 
 /// An attribute's value if set, else the block head: where "X is missing/false" points.
