@@ -9,8 +9,11 @@
 #   bench/secrets/history.sh PATH_TO_REPO [NAME]
 #   PIPEGUARD_BIN=/work/bin/pipeguard WORK=/tmp/pg-hist bench/secrets/history.sh ~/src/checkov checkov
 #   PG_ARGS="--config /dev/null" …   extra pipeguard arguments (e.g. ignore the repository's policy)
+#   GL_ARGS="--config F -i DIR" …    extra gitleaks arguments (bench/secrets/gitleaks-default.toml and an
+#                                    empty directory ignore the repository's .gitleaks.toml/.gitleaksignore)
 #   TOOLS="pipeguard gitleaks"  …    run only some tools (the others' reports, if any, are reused)
 #   RM_CLONE=1 …                     remove the clone ($WORK/NAME/repo; kept for history_misses.py)
+#   CLONE_ARGS="--single-branch --branch main" …   passed to git clone
 #   META=DIR …                       also score against the plants of make_big_history.py (DIR/plants.json)
 #   REUSE_CLONE=1 …                  reuse that clone instead of cloning again
 #
@@ -44,7 +47,8 @@ mkdir -p "$OUT"
 # an empty one (refs/replace/: git, and so gitleaks, reads that; pipeguard and kingfisher do not
 # read replace refs and see a missing object). No tool sees the missing content.
 clone_repo() {
-  if git clone -q --no-local "$SRC" "$REPO" 2>"$OUT/clone.err"; then return; fi
+  # shellcheck disable=SC2086
+  if git clone -q --no-local ${CLONE_ARGS:-} "$SRC" "$REPO" 2>"$OUT/clone.err"; then return; fi
   echo "   git clone failed ($(grep -m1 fatal "$OUT/clone.err" || tail -1 "$OUT/clone.err")): copying what its branches and tags reach" >&2
   local gd=$SRC
   [ -d "$SRC/objects" ] || gd=$SRC/.git
@@ -84,8 +88,9 @@ for t in $TOOLS; do
       measure pipeguard "$PIPEGUARD_BIN" scan --history --only secrets --format json --fail-on never \
         ${PG_ARGS:-} -o "$OUT/pg.json" "$REPO" ;;
     gitleaks)
+      # shellcheck disable=SC2086
       measure gitleaks "$GITLEAKS" git --no-banner --exit-code 0 --report-format json \
-        --report-path "$OUT/gl.json" "$REPO" ;;
+        ${GL_ARGS:-} --report-path "$OUT/gl.json" "$REPO" ;;
     kingfisher)
       # The compiled rule cache (~/.cache/kingfisher) is warmed first so it is not measured.
       if [ ! -f "$OUT/../.kf-warm" ]; then

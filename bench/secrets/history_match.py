@@ -12,8 +12,14 @@ How each tool's secret value is recovered (nothing here is printed; values stay 
   working tree (findings without provenance). The span is cut out of `git cat-file` of
   `<commit>:<path>`; a PEM block is located at its header line only, so a span that starts with
   `-----BEGIN` is extended through its `-----END …-----` line. `properties.redacted` (4-char
-  prefix and length) is checked against the recovered value; mismatches are counted and printed.
-  A salted hash of the value in the JSON would make this independent of git, but it is not needed.
+  prefix and length) narrows the candidates, and each candidate is verified exactly against the
+  finding's `fingerprint`: pipeguard computes it as SHA-256(rule \0 path \0 `<secret:` +
+  SHA-256(value)[..16] + `>` \0 occurrence)[..32] (policy::assign_fingerprints over the content
+  analyzers/secrets sets), so a candidate whose recomputed fingerprint matches is the value. A
+  history finding merged into a working-tree finding keeps the tree's location and the history's
+  provenance: both versions are tried. Findings whose value cannot be verified are counted.
+  (The fingerprint already is a hash of the value salted with rule and path, so no pipeguard
+  change is needed; a documented `value_hash` field would make this independent of git.)
 
 Normalisation of a value: surrounding whitespace and quotes dropped, all whitespace and the
 escapes \\n \\r \\t removed; for a private key only the characters of its base64 body are kept
@@ -29,6 +35,7 @@ secret-level recall too.
 JUDGED_OUT below is the written mapping of classes that are not credential-shaped leaks; the
 recall targets are computed without them (they are counted per class).
 """
+import hashlib
 import json
 import math
 import os
@@ -61,16 +68,56 @@ def entropy(s):
     return -sum(n / len(s) * math.log2(n / len(s)) for n in c.values())
 
 
+# Documented example values that are published as such (SHA-256 of the value, so the mapping
+# does not spell them out): they are copied into tests and docs everywhere.
+DOCUMENTED = {
+    # Google Cloud's customer-supplied encryption key example (Compute Engine / Terraform docs).
+    "5cb0601c9a7f328910f5a72a8a3ca33ad198846715b7726221d3df305e7e297d",
+}
+LEET = str.maketrans("4310578$@!9", "aeiostbsaig")
+
+
+# The 150 or so most frequent letter pairs of English text: made-of-words passwords are mostly
+# these, random strings rarely (a random pair is one of them with p ≈ 0.2).
+BIGRAMS = set("""th he in er an re on at en nd ti es or te of ed is it al ar st to nt ng se ha as
+ou io le ve co me de hi ri ro ic ne ea ra ce li ch ll be ma si om ur ca el ta la ns di fo ho pe ec
+pr no ct us ac ot il tr ly nc et ut ss so rs un lo wa ge ie wh ee wi em ad ol rt po we na ul ni ts
+mo ow pa im mi ai sh ir su id os iv ia am fi ci vi pl ig tu ev ld ry mp fe bl ab gh ty op wo sa ay
+ex ke fr oo av ag if ap gr od bo sp rd do uc bu ei ov by rm ep tt oc fa ef cu rn sc gi da yo cr cl
+du ga qu ue ff ba ey ls va um pp ua up lu go ht ru ug ds lt pi rc rr eg au ck ew mu br bi pt ak pu
+ui rg ib tl ny ki rk ys ob mm fu ph og ms ye ud mb ip ub oi dm ks wn ps""".split())
+LEET = str.maketrans("4310578$@", "aeiostbsa")
+
+
+def word_like(v):
+    """A password made of words, as test fixtures use: at most 24 characters; letters (leet
+    digits 4 3 1 0 5 7 8 and $ @ read as letters) with at most four trailing digits or a `!`, in
+    camelCase or separated by - _ .; words of three letters on average, at least 70% of its letter pairs are frequent English
+    pairs (BIGRAMS). P4ssw0rd, MindTheGapps, admin123, 4-v3ry-…-p455w0rd are; random
+    strings of the same length are not (history_match.py --selftest measures how often)."""
+    if len(v) > 24 or len(v) < 4:
+        return False
+    core = re.sub(r"[0-9]{1,4}[!.#]?$|!$", "", v).translate(LEET)
+    if not re.fullmatch(r"[A-Za-z]+([-_.][A-Za-z]+)*", core):
+        return False
+    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", core)]
+    if sum(len(w) for w in words) / len(words) < 3 or sum(len(w) < 2 for w in words) > 1:
+        return False
+    pairs = [w[i:i + 2] for w in words for i in range(len(w) - 1)]
+    return len(pairs) >= 4 and sum(p in BIGRAMS for p in pairs) / len(pairs) >= 0.7
+
+
 def judge(values, rules, line, path):
     """The judged-out class of an item, or None when it is a credential-shaped leak.
     values: raw values of the item's findings; rules: every rule id that reported it; line:
     one source line of it; path: its file."""
+    values = [v.strip().strip("\"'`").strip() for v in values] or [""]
     low = [v.lower() for v in values]
     # 1. Documented examples and placeholders: the providers' published example keys, runs of
     #    x/*, `<your-key>`, and words that say so. Never findings by design (RULES.md).
     if any(w in v for v in low for w in PLACEHOLDER_WORDS) or any(
         re.search(r"(.)\1{7,}", v) for v in low
-    ):
+    ) or any(hashlib.sha256(v.encode()).hexdigest() in DOCUMENTED for v in values):
         return "example-or-placeholder"
     # 2. References, not values: ${VAR}, $VAR, %VAR%, {{ … }}, ${{ secrets.X }}, os.environ…
     if any(re.search(r"^\$|\$\{|\{\{|^%[A-Za-z_]+%$|environ|getenv|^<[^>]*>$", v) for v in values):
@@ -83,9 +130,8 @@ def judge(values, rules, line, path):
     if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+(\(\))?", shortest) or "(" in shortest \
             or re.fullmatch(r"[A-Z][A-Z0-9_]+", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest):
         return "identifier"
-    # 4. Weak test passwords: short, one kind of character, or a word with a few digits.
-    if len(shortest) < 8 or re.fullmatch(r"[a-z]+|[A-Z]?[a-z]+[0-9]{0,4}[!.@#]?|[a-z_-]+|[0-9]+", shortest) \
-            or entropy(shortest) < 2.5:
+    # 4. Weak test passwords: short, digits only, low entropy, or made of words (word_like).
+    if len(shortest) < 8 or re.fullmatch(r"[0-9]+", shortest) or entropy(shortest) < 2.5 or word_like(shortest):
         return "weak-password"
     # 5. Hashes and ids: hex digests under a name that says so, UUIDs (pipeguard's policy: not
     #    credentials), lockfile/generated files.
@@ -151,21 +197,39 @@ def cut(text, loc):
     return v
 
 
-def recover(text, loc, want):
-    """The secret of a pipeguard finding: its span, when that agrees with the redacted prefix
-    and length; else the one string of that prefix and length inside the span's lines (rules
+def candidates(text, loc, want):
+    """Strings that may be a pipeguard finding's secret: its span (a PEM block through its END
+    line), then every string of the redacted prefix and length inside the span's lines (rules
     whose span covers a block, e.g. a Kubernetes Secret's data, redact the value inside it)."""
     v = cut(text, loc)
     if v is None:
-        return None
-    if want is None or (v.startswith(want[0]) and len(v) == want[1]):
-        return v
-    lines = text.split("\n")[loc["start_line"] - 1:loc["end_line"]]
-    region = "\n".join(lines)
+        return
+    yield v
+    if want is None:
+        return
+    region = "\n".join(text.split("\n")[loc["start_line"] - 1:loc["end_line"]])
     for m in re.finditer(re.escape(want[0]), region):
         cand = region[m.start():m.start() + want[1]]
         if len(cand) == want[1] and "\n" not in cand:
-            return cand
+            yield cand
+
+
+def fingerprint_of(rule, path, value, n):
+    """pipeguard's fingerprint of a secret finding (policy::assign_fingerprints over the
+    content `<secret:SHA-256(value)[..16]>` that analyzers/secrets sets)."""
+    content = f"<secret:{hashlib.sha256(value.encode('utf-8', 'surrogateescape')).hexdigest()[:16]}>"
+    return hashlib.sha256(f"{rule}\0{path}\0{content}\0{n}".encode()).hexdigest()[:32]
+
+
+def recover(text, loc, want, rule=None, fingerprint=None, occurrences=8):
+    """The secret of a pipeguard finding: the candidate whose fingerprint is the finding's
+    (exact), or without a fingerprint the first that agrees with the redacted prefix/length."""
+    for v in candidates(text, loc, want):
+        if fingerprint:
+            if any(fingerprint_of(rule, loc["path"], v, n) == fingerprint for n in range(occurrences)):
+                return v
+        elif want is None or (v.startswith(want[0]) and len(v) == want[1]):
+            return v
     return None
 
 
@@ -179,6 +243,8 @@ def line_of(text, n):
 def norm_path(p, repo):
     if os.path.isabs(p) and p.startswith(repo.rstrip("/") + "/"):
         p = p[len(repo.rstrip("/")) + 1:]
+    elif os.path.isabs(p) and "/repo/" in p:  # a report made on a copy of this directory
+        p = p.split("/repo/", 1)[1]
     while p.startswith("./"):
         p = p[2:]
     return p
@@ -202,7 +268,10 @@ def load(out, repo):
     stats = Counter()
     pg = os.path.join(out, "pg.json")
     if os.path.exists(pg):
-        for f in json.load(open(pg))["findings"]:
+        pg_findings = json.load(open(pg))["findings"]
+        # The occurrence index of a fingerprint counts findings of one rule and path.
+        per_rule_path = Counter((f["rule_id"], f["location"]["path"]) for f in pg_findings)
+        for f in pg_findings:
             if not f["rule_id"].startswith("secrets/"):
                 continue
             loc = f["location"]
@@ -223,12 +292,13 @@ def load(out, repo):
             for text in versions:
                 if text is None:
                     continue
-                got = recover(text, loc, want)
+                got = recover(text, loc, want, f["rule_id"], f.get("fingerprint"),
+                              per_rule_path[(f["rule_id"], loc["path"])] + 1)
                 if got is not None:
                     v = got
                     break
             if v is None:
-                stats["pipeguard value not recovered (span and redacted prefix/length disagree)"] += 1
+                stats["pipeguard value not recovered (no candidate has its fingerprint)"] += 1
                 v = ""
             findings.append(dict(tool="pipeguard", rule=f["rule_id"], path=loc["path"], commit=commit,
                                  line=loc["start_line"], values=[v] if v else []))
@@ -447,5 +517,19 @@ def main(out, repo, name, commits, meta=None):
     json.dump(dict(findings=findings, items=items), open(os.path.join(out, "items.json"), "w"))
 
 
+def selftest():
+    """How often word_like() judges a random string out (the mapping's error rate)."""
+    import random
+    import string
+    r = random.Random(1)
+    for alpha, name in ((string.ascii_letters + string.digits, "alnum"), (string.ascii_letters, "letters")):
+        for n in (8, 10, 12, 16, 20):
+            k = sum(word_like("".join(r.choice(alpha) for _ in range(n))) for _ in range(20000))
+            print(f"random {name} of {n}: {100 * k / 20000:.2f}% judged word-like")
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:6])
+    if sys.argv[1:] == ["--selftest"]:
+        selftest()
+    else:
+        main(*sys.argv[1:6])

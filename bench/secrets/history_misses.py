@@ -34,12 +34,12 @@ import urllib.parse
 import base64
 from collections import Counter, defaultdict
 
-from history_match import CatFile, norm_value, same, text_of
+from history_match import CatFile, norm_value, recover, same, text_of
 
 ARCHIVE = re.compile(r"\.(zip|jar|war|ear|whl|nupkg|egg|apk|aar|tar|tgz|tar\.gz|tar\.bz2|tar\.xz|tar\.zst|gz|bz2|xz|7z|rar)$", re.I)
-HTTP = re.compile(r"\bcurl\b|\bwget\b|--user\b|--http-(user|password)|\bhttp(ie)?\s+-a\b|authorization\s*[:=]|"
-                  r"\b(x-[\w-]+-)?api-?key\s*:|\btoken\s*:|\bmachine\s+\S+|_auth\b|_password\b|\"auth\"\s*:|"
-                  r"\bbasic\s+[A-Za-z0-9+/=]{8,}|\bbearer\s+\S{8,}|://[^/\s:@]+:[^/\s@]+@", re.I)
+HTTP = re.compile(r"\bcurl\b|\bwget\b|--user\b|--http-(user|password)|\bhttp(ie)?\s+-a\b|authorization[\"']?\s*[:=]|"
+                  r"\b(x-[\w-]+-)?api-?key:\s|\bmachine\s+\S+\s+login\b|^\s*(login|password)\s|(^|:)_(auth|authToken|password)\s*=|"
+                  r"\"auth\"\s*:|\bbasic\s+[A-Za-z0-9+/=]{8,}|\bbearer\s+\S{8,}|\b(https?|ftp)://[^/\s:@]+:[^/\s@]+@", re.I)
 HTTP_FILES = re.compile(r"(^|/)(\.netrc|_netrc|\.npmrc|\.yarnrc(\.yml)?|config\.json|\.git-credentials|\.pypirc|\.dockercfg)$")
 GENERIC_PEER = re.compile(r"generic|^(kingfisher|betterleaks)\.(generic|password|secret|jwt)", re.I)
 STOP = {"api", "key", "token", "secret", "access", "id", "client", "auth", "pat", "oauth", "app", "kingfisher",
@@ -111,12 +111,30 @@ def main(out, repo, pg_bin="/work/bin/pipeguard"):
     rep = os.path.join(out, "misses-pg.json")
     subprocess.run(["nice", "-n", "10", pg_bin, "scan", "--only", "secrets", "--format", "json", "--fail-on", "never",
                     "--config", empty, "-o", rep, root], capture_output=True)
-    plain = defaultdict(list)
+    plain = defaultdict(list)  # miss number -> normalised values pipeguard finds in its blob
     if os.path.exists(rep):
-        for f in json.load(open(rep))["findings"]:
+        plain_findings = json.load(open(rep))["findings"]
+        per_rule_path = Counter((f["rule_id"], f["location"]["path"]) for f in plain_findings)
+        for f in plain_findings:
             k = f["location"]["path"].split("/", 1)
-            if len(k) == 2:
-                plain[int(k[0])].append(f)
+            if len(k) != 2:
+                continue
+            try:
+                text = open(os.path.join(root, f["location"]["path"]), encoding="utf-8", errors="replace").read()
+            except OSError:
+                continue
+            red = (f.get("properties") or {}).get("redacted", "")
+            m = re.match(r"(.*)…\[redacted (\d+) chars\]", red, re.S)
+            v = recover(text, f["location"], (m.group(1), int(m.group(2))) if m else None, f["rule_id"],
+                        f.get("fingerprint"), per_rule_path[(f["rule_id"], f["location"]["path"])] + 1)
+            if v:
+                plain[int(k[0])].append((f["location"]["start_line"], norm_value(v), f["rule_id"]))
+    # pipeguard's history findings by (path, line): a miss on a line pipeguard reports with
+    # another value (e.g. the encoded text where the peer reports what it decodes to).
+    pg_lines = defaultdict(set)
+    for f in findings:
+        if f["tool"] == "pipeguard":
+            pg_lines[f["path"]].add(f["line"])
     classes = Counter()
     per_peer = defaultdict(Counter)
     per_rule = defaultdict(Counter)
@@ -129,19 +147,17 @@ def main(out, repo, pg_bin="/work/bin/pipeguard"):
         text = blob.decode("utf-8", "replace")
         rep_line = it["rep"].get("src_line", "")
         cls, detail = None, ""
-        if plain.get(k):
-            # Same value found in the plain scan? (lines/values of the plain scan are not recovered
-            # here; a finding on the same line is taken as the same.)
-            if any(abs(p["location"]["start_line"] - it["rep"]["line"]) <= 1 for p in plain[k]):
-                cls = "walk-lost"
-        if cls is None and any(n in pg_exact for n in it["norm"]):
+        if any(n in pg_exact for n in it["norm"]):
             cls = "other-path"
-        if cls is None and ARCHIVE.search(it["path"].split("!")[0]) or "!" in it["path"]:
-            cls = cls or "archive"
+        if cls is None and any(same(n, v) for _, v, _ in plain.get(k, []) for n in it["norm"]):
+            cls = "walk-lost"
+        if cls is None and (ARCHIVE.search(it["path"].split("!")[0]) or "!" in it["path"]):
+            cls = "archive"
+        lines_near = any(abs(l - it["rep"]["line"]) <= 1 for l in pg_lines.get(it["path"], ()))
         if cls is None:
             enc = [e for v in vals[:1] for e in encodings_of(v, blob)] if blob else []
             if enc:
-                cls, detail = "encoded", enc[0]
+                cls, detail = "encoded", enc[0] + (" (pipeguard reports the line as another finding)" if lines_near else "")
         if cls is None and any("PRIVATE KEY" in v for v in vals):
             hdr = next((l for l in text.split("\n") if "PRIVATE KEY-----" in l), "")
             if re.search(r"[\"'`]\s*(\\n)?[\"'`]?\s*[+,)]?\s*$|\\n[\"']", hdr) or re.search(r"[\"']\s*\+\s*$", hdr):
