@@ -35,6 +35,7 @@ secret-level recall too.
 JUDGED_OUT below is the written mapping of classes that are not credential-shaped leaks; the
 recall targets are computed without them (they are counted per class).
 """
+import base64
 import hashlib
 import json
 import math
@@ -107,6 +108,19 @@ def word_like(v):
     return len(pairs) >= 4 and sum(p in BIGRAMS for p in pairs) / len(pairs) >= 0.7
 
 
+def b64_text(v):
+    """`v` base64-decoded when that gives printable text (a documented example hidden in
+    base64 is still an example), else None."""
+    if len(v) < 12 or not re.fullmatch(r"[A-Za-z0-9+/_-]+={0,2}", v):
+        return None
+    try:
+        d = base64.b64decode(v + "=" * (-len(v) % 4), altchars=b"-_" if ("-" in v or "_" in v) else None)
+        t = d.decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return t if t.isprintable() else None
+
+
 def judge(values, rules, line, path):
     """The judged-out class of an item, or None when it is a credential-shaped leak.
     values: raw values of the item's findings; rules: every rule id that reported it; line:
@@ -115,25 +129,36 @@ def judge(values, rules, line, path):
     low = [v.lower() for v in values]
     # 1. Documented examples and placeholders: the providers' published example keys, runs of
     #    x/*, `<your-key>`, and words that say so. Never findings by design (RULES.md).
-    if any(w in v for v in low for w in PLACEHOLDER_WORDS) or any(
+    decoded = [d.lower() for d in map(b64_text, values) if d]
+    if any(w in v for v in low + decoded for w in PLACEHOLDER_WORDS) or any(
         re.search(r"(.)\1{7,}", v) for v in low
     ) or any(hashlib.sha256(v.encode()).hexdigest() in DOCUMENTED for v in values):
         return "example-or-placeholder"
-    # 2. References, not values: ${VAR}, $VAR, %VAR%, {{ … }}, ${{ secrets.X }}, os.environ…
+    # 2. Patterns, not values: regular-expression text that describes a secret (a scanner's own
+    #    rules, `-----BEGIN[ A-Z]*PRIVATE KEY-----` in a regex).
+    if any(re.search(r"\\[sdwb]|\[[A-Za-z0-9]-[A-Za-z0-9]|\(\?[:i=!<]|\.\*|\{\d+(,\d*)?\}|\[\^|\\-", v) for v in values):
+        return "pattern"
+    #    And private-key matches without key material: headers only (rule lists, regexes, docs),
+    #    or no line with a base64 run of 40 characters.
+    if any("PRIVATE KEY" in v and not re.search(r"[A-Za-z0-9+/]{40}", v) for v in values):
+        return "pattern"
+    # 3. References, not values: ${VAR}, $VAR, %VAR%, {{ … }}, ${{ secrets.X }}, os.environ…
     if any(re.search(r"^\$|\$\{|\{\{|^%[A-Za-z_]+%$|environ|getenv|^<[^>]*>$", v) for v in values):
         return "reference"
     generic = all(GENERIC.match(r) for r in rules)
     if not generic:
         return None
     shortest = min(values, key=len)
-    # 3. Code identifiers: dotted attribute paths, calls, ALL_CAPS constant names, file paths.
+    # 4. Code identifiers: dotted attribute paths, calls, ALL_CAPS constant names, file paths,
+    #    generic type names (EcPrivateKey<NistP256>).
     if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+(\(\))?", shortest) or "(" in shortest \
-            or re.fullmatch(r"[A-Z][A-Z0-9_]+", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest):
+            or re.fullmatch(r"[A-Z][A-Z0-9_]+", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest) \
+            or re.fullmatch(r"[A-Za-z_][\w:]*<[\w:, <>]+>", shortest):
         return "identifier"
-    # 4. Weak test passwords: short, digits only, low entropy, or made of words (word_like).
+    # 5. Weak test passwords: short, digits only, low entropy, or made of words (word_like).
     if len(shortest) < 8 or re.fullmatch(r"[0-9]+", shortest) or entropy(shortest) < 2.5 or word_like(shortest):
         return "weak-password"
-    # 5. Hashes and ids: hex digests under a name that says so, UUIDs (pipeguard's policy: not
+    # 6. Hashes and ids: hex digests under a name that says so, UUIDs (pipeguard's policy: not
     #    credentials), lockfile/generated files.
     if re.fullmatch(r"[0-9a-fA-F-]{36}", shortest) and shortest.count("-") == 4:
         return "hash-or-uuid"
@@ -146,7 +171,7 @@ def judge(values, rules, line, path):
     return None
 
 
-JUDGED_OUT = ("example-or-placeholder", "reference", "identifier", "weak-password", "hash-or-uuid",
+JUDGED_OUT = ("example-or-placeholder", "pattern", "reference", "identifier", "weak-password", "hash-or-uuid",
               "generated-file")
 
 

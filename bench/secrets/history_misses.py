@@ -41,7 +41,7 @@ HTTP = re.compile(r"\bcurl\b|\bwget\b|--user\b|--http-(user|password)|\bhttp(ie)
                   r"\b(x-[\w-]+-)?api-?key:\s|\bmachine\s+\S+\s+login\b|^\s*(login|password)\s|(^|:)_(auth|authToken|password)\s*=|"
                   r"\"auth\"\s*:|\bbasic\s+[A-Za-z0-9+/=]{8,}|\bbearer\s+\S{8,}|\b(https?|ftp)://[^/\s:@]+:[^/\s@]+@", re.I)
 HTTP_FILES = re.compile(r"(^|/)(\.netrc|_netrc|\.npmrc|\.yarnrc(\.yml)?|config\.json|\.git-credentials|\.pypirc|\.dockercfg)$")
-GENERIC_PEER = re.compile(r"generic|^(kingfisher|betterleaks)\.(generic|password|secret|jwt)", re.I)
+GENERIC_PEER = re.compile(r"generic|^(kingfisher|betterleaks)\.(generic|password|secret)", re.I)
 STOP = {"api", "key", "token", "secret", "access", "id", "client", "auth", "pat", "oauth", "app", "kingfisher",
         "betterleaks", "private", "password", "bot", "user", "webhook", "url", "legacy", "new", "v2", "account",
         "service", "admin", "public", "live", "test", "credentials", "credential", "cloud", "refresh", "personal"}
