@@ -84,6 +84,7 @@ measure() { # name cmd… → $OUT/name.time: "wall user sys maxrss_kb exit"
 for t in $TOOLS; do
   case $t in
     pipeguard)
+      echo "${PG_ARGS:-}" >"$OUT/pg.args"
       # shellcheck disable=SC2086
       measure pipeguard "$PIPEGUARD_BIN" scan --history --only secrets --format json --fail-on never \
         ${PG_ARGS:-} -o "$OUT/pg.json" "$REPO" ;;

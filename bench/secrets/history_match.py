@@ -150,10 +150,11 @@ def judge(values, rules, line, path):
         return None
     shortest = min(values, key=len)
     # 4. Code identifiers: dotted attribute paths, calls, ALL_CAPS constant names, file paths,
-    #    generic type names (EcPrivateKey<NistP256>).
+    #    generic type names (EcPrivateKey<NistP256>), UpperCamelCase names of three words or more.
     if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+(\(\))?", shortest) or "(" in shortest \
             or re.fullmatch(r"[A-Z][A-Z0-9_]+", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest) \
-            or re.fullmatch(r"[A-Za-z_][\w:]*<[\w:, <>]+>", shortest):
+            or re.fullmatch(r"[A-Za-z_][\w:]*<[\w:, <>]+>", shortest) \
+            or re.fullmatch(r"(?:[A-Z][a-z]+[0-9]*){3,}", shortest):
         return "identifier"
     # 5. Weak test passwords: short, digits only, low entropy, or made of words (word_like).
     if len(shortest) < 8 or re.fullmatch(r"[0-9]+", shortest) or entropy(shortest) < 2.5 or word_like(shortest):

@@ -7,7 +7,8 @@ plain file (same path, so the same path policies apply), then classified by why 
 Writes OUT/misses.md: the counts per class and per peer, and one line per miss (file, peer
 rules, the source line with every value masked as `abcd…[N]`) for reading; nothing printed holds
 a secret. The classes, first match wins:
-  walk-lost          the plain-file scan finds it: the history walk lost it
+  walk-lost          the plain-file scan (no policy) finds it: the history walk lost it
+  policy-excluded    the same, when the history run read the repository's .pipeguard.yml
   other-path         pipeguard reports the same secret at another path (a copy of the blob is
                      scanned once, at its first path): a reporting gap, not a detection gap
   archive            the file is an archive (zip, jar, whl, nupkg, tar, tar.gz/tgz/bz2/xz, 7z…)
@@ -20,6 +21,8 @@ a secret. The classes, first match wins:
   generic-assignment keyword = value guesses of the peers' generic rules (gitleaks
                      generic-api-key, kingfisher/betterleaks generic-*): pipeguard's
                      generic-credential judged the value or context weaker
+  checksum-invalid   GitHub tokens (ghp_/gho_/ghu_/ghs_/ghr_) whose CRC32 check digits do not
+                     match: pipeguard rejects them by design (RULES.md), peers do not check
   known-kind         a provider kind pipeguard has a rule for (its id shares the provider word)
                      but does not match: format variant or context
   new-kind           a provider kind pipeguard has no rule for
@@ -32,6 +35,7 @@ import subprocess
 import sys
 import urllib.parse
 import base64
+import zlib
 from collections import Counter, defaultdict
 
 from history_match import CatFile, norm_value, recover, same, text_of
@@ -54,6 +58,18 @@ def mask(line, values):
                 line = line.replace(part, f"{part[:4]}…[{len(part)}]")
     # Anything else long and random-looking on the line is masked too.
     return re.sub(r"[A-Za-z0-9+/=_\-]{24,}", lambda m: m.group(0)[:4] + f"…[{len(m.group(0))}]", line)[:220]
+
+
+def gh_checksum_ok(token):
+    """GitHub's token check digits: base62 of CRC32 over the 30 characters after the prefix."""
+    body, check = token[4:34], token[34:]
+    n = zlib.crc32(body.encode()) & 0xFFFFFFFF
+    b62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while n:
+        out = b62[n % 62] + out
+        n //= 62
+    return out.rjust(6, "0") == check
 
 
 def encodings_of(value, blob):
@@ -105,6 +121,10 @@ def main(out, repo, pg_bin="/work/bin/pipeguard"):
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             open(dst, "wb").write(data_)
             blobs[k] = f["path"]
+    # The history run read the repository's .pipeguard.yml unless history.sh's PG_ARGS gave a
+    # --config: then what the plain scan (no policy) finds was excluded by that policy.
+    args = open(os.path.join(out, "pg.args")).read() if os.path.exists(os.path.join(out, "pg.args")) else ""
+    own_policy = os.path.exists(os.path.join(repo, ".pipeguard.yml")) and "--config" not in args
     # One plain tree scan of every extracted blob, each under its own directory.
     empty = os.path.join(out, "empty-config.yml")
     open(empty, "w").write("{}\n")
@@ -150,7 +170,7 @@ def main(out, repo, pg_bin="/work/bin/pipeguard"):
         if any(n in pg_exact for n in it["norm"]):
             cls = "other-path"
         if cls is None and any(same(n, v) for _, v, _ in plain.get(k, []) for n in it["norm"]):
-            cls = "walk-lost"
+            cls = "policy-excluded" if own_policy else "walk-lost"
         if cls is None and (ARCHIVE.search(it["path"].split("!")[0]) or "!" in it["path"]):
             cls = "archive"
         lines_near = any(abs(l - it["rep"]["line"]) <= 1 for l in pg_lines.get(it["path"], ()))
@@ -166,6 +186,9 @@ def main(out, repo, pg_bin="/work/bin/pipeguard"):
                 cls = "private-key-other"
         if cls is None and (HTTP.search(rep_line) or HTTP_FILES.search(it["path"])):
             cls = "http-credential"
+        if cls is None and any(re.fullmatch(r"gh[pousr]_[A-Za-z0-9]{36}", v.strip("\"' ")) and not gh_checksum_ok(v.strip("\"' "))
+                               for v in vals):
+            cls = "checksum-invalid"
         if cls is None and all(GENERIC_PEER.search(r) for r in peer_rules):
             cls = "generic-assignment"
         if cls is None:
