@@ -44,8 +44,9 @@ mkdir -p "$OUT"
 # then `git clone` refuses it. Then the clone is built by hand: one pack of every object its
 # branches and tags reach that is there, the refs a clone would have (branches as
 # refs/remotes/origin/*, tags, the default branch checked out), and each missing blob replaced by
-# an empty one (refs/replace/: git, and so gitleaks, reads that; pipeguard and kingfisher do not
-# read replace refs and see a missing object). No tool sees the missing content.
+# an empty one (refs/replace/: git, and so gitleaks' `git log -p`, reads that; pipeguard through
+# libgit2 does not and reports each as unreadable; kingfisher reads the objects that are there).
+# No tool sees the missing content.
 clone_repo() {
   # shellcheck disable=SC2086
   if git clone -q --no-local ${CLONE_ARGS:-} "$SRC" "$REPO" 2>"$OUT/clone.err"; then return; fi
