@@ -284,7 +284,7 @@ impl RawFinding {
     /// A finding of `rule_id` at `range` of `file`. The primary span's text (whitespace-normalised)
     /// is the default fingerprint content, so moving the code does not change the fingerprint.
     pub fn new(
-        rule_id: &str,
+        rule_id: impl AsRef<str>,
         file: &SourceFile,
         range: Range<usize>,
         message: impl Into<String>,
@@ -298,7 +298,7 @@ impl RawFinding {
             .map(normalize_whitespace)
             .unwrap_or_default();
         RawFinding {
-            rule_id: rule_id.to_string(),
+            rule_id: rule_id.as_ref().to_string(),
             message: message.into(),
             location: Location::new(&file.path, span),
             related: Vec::new(),
@@ -314,9 +314,9 @@ impl RawFinding {
     }
 
     /// A finding about a whole file or about something that has no text (e.g. a removed job).
-    pub fn at(rule_id: &str, location: Location, message: impl Into<String>) -> Self {
+    pub fn at(rule_id: impl AsRef<str>, location: Location, message: impl Into<String>) -> Self {
         RawFinding {
-            rule_id: rule_id.to_string(),
+            rule_id: rule_id.as_ref().to_string(),
             message: message.into(),
             location,
             related: Vec::new(),

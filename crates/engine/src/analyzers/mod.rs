@@ -6,6 +6,7 @@ pub mod docker;
 pub mod github;
 pub mod jenkins;
 pub mod kubernetes;
+pub mod rule;
 pub mod secrets;
 pub mod terraform;
 
@@ -25,8 +26,8 @@ pub struct ScanContext<'a> {
 
 impl ScanContext<'_> {
     /// Rules switched off in the config need not run at all.
-    pub fn enabled(&self, rule_id: &str) -> bool {
-        self.config.rule_enabled(rule_id)
+    pub fn enabled(&self, rule_id: impl AsRef<str>) -> bool {
+        self.config.rule_enabled(rule_id.as_ref())
     }
 }
 
@@ -98,7 +99,7 @@ pub trait Analyzer: Send + Sync {
     fn family(&self) -> Family;
 
     /// Rule ids this analyzer can report; a test checks them against the catalogue.
-    fn rule_ids(&self) -> &'static [&'static str];
+    fn rule_ids(&self) -> Vec<&'static str>;
 
     /// Whether files of this kind go to `analyze_file`.
     fn accepts(&self, kind: FileKind) -> bool;
@@ -136,10 +137,7 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
 
 /// Rule ids that every analyzer can report, plus the engine's own.
 pub fn implemented_rule_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = all()
-        .iter()
-        .flat_map(|a| a.rule_ids().iter().copied())
-        .collect();
+    let mut ids: Vec<&'static str> = all().iter().flat_map(|a| a.rule_ids()).collect();
     // Drift findings come from `pipeguard drift`, not from an analyzer.
     ids.extend_from_slice(crate::drift::classify::IDS);
     ids

@@ -4,7 +4,7 @@
 //! builders are classified for pushes/deploys; fork-PR trust and sandboxing are checked.
 
 use super::model::{self, Binding, Doc, Event, EventKind, Model, PrScope, Scope};
-use super::rules::{self, hardcoded_credentials, sandbox_disabled, untrusted_pr_trust};
+use super::rules::{self, hardcoded_credentials};
 use super::xml::{self, Element};
 use super::{credential_records, pipeline_triggers};
 use crate::analyzers::{Output, ScanContext};
@@ -84,11 +84,10 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
     let multibranch = root.name.ends_with("WorkflowMultiBranchProject")
         || root.name.ends_with("OrganizationFolder");
 
-    if cx.enabled(untrusted_pr_trust::ID) {
-        untrusted_pr_trust::check(file, &root, &job, out);
-    }
-    if cx.enabled(sandbox_disabled::ID) {
-        sandbox_disabled::check(file, &root, &job, out);
+    for r in rules::JOB_RULES {
+        if cx.enabled(r.id) {
+            (r.check)(file, &root, &job, out);
+        }
     }
 
     // Inline pipeline script.

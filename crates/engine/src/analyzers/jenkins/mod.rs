@@ -21,8 +21,8 @@ impl Analyzer for JenkinsAnalyzer {
         Family::Jenkins
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

@@ -18,8 +18,8 @@ impl Analyzer for KubernetesAnalyzer {
         Family::Kubernetes
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

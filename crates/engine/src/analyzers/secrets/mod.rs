@@ -177,8 +177,8 @@ impl Analyzer for SecretsAnalyzer {
         Family::Secrets
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::builtin_ids()
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::builtin_ids().to_vec()
     }
 
     /// Every text file: credentials are committed in any kind of file. (Binary files never get

@@ -6,8 +6,10 @@ use yamlpath::Component;
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/cap-add";
+declare_rule!(RuleId::ComposeCapAdd, check);
 
 pub const DANGEROUS: &[&str] = &[
     "ALL",

@@ -7,8 +7,10 @@ use yamlpath::Component;
 use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/docker-socket";
+declare_rule!(RuleId::ComposeDockerSocket, check);
 
 pub fn is_runtime_socket(path: &str) -> bool {
     let p = path.trim_end_matches('/');

@@ -7,8 +7,10 @@ use yamlpath::Component;
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/host-namespace";
+declare_rule!(RuleId::ComposeHostNamespace, check);
 
 const KEYS: &[&str] = &["network_mode", "pid", "ipc", "uts", "userns_mode", "net"];
 

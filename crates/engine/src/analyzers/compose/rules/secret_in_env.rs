@@ -10,8 +10,10 @@ use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::docker::rules::secret_in_build::{is_secret_name, looks_like_secret_value};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/secret-in-env";
+declare_rule!(RuleId::ComposeSecretInEnv, check);
 
 /// A value that comes from elsewhere rather than being written here.
 fn is_reference(v: &str) -> bool {

@@ -9,8 +9,10 @@ use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::compose::rules::docker_socket::is_runtime_socket;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/sensitive-host-mount";
+declare_rule!(RuleId::ComposeSensitiveHostMount, check);
 
 /// Host paths that are sensitive themselves and below.
 const TREES: &[&str] = &[

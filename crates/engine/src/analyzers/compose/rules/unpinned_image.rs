@@ -8,8 +8,10 @@ use crate::analyzers::docker::image::ImageRef;
 use crate::analyzers::docker::model::substitute;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/unpinned-image";
+declare_rule!(RuleId::ComposeUnpinnedImage, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for s in m.services() {

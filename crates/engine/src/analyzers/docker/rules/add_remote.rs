@@ -6,8 +6,10 @@ use parse_dockerfile::{Instruction, Source};
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/add-remote";
+declare_rule!(RuleId::DockerAddRemote, check);
 
 fn is_remote(src: &str) -> bool {
     let l = src.to_ascii_lowercase();

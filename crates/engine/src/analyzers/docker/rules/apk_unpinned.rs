@@ -5,8 +5,10 @@ use crate::analyzers::docker::rules::apt_unpinned::{list, package_names, unpinne
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apk-unpinned";
+declare_rule!(RuleId::DockerApkUnpinned, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {

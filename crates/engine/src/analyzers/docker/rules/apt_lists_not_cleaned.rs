@@ -6,8 +6,10 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::Command;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apt-lists-not-cleaned";
+declare_rule!(RuleId::DockerAptListsNotCleaned, check);
 
 fn is_apt_update(c: &Command) -> bool {
     matches!(c.program(), Some("apt-get" | "apt")) && c.subcommand() == Some("update")

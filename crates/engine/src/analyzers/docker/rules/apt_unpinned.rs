@@ -7,8 +7,10 @@ use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::Word;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apt-unpinned";
+declare_rule!(RuleId::DockerAptUnpinned, check);
 
 /// Package names of the operands: literal words as written, and a word that is exactly `$VAR`
 /// / `${VAR}` expanded from a literal assignment in the same `RUN` (`buildDeps='gcc make'`) or

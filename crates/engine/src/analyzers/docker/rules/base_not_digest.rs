@@ -4,8 +4,10 @@
 use crate::analyzers::docker::model::{Base, Model};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/base-not-digest";
+declare_rule!(RuleId::DockerBaseNotDigest, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {

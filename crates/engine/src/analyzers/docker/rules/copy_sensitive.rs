@@ -7,8 +7,10 @@ use parse_dockerfile::{Instruction, Source};
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/copy-sensitive";
+declare_rule!(RuleId::DockerCopySensitive, check);
 
 /// What makes a path sensitive, or `None`.
 pub fn sensitive(path: &str) -> Option<&'static str> {

@@ -6,8 +6,10 @@ use parse_dockerfile::Instruction;
 use crate::analyzers::docker::model::{Model, substitute};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/expose-ssh";
+declare_rule!(RuleId::DockerExposeSsh, check);
 
 /// `22`, `22/tcp`, or a range containing 22 (`20-25`).
 fn includes_ssh(port: &str) -> bool {

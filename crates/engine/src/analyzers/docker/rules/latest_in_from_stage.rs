@@ -5,8 +5,10 @@
 use crate::analyzers::docker::model::{CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/latest-in-from-stage";
+declare_rule!(RuleId::DockerLatestInFromStage, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for c in &m.copy_froms {

@@ -6,8 +6,10 @@ use parse_dockerfile::Instruction;
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/multiple-cmd";
+declare_rule!(RuleId::DockerMultipleCmd, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {

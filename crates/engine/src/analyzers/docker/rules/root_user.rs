@@ -6,8 +6,10 @@ use parse_dockerfile::Instruction;
 use crate::analyzers::docker::model::{Base, Model};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/root-user";
+declare_rule!(RuleId::DockerRootUser, check);
 
 fn is_root(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or(user).trim();

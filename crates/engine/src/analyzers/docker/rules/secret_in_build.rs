@@ -7,8 +7,10 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::vars::Var;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/secret-in-build";
+declare_rule!(RuleId::DockerSecretInBuild, check);
 
 /// Name parts that make a variable a credential on their own.
 const SECRET_WORDS: &[&str] = &[

@@ -6,8 +6,10 @@ use crate::analyzers::docker::image::ImageRef;
 use crate::analyzers::docker::model::{Base, CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/untrusted-registry";
+declare_rule!(RuleId::DockerUntrustedRegistry, check);
 
 /// `registry.example.com` trusts that host; `ghcr.io/acme` trusts that path prefix;
 /// `*.example.com` trusts subdomains. Docker Hub is `docker.io`.

@@ -11,8 +11,10 @@ use crate::analyzers::docker::tools::has_flag;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::Command;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/verification-disabled";
+declare_rule!(RuleId::DockerVerificationDisabled, check);
 
 /// A variable that disables verification with this value, and what it does.
 pub fn disabling_var(name: &str, value: &str) -> Option<&'static str> {

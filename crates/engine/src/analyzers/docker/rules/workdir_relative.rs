@@ -6,8 +6,10 @@ use parse_dockerfile::Instruction;
 use crate::analyzers::docker::model::{Model, substitute};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/workdir-relative";
+declare_rule!(RuleId::DockerWorkdirRelative, check);
 
 fn is_absolute(p: &str) -> bool {
     let p = p.trim_matches('"');

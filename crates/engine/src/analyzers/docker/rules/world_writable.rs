@@ -8,8 +8,10 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::{world_writable, world_writable_mode};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/world-writable";
+declare_rule!(RuleId::DockerWorldWritable, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {

@@ -9,8 +9,10 @@ use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/ci-deploys";
+declare_rule!(RuleId::GithubCiDeploys, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

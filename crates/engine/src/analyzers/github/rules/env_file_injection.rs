@@ -8,8 +8,10 @@ use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/env-file-injection";
+declare_rule!(RuleId::GithubEnvFileInjection, check);
 
 const FILES: &[&str] = &["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"];
 

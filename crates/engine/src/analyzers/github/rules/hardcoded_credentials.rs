@@ -6,8 +6,10 @@ use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/hardcoded-credentials";
+declare_rule!(RuleId::GithubHardcodedCredentials, check);
 
 const SECRET_NAMES: &[&str] = &[
     "PASSWORD",

@@ -5,8 +5,10 @@ use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/insecure-commands";
+declare_rule!(RuleId::GithubInsecureCommands, check);
 const VAR: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {

@@ -5,8 +5,10 @@
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/persisted-credentials";
+declare_rule!(RuleId::GithubPersistedCredentials, check);
 
 fn uploads_workspace(path: &str) -> bool {
     path.lines().any(|l| {

@@ -10,8 +10,10 @@ use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/push-without-scan";
+declare_rule!(RuleId::GithubPushWithoutScan, check);
 
 fn input(step: &Step) -> impl Fn(&str) -> Option<String> + '_ {
     |k| step.with_value(k).map(|v| v.value.clone())

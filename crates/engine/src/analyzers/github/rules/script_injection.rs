@@ -5,8 +5,10 @@
 use crate::analyzers::github::reach::{Analysis, OUTSIDER};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/script-injection";
+declare_rule!(RuleId::GithubScriptInjection, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

@@ -5,8 +5,10 @@ use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/secrets-dump";
+declare_rule!(RuleId::GithubSecretsDump, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

@@ -10,8 +10,10 @@
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/secrets-to-untrusted";
+declare_rule!(RuleId::GithubSecretsToUntrusted, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

@@ -5,8 +5,10 @@ use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::{Analysis, OUTSIDER};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/self-hosted-untrusted";
+declare_rule!(RuleId::GithubSelfHostedUntrusted, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

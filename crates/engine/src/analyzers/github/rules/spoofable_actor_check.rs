@@ -9,8 +9,10 @@ use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/spoofable-actor-check";
+declare_rule!(RuleId::GithubSpoofableActorCheck, check);
 
 const ACTORS: &[&str] = &[
     "github.actor",

@@ -4,8 +4,10 @@
 use crate::analyzers::github::reach::{Analysis, SourceKind};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/untrusted-checkout";
+declare_rule!(RuleId::GithubUntrustedCheckout, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;

@@ -8,8 +8,10 @@ use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
 use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/ci-deploys";
+declare_rule!(RuleId::JenkinsCiDeploys, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in m.events.iter().filter(|e| e.kind == EventKind::Deploy) {

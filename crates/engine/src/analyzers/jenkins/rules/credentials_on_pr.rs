@@ -8,8 +8,10 @@ use crate::analyzers::jenkins::model::{Doc, Model, PrScope};
 use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/credentials-on-pr";
+declare_rule!(RuleId::JenkinsCredentialsOnPr, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for b in &m.bindings {

@@ -5,8 +5,10 @@
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, placeholder_value, secret_key};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/hardcoded-credentials";
+declare_rule!(RuleId::JenkinsHardcodedCredentials, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in &m.env {

@@ -7,8 +7,10 @@ use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
 use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/push-without-scan";
+declare_rule!(RuleId::JenkinsPushWithoutScan, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     let first_scan = m

@@ -7,8 +7,10 @@ use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
 use crate::finding::RawFinding;
 use crate::source::SourceFile;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/sandbox-disabled";
+declare_rule!(RuleId::JenkinsSandboxDisabled, check, kind = JobCheck);
 
 pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
     root.walk("", &mut |el, parent| {

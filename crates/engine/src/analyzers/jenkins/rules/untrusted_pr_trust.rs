@@ -8,8 +8,10 @@ use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
 use crate::finding::{RawFinding, Severity};
 use crate::source::SourceFile;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/untrusted-pr-trust";
+declare_rule!(RuleId::JenkinsUntrustedPrTrust, check, kind = JobCheck);
 
 pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
     root.walk("", &mut |el, _| {

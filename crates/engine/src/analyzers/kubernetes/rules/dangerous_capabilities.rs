@@ -5,8 +5,10 @@ use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/dangerous-capabilities";
+declare_rule!(RuleId::KubernetesDangerousCapabilities, check);
 
 const DANGEROUS: &[&str] = &[
     "ALL",

@@ -5,8 +5,10 @@ use super::{host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/docker-socket";
+declare_rule!(RuleId::KubernetesDockerSocket, check);
 
 pub fn is_runtime_socket(path: &str) -> bool {
     let p = path.trim().trim_end_matches('/');

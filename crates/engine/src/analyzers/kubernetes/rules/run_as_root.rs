@@ -7,8 +7,10 @@ use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/run-as-root";
+declare_rule!(RuleId::KubernetesRunAsRoot, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {

@@ -7,8 +7,10 @@ use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::{Node, Style, Value};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/secret-in-env";
+declare_rule!(RuleId::KubernetesSecretInEnv, check);
 
 const SECRET_WORDS: &[&str] = &[
     "PASSWORD",

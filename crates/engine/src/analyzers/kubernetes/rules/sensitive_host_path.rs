@@ -6,8 +6,10 @@ use super::{docker_socket, host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/sensitive-host-path";
+declare_rule!(RuleId::KubernetesSensitiveHostPath, check);
 
 /// Directories whose subtree is sensitive as a whole.
 const SENSITIVE: &[&str] = &[

@@ -9,8 +9,10 @@ use crate::analyzers::kubernetes::model::{Model, Workload};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/sensitivity-unpinned";
+declare_rule!(RuleId::KubernetesSensitivityUnpinned, check);
 
 /// Every required node-affinity term pins `label` to exactly `level` (terms are ORed).
 fn affinity_pins(w: &Workload<'_>, label: &str, level: &str) -> bool {

@@ -5,8 +5,10 @@ use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/unpinned-image";
+declare_rule!(RuleId::KubernetesUnpinnedImage, check);
 
 /// The tag of an image reference (`None` when there is none), ignoring a registry port.
 pub fn tag(image: &str) -> Option<&str> {

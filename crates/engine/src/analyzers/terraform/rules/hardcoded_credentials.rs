@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::{Attr, Block, Module, V};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/hardcoded-credentials";
+declare_rule!(RuleId::TerraformHardcodedCredentials, check);
 
 const CREDENTIAL_KEYS: &[&str] = &[
     "access_key",
