@@ -14,9 +14,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discover::FileKind;
 use crate::finding::{Diagnostic, Family, Location, RawFinding};
-use crate::policy::config::Config;
+use crate::policy::config::{Config, Schema, SectionCheck};
+use crate::rules::Registry;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// What every analyzer may read while it runs.
@@ -119,6 +120,17 @@ pub trait Analyzer: Send + Sync {
 
     fn wants_project(&self) -> bool {
         false
+    }
+}
+
+/// The config sections that belong to an analyzer, checked while a config loads.
+pub const SECTION_CHECKS: &[&dyn SectionCheck] = &[&secrets::SecretsSection];
+
+/// What a config is validated against: the catalogue and the analyzers' section checks.
+pub fn config_schema(registry: &Registry) -> Schema<'_> {
+    Schema {
+        registry,
+        sections: SECTION_CHECKS,
     }
 }
 

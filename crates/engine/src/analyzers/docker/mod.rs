@@ -9,8 +9,8 @@ pub mod tools;
 pub mod vars;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct DockerAnalyzer;
