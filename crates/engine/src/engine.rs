@@ -277,6 +277,14 @@ fn attach_provenance(findings: &mut [RawFinding], p: &Provenance) {
     }
 }
 
+/// Rule ids that every analyzer can report, plus the engine's own.
+pub fn implemented_rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = analyzers::all().iter().flat_map(|a| a.rule_ids()).collect();
+    // Drift findings come from `pipeguard drift`, not from an analyzer.
+    ids.extend_from_slice(crate::drift::classify::IDS);
+    ids
+}
+
 /// Exit status of a scan: 1 when the policy failed, else 2 when the scan was incomplete, else 0.
 pub fn exit_code(report: &Report) -> u8 {
     if report.summary.verdict == policy::Verdict::Fail {

@@ -440,6 +440,24 @@ pub fn mask_secret(value: &str) -> String {
     format!("{prefix}…[redacted {n} chars]")
 }
 
+/// A credential that CI jobs can reach: a GitHub `secrets.X`, a Jenkins credential id. The
+/// analyzers record these facts; the report joins them into "credentials reachable from CI".
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CiCredential {
+    /// `github` or `jenkins`.
+    pub system: String,
+    /// Secret name or credential id (never a value).
+    pub name: String,
+    /// Workflow / Jenkinsfile / job path, and the job (or stage) id inside it.
+    pub path: String,
+    pub job: String,
+    /// Triggers that can start the job (e.g. `push`, `pull_request_target`).
+    pub triggers: Vec<String>,
+    /// Reachable by code an outside contributor controls (fork PR code, comment text…).
+    pub untrusted: bool,
+    pub location: Location,
+}
+
 /// A problem with the scan itself rather than with the scanned code: a file that could not be
 /// read or was skipped. Errors make the exit code 2 (unless the policy already failed).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

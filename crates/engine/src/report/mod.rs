@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyzers::CiCredential;
 use crate::drift::classify::JobDiff;
+use crate::finding::CiCredential;
 use crate::finding::{Diagnostic, DiagnosticLevel, Finding, Location};
 use crate::policy::{Summary, Suppressed};
 use crate::rules::{Registry, RuleMeta};

@@ -1,7 +1,6 @@
 //! Dockerfile analyzer (`Dockerfile*`, `Containerfile*`, `*.dockerfile`).
 
 pub mod heredoc;
-pub mod image;
 pub mod model;
 pub mod rules;
 pub mod run;
