@@ -257,6 +257,8 @@ static PARSED: LazyLock<Mutex<HashMap<String, Script>>> = LazyLock::new(Mutex::d
 /// Longer scripts are rarely repeated verbatim; the bound keeps the cache small.
 const CACHE_TEXT_MAX: usize = 16 * 1024;
 const CACHE_ENTRIES_MAX: usize = 4096;
+/// How deep `Builder::collect` follows the parts of one word.
+const WORD_DEPTH_MAX: usize = 16;
 
 /// Parse a script. Byte offsets in the result are offsets into `text`.
 pub fn parse(text: &str) -> Script {
@@ -317,31 +319,79 @@ struct Builder<'t> {
     script: Script,
 }
 
+/// A pending step of the iterative walk.
+enum Work<'n> {
+    /// Visit a statement node: `(node, pipeline position, inside a substitution)`.
+    Visit(Node<'n>, Option<(usize, usize)>, bool),
+    /// Look for `$(…)` / `<(…)` inside the words of a command.
+    Substitutions(Node<'n>),
+}
+
+/// The children of `node` that hold substitutions, in order: a substitution is visited as
+/// statements, other nodes with children (except subshells) are searched further.
+fn substitutions_of<'n>(node: Node<'n>, next: &mut Vec<Work<'n>>) {
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        if matches!(
+            child.kind(),
+            "command_substitution" | "process_substitution"
+        ) {
+            next.push(Work::Visit(child, None, true));
+        } else if child.named_child_count() > 0 && child.kind() != "subshell" {
+            next.push(Work::Substitutions(child));
+        }
+    }
+}
+
 impl Builder<'_> {
     fn src(&self, n: Node<'_>) -> &str {
         self.text.get(n.byte_range()).unwrap_or_default()
     }
 
     /// Walk statements; `pipe` is (pipeline index, stage) when directly inside a pipeline.
-    fn visit(&mut self, node: Node<'_>, pipe: Option<(usize, usize)>, in_subst: bool) {
+    /// Iterative (an explicit stack, children pushed in reverse so the order is the recursive
+    /// pre-order): a script nests as deep as its author likes (`((((…))))`, 20,000 `&&` make a
+    /// left-deep `list`), and recursion on that depth would overflow the stack.
+    fn visit(&mut self, root: Node<'_>, pipe: Option<(usize, usize)>, in_subst: bool) {
+        let mut stack = vec![Work::Visit(root, pipe, in_subst)];
+        let mut later: Vec<Work<'_>> = Vec::new();
+        while let Some(work) = stack.pop() {
+            match work {
+                Work::Visit(node, pipe, in_subst) => {
+                    self.visit_one(node, pipe, in_subst, &mut later)
+                }
+                Work::Substitutions(node) => substitutions_of(node, &mut later),
+            }
+            stack.extend(later.drain(..).rev());
+        }
+    }
+
+    /// One step of `visit`: handle `node`, queue its children (in order) on `next`.
+    fn visit_one<'n>(
+        &mut self,
+        node: Node<'n>,
+        pipe: Option<(usize, usize)>,
+        in_subst: bool,
+        next: &mut Vec<Work<'n>>,
+    ) {
         match node.kind() {
             "command" => {
                 self.command(node, pipe, in_subst);
                 // Substitutions inside arguments run commands too.
-                self.visit_substitutions(node);
+                next.push(Work::Substitutions(node));
             }
             "pipeline" => {
                 let idx = self.script.pipelines.len();
                 self.script.pipelines.push(Pipeline::default());
                 let mut cursor = node.walk();
                 for (stage, child) in node.named_children(&mut cursor).enumerate() {
-                    self.visit(child, Some((idx, stage)), in_subst);
+                    next.push(Work::Visit(child, Some((idx, stage)), in_subst));
                 }
             }
             "redirected_statement" => {
                 // The body keeps the pipeline position; heredoc bodies are data, not commands.
                 if let Some(body) = node.child_by_field_name("body") {
-                    self.visit(body, pipe, in_subst);
+                    next.push(Work::Visit(body, pipe, in_subst));
                 }
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
@@ -352,7 +402,7 @@ impl Builder<'_> {
                                 part.kind(),
                                 "pipeline" | "command" | "list" | "redirected_statement"
                             ) {
-                                self.visit(part, None, in_subst);
+                                next.push(Work::Visit(part, None, in_subst));
                             }
                         }
                     }
@@ -361,33 +411,16 @@ impl Builder<'_> {
             "command_substitution" | "process_substitution" => {
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    self.visit(child, None, true);
+                    next.push(Work::Visit(child, None, true));
                 }
             }
             "heredoc_body" | "comment" => {}
             _ => {
+                let keep = pipe.filter(|_| node.kind() == "negated_command");
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
-                    self.visit(
-                        child,
-                        pipe.filter(|_| node.kind() == "negated_command"),
-                        in_subst,
-                    );
+                    next.push(Work::Visit(child, keep, in_subst));
                 }
-            }
-        }
-    }
-
-    fn visit_substitutions(&mut self, node: Node<'_>) {
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            if matches!(
-                child.kind(),
-                "command_substitution" | "process_substitution"
-            ) {
-                self.visit(child, None, true);
-            } else if child.named_child_count() > 0 && child.kind() != "subshell" {
-                self.visit_substitutions(child);
             }
         }
     }
@@ -453,7 +486,7 @@ impl Builder<'_> {
     fn word(&self, node: Node<'_>) -> Word {
         let mut text = String::new();
         let mut expansions = Vec::new();
-        let quoting = self.collect(node, false, &mut text, &mut expansions);
+        let quoting = self.collect(node, false, 0, &mut text, &mut expansions);
         Word {
             text,
             span: node.byte_range(),
@@ -462,14 +495,20 @@ impl Builder<'_> {
         }
     }
 
-    /// Append the literal value of `node` to `out`; returns its quoting.
+    /// Append the literal value of `node` to `out`; returns its quoting. Words nest only a few
+    /// levels (a string in a concatenation); past `WORD_DEPTH_MAX` the text is taken as written.
     fn collect(
         &self,
         node: Node<'_>,
         in_double: bool,
+        depth: usize,
         out: &mut String,
         exps: &mut Vec<Expansion>,
     ) -> Quoting {
+        if depth > WORD_DEPTH_MAX {
+            out.push_str(self.src(node));
+            return Quoting::Bare;
+        }
         match node.kind() {
             "raw_string" => {
                 let s = self.src(node);
@@ -504,7 +543,7 @@ impl Builder<'_> {
                     if child.kind() == "string_content" {
                         out.push_str(&unescape_double(self.src(child)));
                     } else {
-                        self.collect(child, true, out, exps);
+                        self.collect(child, true, depth + 1, out, exps);
                     }
                     pos = child.end_byte();
                 }
@@ -517,7 +556,7 @@ impl Builder<'_> {
             }
             "simple_expansion" | "expansion" => {
                 let s = self.src(node);
-                out.push_str(s);
+                push_capped(out, s);
                 exps.push(Expansion {
                     span: node.byte_range(),
                     variable: variable_of(s),
@@ -530,7 +569,7 @@ impl Builder<'_> {
                 }
             }
             "command_substitution" | "arithmetic_expansion" | "process_substitution" => {
-                out.push_str(self.src(node));
+                push_capped(out, self.src(node));
                 exps.push(Expansion {
                     span: node.byte_range(),
                     variable: None,
@@ -552,7 +591,7 @@ impl Builder<'_> {
                             self.text.get(pos..child.start_byte()).unwrap_or_default(),
                         ));
                     }
-                    kinds.push(self.collect(child, in_double, out, exps));
+                    kinds.push(self.collect(child, in_double, depth + 1, out, exps));
                     pos = child.end_byte();
                 }
                 if node.end_byte() > pos {
@@ -572,6 +611,26 @@ impl Builder<'_> {
             }
         }
     }
+}
+
+/// Longest expansion or substitution copied into a word's text. A word is its parts as
+/// written; `$($($(…)))` nested 16,000 deep would otherwise copy the whole rest of the script
+/// into every level's word (quadratic), and every rule that looks at a command's name scans
+/// that word again. The commands inside are still all visited; only the text of the enclosing
+/// word is shortened (`…` marks the cut).
+const WORD_PART_MAX: usize = 256;
+
+fn push_capped(out: &mut String, s: &str) {
+    if s.len() <= WORD_PART_MAX {
+        out.push_str(s);
+        return;
+    }
+    let mut end = WORD_PART_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.push_str(&s[..end]);
+    out.push('…');
 }
 
 fn variable_of(s: &str) -> Option<String> {
