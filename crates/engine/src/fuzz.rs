@@ -39,6 +39,9 @@ pub const TARGETS: &[(&str, Entry)] = &[
     ("terraform", terraform),
     ("jenkinsfile", jenkinsfile),
     ("jenkins_job", jenkins_job),
+    ("fingerprint", fingerprint),
+    ("config", config),
+    ("classify", classify_file),
 ];
 
 pub fn dockerfile(data: &[u8]) -> usize {
@@ -67,6 +70,7 @@ pub fn dsse_envelope(data: &[u8]) -> usize {
         max_risk: Some(20),
         max_age: Some(86_400),
         require_verdict: Some("pass".into()),
+        allow_incomplete: false,
         now: 0,
     };
     dsse::parse_envelopes(&text)
@@ -124,4 +128,33 @@ pub fn jenkinsfile(data: &[u8]) -> usize {
 /// Job config.xml: the XML tree, entity offset maps, inline scripts and shell builders.
 pub fn jenkins_job(data: &[u8]) -> usize {
     analyze("jobs/fuzz/config.xml", Some(FileKind::JenkinsJob), data)
+}
+
+/// The drift normalisers behind `fingerprint` and `drift`: workflow jobs, Jenkinsfile stages
+/// (Groovy tokens and normal form), job config.xml.
+pub fn fingerprint(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data);
+    let n = |r: Result<Vec<crate::drift::Job>, String>| r.map_or(0, |j| j.len());
+    n(crate::drift::github::jobs(".github/workflows/f.yml", &text))
+        + n(crate::drift::groovy::jobs("Jenkinsfile", &text))
+        + n(crate::drift::jenkins::jobs("jobs/f/config.xml", &text))
+}
+
+/// `.pipeguard.yml`: the YAML limits, the policy parser and every section check.
+pub fn config(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data);
+    if crate::limits::yaml(&text).is_err() {
+        return 0;
+    }
+    let Ok(registry) = crate::rules::Registry::builtin() else {
+        return 0;
+    };
+    let schema = crate::analyzers::config_schema(registry);
+    usize::from(Config::parse(&text, ".pipeguard.yml", &schema).is_ok())
+}
+
+/// The classifier (XML root element past declarations and DTD subsets, Kubernetes sniffing).
+pub fn classify_file(data: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(data);
+    classify("jobs/x/config.xml", &text) as usize + classify("k8s/x.yaml", &text) as usize
 }

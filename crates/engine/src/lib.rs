@@ -13,6 +13,7 @@ pub mod finding;
 pub mod fuzz;
 pub mod git;
 pub mod gitscan;
+pub mod limits;
 pub mod policy;
 pub mod predicate;
 pub mod report;

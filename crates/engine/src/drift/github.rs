@@ -50,6 +50,7 @@ pub const SCOPES: &[&str] = &[
 ];
 
 pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
+    crate::limits::yaml(text).map_err(|e| e.to_string())?;
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     // A file of comments only (a disabled workflow) defines no jobs.
     if yaml.is_null() {

@@ -36,6 +36,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
         i = text.find('\n').unwrap_or(text.len());
     }
     let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
+    let mut depth = 0usize;
     while i < b.len() {
         let c = b[i];
         match c {
@@ -143,6 +144,19 @@ pub fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
                 });
             }
             _ => {
+                match c {
+                    b'{' | b'(' | b'[' => {
+                        depth += 1;
+                        if depth > MAX_NESTING {
+                            return Err(format!(
+                                "brackets nested more than {MAX_NESTING} levels deep on line {}",
+                                line_of(i)
+                            ));
+                        }
+                    }
+                    b'}' | b')' | b']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
                 toks.push(Tok {
                     kind: TokKind::Punct,
                     span: i..i + 1,
@@ -153,6 +167,10 @@ pub fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
     }
     Ok(toks)
 }
+
+/// Deepest bracket nesting `tokenize` accepts (the Groovy parser's limit too). The normal form
+/// indents by depth, so unbounded nesting would make it quadratic in the file's size.
+pub const MAX_NESTING: usize = 64;
 
 /// `/` starts a slashy string where an operand is expected, not after a value.
 fn slashy_allowed(toks: &[Tok], text: &str) -> bool {

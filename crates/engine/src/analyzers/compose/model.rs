@@ -26,6 +26,7 @@ pub struct Model<'a> {
 impl<'a> Model<'a> {
     /// Parse; on error, the byte offset where parsing stopped and a message.
     pub fn parse(file: &'a SourceFile) -> Result<Self, (usize, String)> {
+        crate::limits::yaml(&file.text).map_err(|e| (e.at, e.message))?;
         let mut root: Value = serde_yaml::from_str(&file.text).map_err(|e| {
             let at = e.location().map_or(0, |l| l.index());
             (at, e.to_string())

@@ -303,6 +303,10 @@ pub struct ParseError {
 
 impl<'f> Model<'f> {
     pub fn parse(file: &'f SourceFile, kind: DocKind) -> Result<Model<'f>, ParseError> {
+        crate::limits::yaml(&file.text).map_err(|e| ParseError {
+            at: e.at,
+            message: e.message,
+        })?;
         let mut root: Value = serde_yaml::from_str(&file.text).map_err(|e| ParseError {
             at: e.location().map_or(0, |l| l.index()),
             message: strip_location(&e.to_string()),

@@ -86,6 +86,9 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
         || root.name.ends_with("OrganizationFolder");
 
     for r in rules::JOB_RULES {
+        if crate::limits::budget_exceeded() {
+            break;
+        }
         if cx.enabled(r.id) {
             (r.check)(file, &root, &job, out);
         }

@@ -127,6 +127,10 @@ const MAX_DEPTH: usize = 200;
 const ALIAS_BUDGET: usize = 200_000;
 
 pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
+    crate::limits::yaml(text).map_err(|e| Error {
+        at: e.at,
+        message: e.message,
+    })?;
     let mut parser = Parser::new();
     parser
         .set_language(&tree_sitter_yaml::LANGUAGE.into())
@@ -179,17 +183,21 @@ pub fn parse(text: &str) -> Result<Vec<Document>, Error> {
     Ok(docs)
 }
 
-fn first_error(node: TsNode<'_>) -> Option<usize> {
-    if node.is_error() || node.is_missing() {
-        return Some(node.start_byte());
-    }
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.has_error() {
-            return first_error(child).or(Some(child.start_byte()));
+/// Where the first syntax error is: down the first child that has one (iteratively: the tree is
+/// as deep as the document nests).
+fn first_error(mut node: TsNode<'_>) -> Option<usize> {
+    let mut found = None;
+    loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node.start_byte());
         }
+        let mut cursor = node.walk();
+        let Some(child) = node.children(&mut cursor).find(TsNode::has_error) else {
+            return found;
+        };
+        found = Some(child.start_byte());
+        node = child;
     }
-    None
 }
 
 struct Builder<'t> {

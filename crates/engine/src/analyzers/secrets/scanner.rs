@@ -248,6 +248,10 @@ impl Scanner {
 
         let mut found: Vec<Match> = Vec::new();
         for (ri, lo, hi) in merged {
+            // A file crafted to be slow stops here; the engine reports it as incomplete.
+            if crate::limits::budget_exceeded() {
+                break;
+            }
             self.match_window(ri, text, lo, hi, code, &mut found);
         }
         let mut found = resolve_overlaps(found, |i| {

@@ -35,6 +35,9 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
 
 pub fn run_pipeline(doc: &Doc<'_>, model: &Model, cx: &ScanContext<'_>, out: &mut Output) {
     for r in PIPELINE_RULES {
+        if crate::limits::budget_exceeded() {
+            break;
+        }
         if cx.enabled(r.id) {
             (r.check)(doc, model, out);
         }

@@ -35,6 +35,9 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
 
 pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
     for r in RULES {
+        if crate::limits::budget_exceeded() {
+            break;
+        }
         if cx.enabled(r.id) {
             (r.check)(m, cx, out);
         }
