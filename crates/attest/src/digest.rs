@@ -103,7 +103,9 @@ pub fn from_digest(d: &str) -> anyhow::Result<ImageDigest> {
 /// `docker buildx build --metadata-file FILE`.
 pub fn from_metadata_file(path: &Path) -> anyhow::Result<ImageDigest> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {origin}"))?;
+    let text =
+        crate::fsread::read_text(path, crate::fsread::DEFAULT_MAX, crate::fsread::Follow::Yes)
+            .with_context(|| format!("cannot read {origin}"))?;
     from_metadata(&text, &origin)
 }
 

@@ -129,8 +129,11 @@ fn normalize_pem(text: &str) -> String {
     format!("{}\n", text.trim())
 }
 
+/// Key files are PEM of a few hundred bytes.
+const KEY_MAX_BYTES: u64 = 64 * 1024;
+
 pub fn load_private(path: &Path) -> anyhow::Result<SigningKey> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsread::read_text(path, KEY_MAX_BYTES, crate::fsread::Follow::Yes)
         .with_context(|| format!("cannot read private key {}", path.display()))?;
     parse_private(&text, &path.display().to_string())
 }
@@ -148,7 +151,7 @@ pub fn load_private_env(var: &str) -> anyhow::Result<SigningKey> {
 }
 
 pub fn load_public(path: &Path) -> anyhow::Result<VerifyingKey> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsread::read_text(path, KEY_MAX_BYTES, crate::fsread::Follow::Yes)
         .with_context(|| format!("cannot read public key {}", path.display()))?;
     parse_public(&text, &path.display().to_string())
 }

@@ -5,9 +5,11 @@
 
 pub mod digest;
 pub mod dsse;
+pub mod fsread;
 pub mod hash;
 pub mod keys;
 pub mod statement;
+pub mod strict_json;
 pub mod tar;
 pub mod time;
 pub mod verify;
