@@ -67,7 +67,16 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         }
         None => {
             let path = lock_path(root, args.lock.as_deref());
-            if !path.is_file() {
+            let scan_dir = if root.is_file() {
+                root.parent()
+                    .map(std::path::Path::to_path_buf)
+                    .unwrap_or_default()
+            } else {
+                root.clone()
+            };
+            // The lock and its signature in the scanned tree are never followed if symlinks.
+            let follow = engine::follow_for(&path, &scan_dir);
+            if std::fs::symlink_metadata(&path).is_err() {
                 bail!(
                     "no lockfile at {}: run `pipeguard fingerprint --write` to approve today's jobs, or compare with a git ref (--against REF)",
                     path.display()
@@ -76,13 +85,22 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
             if let Some(pubkey) = &args.pubkey {
                 let key = pipeguard_attest::keys::load_public(pubkey)?;
                 let sig = lock::signature_path(&path);
-                let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
+                let sig_text = pipeguard_attest::fsread::read_text(
+                    &sig,
+                    lock::LOCK_MAX_BYTES,
+                    follow,
+                )
+                .map_err(|e| {
                     anyhow::anyhow!(
                         "--pubkey given but the lockfile signature {} cannot be read ({e}); sign the lock with `pipeguard fingerprint --sign KEY`",
                         sig.display()
                     )
                 })?;
-                let bytes = std::fs::read(&path)?;
+                let bytes =
+                    pipeguard_attest::fsread::read_file(&path, lock::LOCK_MAX_BYTES, follow)
+                        .map_err(|e| {
+                            anyhow::anyhow!("cannot read lockfile {}: {e}", path.display())
+                        })?;
                 if let Err(e) =
                     lock::verify_signature(&bytes, &sig_text, &key, &sig.display().to_string())
                 {
@@ -91,7 +109,7 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
                 }
             }
             (
-                Lockfile::load(&path)?.jobs,
+                Lockfile::load(&path, follow)?.jobs,
                 "the lockfile".to_string(),
                 Vec::new(),
             )

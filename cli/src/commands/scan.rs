@@ -165,7 +165,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         })?),
         None => args.max_risk,
     };
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let baseline = args
+        .baseline
+        .as_deref()
+        .map(|p| load_baseline(p, &args.selection.path))
+        .transpose()?;
     let report = engine::run(Run {
         scan: args
             .selection
@@ -268,5 +272,29 @@ pub fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    // A symlink planted where an output goes (a `jobs.lock` in the tree) is not written through.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        anyhow::bail!(
+            "cannot write {}: it is a symlink, and pipeguard does not write through symlinks",
+            path.display()
+        );
+    }
     std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
 }
+
+/// The baseline of `--baseline`: a regular file of bounded size (not `/dev/zero`), and not a
+/// symlink when it lies inside the scanned tree.
+fn load_baseline(path: &Path, root: &Path) -> anyhow::Result<Baseline> {
+    let dir = if root.is_file() {
+        root.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        root.to_path_buf()
+    };
+    let follow = engine::follow_for(path, &dir);
+    pipeguard_attest::fsread::read_file(path, BASELINE_MAX_BYTES, follow)
+        .map_err(|e| anyhow::anyhow!("cannot read baseline {}: {e}", path.display()))?;
+    Baseline::load(path)
+}
+
+/// The largest baseline read (one entry per accepted finding).
+const BASELINE_MAX_BYTES: u64 = 64 * 1024 * 1024;

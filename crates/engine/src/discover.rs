@@ -70,6 +70,8 @@ fn is_source_or_doc(lower: &str) -> bool {
 
 /// Classify a file from its path and text.
 pub fn classify(rel: &str, text: &str) -> FileKind {
+    // A byte order mark is not content (SourceFile drops it too).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Some(kind) = classify_by_name(rel) {
         return kind;
     }
@@ -112,7 +114,7 @@ fn xml_root_element(text: &str) -> Option<&str> {
         } else if let Some(r) = rest.strip_prefix("<!--") {
             rest = &r[r.find("-->")? + 3..];
         } else if let Some(r) = rest.strip_prefix("<!") {
-            rest = &r[r.find('>')? + 1..];
+            rest = &r[markup_declaration_end(r)?..];
         } else if let Some(r) = rest.strip_prefix('<') {
             let end = r
                 .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
@@ -122,6 +124,37 @@ fn xml_root_element(text: &str) -> Option<&str> {
             return None;
         }
     }
+}
+
+/// End (just past the closing `>`) of a `<!DOCTYPE …>` declaration whose `<!` is already
+/// consumed, internal subset (`[ <!ENTITY …> … ]`) included: quoted literals and comments in
+/// the subset may contain `>` and `]`. Entities are only skipped, never expanded.
+fn markup_declaration_end(r: &str) -> Option<usize> {
+    let b = r.as_bytes();
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+        } else if depth > 0 && r[i..].starts_with("<!--") {
+            i += r[i + 4..].find("-->")? + 4 + 3;
+            continue;
+        } else {
+            match c {
+                b'"' | b'\'' => quote = Some(c),
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                b'>' if depth == 0 => return Some(i + 1),
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// A YAML document with top-level `apiVersion:` and `kind:` keys. Helm templates (`{{ }}` outside
@@ -196,12 +229,22 @@ pub struct Walk {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Files whose patterns the walk applies (read by the `ignore` crate).
+const IGNORE_FILES: &[&str] = &[".gitignore", ".ignore", ".pipeguardignore"];
+
 /// Walk `root` in parallel. Symlinks are never followed: a link to something inside the root is
 /// scanned at its target anyway; a link out of the root, a dangling link or a loop is noted.
 pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
     let root = &opts.root;
     let meta = fs::metadata(root)
         .map_err(|e| anyhow::anyhow!("cannot read scan root {}: {e}", root.display()))?;
+    if !meta.is_file() && !meta.is_dir() {
+        anyhow::bail!(
+            "cannot scan {}: it is {}, not a file or a directory",
+            root.display(),
+            special_kind(&meta)
+        );
+    }
     if meta.is_file() {
         // A single file: scan it under its own name.
         let rel = root.file_name().map_or_else(
@@ -249,9 +292,26 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                         let path = entry.path();
                         let rel = relative(root, path);
                         if entry.path_is_symlink() {
+                            if IGNORE_FILES.contains(&entry.file_name().to_string_lossy().as_ref())
+                            {
+                                lock(&notes).push(Diagnostic::error(
+                                    rel.clone(),
+                                    "ignore file is a symlink: its patterns may come from outside the tree; replace it with a regular file",
+                                ));
+                            }
                             if let Some(note) = symlink_note(&canonical_root, path, &rel) {
                                 lock(&notes).push(note);
                             }
+                            return WalkState::Continue;
+                        }
+                        if entry
+                            .file_type()
+                            .is_some_and(|t| !t.is_file() && !t.is_dir())
+                        {
+                            lock(&notes).push(Diagnostic::note(
+                                rel.clone(),
+                                "skipped: not a regular file (a FIFO, socket or device)",
+                            ));
                             return WalkState::Continue;
                         }
                         if entry.file_type().is_some_and(|t| t.is_file()) {
@@ -291,6 +351,23 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
             .collect(),
         diagnostics,
     })
+}
+
+/// What a special file is, for the error refusing it as a scan root.
+fn special_kind(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_char_device() {
+        "a character device"
+    } else if t.is_block_device() {
+        "a block device"
+    } else if t.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -498,5 +575,30 @@ mod tests {
             FileKind::Other
         );
         assert_eq!(classify("config.xml", "not xml"), FileKind::Other);
+    }
+
+    #[test]
+    fn doctype_subsets_and_byte_order_marks() {
+        let dtd = "<?xml version='1.0'?>\n<!DOCTYPE project [\n  <!ENTITY x \"a > b ] c\">\n  <!-- ] > -->\n  <!ELEMENT project ANY>\n]>\n<project><builders/></project>";
+        assert_eq!(classify("jobs/a/config.xml", dtd), FileKind::JenkinsJob);
+        assert_eq!(
+            classify(
+                "config.xml",
+                "<!DOCTYPE hudson [ <!ENTITY e 'x'> ]><hudson/>"
+            ),
+            FileKind::Other
+        );
+        assert_eq!(
+            classify("k8s/a.yaml", "\u{feff}apiVersion: v1\nkind: Pod\n"),
+            FileKind::Kubernetes
+        );
+        let f = SourceFile::new(
+            "Dockerfile",
+            FileKind::Dockerfile,
+            "\u{feff}FROM a\n".into(),
+        );
+        assert!(f.bom);
+        assert_eq!(f.text, "FROM a\n");
+        assert_eq!(f.bom_len(), 3);
     }
 }

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use pipeguard_attest::fsread::{self, Follow};
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -36,7 +37,33 @@ pub enum ConfigSource<'a> {
 pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Result<Config> {
     let schema = analyzers::config_schema(registry);
     match *source {
-        ConfigSource::Discover { root, explicit } => Config::discover(root, explicit, &schema),
+        ConfigSource::Discover { root, explicit } => {
+            let dir = if root.is_file() {
+                root.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                root.to_path_buf()
+            };
+            let (path, follow) = match explicit {
+                // A path typed by the user is followed, unless it lies in the scanned tree
+                // (where the code under review may have made it a symlink).
+                Some(p) => (p.to_path_buf(), follow_for(p, &dir)),
+                None => {
+                    let p = dir.join(CONFIG_FILE);
+                    if std::fs::symlink_metadata(&p).is_err() {
+                        return Ok(Config {
+                            digest: crate::finding::sha256_hex(b""),
+                            ..Config::default()
+                        });
+                    }
+                    (p, Follow::No)
+                }
+            };
+            let origin = path.display().to_string();
+            let text = read_config_text(&path, follow)
+                .map_err(|e| anyhow::anyhow!("cannot read config {origin}: {e}"))?;
+            check_config_limits(&text, &origin)?;
+            Config::parse(&text, &origin, &schema).map_err(|e| sanitize_config_error(e).into())
+        }
         ConfigSource::TrustedRef { root, refname } => {
             let dir = if root.is_file() {
                 root.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -48,14 +75,108 @@ pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Re
             let origin = format!("{refname}:{tree_path}");
             match crate::git::read_at_ref(&repo, refname, &tree_path)? {
                 Some(bytes) => {
+                    if bytes.len() as u64 > CONFIG_MAX_BYTES {
+                        anyhow::bail!(
+                            "{origin}: the config is larger than the limit of {CONFIG_MAX_BYTES} bytes"
+                        );
+                    }
                     let text = String::from_utf8(bytes)
                         .with_context(|| format!("{origin} is not UTF-8"))?;
-                    Ok(Config::parse(&text, &origin, &schema)?)
+                    check_config_limits(&text, &origin)?;
+                    Config::parse(&text, &origin, &schema)
+                        .map_err(|e| sanitize_config_error(e).into())
                 }
                 None => Ok(Config::parse("", &origin, &schema)?),
             }
         }
     }
+}
+
+/// The largest config file read (`.pipeguard.yml` or `--config`).
+pub const CONFIG_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Whether a file argument may be followed if it is a symlink: not when it lies inside the
+/// scanned tree `dir` (the code under review controls what is there).
+pub fn follow_for(path: &Path, dir: &Path) -> Follow {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    match (std::fs::canonicalize(parent), std::fs::canonicalize(dir)) {
+        (Ok(p), Ok(d)) if p.starts_with(&d) => Follow::No,
+        _ => Follow::Yes,
+    }
+}
+
+fn read_config_text(path: &Path, follow: Follow) -> std::io::Result<String> {
+    let bytes = fsread::read_file(path, CONFIG_MAX_BYTES, follow)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8"))?;
+    // A byte order mark is not YAML content (editors on Windows write one).
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text))
+}
+
+/// The YAML limits (nesting, flow collections) before the config's YAML parser runs.
+fn check_config_limits(text: &str, origin: &str) -> anyhow::Result<()> {
+    crate::limits::yaml(text).map_err(|e| {
+        anyhow::Error::new(sanitize_config_error(crate::policy::config::ConfigError {
+            file: origin.to_string(),
+            line: Some(e.line),
+            column: None,
+            message: e.message,
+        }))
+    })
+}
+
+/// A config error names the file, the place and the offending key, never the file's values:
+/// a `.pipeguard.yml` that is really someone's key or password file must not be printed. Quoted
+/// values in the parser's message (`invalid type: string "…"`) are elided, keys (`` `k` ``)
+/// shortened and stripped of control characters.
+pub fn sanitize_config_error(
+    mut e: crate::policy::config::ConfigError,
+) -> crate::policy::config::ConfigError {
+    e.message = elide_values(&e.message);
+    e
+}
+
+fn elide_values(msg: &str) -> String {
+    const KEY_MAX: usize = 40;
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(i) = rest.find(['"', '`']) {
+        out.push_str(&rest[..i]);
+        let q = rest.as_bytes()[i] as char;
+        let after = &rest[i + 1..];
+        let Some(j) = after.find(q) else {
+            // Unterminated: drop the rest.
+            out.push(q);
+            out.push('…');
+            out.push(q);
+            return out;
+        };
+        let inner = &after[..j];
+        out.push(q);
+        if q == '"' {
+            out.push('…');
+        } else {
+            let clean: String = inner.chars().filter(|c| !c.is_control()).collect();
+            if clean.chars().count() > KEY_MAX {
+                out.extend(clean.chars().take(KEY_MAX));
+                out.push('…');
+            } else {
+                out.push_str(&clean);
+            }
+        }
+        out.push(q);
+        rest = &after[j + 1..];
+    }
+    out.push_str(rest);
+    out.chars()
+        .filter(|c| !c.is_control() || *c == '\n')
+        .collect()
 }
 
 /// Where the files come from.
@@ -398,8 +519,15 @@ fn process(
         result.suppressions = Some((file.path.clone(), s));
     }
     let mut keep = false;
+    // The per-file time budget: checked between analyzers and inside their long loops.
+    let budget = crate::limits::Budget::start(crate::limits::file_budget());
+    let mut not_run: Vec<String> = Vec::new();
     for a in active {
         if a.accepts(file.kind) {
+            if budget.exceeded() {
+                not_run.push(a.family().to_string());
+                continue;
+            }
             // A bug in one analyzer must not end the scan: the file is reported as not analysed.
             let mut out = Output::default();
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -421,6 +549,21 @@ fn process(
             keep |= a.wants_project();
         }
     }
+    if budget.exceeded() && result.failed.is_none() {
+        let skipped = if not_run.is_empty() {
+            String::new()
+        } else {
+            format!("; not run: the {} analyzers", not_run.join(", "))
+        };
+        result.failed = Some(Diagnostic::error(
+            file.path.clone(),
+            format!(
+                "analysis stopped: the per-file time budget of {} ms was exceeded, findings may be missing{skipped}",
+                budget.limit().as_millis()
+            ),
+        ));
+    }
+    drop(budget);
     if let Some(p) = provenance {
         attach_provenance(&mut result.output.findings, &p);
     }

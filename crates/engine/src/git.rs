@@ -44,6 +44,10 @@ pub fn read_at_ref(
     if entry.kind() != Some(ObjectType::Blob) {
         return Ok(None);
     }
+    // A symlink's blob is its target path; pipeguard never follows one it did not get typed.
+    if entry.filemode() == 0o120_000 {
+        anyhow::bail!("{refname}:{rel_path} is a symlink; not followed");
+    }
     let blob = repo.find_blob(entry.id())?;
     Ok(Some(blob.content().to_vec()))
 }

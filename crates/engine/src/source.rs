@@ -80,13 +80,23 @@ pub struct SourceFile {
     /// Where the bytes came from on disk, when they came from disk.
     pub disk_path: Option<PathBuf>,
     pub kind: FileKind,
-    /// The text. Files that are not valid UTF-8 are decoded lossily (and a note says so).
+    /// The text. Files that are not valid UTF-8 are decoded lossily (and a note says so). A
+    /// leading UTF-8 byte order mark is not part of it (see `bom`).
     pub text: String,
+    /// The file started with a UTF-8 byte order mark (as `kubectl` and Windows editors write
+    /// them), removed from `text` so that every parser sees the document and columns count from
+    /// the first real character, as editors show them. Byte offsets are offsets into `text`;
+    /// add `bom_len()` for an offset into the file's bytes.
+    pub bom: bool,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    pub fn new(path: impl Into<String>, kind: FileKind, text: String) -> Self {
+    pub fn new(path: impl Into<String>, kind: FileKind, mut text: String) -> Self {
+        let bom = text.starts_with('\u{feff}');
+        if bom {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
@@ -95,8 +105,14 @@ impl SourceFile {
             disk_path: None,
             kind,
             text,
+            bom,
             line_starts,
         }
+    }
+
+    /// Length of the byte order mark removed from the start of the file (0 or 3).
+    pub fn bom_len(&self) -> usize {
+        if self.bom { '\u{feff}'.len_utf8() } else { 0 }
     }
 
     #[must_use]

@@ -1,6 +1,7 @@
 //! The job lockfile (`.pipeguard/jobs.lock`): JSON, one entry per job, sorted, no timestamps —
 //! reviewed like a dependency lockfile.
 
+use pipeguard_attest::fsread::Follow;
 use std::path::Path;
 
 use anyhow::{Context, bail};
@@ -119,12 +120,17 @@ impl Lockfile {
         Ok(lock)
     }
 
-    pub fn load(path: &Path) -> anyhow::Result<Lockfile> {
-        let text = std::fs::read_to_string(path)
+    /// Load `path`; `follow`: whether a symlink there may be followed (not for a lock in the
+    /// scanned tree).
+    pub fn load(path: &Path, follow: Follow) -> anyhow::Result<Lockfile> {
+        let text = pipeguard_attest::fsread::read_text(path, LOCK_MAX_BYTES, follow)
             .with_context(|| format!("cannot read lockfile {}", path.display()))?;
         Lockfile::parse(&text, &path.display().to_string())
     }
 }
+
+/// The largest lockfile (or signature) read: canonical forms of thousands of jobs.
+pub const LOCK_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 #[cfg(test)]
 mod tests {
