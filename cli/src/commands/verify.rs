@@ -1,6 +1,5 @@
 //! `pipeguard verify --attestation FILE --pubkey PUB --image-digest sha256:…`
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{Context, anyhow};
@@ -43,6 +42,10 @@ pub struct VerifyArgs {
     /// Require this verdict.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub require_verdict: Option<RequiredVerdict>,
+    /// Accept an attestation of an incomplete scan (`incomplete: true`: some files were not
+    /// analysed); refused by default.
+    #[arg(long)]
+    pub allow_incomplete: bool,
     /// Print the verified predicate as JSON on success.
     #[arg(long)]
     pub print_predicate: bool,
@@ -63,22 +66,19 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     };
     let key = keys::load_public(&args.pubkey)?;
     let origin = args.attestation.display().to_string();
-    let f =
-        std::fs::File::open(&args.attestation).with_context(|| format!("cannot read {origin}"))?;
-    let mut bytes = Vec::new();
-    f.take(MAX_ATTESTATION_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {origin}"))?;
-    if bytes.len() as u64 > MAX_ATTESTATION_BYTES {
-        return Err(anyhow!(
-            "{origin}: larger than {MAX_ATTESTATION_BYTES} bytes"
-        ));
-    }
+    // A regular file only (a FIFO would block, a device never ends), bounded.
+    let bytes = pipeguard_attest::fsread::read_file(
+        &args.attestation,
+        MAX_ATTESTATION_BYTES,
+        pipeguard_attest::fsread::Follow::Yes,
+    )
+    .with_context(|| format!("cannot read {origin}"))?;
     let policy = verify::Policy {
         digest: subject.digest.clone(),
         max_risk: args.max_risk,
         max_age: args.max_age,
         require_verdict: args.require_verdict.map(|_| "pass".to_string()),
+        allow_incomplete: args.allow_incomplete,
         now: time::system_now(),
     };
     let text = String::from_utf8_lossy(&bytes);

@@ -162,6 +162,7 @@ impl Envelope {
     }
 
     pub fn from_json(text: &str) -> Result<Envelope, DsseError> {
+        crate::strict_json::check_unique_keys(text.as_bytes()).map_err(DsseError::Malformed)?;
         serde_json::from_str(text).map_err(|e| DsseError::Malformed(e.to_string()))
     }
 }
@@ -175,6 +176,9 @@ pub fn parse_envelopes(text: &str) -> Vec<(usize, Result<Envelope, DsseError>)> 
     }
     // A whole-file document first (what most signers write), else line by line.
     if let Ok(env) = serde_json::from_str::<Envelope>(text) {
+        if let Err(e) = crate::strict_json::check_unique_keys(text.as_bytes()) {
+            return vec![(1, Err(DsseError::Malformed(e)))];
+        }
         return vec![(1, Ok(env))];
     }
     text.lines()

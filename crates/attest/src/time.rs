@@ -32,13 +32,14 @@ pub fn format_rfc3339(secs: i64) -> String {
     )
 }
 
-/// Parse `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds.
+/// Parse `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)` into Unix seconds, strictly (RFC 3339 §5.6:
+/// real calendar dates, `T` as the separator, offsets within ±23:59).
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let bytes = text.as_bytes();
     if bytes.len() < 20
         || bytes[4] != b'-'
         || bytes[7] != b'-'
-        || !matches!(bytes[10], b'T' | b't' | b' ')
+        || !matches!(bytes[10], b'T' | b't')
         || bytes[13] != b':'
         || bytes[16] != b':'
     {
@@ -55,10 +56,13 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
     if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
+        || day < 1
+        || day > days_in_month(year, month)
         || hour > 23
         || minute > 59
+        // A leap second only at the end of a UTC minute 23:59 (RFC 3339 §5.7).
         || second > 60
+        || (second == 60 && !(hour == 23 && minute == 59))
     {
         return None;
     }
@@ -77,13 +81,33 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
             if ob.len() != 6 || !matches!(ob[0], b'+' | b'-') || ob[3] != b':' {
                 return None;
             }
-            let oh: i64 = rest.get(1..3)?.parse().ok()?;
-            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            let digits = |r: std::ops::Range<usize>| -> Option<i64> {
+                let p = rest.get(r)?;
+                p.bytes()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| p.parse().ok())
+                    .flatten()
+            };
+            let oh = digits(1..3)?;
+            let om = digits(4..6)?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
             let sign = if ob[0] == b'-' { -1 } else { 1 };
             sign * (oh * 3600 + om * 60)
         }
     };
     Some(days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// Days in `month` (1-12) of the proleptic Gregorian `year`.
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
 }
 
 /// `90s`, `15m`, `24h`, `7d`, `2w`, combinations (`1h30m`); a bare number is seconds.
@@ -182,6 +206,8 @@ mod tests {
             parse_rfc3339("2026-11-23T12:00:00.123Z"),
             Some(1_795_435_200)
         );
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
+        assert!(parse_rfc3339("2016-12-31T23:59:60Z").is_some());
         for bad in [
             "",
             "2026-11-23",
@@ -189,6 +215,13 @@ mod tests {
             "2026-11-23T12:00:00",
             "x026-11-23T12:00:00Z",
             "2026-11-23T12:00:00+0100",
+            "2026-02-30T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-04-31T00:00:00Z",
+            "2026-11-23 12:00:00Z",
+            "2026-11-23T12:00:60Z",
+            "2026-11-23T12:00:00+24:00",
+            "2026-11-23T12:00:00++1:00",
         ] {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }

@@ -17,6 +17,8 @@ pub struct Policy {
     /// Seconds.
     pub max_age: Option<u64>,
     pub require_verdict: Option<String>,
+    /// Accept an attestation of a scan that did not analyse every file.
+    pub allow_incomplete: bool,
     /// Unix seconds "now".
     pub now: i64,
 }
@@ -54,6 +56,10 @@ pub enum VerifyError {
     Future(String),
     #[error("the predicate timestamp `{0}` is not an RFC 3339 time")]
     Timestamp(String),
+    #[error(
+        "the attested scan was incomplete (some files were not analysed); pass --allow-incomplete to accept it"
+    )]
+    Incomplete,
 }
 
 /// The outcome of a successful verification.
@@ -70,6 +76,8 @@ pub fn verify(
 ) -> Result<Verified, VerifyError> {
     // Only the bytes the signature covers are looked at from here on.
     let payload = dsse::verify(env, key, INTOTO_PAYLOAD_TYPE)?;
+    // One meaning only: a duplicated `verdict` or `riskScore` is refused, not last-one-wins.
+    crate::strict_json::check_unique_keys(&payload).map_err(VerifyError::StatementJson)?;
     let statement: Statement =
         serde_json::from_slice(&payload).map_err(|e| VerifyError::StatementJson(e.to_string()))?;
     if statement.type_ != STATEMENT_TYPE {
@@ -98,6 +106,9 @@ pub fn verify(
     }
     let predicate: ScanPredicate = serde_json::from_value(statement.predicate.clone())
         .map_err(|e| VerifyError::Predicate(e.to_string()))?;
+    if predicate.incomplete && !policy.allow_incomplete {
+        return Err(VerifyError::Incomplete);
+    }
     if let Some(required) = &policy.require_verdict
         && predicate.verdict != *required
     {

@@ -201,7 +201,13 @@ pub fn build(outcome: &ScanOutcome, cx: Extras) -> ScanPredicate {
     ScanPredicate {
         tool: outcome.tool.clone(),
         timestamp: cx.timestamp,
-        verdict: outcome.verdict.clone(),
+        // A scan that did not analyse every file never attests `pass`: what it missed is
+        // unknown. `incomplete: true` says why.
+        verdict: if outcome.incomplete {
+            "fail".to_string()
+        } else {
+            outcome.verdict.clone()
+        },
         risk_score: outcome.risk_score,
         fail_on: outcome.fail_on.clone(),
         max_risk: outcome.max_risk,
@@ -318,7 +324,12 @@ pub fn jobs_from_lock(bytes: &[u8], origin: &str) -> anyhow::Result<JobsRef> {
 /// least a string `decision`; embedded as is.
 pub fn gate_decision(path: &Path) -> anyhow::Result<Value> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {origin}"))?;
+    let text = pipeguard_attest::fsread::read_text(
+        path,
+        pipeguard_attest::fsread::DEFAULT_MAX,
+        pipeguard_attest::fsread::Follow::Yes,
+    )
+    .with_context(|| format!("cannot read {origin}"))?;
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| anyhow!("{origin}: not a gate decision file (invalid JSON: {e})"))?;
     if !v.is_object() || !v["decision"].is_string() {
