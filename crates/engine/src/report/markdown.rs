@@ -6,9 +6,69 @@ use super::Report;
 use crate::finding::Severity;
 use crate::policy::Verdict;
 
-/// Table cells: no pipes or newlines.
+/// Table cells: no pipes or newlines, and no Markdown or HTML from the scanned content (a path
+/// or message could otherwise add links, images, HTML or `@mentions` to a PR comment).
+/// A code span (a run of backticks with a matching closing run, as CommonMark reads it) is kept
+/// as one: nothing inside it is interpreted, and pipeguard's own messages quote values that
+/// way. An unmatched backtick is escaped.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '`' {
+            let n = rest.bytes().take_while(|&b| b == b'`').count();
+            if let Some(close) = closing_run(&rest[n..], n) {
+                out.push_str(&rest[..n]);
+                out.push_str(&code(&rest[n..n + close]));
+                out.push_str(&rest[..n]);
+                rest = &rest[n + close + n..];
+            } else {
+                for _ in 0..n {
+                    out.push_str("\\`");
+                }
+                rest = &rest[n..];
+            }
+            continue;
+        }
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '*' | '_' | '[' | ']' | '|' | '#' | '@' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// Offset in `s` of the first run of exactly `n` backticks.
+fn closing_run(s: &str, n: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'`' {
+            let len = b[i..].iter().take_while(|&&c| c == b'`').count();
+            if len == n {
+                return Some(i);
+            }
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Text for a code span: nothing inside is interpreted but a backtick, which would end it.
+fn code(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+        .replace('`', "\u{2035}")
+        .replace('|', "\\|")
 }
 
 pub fn render(report: &Report) -> String {
@@ -50,7 +110,7 @@ pub fn render(report: &Report) -> String {
                 "| {} | `{}` | `{}:{}` | {} |",
                 f.severity,
                 f.rule_id,
-                cell(&f.location.path),
+                code(&f.location.path),
                 f.location.start_line,
                 cell(&f.message)
             );
@@ -63,13 +123,13 @@ pub fn render(report: &Report) -> String {
             let jobs: Vec<String> = c
                 .jobs
                 .iter()
-                .map(|j| format!("`{}` ({})", cell(&j.job), j.triggers.join(", ")))
+                .map(|j| format!("`{}` ({})", code(&j.job), cell(&j.triggers.join(", "))))
                 .collect();
             let _ = writeln!(
                 out,
                 "| `{}` | {} | {} | {} |",
-                cell(&c.name),
-                c.system,
+                code(&c.name),
+                cell(&c.system),
                 jobs.join("<br>"),
                 if c.untrusted { "**yes**" } else { "no" }
             );
@@ -84,9 +144,30 @@ pub fn render(report: &Report) -> String {
     if !failed.is_empty() {
         out.push_str("### Not analysed\n\n");
         for d in failed {
-            let _ = writeln!(out, "- `{}`: {}", cell(&d.path), cell(&d.message));
+            let _ = writeln!(out, "- `{}`: {}", code(&d.path), cell(&d.message));
         }
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_escape_markdown_outside_code_spans() {
+        assert_eq!(
+            cell("base image `node_x` has no tag"),
+            "base image `node_x` has no tag"
+        );
+        assert_eq!(
+            cell("<img src=x> [a](http://e) @team *b*|c\nd"),
+            "&lt;img src=x&gt; \\[a\\](http://e) \\@team \\*b\\*\\|c d"
+        );
+        // An unmatched backtick opens no code span, so what follows is still escaped.
+        assert_eq!(cell("`<b>"), "\\`&lt;b&gt;");
+        assert_eq!(cell("``a`b`` `x"), "``a‵b`` \\`x");
+        assert_eq!(cell("`a|b`"), "`a\\|b`");
+    }
 }

@@ -5,6 +5,7 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod neutral;
 pub mod sarif;
 pub mod text;
 
@@ -152,13 +153,15 @@ pub struct RenderOptions {
 }
 
 pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
+    // Formats read by people (or by the runner) print untrusted strings neutralised; JSON and
+    // SARIF carry them exactly (escaped by JSON).
     match format {
-        Format::Text => text::render(report, opts.color),
+        Format::Text => text::render(&neutral::report(report), opts.color),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
-        Format::Github => github::render(report),
-        Format::Junit => junit::render(report),
-        Format::Markdown => markdown::render(report),
+        Format::Github => github::render(&neutral::report(report)),
+        Format::Junit => junit::render(&neutral::report(report)),
+        Format::Markdown => markdown::render(&neutral::report(report)),
     }
 }
 
