@@ -48,11 +48,34 @@ impl Context {
     }
 }
 
+/// Webhook payloads are at most 25 MB (GitHub's limit).
+const MAX_PAYLOAD_BYTES: u64 = 25 * 1024 * 1024;
+
 pub fn read_payload(path: &Path) -> Result<Value, ContextError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ContextError::Read {
+    let read_err = |message: String| ContextError::Read {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+        message,
+    };
+    // A regular file only (a FIFO would block, `/dev/zero` never ends), bounded.
+    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(read_err("not a regular file".to_string()));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(
+            std::fs::File::open(path).map_err(|e| read_err(e.to_string()))?,
+            MAX_PAYLOAD_BYTES + 1,
+        ),
+        &mut bytes,
+    )
+    .map_err(|e| read_err(e.to_string()))?;
+    if bytes.len() as u64 > MAX_PAYLOAD_BYTES {
+        return Err(read_err(format!(
+            "larger than the limit of {MAX_PAYLOAD_BYTES} bytes"
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| read_err("not UTF-8".to_string()))?;
     serde_json::from_str(&text).map_err(|e| ContextError::Json {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -84,6 +107,8 @@ pub struct PullRequest {
     pub head_repo: Option<String>,
     pub head_repo_id: Option<u64>,
     pub head_repo_fork: bool,
+    /// Login of the head repository's owner (who controls what is pushed there).
+    pub head_repo_owner: Option<String>,
     pub base_repo: String,
     pub base_repo_id: Option<u64>,
     pub labels: Vec<String>,
@@ -119,6 +144,9 @@ impl PullRequest {
                 .and_then(|r| at(r, &["fork"]))
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            head_repo_owner: head_repo
+                .and_then(|r| str_at(r, &["owner", "login"]))
+                .map(str::to_string),
             base_repo: need(&["base", "repo", "full_name"])?,
             base_repo_id: at(pr, &["base", "repo", "id"]).and_then(Value::as_u64),
             labels: at(pr, &["labels"])

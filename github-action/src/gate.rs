@@ -35,9 +35,6 @@ const REPO_EVENTS: &[&str] = &[
     "deployment_status",
     "registry_package",
     "page_build",
-    "check_run",
-    "check_suite",
-    "status",
     "milestone",
     "project",
     "watch",
@@ -60,6 +57,29 @@ pub struct Policy {
     pub trusted_teams: Vec<String>,
     pub trusted_bots: Vec<String>,
     pub safe_to_test_label: Option<String>,
+    /// Why there is no API client, when there is none (worded into the reasons): no token, or
+    /// `--no-api`.
+    pub offline: Offline,
+}
+
+/// Why the gate decides without the GitHub API.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Offline {
+    /// No token in the environment.
+    #[default]
+    NoToken,
+    /// `--no-api` was given (a token may be present).
+    NoApi,
+}
+
+impl Offline {
+    /// "without a token" / "without API calls (--no-api)".
+    fn without(self) -> &'static str {
+        match self {
+            Offline::NoToken => "without a token",
+            Offline::NoApi => "without API calls (--no-api)",
+        }
+    }
 }
 
 impl Default for Policy {
@@ -73,6 +93,7 @@ impl Default for Policy {
             trusted_teams: Vec::new(),
             trusted_bots: Vec::new(),
             safe_to_test_label: None,
+            offline: Offline::NoToken,
         }
     }
 }
@@ -188,7 +209,10 @@ impl<'a> Gate<'a> {
             pull_request: None,
         };
         if client.is_none() {
-            g.say("no GitHub token: decided from the event payload alone (approvals, labels and team membership not checked)");
+            g.say(match policy.offline {
+                Offline::NoToken => "no GitHub token: decided from the event payload alone (approvals, labels and team membership not checked)",
+                Offline::NoApi => "--no-api: decided from the event payload alone (approvals, labels and team membership not checked)",
+            });
         }
         g
     }
@@ -291,7 +315,10 @@ impl<'a> Gate<'a> {
             ));
         }
         if !self.policy.trusted_teams.is_empty() && self.client.is_none() {
-            self.say("gate.trusted_teams not checked: team membership needs a token");
+            self.say(format!(
+                "gate.trusted_teams not checked: team membership needs the API ({})",
+                self.policy.offline.without()
+            ));
         }
         Ok(false)
     }
@@ -492,10 +519,18 @@ impl<'a> Gate<'a> {
             (Some(h), Some(b)) => h == b,
             _ => true,
         };
-        if !eq_ci(head, &pr.base_repo) || !same_id {
+        if !eq_ci(head, &pr.base_repo) {
             return Some(format!(
                 "the pull request comes from the fork {head} (base {})",
                 pr.base_repo
+            ));
+        }
+        if !same_id {
+            return Some(format!(
+                "the head repository {head} (id {}) is not the base repository {} (id {}): same name, different repository",
+                pr.head_repo_id.unwrap_or_default(),
+                pr.base_repo,
+                pr.base_repo_id.unwrap_or_default()
             ));
         }
         // `fork: true` on the head only tells us something when ids cannot show it is the base.
@@ -505,7 +540,14 @@ impl<'a> Gate<'a> {
         None
     }
 
-    async fn check_pr(&mut self, pr: &PullRequest, privileged: bool) -> Result<bool, ApiError> {
+    /// `pusher`: who pushed the current head, when the event says (`synchronize`, `opened`:
+    /// the sender).
+    async fn check_pr(
+        &mut self,
+        pr: &PullRequest,
+        privileged: bool,
+        pusher: Option<&str>,
+    ) -> Result<bool, ApiError> {
         self.head_sha = Some(pr.head_sha.clone());
         self.pull_request = Some(pr.number);
         let Some(fork) = Self::fork_reason(pr) else {
@@ -516,15 +558,20 @@ impl<'a> Gate<'a> {
             return Ok(true);
         };
         self.say(fork);
+        // The author's association vouches for the head only when the author controls it: the
+        // fork is the author's own and the current head was pushed by the author (or by someone
+        // trusted in their own right). A MEMBER's PR from someone else's fork, or a push by
+        // someone else, is that someone's code.
         if self
-            .actor_trusted("author", &pr.author, &pr.association, privileged)
+            .head_controlled_by_trusted(pr, privileged, pusher)
             .await?
         {
             return Ok(true);
         }
         if self.client.is_none() {
             self.say(format!(
-                "blocked: with a token, an approval of head {} by a maintainer{} would allow it",
+                "blocked: {}, approvals cannot be read; with the API, an approval of head {} by a maintainer{} would allow it",
+                self.policy.offline.without(),
                 pr.short_sha(),
                 self.policy
                     .safe_to_test_label
@@ -549,11 +596,71 @@ impl<'a> Gate<'a> {
         Ok(false)
     }
 
+    /// Whether the author's trust extends to the current head (see `check_pr`).
+    async fn head_controlled_by_trusted(
+        &mut self,
+        pr: &PullRequest,
+        privileged: bool,
+        pusher: Option<&str>,
+    ) -> Result<bool, ApiError> {
+        match pr.head_repo_owner.as_deref() {
+            Some(owner) if eq_ci(owner, &pr.author) => {}
+            Some(owner) => {
+                self.say(format!(
+                    "the head repository {} is owned by {owner}, not by the author {}: the author's association does not vouch for its commits",
+                    pr.head_repo.as_deref().unwrap_or("?"),
+                    pr.author
+                ));
+                return Ok(false);
+            }
+            None => {
+                self.say("the owner of the head repository is unknown: the author's association does not vouch for its commits");
+                return Ok(false);
+            }
+        }
+        if !self
+            .actor_trusted("author", &pr.author, &pr.association, privileged)
+            .await?
+        {
+            return Ok(false);
+        }
+        match pusher {
+            Some(p) if !eq_ci(p, &pr.author) => {
+                self.say(format!(
+                    "the current head {} was pushed by {p}, not by the author {}",
+                    pr.short_sha(),
+                    pr.author
+                ));
+                if contains_ci(&self.policy.trusted_users, p) {
+                    self.say(format!("pusher {p} is listed in gate.trusted_users"));
+                    return Ok(true);
+                }
+                match self.maintainer(p, "NONE").await? {
+                    Some(why) => {
+                        self.say(format!("pusher {p} is trusted ({why})"));
+                        Ok(true)
+                    }
+                    None => {
+                        self.say(format!("pusher {p} is not trusted"));
+                        Ok(false)
+                    }
+                }
+            }
+            _ => Ok(true),
+        }
+    }
+
     async fn pr_event(&mut self, payload: &Value, privileged: bool) -> Result<bool, GateError> {
         let pr_json = at(payload, &["pull_request"])
             .ok_or_else(|| GateError::Payload("the event payload has no `pull_request`".into()))?;
         let pr = PullRequest::from_json(pr_json).map_err(GateError::Payload)?;
-        Ok(self.check_pr(&pr, privileged).await?)
+        // The sender of `synchronize` pushed the new head; of `opened`/`reopened`, it is
+        // whoever opened the pull request from that head.
+        let pusher = match str_at(payload, &["action"]) {
+            Some("synchronize" | "opened" | "reopened") => str_at(payload, &["sender", "login"]),
+            _ => None,
+        };
+        Ok(self.check_pr(&pr, privileged, pusher).await?)
     }
 
     async fn fetch_pr(&mut self, number: u64) -> Result<Option<PullRequest>, GateError> {
@@ -603,12 +710,13 @@ impl<'a> Gate<'a> {
         }
         if self.client.is_none() {
             self.say(format!(
-                "blocked: without a token the head of PR #{number} cannot be inspected (the comment payload does not carry it)"
+                "blocked: {} the head of PR #{number} cannot be inspected (the comment payload does not carry it)",
+                self.policy.offline.without()
             ));
             return Ok(false);
         }
         match self.fetch_pr(number).await? {
-            Some(pr) => Ok(self.check_pr(&pr, true).await?),
+            Some(pr) => Ok(self.check_pr(&pr, true, None).await?),
             None => {
                 self.say(format!(
                     "blocked: pull request #{number} not found in {}",
@@ -642,10 +750,18 @@ impl<'a> Gate<'a> {
             (Some(h), Some(b)) => h == b,
             _ => true,
         };
+        let head_id = head.and_then(|h| at(h, &["id"])).and_then(Value::as_u64);
         let fork = match &head_name {
             None => Some("the triggering run's head repository is gone (deleted fork)".to_string()),
-            Some(h) if !eq_ci(h, &base) || !same_id => Some(format!(
+            Some(h) if !eq_ci(h, &base) => Some(format!(
                 "the triggering run ({trigger}, workflow `{name}`) built {h}:{branch}, a fork of {base}"
+            )),
+            Some(h) if !same_id => Some(format!(
+                "the triggering run ({trigger}, workflow `{name}`) built {h}:{branch}; the head repository (id {}) is not the base repository {base} (id {}): same name, different repository",
+                head_id.unwrap_or_default(),
+                at(wr, &["repository", "id"])
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default()
             )),
             Some(_) => None,
         };
@@ -666,9 +782,10 @@ impl<'a> Gate<'a> {
             })
             .unwrap_or_default();
         let Some(client) = self.client else {
-            self.say(
-                "blocked: without a token the pull request behind a fork run cannot be identified",
-            );
+            self.say(format!(
+                "blocked: {} the pull request behind a fork run cannot be identified",
+                self.policy.offline.without()
+            ));
             return Ok(false);
         };
         if pr_numbers.is_empty()
@@ -685,27 +802,135 @@ impl<'a> Gate<'a> {
                 .filter_map(|p| at(p, &["number"]).and_then(Value::as_u64))
                 .collect();
         }
-        let Some(&number) = pr_numbers.first() else {
+        if pr_numbers.is_empty() {
             self.say(format!(
                 "blocked: no open pull request found for {}:{branch}",
                 head_name.as_deref().unwrap_or("?")
             ));
             return Ok(false);
-        };
-        let Some(pr) = self.fetch_pr(number).await? else {
-            self.say(format!("blocked: pull request #{number} not found"));
-            return Ok(false);
-        };
-        if pr.head_sha != head_sha {
-            self.pull_request = Some(number);
-            self.say(format!(
-                "blocked: PR #{number}'s head moved to {} after the triggering run built {}",
-                pr.short_sha(),
-                short(&head_sha)
-            ));
-            return Ok(false);
         }
-        Ok(self.check_pr(&pr, true).await?)
+        // The run maps to a pull request only if that PR's head is the commit the run built,
+        // in the repository the run built it from (a branch name alone can be anyone's).
+        let mut moved: Option<(u64, String)> = None;
+        for number in pr_numbers {
+            let Some(pr) = self.fetch_pr(number).await? else {
+                continue;
+            };
+            let same_repo = match (&pr.head_repo, &head_name) {
+                (Some(a), Some(b)) => eq_ci(a, b),
+                _ => false,
+            } && match (pr.head_repo_id, head_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            if !same_repo {
+                self.say(format!(
+                    "PR #{number} is not the run's: its head is in {}, the run built {}",
+                    pr.head_repo.as_deref().unwrap_or("a deleted repository"),
+                    head_name.as_deref().unwrap_or("?")
+                ));
+                continue;
+            }
+            if pr.head_sha != head_sha {
+                moved = Some((number, pr.short_sha().to_string()));
+                continue;
+            }
+            return Ok(self.check_pr(&pr, true, None).await?);
+        }
+        match moved {
+            Some((number, sha)) => {
+                self.pull_request = Some(number);
+                self.say(format!(
+                    "blocked: PR #{number}'s head moved to {sha} after the triggering run built {}",
+                    short(&head_sha)
+                ));
+            }
+            None => self.say(format!(
+                "blocked: no open pull request has head {} in {}",
+                short(&head_sha),
+                head_name.as_deref().unwrap_or("?")
+            )),
+        }
+        Ok(false)
+    }
+}
+
+impl Gate<'_> {
+    /// `check_suite`, `check_run`, `status`: the commit they name is the repository's own only
+    /// when it is on one of its branches. GitHub leaves `head_branch` null (and
+    /// `pull_requests` empty) for a check suite whose head is in a fork; a status names the
+    /// repository branches that contain the commit, none for a fork's commit.
+    fn commit_event(&mut self, ev: &str, payload: &Value) -> bool {
+        let base_id = at(payload, &["repository", "id"]).and_then(Value::as_u64);
+        let suite = match ev {
+            "check_run" => at(payload, &["check_run", "check_suite"]),
+            "check_suite" => at(payload, &["check_suite"]),
+            _ => None,
+        };
+        if ev == "status" {
+            self.head_sha = str_at(payload, &["sha"]).map(str::to_string);
+            let branches: Vec<&str> = at(payload, &["branches"])
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(|b| str_at(b, &["name"])).collect())
+                .unwrap_or_default();
+            let sha = self.head_sha.clone().unwrap_or_default();
+            if branches.is_empty() {
+                self.say(format!(
+                    "blocked: commit {} is on no branch of {} (a fork's commit?)",
+                    short(&sha),
+                    self.repo
+                ));
+                return false;
+            }
+            self.say(format!(
+                "commit {} is on the branch(es) {} of {} itself",
+                short(&sha),
+                branches.join(", "),
+                self.repo
+            ));
+            return true;
+        }
+        let Some(suite) = suite else {
+            self.say(format!("blocked: the {ev} payload names no check suite"));
+            return false;
+        };
+        self.head_sha = str_at(suite, &["head_sha"])
+            .or_else(|| str_at(payload, &["check_run", "head_sha"]))
+            .map(str::to_string);
+        let sha = self.head_sha.clone().unwrap_or_default();
+        let Some(branch) = str_at(suite, &["head_branch"]) else {
+            self.say(format!(
+                "blocked: the head {} of the check suite is not on a branch of {} (GitHub leaves head_branch empty for a fork's head)",
+                short(&sha),
+                self.repo
+            ));
+            return false;
+        };
+        for pr in at(suite, &["pull_requests"])
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let head_id = at(pr, &["head", "repo", "id"]).and_then(Value::as_u64);
+            if head_id.is_none() || head_id != base_id {
+                let n = at(pr, &["number"])
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default();
+                self.pull_request = Some(n);
+                self.say(format!(
+                    "blocked: pull request #{n} of the check suite has its head in another repository (id {}, base id {})",
+                    head_id.unwrap_or_default(),
+                    base_id.unwrap_or_default()
+                ));
+                return false;
+            }
+        }
+        self.say(format!(
+            "the head {} is the branch `{branch}` of {} itself: pushing it needs write access",
+            short(&sha),
+            self.repo
+        ));
+        true
     }
 }
 
@@ -732,6 +957,12 @@ pub async fn evaluate_github(
         "workflow_run" => {
             g.say("workflow_run is privileged (secrets, write token): held strictly");
             g.workflow_run(&ctx.payload).await?
+        }
+        "check_suite" | "check_run" | "status" => {
+            g.say(format!(
+                "{ev} is privileged (secrets, write token) and names a commit that may be a fork's: held strictly"
+            ));
+            g.commit_event(ev, &ctx.payload)
         }
         _ if REPO_EVENTS.contains(&ev) => {
             g.head_sha = str_at(&ctx.payload, &["after"]).map(str::to_string);
@@ -791,7 +1022,7 @@ pub async fn evaluate_jenkins(
         return Ok(g.finish(false, "jenkins"));
     };
     let allow = match g.fetch_pr(n).await? {
-        Some(pr) => g.check_pr(&pr, true).await?,
+        Some(pr) => g.check_pr(&pr, true, None).await?,
         None => {
             g.say(format!(
                 "blocked: pull request #{n} not found in {repo_name}"

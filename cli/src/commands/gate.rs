@@ -66,6 +66,7 @@ fn policy_from(config: &Config) -> Policy {
         trusted_teams: g.trusted_teams.clone(),
         trusted_bots: bots,
         safe_to_test_label: g.safe_to_test_label.clone(),
+        offline: pipeguard_github::gate::Offline::NoToken,
     }
 }
 
@@ -80,7 +81,38 @@ fn token(args: &GateArgs) -> Option<String> {
     })
 }
 
+/// Every exit path leaves a decision where a workflow looks for one: `decision=allow|block`
+/// after a decision, `decision=error` on any error (a bad config or `--trusted-config-ref`, an
+/// unreadable payload, an output that cannot be written), so a step testing
+/// `!= 'block'` cannot fail open. Stdout says ALLOW/BLOCK only once every output is written.
 pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
+    let event_name = if args.github {
+        env("GITHUB_EVENT_NAME").unwrap_or_else(|| "unknown".into())
+    } else {
+        "jenkins".into()
+    };
+    let result = decide_all(args).and_then(|d| {
+        write_outputs(args, &d)?;
+        Ok(d)
+    });
+    match result {
+        Ok(d) => {
+            print!("{}", stdout_text(args, &d));
+            Ok(match d.decision {
+                Verdict::Allow => EXIT_PASS,
+                Verdict::Block => EXIT_FAIL,
+            })
+        }
+        Err(e) => {
+            let msg = neutral(&format!("{e:#}"));
+            eprintln!("error: pipeguard gate: {msg}");
+            emit_error(args, &event_name, &msg);
+            Ok(EXIT_ERROR)
+        }
+    }
+}
+
+fn decide_all(args: &GateArgs) -> anyhow::Result<Decision> {
     let registry = Registry::builtin()?;
     let selection = Selection {
         path: PathBuf::from("."),
@@ -90,32 +122,25 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
         skip: Vec::new(),
     };
     let config = selection.load_config(registry)?;
-    let policy = policy_from(&config);
-    let event_name = if args.github {
-        env("GITHUB_EVENT_NAME").unwrap_or_else(|| "unknown".into())
-    } else {
-        "jenkins".into()
-    };
+    let mut policy = policy_from(&config);
+    if args.no_api {
+        policy.offline = pipeguard_github::gate::Offline::NoApi;
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let result = rt.block_on(decide(args, &policy));
-    match result {
-        Ok(d) => {
-            emit(args, &d)?;
-            Ok(match d.decision {
-                Verdict::Allow => EXIT_PASS,
-                Verdict::Block => EXIT_FAIL,
-            })
-        }
-        Err(e) => {
-            let msg = format!("{e:#}");
-            eprintln!("error: pipeguard gate: {msg}");
-            emit_error(args, &event_name, &msg);
-            Ok(EXIT_ERROR)
-        }
+    let mut d = rt.block_on(decide(args, &policy))?;
+    // Reasons quote names from the payload (workflow names, branches, logins): one line each.
+    for r in &mut d.reasons {
+        *r = neutral(r);
     }
+    Ok(d)
+}
+
+/// An untrusted string on one line, control characters made visible.
+fn neutral(s: &str) -> String {
+    pipeguard_engine::report::neutral::clean(s, false).into_owned()
 }
 
 async fn decide(args: &GateArgs, policy: &Policy) -> anyhow::Result<Decision> {
@@ -186,10 +211,29 @@ fn summary_markdown(d: &Decision) -> String {
             .map_or("–".to_string(), |s| format!("`{s}`")),
     );
     for r in &d.reasons {
-        md.push_str(&format!("- {r}\n"));
+        md.push_str(&format!("- {}\n", md_text(r)));
     }
     md.push('\n');
     md
+}
+
+/// Markdown from payload text: no HTML, links, emphasis or mentions.
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '@' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn append(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -202,7 +246,7 @@ fn append(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-fn emit(args: &GateArgs, d: &Decision) -> anyhow::Result<()> {
+fn stdout_text(args: &GateArgs, d: &Decision) -> String {
     let mut out = headline(d);
     out.push('\n');
     for r in &d.reasons {
@@ -218,21 +262,28 @@ fn emit(args: &GateArgs, d: &Decision) -> anyhow::Result<()> {
             ))
         ));
     }
-    print!("{out}");
-    if args.github {
-        if let Some(p) = env("GITHUB_STEP_SUMMARY") {
-            append(Path::new(&p), &summary_markdown(d))?;
-        }
-        if let Some(p) = env("GITHUB_OUTPUT") {
-            append(
-                Path::new(&p),
-                &format!("decision={}\n", d.decision.as_str()),
-            )?;
-        }
+    out
+}
+
+/// The step summary and the decision file first, `decision=` last: if an earlier write fails,
+/// the error path writes `decision=error` instead.
+fn write_outputs(args: &GateArgs, d: &Decision) -> anyhow::Result<()> {
+    if args.github
+        && let Some(p) = env("GITHUB_STEP_SUMMARY")
+    {
+        append(Path::new(&p), &summary_markdown(d))?;
     }
     if let Some(p) = &args.decision_file {
         let json = serde_json::to_string_pretty(d)?;
         super::scan::write_file(p, &(json + "\n"))?;
+    }
+    if args.github
+        && let Some(p) = env("GITHUB_OUTPUT")
+    {
+        append(
+            Path::new(&p),
+            &format!("decision={}\n", d.decision.as_str()),
+        )?;
     }
     Ok(())
 }
@@ -248,7 +299,7 @@ fn emit_error(args: &GateArgs, event: &str, msg: &str) {
         if let Some(p) = env("GITHUB_STEP_SUMMARY") {
             let _ = append(
                 Path::new(&p),
-                &format!("### pipeguard gate: **error**\n\n{msg}\n\n"),
+                &format!("### pipeguard gate: **error**\n\n{}\n\n", md_text(msg)),
             );
         }
         if let Some(p) = env("GITHUB_OUTPUT") {
