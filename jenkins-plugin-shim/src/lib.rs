@@ -59,6 +59,12 @@ pub enum Error {
     },
     #[error("unexpected response from {url}: {detail}")]
     Response { url: String, detail: String },
+    #[error(
+        "the response from {url} is larger than the limit of {limit} bytes; not read (a config.xml or job list that large is not a real one)"
+    )]
+    TooLarge { url: String, limit: u64 },
+    #[error("folder {folder}: {detail}; not descended")]
+    Folders { folder: String, detail: String },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -77,7 +83,18 @@ pub struct ClientOptions {
     /// First backoff delay; doubled on every retry.
     pub backoff: Duration,
     pub timeout: Duration,
+    /// Largest response body read (a job list or a config.xml).
+    pub max_response: u64,
+    /// How many config.xml requests are in flight at once.
+    pub concurrency: usize,
 }
+
+/// Default cap on one response: real config.xml files are kilobytes, job lists megabytes.
+pub const DEFAULT_MAX_RESPONSE: u64 = 32 * 1024 * 1024;
+/// Deepest folder nesting followed (real instances have a handful of levels).
+pub const MAX_FOLDER_DEPTH: usize = 32;
+/// Most jobs and folders listed from one server.
+pub const MAX_JOBS: usize = 500_000;
 
 impl ClientOptions {
     pub fn new(url: impl Into<String>) -> Self {
@@ -88,6 +105,8 @@ impl ClientOptions {
             retries: 3,
             backoff: Duration::from_millis(500),
             timeout: Duration::from_secs(30),
+            max_response: DEFAULT_MAX_RESPONSE,
+            concurrency: 8,
         }
     }
 
@@ -190,6 +209,7 @@ fn descend(class: &str) -> bool {
 /// and whether a grandchild has jobs of its own (only those folders need another request).
 pub const TREE: &str = "jobs[name,_class,jobs[name,_class,jobs[name]]]";
 
+#[derive(Clone)]
 pub struct Client {
     base: String,
     http: reqwest::Client,
@@ -197,13 +217,22 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(opts: ClientOptions) -> Result<Self, Error> {
-        let base = opts.url.trim_end_matches('/').to_string();
+    pub fn new(mut opts: ClientOptions) -> Result<Self, Error> {
+        // `http://user:token@host`: the credentials become basic auth and leave the URL, so no
+        // message ever prints them.
+        let (url, creds) = split_credentials(&opts.url);
+        if let Some((user, token)) = creds
+            && opts.user.is_none()
+        {
+            opts.user = Some(user);
+            opts.token = token;
+        }
+        let base = url.trim_end_matches('/').to_string();
         let host = base
             .strip_prefix("https://")
             .or_else(|| base.strip_prefix("http://"));
         if host.is_none_or(str::is_empty) {
-            return Err(Error::InvalidUrl(opts.url.clone()));
+            return Err(Error::InvalidUrl(redact_url(&opts.url)));
         }
         // reqwest is built without a default crypto provider; ring is the workspace's.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -236,12 +265,7 @@ impl Client {
                 Ok(resp) => {
                     let status = resp.status().as_u16();
                     match status {
-                        200..=299 => {
-                            return resp.text().await.map_err(|e| Error::Response {
-                                url: url.to_string(),
-                                detail: chain(&e),
-                            });
-                        }
+                        200..=299 => return self.read_body(url, resp).await,
                         401 => return Err(Error::Unauthorized { url: url.into() }),
                         403 => return Err(Error::Forbidden { url: url.into() }),
                         404 => return Err(Error::NotFound { url: url.into() }),
@@ -282,12 +306,59 @@ impl Client {
         }
     }
 
+    /// The body, read in chunks up to `max_response` bytes (the declared length is checked
+    /// first): a hostile or broken server cannot make the client buffer gigabytes.
+    async fn read_body(&self, url: &str, mut resp: reqwest::Response) -> Result<String, Error> {
+        let limit = self.opts.max_response;
+        let too_large = || Error::TooLarge {
+            url: url.to_string(),
+            limit,
+        };
+        if resp.content_length().is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| Error::Response {
+            url: url.to_string(),
+            detail: chain(&e),
+        })? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        String::from_utf8(body).map_err(|_| Error::Response {
+            url: url.to_string(),
+            detail: "the body is not UTF-8".into(),
+        })
+    }
+
     /// Every job and folder, depth first, following folders (and organisation folders) down.
+    /// A folder whose listing is the same as one of its ancestors' (a server whose folders
+    /// repeat themselves) is not descended again, nor is anything deeper than
+    /// `MAX_FOLDER_DEPTH` levels; either is an error naming the folder.
     pub async fn list_jobs(&self) -> Result<Vec<JobRef>, Error> {
         let mut out = Vec::new();
-        // (folder full name, or "" for the root)
-        let mut pending = vec![String::new()];
-        while let Some(folder) = pending.pop() {
+        // (folder full name, or "" for the root; hashes of the listings of its ancestors)
+        let mut pending: Vec<(String, Vec<u64>)> = vec![(String::new(), Vec::new())];
+        while let Some((folder, ancestors)) = pending.pop() {
+            let depth = if folder.is_empty() {
+                0
+            } else {
+                folder.split('/').count()
+            };
+            if depth > MAX_FOLDER_DEPTH {
+                return Err(Error::Folders {
+                    folder,
+                    detail: format!("nested more than {MAX_FOLDER_DEPTH} folders deep"),
+                });
+            }
+            if out.len() > MAX_JOBS {
+                return Err(Error::Folders {
+                    folder,
+                    detail: format!("the server lists more than {MAX_JOBS} jobs and folders"),
+                });
+            }
             let path = if folder.is_empty() {
                 String::new()
             } else {
@@ -304,6 +375,15 @@ impl Client {
                 url: url.clone(),
                 detail: format!("not the JSON of a Jenkins job list: {e}"),
             })?;
+            let listing = listing_hash(&list);
+            if ancestors.contains(&listing) {
+                return Err(Error::Folders {
+                    folder,
+                    detail: "it lists the same jobs as one of its parent folders (a cycle)".into(),
+                });
+            }
+            let mut lineage = ancestors.clone();
+            lineage.push(listing);
             let mut children = Vec::new();
             for j in list.jobs {
                 let full = join(&folder, &j.name);
@@ -320,7 +400,7 @@ impl Client {
                 for g in grand {
                     let gfull = join(&full, &g.name);
                     if g.jobs.is_some() && descend(&g.class) {
-                        pending.push(gfull.clone());
+                        pending.push((gfull.clone(), lineage.clone()));
                     }
                     children.push(JobRef {
                         full_name: gfull,
@@ -336,6 +416,40 @@ impl Client {
         Ok(out)
     }
 
+    /// The config.xml of each job, in order, with at most `concurrency` requests in flight.
+    pub async fn fetch_configs(&self, jobs: &[JobRef]) -> Vec<Result<String, Error>> {
+        let n = self.opts.concurrency.max(1);
+        let mut out = Vec::with_capacity(jobs.len());
+        for chunk in jobs.chunks(n) {
+            let mut set = tokio::task::JoinSet::new();
+            for (i, job) in chunk.iter().enumerate() {
+                let client = self.clone();
+                let job = job.clone();
+                set.spawn(async move { (i, client.fetch_config(&job).await) });
+            }
+            let mut results: Vec<Option<Result<String, Error>>> =
+                (0..chunk.len()).map(|_| None).collect();
+            while let Some(done) = set.join_next().await {
+                match done {
+                    Ok((i, r)) => results[i] = Some(r),
+                    Err(e) => {
+                        // A panicked or cancelled task: its job has no result below.
+                        let _ = e;
+                    }
+                }
+            }
+            for (r, job) in results.into_iter().zip(chunk) {
+                out.push(r.unwrap_or_else(|| {
+                    Err(Error::Response {
+                        url: format!("{}{}/config.xml", self.base, job.url_path()),
+                        detail: "the request task failed".into(),
+                    })
+                }));
+            }
+        }
+        out
+    }
+
     /// The job's (or folder's) config.xml.
     pub async fn fetch_config(&self, job: &JobRef) -> Result<String, Error> {
         let url = format!("{}{}/config.xml", self.base, job.url_path());
@@ -348,6 +462,116 @@ impl Client {
         }
         Ok(body)
     }
+}
+
+/// A fingerprint of a folder listing (names and classes, recursively as far as the response
+/// goes), to notice a folder that lists exactly what an ancestor listed.
+fn listing_hash(list: &JobList) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut stack: Vec<&JobJson> = list.jobs.iter().rev().collect();
+    while let Some(j) = stack.pop() {
+        j.name.hash(&mut h);
+        j.class.hash(&mut h);
+        match &j.jobs {
+            Some(children) => {
+                children.len().hash(&mut h);
+                stack.extend(children.iter().rev());
+            }
+            None => usize::MAX.hash(&mut h),
+        }
+    }
+    list.jobs.len().hash(&mut h);
+    h.finish()
+}
+
+/// `scheme://user:token@host/…` → (`scheme://host/…`, Some((user, token))).
+pub fn split_credentials(url: &str) -> (String, Option<(String, Option<String>)>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return (url.to_string(), None);
+    };
+    let userinfo = &authority[..at];
+    let clean = format!(
+        "{scheme}://{}{}",
+        &authority[at + 1..],
+        &rest[authority_end..]
+    );
+    let (user, token) = match userinfo.split_once(':') {
+        Some((u, t)) => (percent_decode(u), Some(percent_decode(t))),
+        None => (percent_decode(userinfo), None),
+    };
+    (clean, Some((user, token)))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(s.get(i + 1..i + 3).unwrap_or(""), 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A URL fit to print: no `user:password@`, and the values of secret-named query parameters
+/// (`token`, `password`, `access_token`, `api_key`, …) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (clean, creds) = split_credentials(url);
+    let mut s = if creds.is_some() {
+        match clean.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://***@{rest}"),
+            None => clean,
+        }
+    } else {
+        clean
+    };
+    if let Some(q) = s.find('?') {
+        let (head, query) = s.split_at(q + 1);
+        let (query, frag) = match query.find('#') {
+            Some(f) => query.split_at(f),
+            None => (query, ""),
+        };
+        let parts: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if secret_param(k) => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        s = format!("{head}{}{frag}", parts.join("&"));
+    }
+    s
+}
+
+fn secret_param(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    [
+        "token",
+        "password",
+        "passwd",
+        "secret",
+        "key",
+        "auth",
+        "signature",
+        "sig",
+        "credential",
+    ]
+    .iter()
+    .any(|w| k.contains(w))
 }
 
 fn join(folder: &str, name: &str) -> String {
@@ -404,8 +628,21 @@ pub async fn pull(
 ) -> Result<PullSummary, Error> {
     let jobs = client.list_jobs().await?;
     let mut summary = PullSummary::default();
+    // Bounded concurrency, a chunk at a time: at most `concurrency` bodies in memory.
+    let mut configs = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
-        let xml = client.fetch_config(job).await?;
+        let chunk = client.opts.concurrency.max(1);
+        if i % chunk == 0 {
+            let end = (i + chunk).min(jobs.len());
+            configs = client.fetch_configs(&jobs[i..end]).await;
+            configs.reverse();
+        }
+        let xml = configs.pop().unwrap_or_else(|| {
+            Err(Error::Response {
+                url: client.base.clone(),
+                detail: "no result for a job".into(),
+            })
+        })?;
         let path = out.join(job.home_path());
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -450,6 +687,23 @@ mod tests {
             is_folder: false,
         };
         assert_eq!(evil.home_path(), PathBuf::from("jobs/_../config.xml"));
+    }
+
+    #[test]
+    fn credentials_leave_the_url() {
+        let (u, c) = split_credentials("http://me:p%40ss@ci.example.com:8080/jenkins?x=1");
+        assert_eq!(u, "http://ci.example.com:8080/jenkins?x=1");
+        assert_eq!(c, Some(("me".into(), Some("p@ss".into()))));
+        assert_eq!(
+            redact_url("https://me:hunter2@ci/x?token=abc&a=b"),
+            "https://***@ci/x?token=***&a=b"
+        );
+        let e = Client::new(ClientOptions::new("ftp://me:hunter2@ci"))
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        let c = Client::new(ClientOptions::new("http://me:hunter2@127.0.0.1:9")).unwrap();
+        assert_eq!(c.base_url(), "http://127.0.0.1:9");
     }
 
     #[test]
