@@ -12,6 +12,7 @@ mod drift;
 mod e2e_scan;
 mod fuzz_smoke;
 mod gate;
+mod hostile;
 mod jenkins;
 mod k8stf;
 mod policy;
