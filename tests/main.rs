@@ -15,6 +15,7 @@ mod jenkins;
 mod k8stf;
 mod policy;
 mod precommit;
+mod release;
 mod release_host;
 mod reports;
 mod robustness;
