@@ -59,7 +59,7 @@ esac
 
 bin="$dest/pipeguard"
 if [ -x "$bin" ] && [ -f "$dest/.sha256" ] && [ "$(cat "$dest/.sha256")" = "$sum" ]; then
-  say "using $bin (verified earlier: sha256 $sum)"
+  # verified earlier against the same SHA-256
   echo "$bin"
   exit 0
 fi
