@@ -16,7 +16,7 @@ RUN target="$(rustc -vV | sed -n 's/^host: //p')" \
  && cargo build --locked --profile dist --target "$target" -p pipeguard --bin pipeguard \
  && install -D -m 0755 "/target/$target/dist/pipeguard" /out/pipeguard \
  && /out/pipeguard --version \
- && if ldd /out/pipeguard >/dev/null 2>&1; then echo "pipeguard is not static" >&2; exit 1; fi
+ && case "$(ldd /out/pipeguard 2>&1 || true)" in *"=>"*) echo "pipeguard is not static" >&2; exit 1 ;; esac
 
 FROM scratch
 ARG VERSION=0.1.0

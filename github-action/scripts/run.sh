@@ -2,7 +2,8 @@
 # Run one pipeguard command for the action; inputs arrive as INPUT_* environment variables.
 # Outputs go to $GITHUB_OUTPUT, the job summary to $GITHUB_STEP_SUMMARY. Exit code = pipeguard's.
 # No input is ever evaluated by a shell: each one is a single argument, and INPUT_ARGS is split
-# into words by split_words below (quotes group, nothing expands).
+# into words by split_words below (quotes group, nothing expands). Arrays are expanded as
+# ${a[@]+"${a[@]}"}: an empty array is "unbound" under set -u in bash 3.2 (macOS).
 set -euo pipefail
 pg="${PIPEGUARD_BIN:-pipeguard}"
 work="${RUNNER_TEMP:-/tmp}/pipeguard"
@@ -92,7 +93,7 @@ report_outputs() {
 case "$cmd" in
   gate)
     rc=0
-    "$pg" gate --github "${config_args[@]}" "${trusted_args[@]}" --decision-file "$work/gate-decision.json" "${extra[@]}" || rc=$?
+    "$pg" gate --github ${config_args[@]+"${config_args[@]}"} ${trusted_args[@]+"${trusted_args[@]}"} --decision-file "$work/gate-decision.json" ${extra[@]+"${extra[@]}"} || rc=$?
     # pipeguard writes `decision` to $GITHUB_OUTPUT and the summary itself.
     exit "$rc"
     ;;
@@ -100,12 +101,12 @@ case "$cmd" in
     sarif="${INPUT_SARIF_FILE:-pipeguard.sarif}"
     format="${INPUT_FORMAT:-github}"
     rm -f "$work/report.json" "$work/summary.md"
-    args=("$cmd" "${INPUT_PATH:-.}" "${config_args[@]}")
+    args=("$cmd" "${INPUT_PATH:-.}" ${config_args[@]+"${config_args[@]}"})
     # Drift compares job definitions; the trusted-ref policy switch is the scan's.
-    if [ "$cmd" = scan ]; then args+=("${trusted_args[@]}"); fi
-    args+=("${fail_args[@]}" --format "$format" --sarif "$sarif" --json "$work/report.json" --summary "$work/summary.md")
+    if [ "$cmd" = scan ]; then args+=(${trusted_args[@]+"${trusted_args[@]}"}); fi
+    args+=(${fail_args[@]+"${fail_args[@]}"} --format "$format" --sarif "$sarif" --json "$work/report.json" --summary "$work/summary.md")
     rc=0
-    "$pg" "${args[@]}" "${extra[@]}" || rc=$?
+    "$pg" "${args[@]}" ${extra[@]+"${extra[@]}"} || rc=$?
     report_outputs "$sarif" "$format"
     exit "$rc"
     ;;
@@ -133,7 +134,7 @@ case "$cmd" in
     if [ -f "$work/report.json" ]; then args+=(--scan-report "$work/report.json"); fi
     if [ -f "$work/gate-decision.json" ]; then args+=(--gate-decision "$work/gate-decision.json"); fi
     rc=0
-    "$pg" "${args[@]}" "${extra[@]}" || rc=$?
+    "$pg" "${args[@]}" ${extra[@]+"${extra[@]}"} || rc=$?
     if [ "$rc" = 0 ]; then
       echo "attestation-path=$out" >>"$GITHUB_OUTPUT"
       if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
