@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use pipeguard::attest::dsse::{self, Envelope};
-use pipeguard::attest::statement::{
+use pipeguard_attest::dsse::{self, Envelope};
+use pipeguard_attest::statement::{
     ConfigRef, Digested, FamilyResult, JobFingerprint, JobsRef, ScanPredicate, SourceRef,
     Statement, Subject, Tool, sha256_set,
 };
@@ -84,7 +84,7 @@ fn write_env(path: &Path, env: &Envelope) {
 }
 
 fn now() -> i64 {
-    pipeguard::attest::time::system_now()
+    pipeguard_attest::time::system_now()
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn round_trip_with_thresholds() {
     assert_eq!(p["families"]["github"]["verdict"], "pass");
     assert_eq!(
         p["ruleCatalogue"]["digest"]["sha256"],
-        pipeguard::rules::catalogue_digest()
+        pipeguard_engine::rules::catalogue_digest()
     );
     assert_eq!(p["config"]["digest"]["sha256"].as_str().unwrap().len(), 64);
     assert!(p["scanReport"]["digest"]["sha256"].is_string());
@@ -518,7 +518,7 @@ fn golden_envelope() {
         },
         &predicate,
     );
-    let key = pipeguard::attest::keys::load_private(&dir().join("golden.key")).unwrap();
+    let key = pipeguard_attest::keys::load_private(&dir().join("golden.key")).unwrap();
     let env = dsse::sign(dsse::INTOTO_PAYLOAD_TYPE, &statement.to_bytes(), &key);
     let golden_path = dir().join("golden.intoto.jsonl");
     let line = env.to_json_line() + "\n";
@@ -685,8 +685,8 @@ fn interop_we_verify_envelopes_securesystemslib_signs() {
     // Same keyid both sides.
     let ours = envelope_any(&signed2).signatures[0].keyid.clone();
     assert!(keyid_line.ends_with(&ours), "{keyid_line} vs {ours}");
-    let pubkey = pipeguard::attest::keys::load_public(&public).unwrap();
-    assert_eq!(pipeguard::attest::keys::keyid(&pubkey), ours);
+    let pubkey = pipeguard_attest::keys::load_public(&public).unwrap();
+    assert_eq!(pipeguard_attest::keys::keyid(&pubkey), ours);
     // Wrong key → rejected.
     let (code, _) = verify(&signed, &public, DIGEST, &[]);
     assert_eq!(code, 1);
@@ -697,7 +697,7 @@ fn envelope_any(path: &Path) -> Envelope {
 }
 
 fn sha(b: &[u8]) -> String {
-    format!("sha256:{}", pipeguard::finding::sha256_hex(b))
+    format!("sha256:{}", pipeguard_engine::finding::sha256_hex(b))
 }
 
 /// Attest the fixture report with an image source; returns (exit code, stderr, subject).
@@ -730,7 +730,7 @@ fn attest_source(tmp: &Path, key: &Path, source: &[&std::ffi::OsStr]) -> (i32, S
 
 #[test]
 fn image_sources_end_to_end() {
-    use pipeguard::attest::tar::build;
+    use pipeguard_attest::tar::build;
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     let (key, _) = keygen(t, "k");
@@ -971,7 +971,7 @@ fn mutated_golden_envelope_never_verifies_altered_content() {
     use proptest::test_runner::{Config, TestRunner};
     let line = std::fs::read_to_string(dir().join("golden.intoto.jsonl")).unwrap();
     let original: Envelope = serde_json::from_str(line.trim()).unwrap();
-    let key = pipeguard::attest::keys::load_public(&dir().join("golden.key.pub")).unwrap();
+    let key = pipeguard_attest::keys::load_public(&dir().join("golden.key.pub")).unwrap();
     let decode = |s: &str| {
         use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
         [&STANDARD, &URL_SAFE, &URL_SAFE_NO_PAD]

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use pipeguard::engine::{self, Input, ScanRequest};
-use pipeguard::finding::Family;
-use pipeguard::policy::config::{Config, FailOn};
-use pipeguard::report::Report;
-use pipeguard::rules::Registry;
+use pipeguard_engine::engine::{self, Input, ScanRequest};
+use pipeguard_engine::finding::Family;
+use pipeguard_engine::policy::config::{Config, FailOn};
+use pipeguard_engine::report::Report;
+use pipeguard_engine::rules::Registry;
 
 /// The package directory, read at run time (cargo sets it for tests): the compile-time value
 /// goes stale when checkouts at different paths share one target directory.

@@ -28,7 +28,7 @@ fn entries_survive_truncated_fixtures() {
     // 24 cuts per file and target keeps this under a minute in debug builds with hundreds of
     // fixtures; the random-mutation test and cargo-fuzz cover the rest.
     fixture_files().par_iter().for_each(|data| {
-        for (_, entry) in pipeguard::fuzz::TARGETS {
+        for (_, entry) in pipeguard_engine::fuzz::TARGETS {
             let step = (data.len() / 24).max(1);
             for cut in (0..data.len()).step_by(step) {
                 entry(&data[..cut]);
@@ -58,7 +58,7 @@ fn entries_survive_random_mutations() {
                         data[pos % n] = byte;
                     }
                 }
-                for (_, entry) in pipeguard::fuzz::TARGETS {
+                for (_, entry) in pipeguard_engine::fuzz::TARGETS {
                     entry(&data);
                 }
                 Ok(())

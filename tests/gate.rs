@@ -327,8 +327,9 @@ fn docs_config_snippet_parses() {
         .nth(1)
         .and_then(|s| s.split("```").next())
         .unwrap();
-    let registry = pipeguard::rules::Registry::builtin().unwrap();
-    let c = pipeguard::policy::config::Config::parse(snippet, "docs/gate.md", registry).unwrap();
+    let registry = pipeguard_engine::rules::Registry::builtin().unwrap();
+    let c =
+        pipeguard_engine::policy::config::Config::parse(snippet, "docs/gate.md", registry).unwrap();
     assert_eq!(c.gate.safe_to_test_label.as_deref(), Some("safe-to-test"));
     assert_eq!(
         c.gate.trusted_teams,

@@ -192,7 +192,7 @@ fn jenkins_pull_reports_errors_with_exit_2() {
 
 #[test]
 fn groovy_parser_reads_the_shared_library_itself() {
-    use pipeguard::analyzers::jenkins::groovy;
+    use pipeguard_groovy as groovy;
     for rel in [
         "jenkins-plugin-shim/vars/pipeguard.groovy",
         "jenkins-plugin-shim/test/PipeguardStepTest.groovy",

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use pipeguard::analyzers::secrets::checks::crc32;
+use pipeguard_engine::analyzers::secrets::checks::crc32;
 
 use crate::common::{json_report, pipeguard, rule_lines, sh};
 

@@ -1,20 +1,5 @@
-//! pipeguard: build-integrity and pipeline-hardening scanner for CI.
-//!
-//! Data flows one way: [`discover`] → [`analyzers`] (parse into typed models, run rules) →
-//! [`policy`] (config, suppressions, baseline, verdict) → [`report`].
+//! pipeguard's command line: argument parsing and dispatch to the engine
+//! ([`pipeguard_engine`]), the gate (`pipeguard_github`) and the Jenkins client
+//! (`pipeguard_jenkins`).
 
-pub mod analyzers;
-pub mod attest;
 pub mod commands;
-pub mod discover;
-pub mod drift;
-pub mod engine;
-pub mod finding;
-pub mod fuzz;
-pub mod git;
-pub mod gitscan;
-pub mod policy;
-pub mod report;
-pub mod rules;
-pub mod shell;
-pub mod source;

@@ -1,4 +1,4 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    pipeguard::fuzz::github_workflow(data);
+    pipeguard_engine::fuzz::github_workflow(data);
 });

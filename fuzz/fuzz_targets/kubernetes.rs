@@ -1,4 +1,4 @@
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    pipeguard::fuzz::kubernetes(data);
+    pipeguard_engine::fuzz::kubernetes(data);
 });

@@ -8,12 +8,12 @@ use anyhow::{Context, anyhow, bail};
 use clap::Args;
 
 use super::scan::{Selection, run_scan};
-use crate::attest::digest::{self, DigestKind, ImageDigest};
-use crate::attest::predicate::{self, ScanOutcome};
-use crate::attest::statement::{ConfigRef, Digested, Statement, Subject, sha256_set};
-use crate::attest::{dsse, keys, time};
-use crate::policy::config::FailOn;
-use crate::rules::Registry;
+use pipeguard_attest::digest::{self, DigestKind, ImageDigest};
+use pipeguard_attest::statement::{ConfigRef, Digested, Statement, Subject, sha256_set};
+use pipeguard_attest::{dsse, keys, time};
+use pipeguard_engine::policy::config::FailOn;
+use pipeguard_engine::predicate::{self, ScanOutcome};
+use pipeguard_engine::rules::Registry;
 
 /// The jobs lockfile, relative to the scanned path.
 pub const JOBS_LOCK: &str = ".pipeguard/jobs.lock";
@@ -134,7 +134,7 @@ pub fn run(args: &AttestArgs) -> anyhow::Result<u8> {
             let outcome = ScanOutcome::from_json(&text, &origin)?;
             let digested = Digested {
                 path: Some(origin),
-                digest: sha256_set(&crate::finding::sha256_hex(text.as_bytes())),
+                digest: sha256_set(&pipeguard_engine::finding::sha256_hex(text.as_bytes())),
             };
             (outcome, Some(digested))
         }
@@ -219,7 +219,7 @@ fn source_dir(path: &Path) -> PathBuf {
     }
 }
 
-fn jobs(args: &AttestArgs) -> anyhow::Result<Option<crate::attest::statement::JobsRef>> {
+fn jobs(args: &AttestArgs) -> anyhow::Result<Option<pipeguard_attest::statement::JobsRef>> {
     let (path, explicit) = match &args.jobs_lock {
         Some(p) => (p.clone(), true),
         None => (source_dir(&args.selection.path).join(JOBS_LOCK), false),

@@ -6,9 +6,9 @@ use clap::Args;
 
 use super::EXIT_PASS;
 use super::scan::{Selection, run_scan, write_file};
-use crate::policy::baseline::Baseline;
-use crate::policy::config::FailOn;
-use crate::rules::Registry;
+use pipeguard_engine::policy::baseline::Baseline;
+use pipeguard_engine::policy::config::FailOn;
+use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:\n  \

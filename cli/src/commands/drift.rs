@@ -8,15 +8,15 @@ use clap::Args;
 
 use crate::commands::fingerprint::{JobSources, lock_path};
 use crate::commands::scan::OutputArgs;
-use crate::drift::classify;
-use crate::drift::lock::{self, Lockfile};
-use crate::drift::sources;
-use crate::engine;
-use crate::policy::config::FailOn;
-use crate::policy::suppress::FileSuppressions;
-use crate::policy::{self, PolicyInput};
-use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
-use crate::rules::Registry;
+use pipeguard_engine::drift::classify;
+use pipeguard_engine::drift::lock::{self, Lockfile};
+use pipeguard_engine::drift::sources;
+use pipeguard_engine::engine;
+use pipeguard_engine::policy::config::FailOn;
+use pipeguard_engine::policy::suppress::FileSuppressions;
+use pipeguard_engine::policy::{self, PolicyInput};
+use pipeguard_engine::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
+use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
 #[command(after_long_help = "Examples:\n  \
@@ -59,7 +59,7 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
                     .into_iter()
                     .map(|mut d| {
                         // The old side is context: its problems do not make today's scan fail.
-                        d.level = crate::finding::DiagnosticLevel::Note;
+                        d.level = pipeguard_engine::finding::DiagnosticLevel::Note;
                         d
                     })
                     .collect::<Vec<_>>(),
@@ -74,7 +74,7 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
                 );
             }
             if let Some(pubkey) = &args.pubkey {
-                let key = crate::attest::keys::load_public(pubkey)?;
+                let key = pipeguard_attest::keys::load_public(pubkey)?;
                 let sig = lock::signature_path(&path);
                 let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
                     anyhow::anyhow!(

@@ -4,7 +4,7 @@ use anyhow::bail;
 use clap::Args;
 
 use super::EXIT_PASS;
-use crate::rules::Registry;
+use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {

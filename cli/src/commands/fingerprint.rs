@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::commands::scan::write_file;
-use crate::drift::lock::{DEFAULT_LOCK, Lockfile};
-use crate::drift::sources::{self, Found};
-use crate::policy::config::Config;
-use crate::rules::Registry;
+use pipeguard_engine::drift::lock::{DEFAULT_LOCK, Lockfile};
+use pipeguard_engine::drift::sources::{self, Found};
+use pipeguard_engine::policy::config::Config;
+use pipeguard_engine::rules::Registry;
 
 /// Where build jobs are read from; shared by `fingerprint` and `drift`.
 #[derive(Args, Debug, Clone)]
@@ -124,7 +124,7 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<u8> {
     for d in &found.diagnostics {
         eprintln!(
             "{}: {}: {}",
-            if d.level == crate::finding::DiagnosticLevel::Error {
+            if d.level == pipeguard_engine::finding::DiagnosticLevel::Error {
                 "error"
             } else {
                 "note"
@@ -140,13 +140,16 @@ pub fn run(args: &FingerprintArgs) -> anyhow::Result<u8> {
             let path = lock_path(&args.sources.path, Some(p));
             write_file(&path, &json)?;
             let key = match (&args.sign, &args.sign_key_env) {
-                (Some(k), _) => Some(crate::attest::keys::load_private(k)?),
-                (None, Some(var)) => Some(crate::attest::keys::load_private_env(var)?),
+                (Some(k), _) => Some(pipeguard_attest::keys::load_private(k)?),
+                (None, Some(var)) => Some(pipeguard_attest::keys::load_private_env(var)?),
                 (None, None) => None,
             };
             if let Some(key) = key {
-                let sig = crate::drift::lock::signature_path(&path);
-                write_file(&sig, &crate::drift::lock::sign(json.as_bytes(), &key))?;
+                let sig = pipeguard_engine::drift::lock::signature_path(&path);
+                write_file(
+                    &sig,
+                    &pipeguard_engine::drift::lock::sign(json.as_bytes(), &key),
+                )?;
                 eprintln!("signed: {}", sig.display());
             }
             eprintln!(

@@ -12,9 +12,9 @@ use pipeguard_github::{Client, Context, Decision, JenkinsChange, Policy, Verdict
 
 use super::scan::Selection;
 use super::{EXIT_ERROR, EXIT_FAIL, EXIT_PASS};
-use crate::policy::config::Config;
-use crate::report::github::{escape_data, escape_property};
-use crate::rules::Registry;
+use pipeguard_engine::policy::config::Config;
+use pipeguard_engine::report::github::{escape_data, escape_property};
+use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
 #[command(

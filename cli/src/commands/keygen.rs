@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::attest::keys;
+use pipeguard_attest::keys;
 
 #[derive(Args, Debug)]
 #[command(

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use clap::{Args, ValueEnum};
 
 use super::EXIT_PASS;
-use crate::finding::Family;
-use crate::rules::Registry;
+use pipeguard_engine::finding::Family;
+use pipeguard_engine::rules::Registry;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RulesFormat {

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use crate::engine::{self, Input, ScanRequest};
-use crate::finding::Family;
-use crate::policy::baseline::Baseline;
-use crate::policy::config::{CONFIG_FILE, Config, FailOn};
-use crate::report::{self, Format, RenderOptions, Report};
-use crate::rules::Registry;
+use pipeguard_engine::engine::{self, Input, ScanRequest};
+use pipeguard_engine::finding::Family;
+use pipeguard_engine::policy::baseline::Baseline;
+use pipeguard_engine::policy::config::{CONFIG_FILE, Config, FailOn};
+use pipeguard_engine::report::{self, Format, RenderOptions, Report};
+use pipeguard_engine::rules::Registry;
 
 /// What to scan and with which policy; shared by `scan` and `baseline`.
 #[derive(Args, Debug, Clone)]
@@ -57,10 +57,10 @@ impl Selection {
             } else {
                 self.path.clone()
             };
-            let (repo, rel) = crate::git::open(&dir)?;
-            let tree_path = crate::git::join(&rel, CONFIG_FILE);
+            let (repo, rel) = pipeguard_engine::git::open(&dir)?;
+            let tree_path = pipeguard_engine::git::join(&rel, CONFIG_FILE);
             let origin = format!("{refname}:{tree_path}");
-            return match crate::git::read_at_ref(&repo, refname, &tree_path)? {
+            return match pipeguard_engine::git::read_at_ref(&repo, refname, &tree_path)? {
                 Some(bytes) => {
                     let text = String::from_utf8(bytes)
                         .with_context(|| format!("{origin} is not UTF-8"))?;
@@ -161,7 +161,7 @@ fn run_staged(
     if families.is_empty() {
         bail!("--only/--skip leave no family to run");
     }
-    let candidates = crate::gitscan::staged_candidates(&sel.path, &config.exclude)?;
+    let candidates = pipeguard_engine::gitscan::staged_candidates(&sel.path, &config.exclude)?;
     engine::scan(ScanRequest {
         root: sel.path.clone(),
         root_display: sel.path.display().to_string(),
@@ -214,13 +214,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         )?
     };
     if args.history && args.selection.families().contains(&Family::Secrets) {
-        let history =
-            crate::gitscan::scan_history(&args.selection.path, &config, args.since.as_deref())?;
+        let history = pipeguard_engine::gitscan::scan_history(
+            &args.selection.path,
+            &config,
+            args.since.as_deref(),
+        )?;
         let no_inline = std::collections::HashMap::new();
-        crate::gitscan::merge_history(
+        pipeguard_engine::gitscan::merge_history(
             &mut report,
             history,
-            &crate::policy::PolicyInput {
+            &pipeguard_engine::policy::PolicyInput {
                 registry,
                 config: &config,
                 suppressions: &no_inline,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow};
 use clap::{Args, ValueEnum};
 
-use crate::attest::{digest, dsse, keys, time, verify};
+use pipeguard_attest::{digest, dsse, keys, time, verify};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RequiredVerdict {

@@ -1,0 +1,3 @@
+def v = cond
+  ? 'a'
+  : 'b'

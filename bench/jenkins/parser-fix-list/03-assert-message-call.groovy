@@ -1,0 +1,1 @@
+assert list.contains('x') : 'x missing'

@@ -1,0 +1,1 @@
+assert params."${k}" : 'no such parameter'

@@ -1,0 +1,1 @@
+def g = { Map m = [:], Closure c -> c() }

@@ -1,0 +1,1 @@
+abstract class Base { abstract String tag() }

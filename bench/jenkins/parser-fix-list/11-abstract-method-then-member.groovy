@@ -1,0 +1,4 @@
+abstract class Base {
+  abstract String tag()
+  boolean d() { true }
+}

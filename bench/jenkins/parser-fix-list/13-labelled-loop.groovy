@@ -1,0 +1,1 @@
+outer: for (x in xs) { break outer }

@@ -1,0 +1,1 @@
+sh(script: 'pwd', , returnStdout: true)

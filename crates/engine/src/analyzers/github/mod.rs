@@ -1,0 +1,92 @@
+//! GitHub Actions analyzer: workflows (`.github/workflows/*.y{a,}ml`) and action metadata
+//! (`action.y{a,}ml`). Parse into the loose span-keeping model, compute per-job reachability
+//! (triggers → untrusted code → executing steps → secrets), run the rules, and record every
+//! secret a job can reach as a `CiCredential`.
+
+pub mod actions;
+pub mod composite;
+pub mod expr;
+pub mod locate;
+pub mod model;
+pub mod reach;
+pub mod rules;
+
+use std::sync::Arc;
+
+use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
+use crate::discover::FileKind;
+use crate::finding::{Family, Location};
+use crate::source::SourceFile;
+
+use model::{DocKind, Model};
+use reach::Analysis;
+
+pub struct GithubAnalyzer;
+
+impl Analyzer for GithubAnalyzer {
+    fn family(&self) -> Family {
+        Family::Github
+    }
+
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
+    }
+
+    fn accepts(&self, kind: FileKind) -> bool {
+        matches!(kind, FileKind::GithubWorkflow | FileKind::GithubAction)
+    }
+
+    fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
+        let kind = if file.kind == FileKind::GithubAction {
+            DocKind::Action
+        } else {
+            DocKind::Workflow
+        };
+        let model = match Model::parse(file, kind) {
+            Ok(m) => m,
+            Err(e) => {
+                out.parse_error(Family::Github, file, e.at, e.message);
+                return;
+            }
+        };
+        let analysis = Analysis::new(&model);
+        rules::run(&analysis, cx, out);
+        record_credentials(&analysis, out);
+    }
+
+    fn wants_project(&self) -> bool {
+        true
+    }
+
+    /// Composite actions of the repository fed attacker-controlled inputs by its workflows.
+    fn analyze_project(&self, files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
+        let id = "github/script-injection";
+        if cx.enabled(id) {
+            composite::check(files, out, id);
+        }
+    }
+}
+
+/// Every `secrets.X` each job references, with the triggers that start the job and whether
+/// untrusted code runs in it; the report joins them across files.
+fn record_credentials(a: &Analysis<'_, '_>, out: &mut Output) {
+    let m = a.m;
+    for (job, r) in m.jobs.iter().zip(&a.jobs) {
+        let mut seen: Vec<&str> = Vec::new();
+        for s in &r.secrets {
+            if seen.contains(&s.name.as_str()) {
+                continue;
+            }
+            seen.push(&s.name);
+            out.credentials.push(CiCredential {
+                system: "github".into(),
+                name: s.name.clone(),
+                path: m.file.path.clone(),
+                job: job.id.clone(),
+                triggers: r.triggers.clone(),
+                untrusted: r.runs_untrusted(),
+                location: Location::new(&m.file.path, m.file.span(s.bytes.clone())),
+            });
+        }
+    }
+}

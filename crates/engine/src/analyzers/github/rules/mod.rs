@@ -1,0 +1,42 @@
+//! GitHub rules, one per file. Each declares itself with `declare_rule!` (id, persona, confidence, `check(analysis, cx, out)`); `declare_rules!` lists them once.
+
+use super::reach::Analysis;
+use crate::analyzers::rule::{self, declare_rules};
+use crate::analyzers::{Output, ScanContext};
+use crate::rules::RuleId;
+
+type Check = fn(&Analysis<'_, '_>, &ScanContext<'_>, &mut Output);
+
+declare_rules! {
+    RULES: Check = [
+        untrusted_checkout,
+        script_injection,
+        env_file_injection,
+        artifact_poisoning,
+        secrets_to_untrusted,
+        self_hosted_untrusted,
+        excessive_permissions,
+        unpinned_action,
+        secrets_inherit,
+        secrets_dump,
+        persisted_credentials,
+        hardcoded_credentials,
+        insecure_commands,
+        spoofable_actor_check,
+        push_without_scan,
+        ci_deploys,
+    ];
+}
+
+/// Every rule id the family reports, `github/parse-error` first.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    rule::ids(RuleId::GithubParseError, RULES)
+}
+
+pub fn run(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    for r in RULES {
+        if cx.enabled(r.id) {
+            (r.check)(a, cx, out);
+        }
+    }
+}

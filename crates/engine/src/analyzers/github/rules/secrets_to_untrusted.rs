@@ -1,0 +1,127 @@
+//! `github/secrets-to-untrusted`: a secret (or a write-scoped GITHUB_TOKEN) is reachable by a job
+//! in which untrusted code runs — PR code it checked out and executes, or attacker text
+//! injected into a script — on a privileged trigger. One finding per secret, naming it.
+//!
+//! Reachable: secrets in the workflow's and job's `env:` (inherited by every step), secrets of
+//! the executing step and every later one (the untrusted code can rewrite the workspace and
+//! `$GITHUB_ENV` for them), and secrets handed to *actions* before it (they may persist them:
+//! docker login, cloud credentials). A secret used only inside an earlier `run:` is not.
+
+use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::{Output, ScanContext};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
+
+declare_rule!(RuleId::GithubSecretsToUntrusted, check);
+
+pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    let m = a.m;
+    for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
+        if !r.runs_untrusted() {
+            continue;
+        }
+        let Some(first) = r.first_untrusted_step() else {
+            continue;
+        };
+        let trigger = &r.privileged[0];
+        let (ubytes, uwhat) = untrusted_point(a, ji, first);
+        let mut named: Vec<&str> = Vec::new();
+        for s in &r.secrets {
+            let reachable = match s.step {
+                None => true,
+                Some(st) => st >= first || !s.in_run,
+            };
+            if !reachable || named.contains(&s.name.as_str()) {
+                continue;
+            }
+            named.push(&s.name);
+            let token = s.name.eq_ignore_ascii_case("GITHUB_TOKEN");
+            let what = if token {
+                "the GITHUB_TOKEN".to_string()
+            } else {
+                format!("secret `{}`", s.name)
+            };
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    s.bytes.clone(),
+                    format!(
+                        "{what} is reachable by untrusted code in job `{}` ({trigger}): {uwhat}",
+                        job.id
+                    ),
+                )
+                .related(m.file, ubytes.clone(), "untrusted code runs here")
+                .related(
+                    m.file,
+                    a.trigger_bytes(trigger),
+                    format!("privileged trigger `{trigger}`"),
+                )
+                .content(format!("{} {}", job.id, s.name))
+                .property("secret", s.name.clone())
+                .property("job", job.id.clone()),
+            );
+        }
+        // The job's own token, when it can write.
+        if named.iter().any(|n| n.eq_ignore_ascii_case("GITHUB_TOKEN")) {
+            continue;
+        }
+        let perms = m.effective_permissions(job);
+        let writes = perms.map(|p| p.perms.writes()).unwrap_or_default();
+        let (at, scopes) = match perms {
+            None => (
+                m.key_bytes(&job.route),
+                "the default scopes (write on many repositories)".to_string(),
+            ),
+            Some(_) if writes.is_empty() => continue,
+            Some(p) => (
+                m.value_bytes(&p.route),
+                format!("write access to {}", writes.join(", ")),
+            ),
+        };
+        out.push(
+            RawFinding::new(
+                ID,
+                m.file,
+                at,
+                format!(
+                    "the GITHUB_TOKEN of job `{}` ({trigger}) has {scopes} and is reachable by untrusted code: {uwhat}",
+                    job.id
+                ),
+            )
+            .related(m.file, ubytes, "untrusted code runs here")
+            .related(m.file, a.trigger_bytes(trigger), format!("privileged trigger `{trigger}`"))
+            .content(format!("{} GITHUB_TOKEN", job.id))
+            .property("secret", "GITHUB_TOKEN")
+            .property("job", job.id.clone())
+            .severity(if perms.is_none() { Severity::High } else { Severity::Critical }),
+        );
+    }
+}
+
+/// Where untrusted code first runs in job `ji`, and a description.
+fn untrusted_point(
+    a: &Analysis<'_, '_>,
+    ji: usize,
+    step: usize,
+) -> (std::ops::Range<usize>, String) {
+    let r = &a.jobs[ji];
+    if let Some(e) = r.execs.iter().find(|e| e.step == step && e.runs_code) {
+        let src = &r.sources[e.source];
+        return (
+            e.bytes.clone(),
+            format!("it {} and then {}", src.what, e.what),
+        );
+    }
+    if let Some(i) = r.injections.iter().find(|i| i.step == step) {
+        return (
+            i.bytes.clone(),
+            format!(
+                "`{}` ({}) is injected into a `{}` script",
+                i.context, i.why, i.sink
+            ),
+        );
+    }
+    (0..0, "untrusted code runs".into())
+}

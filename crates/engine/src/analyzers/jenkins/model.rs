@@ -1,0 +1,929 @@
+//! What a pipeline script does, as facts with spans: shell steps and the scope they run in
+//! (stage, change-request condition, credential variables bound around them), credential
+//! bindings, `environment {}` entries, image builds/pushes/scans, deployments, `checkout scm`
+//! and declared triggers. Rules only read this model.
+//!
+//! Spans here are offsets into the parsed script text; [`Doc`] maps them into the file (the
+//! script of a job config.xml is XML-unescaped text inside the file).
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use crate::source::SourceFile;
+use pipeguard_groovy::{
+    Call, Closure, Expr, ExprKind, OffsetMap, Quote, Script, Stmt, StmtKind, StrLit, stage_name,
+};
+use pipeguard_shell::{self as shell, classify};
+
+/// The file findings go to, and how script offsets map into it.
+pub struct Doc<'a> {
+    pub file: &'a SourceFile,
+    /// The Groovy source that was parsed.
+    pub text: &'a str,
+    /// `None` when `text` is the file's own text.
+    pub map: Option<&'a OffsetMap>,
+    /// The job name (config.xml) or `None` for a Jenkinsfile.
+    pub job: Option<String>,
+    /// Triggers known from outside the script (config.xml).
+    pub extra_triggers: Vec<String>,
+}
+
+impl Doc<'_> {
+    pub fn range(&self, r: &Range<usize>) -> Range<usize> {
+        match self.map {
+            Some(m) => m.map_range(r),
+            None => r.clone(),
+        }
+    }
+}
+
+/// Whether a scope runs for change-request (pull request) builds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrScope {
+    /// No condition either way.
+    Any,
+    /// Only change-request builds (`when { changeRequest() }`, `if (env.CHANGE_ID)`).
+    OnlyPr,
+    /// Never change-request builds (`when { branch 'main' }`, `if (!env.CHANGE_ID)`).
+    NoPr,
+}
+
+/// The context a step or binding sits in.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub stage: Option<String>,
+    pub pr: PrScope,
+    /// The condition that set `pr` (for related locations).
+    pub pr_span: Option<Range<usize>>,
+    /// Credential variables bound around this point: (variable, credential id).
+    pub cred_vars: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ShellStep {
+    /// `sh`, `bat`, `powershell` or `pwsh`.
+    pub step: String,
+    pub call_span: Range<usize>,
+    /// The script argument, when it is a string literal.
+    pub script: Option<StrLit>,
+    pub script_span: Range<usize>,
+    /// Identifier paths Groovy interpolates into the script, with their spans.
+    pub interpolated: Vec<(String, Range<usize>)>,
+    pub scope: Scope,
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// Credential id, when literal.
+    pub id: Option<String>,
+    pub span: Range<usize>,
+    pub vars: Vec<String>,
+    /// `withCredentials`, `environment`, `withRegistry`, `credentialsId`, …
+    pub how: String,
+    pub scope: Scope,
+}
+
+#[derive(Clone, Debug)]
+pub struct EnvEntry {
+    pub name: String,
+    pub name_span: Range<usize>,
+    pub value: Expr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Scan,
+    Build,
+    Push,
+    Deploy,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub kind: EventKind,
+    pub tool: String,
+    pub span: Range<usize>,
+    pub scope: Scope,
+}
+
+/// A literal value passed to an argument whose name says it is a secret (`password: 'x'`).
+#[derive(Clone, Debug)]
+pub struct SecretArg {
+    pub key: String,
+    pub value_span: Range<usize>,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    pub steps: Vec<ShellStep>,
+    pub bindings: Vec<Binding>,
+    pub env: Vec<EnvEntry>,
+    pub events: Vec<Event>,
+    pub secret_args: Vec<SecretArg>,
+    pub checkouts: Vec<Range<usize>>,
+    /// The script tests for change requests somewhere (it is built for pull requests).
+    pub pr_aware: bool,
+    pub triggers: BTreeSet<String>,
+    /// Local variables holding PR-controlled values.
+    pub tainted_locals: BTreeSet<String>,
+}
+
+/// Environment variables a pull request's author controls.
+pub const PR_CONTROLLED: &[&str] = &[
+    "CHANGE_TITLE",
+    "CHANGE_BRANCH",
+    "BRANCH_NAME",
+    "CHANGE_AUTHOR",
+    "CHANGE_AUTHOR_DISPLAY_NAME",
+    "CHANGE_AUTHOR_EMAIL",
+    "CHANGE_FORK",
+    "CHANGE_URL",
+    "GIT_BRANCH",
+    "GIT_LOCAL_BRANCH",
+    "TAG_NAME",
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+    "ghprbPullTitle",
+    "ghprbPullDescription",
+    "ghprbSourceBranch",
+    "ghprbPullAuthorLogin",
+    "ghprbPullLongDescription",
+    "ghprbCommentBody",
+    "gitlabSourceBranch",
+    "gitlabMergeRequestTitle",
+    "gitlabMergeRequestDescription",
+];
+
+const SHELL_STEPS: &[&str] = &["sh", "bat", "powershell", "pwsh"];
+
+/// Groovy steps that scan an image (plugins), by step name.
+const SCAN_STEPS: &[&str] = &[
+    "grypeScan",
+    "anchore",
+    "snykSecurity",
+    "aquaMicroscanner",
+    "neuvector",
+    "prismaCloudScanImage",
+    "twistlockScan",
+    "trivyScan",
+    "pipeguard",
+];
+
+const DEPLOY_STEPS: &[&str] = &[
+    "kubernetesDeploy",
+    "kubeconfig",
+    "azureWebAppPublish",
+    "azureFunctionAppPublish",
+    "ecsDeploy",
+    "helmDeploy",
+    "deployToECS",
+];
+
+/// The name of a variable, without `env.` (`env.X`, `env['X']` and bare `X` are the same).
+pub fn var_name(path: &str) -> &str {
+    path.strip_prefix("env.").unwrap_or(path)
+}
+
+/// Argument names whose literal value is a secret.
+pub fn secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    (k.contains("password")
+        || k.contains("passwd")
+        || k.ends_with("secret")
+        || k.contains("secret_")
+        || k.contains("secretkey")
+        || k.contains("token")
+        || k.contains("apikey")
+        || k.contains("api_key")
+        || k.contains("private_key")
+        || k.contains("privatekey")
+        || k == "pass"
+        || k.ends_with("_pass")
+        || k.ends_with("_pwd"))
+        && !k.ends_with("variable")
+        && !k.ends_with("id")
+        && !k.ends_with("_file")
+        && !k.ends_with("file")
+        && !k.ends_with("_name")
+        && !k.ends_with("_url")
+        && !k.ends_with("_user")
+}
+
+/// A value that is obviously not a real secret (empty, a placeholder, a reference).
+pub fn placeholder_value(v: &str) -> bool {
+    let t = v.trim();
+    t.len() < 4
+        || t.starts_with('$')
+        || t.starts_with('<')
+        || t.starts_with("{{")
+        || t.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+        || [
+            "changeme",
+            "change-me",
+            "placeholder",
+            "dummy",
+            "example",
+            "redacted",
+            "none",
+            "null",
+            "todo",
+        ]
+        .iter()
+        .any(|p| t.eq_ignore_ascii_case(p))
+}
+
+pub fn build(script: &Script) -> Model {
+    let mut m = Model::default();
+    taint_locals(&script.body, &mut m.tainted_locals);
+    let scope = Scope {
+        stage: None,
+        pr: PrScope::Any,
+        pr_span: None,
+        cred_vars: Vec::new(),
+    };
+    let mut w = Walker {
+        m: &mut m,
+        docker_vars: BTreeSet::new(),
+    };
+    w.block(&script.body, &scope);
+    m
+}
+
+/// Locals assigned from PR-controlled values (`def t = env.CHANGE_TITLE`), to a fixpoint.
+fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
+    struct V<'a> {
+        out: &'a mut BTreeSet<String>,
+        changed: bool,
+    }
+    impl V<'_> {
+        fn tainted(&self, e: &Expr) -> bool {
+            e.references()
+                .iter()
+                .any(|(r, _)| PR_CONTROLLED.contains(&var_name(r)) || self.out.contains(r.as_str()))
+        }
+        fn mark(&mut self, name: &str) {
+            if self.out.insert(name.to_string()) {
+                self.changed = true;
+            }
+        }
+    }
+    impl pipeguard_groovy::Visitor for V<'_> {
+        fn stmt(&mut self, s: &Stmt) {
+            if let StmtKind::Decl {
+                names,
+                value: Some(v),
+            } = &s.kind
+                && self.tainted(v)
+            {
+                for (n, _) in names {
+                    self.mark(n);
+                }
+            }
+        }
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Assign { target, value, .. } = &e.kind
+                && let ExprKind::Ident(n) = &target.kind
+                && self.tainted(value)
+            {
+                let n = n.clone();
+                self.mark(&n);
+            }
+        }
+    }
+    for _ in 0..4 {
+        let mut v = V {
+            out: &mut *out,
+            changed: false,
+        };
+        pipeguard_groovy::walk_stmts(body, &mut v);
+        if !v.changed {
+            break;
+        }
+    }
+}
+
+struct Walker<'m> {
+    m: &'m mut Model,
+    /// Variables holding `docker.build(…)` / `docker.image(…)` results.
+    docker_vars: BTreeSet<String>,
+}
+
+impl Walker<'_> {
+    fn block(&mut self, stmts: &[Stmt], scope: &Scope) {
+        // Declarative `environment {}` binds for the whole enclosing block, wherever it sits.
+        let mut scope = scope.clone();
+        for s in stmts {
+            if let StmtKind::Expr(e) = &s.kind
+                && let ExprKind::Call(c) = &e.kind
+                && c.target.is_none()
+                && c.name == "environment"
+                && let Some(body) = c.body()
+            {
+                self.environment(body, &mut scope);
+            }
+        }
+        for s in stmts {
+            self.stmt(s, &scope);
+        }
+    }
+
+    fn environment(&mut self, body: &Closure, scope: &mut Scope) {
+        for s in &body.body {
+            let StmtKind::Expr(e) = &s.kind else { continue };
+            let ExprKind::Assign { target, value, .. } = &e.kind else {
+                continue;
+            };
+            let Some(name) = target.dotted() else {
+                continue;
+            };
+            self.m.env.push(EnvEntry {
+                name: name.clone(),
+                name_span: target.span.clone(),
+                value: (**value).clone(),
+            });
+            if let ExprKind::Call(c) = &value.kind
+                && c.name == "credentials"
+                && c.target.is_none()
+            {
+                let id = c.positional(0).and_then(Expr::literal_str);
+                let idv = id.clone().unwrap_or_default();
+                let vars = vec![name.clone(), format!("{name}_USR"), format!("{name}_PSW")];
+                for v in &vars {
+                    scope.cred_vars.push((v.clone(), idv.clone()));
+                }
+                self.m.bindings.push(Binding {
+                    id,
+                    span: value.span.clone(),
+                    vars,
+                    how: "environment".into(),
+                    scope: scope.clone(),
+                });
+            }
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, scope: &Scope) {
+        match &s.kind {
+            StmtKind::Expr(e) | StmtKind::Return(Some(e)) | StmtKind::Throw(e) => {
+                self.expr(e, scope);
+            }
+            StmtKind::Decl { names, value } => {
+                if let Some(v) = value {
+                    self.note_docker_var(names.iter().map(|(n, _)| n.as_str()), v);
+                    self.expr(v, scope);
+                }
+            }
+            StmtKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.expr(cond, scope);
+                let c = pr_condition(cond);
+                if c.is_some() {
+                    self.m.pr_aware = true;
+                }
+                let narrowed = |pr: Option<bool>| {
+                    let mut s = scope.clone();
+                    match pr {
+                        Some(true) if s.pr != PrScope::NoPr => {
+                            s.pr = PrScope::OnlyPr;
+                            s.pr_span = Some(cond.span.clone());
+                        }
+                        Some(false) => {
+                            s.pr = PrScope::NoPr;
+                            s.pr_span = Some(cond.span.clone());
+                        }
+                        _ => {}
+                    }
+                    s
+                };
+                self.block(then, &narrowed(c));
+                self.block(otherwise, &narrowed(c.map(|b| !b)));
+            }
+            StmtKind::Compound { head, bodies, .. } => {
+                for h in head {
+                    self.expr(h, scope);
+                }
+                for b in bodies {
+                    self.block(b, scope);
+                }
+            }
+            StmtKind::Method { body, .. } => self.block(body, scope),
+            StmtKind::Return(None) | StmtKind::Other => {}
+        }
+    }
+
+    fn note_docker_var<'n>(&mut self, names: impl Iterator<Item = &'n str>, v: &Expr) {
+        if let ExprKind::Call(c) = &v.kind
+            && matches!(c.qualified_name().as_str(), "docker.build" | "docker.image")
+        {
+            self.docker_vars.extend(names.map(str::to_string));
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, scope: &Scope) {
+        match &e.kind {
+            ExprKind::Call(c) => self.call(c, e, scope),
+            ExprKind::Closure(c) => self.block(&c.body, scope),
+            ExprKind::Assign { target, value, .. } => {
+                if let ExprKind::Ident(n) = &target.kind {
+                    self.note_docker_var(std::iter::once(n.as_str()), value);
+                }
+                self.expr(target, scope);
+                self.expr(value, scope);
+            }
+            ExprKind::Property { target, .. } => {
+                if target.dotted().is_some_and(|d| d == "env")
+                    && e.dotted().is_some_and(|d| d == "env.CHANGE_ID")
+                {
+                    self.m.pr_aware = true;
+                }
+                self.expr(target, scope);
+            }
+            ExprKind::Index { target, index } => {
+                self.expr(target, scope);
+                self.expr(index, scope);
+            }
+            ExprKind::List(items) => items.iter().for_each(|x| self.expr(x, scope)),
+            ExprKind::Map(args) | ExprKind::New { args, .. } => self.args(args, scope),
+            ExprKind::Unary { operand, .. } => self.expr(operand, scope),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                self.expr(lhs, scope);
+                self.expr(rhs, scope);
+            }
+            ExprKind::Ternary {
+                cond,
+                then,
+                otherwise,
+            } => {
+                self.expr(cond, scope);
+                self.expr(then, scope);
+                self.expr(otherwise, scope);
+            }
+            ExprKind::Str(_)
+            | ExprKind::Number(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Null
+            | ExprKind::Ident(_) => {}
+        }
+    }
+
+    fn args(&mut self, args: &[pipeguard_groovy::Arg], scope: &Scope) {
+        for a in args {
+            if let Some((key, key_span)) = &a.name {
+                if key == "credentialsId"
+                    && let Some(id) = a.value.literal_str()
+                {
+                    self.m.bindings.push(Binding {
+                        id: Some(id),
+                        span: key_span.start..a.value.span.end,
+                        vars: Vec::new(),
+                        how: "credentialsId".into(),
+                        scope: scope.clone(),
+                    });
+                }
+                if secret_key(key)
+                    && let Some(v) = a.value.literal_str()
+                    && !placeholder_value(&v)
+                {
+                    self.m.secret_args.push(SecretArg {
+                        key: key.clone(),
+                        value_span: a.value.span.clone(),
+                        value: v,
+                    });
+                }
+            }
+            self.expr(&a.value, scope);
+        }
+    }
+
+    fn call(&mut self, c: &Call, e: &Expr, scope: &Scope) {
+        let qn = c.qualified_name();
+        let mut inner = scope.clone();
+        match (c.target.is_none(), c.name.as_str()) {
+            (true, "stage") => {
+                inner.stage = Some(stage_name(c));
+                if let Some(body) = c.body() {
+                    // `when { … }` sits directly in the stage body.
+                    for s in &body.body {
+                        if let StmtKind::Expr(we) = &s.kind
+                            && let ExprKind::Call(w) = &we.kind
+                            && w.name == "when"
+                            && let Some(wb) = w.body()
+                        {
+                            let cond = when_condition(&wb.body);
+                            if cond.is_some() {
+                                self.m.pr_aware = true;
+                            }
+                            match cond {
+                                Some(true) if inner.pr != PrScope::NoPr => {
+                                    inner.pr = PrScope::OnlyPr;
+                                    inner.pr_span = Some(we.span.clone());
+                                }
+                                Some(false) => {
+                                    inner.pr = PrScope::NoPr;
+                                    inner.pr_span = Some(we.span.clone());
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+            (true, "changeRequest") => self.m.pr_aware = true,
+            (true, "triggers") => {
+                if let Some(body) = c.body() {
+                    for s in &body.body {
+                        if let StmtKind::Expr(t) = &s.kind
+                            && let ExprKind::Call(tc) = &t.kind
+                        {
+                            self.m.triggers.insert(tc.name.clone());
+                        }
+                    }
+                }
+            }
+            (true, "properties") => {
+                // Scripted: properties([pipelineTriggers([cron('…'), githubPush()])])
+                let mut names = Vec::new();
+                collect_calls_in_args(&c.args, &mut names);
+                let mut in_triggers = false;
+                for n in names {
+                    if n == "pipelineTriggers" {
+                        in_triggers = true;
+                    } else if in_triggers {
+                        self.m.triggers.insert(n);
+                    }
+                }
+            }
+            (true, "withCredentials") => {
+                let mut bindings = Vec::new();
+                if let Some(Expr {
+                    kind: ExprKind::List(items),
+                    ..
+                }) = c.positional(0)
+                {
+                    for it in items {
+                        if let ExprKind::Call(b) = &it.kind {
+                            bindings.push((b, it.span.clone()));
+                        }
+                    }
+                } else if let Some(Expr {
+                    kind: ExprKind::Call(b),
+                    span,
+                }) = c.positional(0)
+                {
+                    bindings.push((b, span.clone()));
+                }
+                for (b, span) in bindings {
+                    let id = b.named("credentialsId").and_then(Expr::literal_str);
+                    let vars: Vec<String> = b
+                        .args
+                        .iter()
+                        .filter(|a| {
+                            a.name
+                                .as_ref()
+                                .is_some_and(|(k, _)| k.ends_with("Variable") || k == "variable")
+                        })
+                        .filter_map(|a| a.value.literal_str())
+                        .collect();
+                    for v in &vars {
+                        inner
+                            .cred_vars
+                            .push((v.clone(), id.clone().unwrap_or_default()));
+                    }
+                    self.m.bindings.push(Binding {
+                        id,
+                        span,
+                        vars,
+                        how: format!("withCredentials/{}", b.name),
+                        scope: scope.clone(),
+                    });
+                }
+                // Inner credentialsId args are already recorded: walk only the body.
+                if let Some(body) = c.body() {
+                    self.block(&body.body, &inner);
+                }
+                return;
+            }
+            (true, "sshagent") => {
+                let ids = c
+                    .positional(0)
+                    .or_else(|| c.named("credentials"))
+                    .map(list_strings)
+                    .unwrap_or_default();
+                for id in ids {
+                    self.m.bindings.push(Binding {
+                        id: Some(id),
+                        span: e.span.start..c.name_span.end,
+                        vars: Vec::new(),
+                        how: "sshagent".into(),
+                        scope: scope.clone(),
+                    });
+                }
+            }
+            (true, "withAWS" | "withDockerRegistry" | "withKubeConfig" | "withVault") => {
+                if let Some(id) = c.named("credentials").and_then(Expr::literal_str) {
+                    self.m.bindings.push(Binding {
+                        id: Some(id),
+                        span: e.span.start..c.name_span.end,
+                        vars: Vec::new(),
+                        how: c.name.clone(),
+                        scope: scope.clone(),
+                    });
+                }
+            }
+            (true, "checkout")
+                if c.positional(0).and_then(Expr::dotted).as_deref() == Some("scm") =>
+            {
+                self.m.checkouts.push(e.span.clone());
+            }
+            (true, name) if SHELL_STEPS.contains(&name) => self.shell_step(c, e, scope),
+            (true, name) if SCAN_STEPS.contains(&name) => {
+                self.event(EventKind::Scan, name, e, scope);
+            }
+            (true, name) if DEPLOY_STEPS.contains(&name) => {
+                self.event(EventKind::Deploy, name, e, scope);
+            }
+            _ => {}
+        }
+        match qn.as_str() {
+            "docker.build" => self.event(EventKind::Build, "docker.build", e, scope),
+            "docker.withRegistry" => {
+                if let Some(id) = c.positional(1).and_then(Expr::literal_str) {
+                    self.m.bindings.push(Binding {
+                        id: Some(id),
+                        span: c.positional(1).map_or(e.span.clone(), |a| a.span.clone()),
+                        vars: Vec::new(),
+                        how: "docker.withRegistry".into(),
+                        scope: scope.clone(),
+                    });
+                }
+            }
+            _ => {}
+        }
+        if c.name == "push"
+            && let Some(t) = &c.target
+        {
+            let docker_target = match &t.kind {
+                ExprKind::Ident(n) => self.docker_vars.contains(n),
+                ExprKind::Call(tc) => {
+                    matches!(
+                        tc.qualified_name().as_str(),
+                        "docker.build" | "docker.image"
+                    )
+                }
+                _ => false,
+            };
+            if docker_target {
+                self.event(EventKind::Push, "docker push (Groovy)", e, scope);
+            }
+        }
+        if let Some(t) = &c.target {
+            self.expr(t, scope);
+        }
+        self.args(&c.args, &inner);
+        for cl in &c.closures {
+            self.block(&cl.body, &inner);
+        }
+    }
+
+    fn event(&mut self, kind: EventKind, tool: &str, e: &Expr, scope: &Scope) {
+        self.m.events.push(Event {
+            kind,
+            tool: tool.to_string(),
+            span: e.span.clone(),
+            scope: scope.clone(),
+        });
+    }
+
+    fn shell_step(&mut self, c: &Call, e: &Expr, scope: &Scope) {
+        let arg = c.positional(0).or_else(|| c.named("script"));
+        let script = arg.and_then(Expr::as_str).cloned();
+        let mut interpolated = Vec::new();
+        if let Some(a) = arg {
+            // A non-literal argument ("x" + y, a variable) is Groovy-evaluated too.
+            match &a.kind {
+                ExprKind::Str(s) => {
+                    for p in &s.parts {
+                        if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
+                            interpolated.extend(x.references());
+                        }
+                    }
+                }
+                _ => interpolated.extend(a.references()),
+            }
+        }
+        if let Some(s) = &script {
+            let (text, map) = s.text_with_placeholders("GROOVY_VALUE");
+            let parsed = shell::parse(&text);
+            for action in classify::classify(&parsed) {
+                let kind = match action.kind {
+                    classify::Kind::ImageScan => EventKind::Scan,
+                    classify::Kind::ImageBuild => EventKind::Build,
+                    classify::Kind::ImagePush => EventKind::Push,
+                    classify::Kind::Deploy => EventKind::Deploy,
+                    _ => continue,
+                };
+                let Some(cmd) = parsed.commands.get(action.command) else {
+                    continue;
+                };
+                self.m.events.push(Event {
+                    kind,
+                    tool: action.tool.clone(),
+                    span: map.map_range(&cmd.span),
+                    scope: scope.clone(),
+                });
+            }
+        }
+        self.m.steps.push(ShellStep {
+            step: c.name.clone(),
+            call_span: e.span.clone(),
+            script,
+            script_span: arg.map_or(e.span.clone(), |a| a.span.clone()),
+            interpolated,
+            scope: scope.clone(),
+        });
+    }
+}
+
+fn collect_calls_in_args(args: &[pipeguard_groovy::Arg], out: &mut Vec<String>) {
+    for a in args {
+        collect_calls(&a.value, out);
+    }
+}
+
+fn collect_calls(e: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Call(c) => {
+            out.push(c.name.clone());
+            collect_calls_in_args(&c.args, out);
+        }
+        ExprKind::List(items) => items.iter().for_each(|x| collect_calls(x, out)),
+        ExprKind::Map(args) => collect_calls_in_args(args, out),
+        _ => {}
+    }
+}
+
+fn list_strings(e: &Expr) -> Vec<String> {
+    match &e.kind {
+        ExprKind::List(items) => items.iter().filter_map(Expr::literal_str).collect(),
+        _ => e.literal_str().into_iter().collect(),
+    }
+}
+
+fn is_change_id(e: &Expr) -> bool {
+    e.dotted().is_some_and(|d| var_name(&d) == "CHANGE_ID")
+        || matches!(&e.kind, ExprKind::Index { target, index }
+            if target.dotted().as_deref() == Some("env")
+                && index.literal_str().as_deref() == Some("CHANGE_ID"))
+}
+
+/// Whether a Groovy condition holds for change-request builds: `Some(true)` only for them,
+/// `Some(false)` never for them, `None` unknown/both.
+pub fn pr_condition(e: &Expr) -> Option<bool> {
+    if is_change_id(e) {
+        return Some(true);
+    }
+    match &e.kind {
+        ExprKind::Unary { op, operand } if op == "!" => pr_condition(operand).map(|b| !b),
+        ExprKind::Binary { op, lhs, rhs } => match op.as_str() {
+            "==" | "!=" => {
+                let eq = op == "==";
+                let (var, other) = if matches!(rhs.kind, ExprKind::Null | ExprKind::Str(_)) {
+                    (lhs, rhs)
+                } else {
+                    (rhs, lhs)
+                };
+                if is_change_id(var) && matches!(other.kind, ExprKind::Null) {
+                    return Some(!eq);
+                }
+                let branch_var = var
+                    .dotted()
+                    .is_some_and(|d| matches!(var_name(&d), "BRANCH_NAME" | "GIT_BRANCH"));
+                if branch_var
+                    && let Some(v) = other.literal_str()
+                    && eq
+                    && !v.starts_with("PR-")
+                {
+                    return Some(false);
+                }
+                None
+            }
+            "&&" => match (pr_condition(lhs), pr_condition(rhs)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                _ => None,
+            },
+            "||" => match (pr_condition(lhs), pr_condition(rhs)) {
+                (Some(false), Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            _ => None,
+        },
+        ExprKind::Call(c) if c.name == "changeRequest" && c.target.is_none() => Some(true),
+        _ => None,
+    }
+}
+
+/// A declarative `when { … }` body: all conditions must hold (implicit allOf).
+pub fn when_condition(body: &[Stmt]) -> Option<bool> {
+    let conds: Vec<Option<bool>> = body
+        .iter()
+        .filter_map(|s| match &s.kind {
+            StmtKind::Expr(e) => Some(when_expr(e)),
+            _ => None,
+        })
+        .collect();
+    all_of(&conds)
+}
+
+fn all_of(conds: &[Option<bool>]) -> Option<bool> {
+    if conds.contains(&Some(false)) {
+        Some(false)
+    } else if conds.contains(&Some(true)) {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+fn when_expr(e: &Expr) -> Option<bool> {
+    let ExprKind::Call(c) = &e.kind else {
+        return None;
+    };
+    let inner = || {
+        c.body()
+            .map(|b| {
+                b.body
+                    .iter()
+                    .filter_map(|s| match &s.kind {
+                        StmtKind::Expr(e) => Some(e),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    match c.name.as_str() {
+        "changeRequest" => Some(true),
+        "branch" => {
+            let pattern = c
+                .positional(0)
+                .or_else(|| c.named("pattern"))
+                .and_then(Expr::literal_str)?;
+            // Change-request builds have BRANCH_NAME `PR-<n>`.
+            if pattern.starts_with("PR-") || pattern == "*" || pattern.starts_with("PR") {
+                None
+            } else {
+                Some(false)
+            }
+        }
+        "buildingTag" | "tag" => Some(false),
+        "not" => inner().first().and_then(|x| when_expr(x)).map(|b| !b),
+        "allOf" => all_of(&inner().iter().map(|x| when_expr(x)).collect::<Vec<_>>()),
+        "anyOf" => {
+            let v: Vec<_> = inner().iter().map(|x| when_expr(x)).collect();
+            if !v.is_empty() && v.iter().all(|x| *x == Some(false)) {
+                Some(false)
+            } else if !v.is_empty() && v.iter().all(|x| *x == Some(true)) {
+                Some(true)
+            } else {
+                None
+            }
+        }
+        "expression" => {
+            let body = c.body()?;
+            match &body.body.last()?.kind {
+                StmtKind::Expr(x) | StmtKind::Return(Some(x)) => pr_condition(x),
+                _ => None,
+            }
+        }
+        "environment" => {
+            let name = c.named("name").and_then(Expr::literal_str)?;
+            (name == "CHANGE_ID").then_some(true)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a string literal is a Groovy GString (interpolating) with at least one part.
+pub fn interpolating(s: &StrLit) -> bool {
+    s.quote.interpolates() && s.is_interpolated()
+}
+
+/// Quote characters as written, for messages.
+pub fn quote_desc(q: Quote) -> &'static str {
+    match q {
+        Quote::Single => "single-quoted",
+        Quote::Double => "double-quoted",
+        Quote::TripleSingle => "triple-single-quoted",
+        Quote::TripleDouble => "triple-double-quoted",
+        Quote::Slashy => "slashy",
+        Quote::DollarSlashy => "dollar-slashy",
+    }
+}

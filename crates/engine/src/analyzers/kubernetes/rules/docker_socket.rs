@@ -1,0 +1,42 @@
+//! `kubernetes/docker-socket`: a hostPath volume mounts the container runtime's socket
+//! (docker, containerd, CRI-O, podman): whoever talks to it starts privileged containers.
+
+use super::{host_paths, key};
+use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::{Output, ScanContext};
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
+
+declare_rule!(RuleId::KubernetesDockerSocket, check);
+
+pub fn is_runtime_socket(path: &str) -> bool {
+    let p = path.trim().trim_end_matches('/');
+    let name = p.rsplit('/').next().unwrap_or(p);
+    matches!(
+        name,
+        "docker.sock" | "containerd.sock" | "crio.sock" | "podman.sock" | "dockershim.sock"
+    ) || p.ends_with("/var/run/docker")
+        || p.ends_with("/run/containerd")
+}
+
+pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    for w in &m.workloads {
+        for (name, path, range) in host_paths(w) {
+            if is_runtime_socket(path) {
+                out.push(
+                    RawFinding::new(
+                        ID,
+                        m.file,
+                        range,
+                        format!(
+                            "{} mounts the container runtime socket `{path}` (volume `{name}`): root on the node",
+                            w.describe()
+                        ),
+                    )
+                    .content(key(w, None, &format!("socket {path}"))),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Reports: one `Report` value rendered in every output format. Reports never parse or read
+//! files; everything they print is in the `Report` (snippets are already redacted).
+
+pub mod github;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::analyzers::CiCredential;
+use crate::discover::FileKind;
+use crate::drift::classify::JobDiff;
+use crate::finding::{Diagnostic, DiagnosticLevel, Finding, Location};
+use crate::policy::{Summary, Suppressed};
+use crate::rules::{Registry, RuleMeta};
+
+/// Version of the JSON report layout (docs/json-report.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+    Junit,
+    Markdown,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+impl Tool {
+    pub fn current() -> Tool {
+        Tool {
+            name: "pipeguard".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct FileStats {
+    /// Files read and handed to the analyzers.
+    pub scanned: usize,
+    pub by_kind: BTreeMap<FileKind, usize>,
+    /// Files left out on purpose (binary, oversized, symlinks out of the root).
+    pub skipped: usize,
+    /// Files that could not be read or parsed.
+    pub failed: usize,
+}
+
+/// One job that can reach a credential.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CredentialUse {
+    pub path: String,
+    pub job: String,
+    pub triggers: Vec<String>,
+    pub untrusted: bool,
+    pub location: Location,
+}
+
+/// "Credentials reachable from CI": each credential and the jobs/triggers that reach it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CredentialReach {
+    pub system: String,
+    pub name: String,
+    /// Some job that runs untrusted code can reach it.
+    pub untrusted: bool,
+    pub jobs: Vec<CredentialUse>,
+}
+
+pub fn join_credentials(mut creds: Vec<CiCredential>) -> Vec<CredentialReach> {
+    creds.sort();
+    creds.dedup();
+    let mut map: BTreeMap<(String, String), CredentialReach> = BTreeMap::new();
+    for c in creds {
+        let e = map
+            .entry((c.system.clone(), c.name.clone()))
+            .or_insert_with(|| CredentialReach {
+                system: c.system.clone(),
+                name: c.name.clone(),
+                untrusted: false,
+                jobs: Vec::new(),
+            });
+        e.untrusted |= c.untrusted;
+        e.jobs.push(CredentialUse {
+            path: c.path,
+            job: c.job,
+            triggers: c.triggers,
+            untrusted: c.untrusted,
+            location: c.location,
+        });
+    }
+    map.into_values().collect()
+}
+
+/// Everything a scan produced, as the reports print it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    /// The scan root as given on the command line.
+    pub root: String,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    pub suppressed: Vec<Suppressed>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files: FileStats,
+    pub credentials: Vec<CredentialReach>,
+    /// Metadata of the rules that have findings (for SARIF and explanations).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleMeta>,
+    /// `pipeguard drift`: each changed job with a unified diff of its canonical form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<JobDiff>,
+}
+
+/// Metadata of the rules that have findings, sorted by id.
+pub fn rules_of(registry: &Registry, findings: &[Finding]) -> Vec<RuleMeta> {
+    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.into_iter()
+        .filter_map(|id| registry.get(id).cloned())
+        .collect()
+}
+
+impl Report {
+    /// Incomplete: some file could not be read or parsed.
+    pub fn incomplete(&self) -> bool {
+        self.files.failed > 0
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.level == DiagnosticLevel::Error)
+    }
+}
+
+pub struct RenderOptions {
+    /// ANSI colours (text format only; only on a TTY and without NO_COLOR).
+    pub color: bool,
+}
+
+pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
+    match format {
+        Format::Text => text::render(report, opts.color),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+    }
+}
+
+/// "1 finding" / "2 findings".
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
