@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
 
-use pipeguard_engine::engine::{self, Input, ScanRequest};
+use pipeguard_engine::engine::{self, ConfigSource, Input, ScanRequest};
 use pipeguard_engine::finding::Family;
 use pipeguard_engine::policy::baseline::Baseline;
-use pipeguard_engine::policy::config::{CONFIG_FILE, Config, FailOn};
+use pipeguard_engine::policy::config::{Config, FailOn};
 use pipeguard_engine::report::{self, Format, RenderOptions, Report};
 use pipeguard_engine::rules::Registry;
 
@@ -48,28 +48,17 @@ impl Selection {
 
     /// Load the policy: --config, --trusted-config-ref, or the file at the root.
     pub fn load_config(&self, registry: &Registry) -> anyhow::Result<Config> {
-        if let Some(refname) = &self.trusted_config_ref {
-            let dir = if self.path.is_file() {
-                self.path
-                    .parent()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default()
-            } else {
-                self.path.clone()
-            };
-            let (repo, rel) = pipeguard_engine::git::open(&dir)?;
-            let tree_path = pipeguard_engine::git::join(&rel, CONFIG_FILE);
-            let origin = format!("{refname}:{tree_path}");
-            return match pipeguard_engine::git::read_at_ref(&repo, refname, &tree_path)? {
-                Some(bytes) => {
-                    let text = String::from_utf8(bytes)
-                        .with_context(|| format!("{origin} is not UTF-8"))?;
-                    Ok(Config::parse(&text, &origin, registry)?)
-                }
-                None => Ok(Config::parse("", &origin, registry)?),
-            };
-        }
-        Config::discover(&self.path, self.config.as_deref(), registry)
+        let source = match &self.trusted_config_ref {
+            Some(refname) => ConfigSource::TrustedRef {
+                root: &self.path,
+                refname,
+            },
+            None => ConfigSource::Discover {
+                root: &self.path,
+                explicit: self.config.as_deref(),
+            },
+        };
+        engine::load_config(&source, registry)
     }
 }
 

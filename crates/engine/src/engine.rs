@@ -1,7 +1,9 @@
 //! The scan pipeline: discover → read (once, in parallel) → analyzers → policy → report.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -10,11 +12,50 @@ use crate::analyzers::{self, Analyzer, Output, ScanContext};
 use crate::discover::{self, Candidate, FileKind, ReadLimits, ReadOutcome, WalkOptions};
 use crate::finding::{Diagnostic, DiagnosticLevel, Family, Provenance, RawFinding};
 use crate::policy::baseline::Baseline;
-use crate::policy::config::{Config, FailOn};
+use crate::policy::config::{CONFIG_FILE, Config, FailOn};
 use crate::policy::suppress::FileSuppressions;
 use crate::policy::{self, PolicyInput};
 use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, join_credentials};
 use crate::rules::Registry;
+
+/// Where the policy comes from.
+pub enum ConfigSource<'a> {
+    /// `explicit` (`--config FILE`) if given, else `.pipeguard.yml` at the scan root, else
+    /// defaults.
+    Discover {
+        root: &'a Path,
+        explicit: Option<&'a Path>,
+    },
+    /// `.pipeguard.yml` at a git ref of the repository holding `root` (trusted mode: a pull
+    /// request cannot switch checks off).
+    TrustedRef { root: &'a Path, refname: &'a str },
+}
+
+/// Load and validate the policy.
+pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Result<Config> {
+    let schema = analyzers::config_schema(registry);
+    match *source {
+        ConfigSource::Discover { root, explicit } => Config::discover(root, explicit, &schema),
+        ConfigSource::TrustedRef { root, refname } => {
+            let dir = if root.is_file() {
+                root.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                root.to_path_buf()
+            };
+            let (repo, rel) = crate::git::open(&dir)?;
+            let tree_path = crate::git::join(&rel, CONFIG_FILE);
+            let origin = format!("{refname}:{tree_path}");
+            match crate::git::read_at_ref(&repo, refname, &tree_path)? {
+                Some(bytes) => {
+                    let text = String::from_utf8(bytes)
+                        .with_context(|| format!("{origin} is not UTF-8"))?;
+                    Ok(Config::parse(&text, &origin, &schema)?)
+                }
+                None => Ok(Config::parse("", &origin, &schema)?),
+            }
+        }
+    }
+}
 
 /// Where the files come from.
 pub enum Input {
@@ -234,6 +275,14 @@ fn attach_provenance(findings: &mut [RawFinding], p: &Provenance) {
             f.provenance = Some(p.clone());
         }
     }
+}
+
+/// Rule ids that every analyzer can report, plus the engine's own.
+pub fn implemented_rule_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = analyzers::all().iter().flat_map(|a| a.rule_ids()).collect();
+    // Drift findings come from `pipeguard drift`, not from an analyzer.
+    ids.extend_from_slice(crate::drift::classify::IDS);
+    ids
 }
 
 /// Exit status of a scan: 1 when the policy failed, else 2 when the scan was incomplete, else 0.

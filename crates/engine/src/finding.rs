@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::source::SourceFile;
+pub use crate::source::{Position, Snippet, Span};
 
 /// Severity, ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -135,20 +136,6 @@ impl FromStr for Family {
     }
 }
 
-/// 1-based line and column (columns count Unicode scalar values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
-}
-
-/// A region: `end.column` is exclusive (the column just after the last character), as in SARIF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Span {
-    pub start: Position,
-    pub end: Position,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// Path relative to the scan root, `/`-separated.
@@ -186,17 +173,6 @@ impl Location {
 pub struct Related {
     pub location: Location,
     pub message: String,
-}
-
-/// The source lines of the primary location, already redacted when it reaches a report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snippet {
-    pub start_line: u32,
-    pub lines: Vec<String>,
-    /// Char columns (1-based, end exclusive) to underline on the first line, adjusted for
-    /// redaction masks; the end column applies to the last line when the span is multi-line.
-    #[serde(skip)]
-    pub caret: (u32, u32),
 }
 
 /// A region of a snippet line that must never be shown (a secret value).
@@ -464,6 +440,24 @@ pub fn mask_secret(value: &str) -> String {
     format!("{prefix}…[redacted {n} chars]")
 }
 
+/// A credential that CI jobs can reach: a GitHub `secrets.X`, a Jenkins credential id. The
+/// analyzers record these facts; the report joins them into "credentials reachable from CI".
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CiCredential {
+    /// `github` or `jenkins`.
+    pub system: String,
+    /// Secret name or credential id (never a value).
+    pub name: String,
+    /// Workflow / Jenkinsfile / job path, and the job (or stage) id inside it.
+    pub path: String,
+    pub job: String,
+    /// Triggers that can start the job (e.g. `push`, `pull_request_target`).
+    pub triggers: Vec<String>,
+    /// Reachable by code an outside contributor controls (fork PR code, comment text…).
+    pub untrusted: bool,
+    pub location: Location,
+}
+
 /// A problem with the scan itself rather than with the scanned code: a file that could not be
 /// read or was skipped. Errors make the exit code 2 (unless the policy already failed).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -503,7 +497,7 @@ impl Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::FileKind;
+    use crate::source::FileKind;
 
     #[test]
     fn severity_orders_and_parses() {

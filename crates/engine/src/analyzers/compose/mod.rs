@@ -5,8 +5,8 @@ pub mod model;
 pub mod rules;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct ComposeAnalyzer;

@@ -14,8 +14,8 @@ pub mod rules;
 use std::sync::Arc;
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::{Family, Location};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 use model::{DocKind, Model};

@@ -10,8 +10,8 @@ pub mod xml;
 use model::{Doc, Model, PrScope};
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::{Family, Location};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct JenkinsAnalyzer;

@@ -7,8 +7,8 @@ pub mod rules;
 pub mod yaml;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct KubernetesAnalyzer;

@@ -12,9 +12,9 @@ use std::sync::{Arc, OnceLock};
 use regex::bytes::RegexBuilder;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::{Diagnostic, Family, RawFinding, mask_secret, sha256_hex};
-use crate::policy::config::{Config, SecretsConfig};
+use crate::policy::config::{Config, SecretsConfig, SectionCheck};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 use paths::PathPolicies;
 use scanner::Scanner;
@@ -81,6 +81,19 @@ fn build(config: &Config) -> anyhow::Result<State> {
 }
 
 /// Check the `secrets:` config section (user rules compile, ids are new, globs parse).
+/// The `secrets` section of the config: custom rules, allowlists and path policies.
+pub struct SecretsSection;
+
+impl SectionCheck for SecretsSection {
+    fn section(&self) -> &'static str {
+        "secrets"
+    }
+
+    fn check(&self, config: &Config) -> anyhow::Result<()> {
+        validate_config(&config.secrets)
+    }
+}
+
 pub fn validate_config(cfg: &SecretsConfig) -> anyhow::Result<()> {
     let user = rules::user_rules(&cfg.rules)?;
     let builtin = rules::builtin_ids();

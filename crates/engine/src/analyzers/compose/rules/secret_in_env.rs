@@ -7,7 +7,7 @@ use serde_yaml::Value;
 use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
-use crate::analyzers::docker::rules::secret_in_build::{is_secret_name, looks_like_secret_value};
+use crate::analyzers::common::secrets::{is_secret_name, looks_like_secret_value};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;

@@ -4,8 +4,8 @@
 use yamlpath::Component;
 
 use crate::analyzers::compose::model::Model;
-use crate::analyzers::docker::image::ImageRef;
-use crate::analyzers::docker::model::substitute;
+use crate::analyzers::common::image::ImageRef;
+use crate::analyzers::common::interpolate::substitute;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;

@@ -2,7 +2,7 @@
 //! one of the registries the policy trusts (`docker.trusted_registries`). Silent when the policy
 //! lists none.
 
-use crate::analyzers::docker::image::ImageRef;
+use crate::analyzers::common::image::ImageRef;
 use crate::analyzers::docker::model::{Base, CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
