@@ -596,6 +596,125 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
     ids
 }
 
+/// What today's jobs are compared with.
+pub enum DriftBase<'a> {
+    /// The approved jobs of a lockfile, optionally required to be signed by `pubkey` (the
+    /// DSSE envelope `FILE.sig` beside it).
+    Lock {
+        path: PathBuf,
+        pubkey: Option<&'a ed25519_dalek::VerifyingKey>,
+    },
+    /// The jobs defined at a git ref (read through git, no checkout).
+    Ref(&'a str),
+}
+
+/// Why a drift comparison could not be made.
+#[derive(Debug)]
+pub enum DriftError {
+    /// The lockfile's signature is missing the required key or does not verify: the lock was
+    /// edited (exit 1, like drift).
+    Signature(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for DriftError {
+    fn from(e: anyhow::Error) -> Self {
+        DriftError::Other(e)
+    }
+}
+
+/// `drift`: today's jobs (`now`, read from the tree and Jenkins) against the lock or a ref,
+/// classified, then the same tail as a scan.
+pub fn drift(
+    root: &Path,
+    now: &crate::drift::sources::Found,
+    base: &DriftBase<'_>,
+    policy: &Policy<'_>,
+) -> Result<Report, DriftError> {
+    use crate::drift::lock::{self, Lockfile};
+    let (old, against, mut diagnostics) = match base {
+        DriftBase::Ref(r) => {
+            let then = crate::drift::sources::at_ref(
+                root,
+                r,
+                &policy.config.exclude,
+                policy.config.max_file_size(),
+            )?;
+            (
+                Lockfile::from_jobs(&then.jobs).jobs,
+                format!("`{r}`"),
+                then.diagnostics
+                    .into_iter()
+                    .map(|mut d| {
+                        // The old side is context: its problems do not make today's scan fail.
+                        d.level = DiagnosticLevel::Note;
+                        d
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+        DriftBase::Lock { path, pubkey } => {
+            let scan_dir = if root.is_file() {
+                root.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                root.to_path_buf()
+            };
+            // The lock and its signature in the scanned tree are never followed if symlinks.
+            let follow = follow_for(path, &scan_dir);
+            if std::fs::symlink_metadata(path).is_err() {
+                return Err(DriftError::Other(anyhow::anyhow!(
+                    "no lockfile at {}: run `pipeguard fingerprint --write` to approve today's jobs, or compare with a git ref (--against REF)",
+                    path.display()
+                )));
+            }
+            if let Some(key) = pubkey {
+                let sig = lock::signature_path(path);
+                let sig_text = fsread::read_text(&sig, lock::LOCK_MAX_BYTES, follow).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--pubkey given but the lockfile signature {} cannot be read ({e}); sign the lock with `pipeguard fingerprint --sign KEY`",
+                        sig.display()
+                    )
+                })?;
+                let bytes = fsread::read_file(path, lock::LOCK_MAX_BYTES, follow)
+                    .map_err(|e| anyhow::anyhow!("cannot read lockfile {}: {e}", path.display()))?;
+                lock::verify_signature(&bytes, &sig_text, key, &sig.display().to_string())
+                    .map_err(DriftError::Signature)?;
+            }
+            (
+                Lockfile::load(path, follow)?.jobs,
+                "the lockfile".to_string(),
+                Vec::new(),
+            )
+        }
+    };
+    let (findings, diffs) = crate::drift::classify::compare(&old, &now.jobs, &now.files, &against);
+    let suppressions: HashMap<String, FileSuppressions> = now
+        .files
+        .values()
+        .filter_map(|f| FileSuppressions::parse(&f.text).map(|s| (f.path.clone(), s)))
+        .collect();
+    diagnostics.extend(now.diagnostics.iter().cloned());
+    diagnostics.sort();
+    let mut by_kind = BTreeMap::new();
+    for f in now.files.values() {
+        *by_kind.entry(f.kind).or_default() += 1;
+    }
+    let part = Collected {
+        findings,
+        diagnostics,
+        suppressions,
+        files: FileStats {
+            scanned: now.files.len(),
+            by_kind,
+            skipped: 0,
+            failed: now.failed,
+        },
+        drift: diffs,
+        ..Collected::default()
+    };
+    Ok(finish(root.display().to_string(), vec![part], policy))
+}
+
 /// Exit status of a scan: 1 when the policy failed, else 2 when the scan was incomplete, else 0.
 pub fn exit_code(report: &Report) -> u8 {
     if report.summary.verdict == policy::Verdict::Fail {
