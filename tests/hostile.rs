@@ -248,7 +248,11 @@ fn deep_and_many_yaml_flow_collections_are_refused_quickly() {
     let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
     let many: String = {
         let row = format!("[{}]", vec!["[1]"; 200].join(","));
-        (0..2000).map(|i| format!("  k{i}: {row}\n")).collect()
+        (0..2000).fold(String::new(), |mut s, i| {
+            use std::fmt::Write as _;
+            let _ = writeln!(s, "  k{i}: {row}");
+            s
+        })
     };
     let cases: Vec<(&str, &str, String, &str)> = vec![
         (
@@ -888,6 +892,42 @@ fn gate_always_writes_a_decision() {
     assert!(s.contains("--no-api"), "{s}");
 }
 
+// Events that can trigger a GitHub Actions workflow.
+const EVENTS: &[&str] = &[
+    "branch_protection_rule",
+    "check_run",
+    "check_suite",
+    "create",
+    "delete",
+    "deployment",
+    "deployment_status",
+    "discussion",
+    "discussion_comment",
+    "fork",
+    "gollum",
+    "issue_comment",
+    "issues",
+    "label",
+    "merge_group",
+    "milestone",
+    "page_build",
+    "project",
+    "project_card",
+    "project_column",
+    "public",
+    "pull_request",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "push",
+    "registry_package",
+    "release",
+    "repository_dispatch",
+    "status",
+    "watch",
+    "workflow_dispatch",
+    "workflow_run",
+];
+
 /// The octokit/webhooks example payloads (npm package `@octokit/webhooks-examples`, MIT; fetched
 /// by scripts/test into a cache, not committed: `PIPEGUARD_WEBHOOK_EXAMPLES` names its
 /// index.json): every real payload of an event that can start a workflow is decided, as the
@@ -903,41 +943,6 @@ fn gate_decides_real_webhook_payloads_and_their_dangerous_variants() {
         return;
     };
     let all: Value = serde_json::from_str(&std::fs::read_to_string(index).unwrap()).unwrap();
-    // Events that can trigger a GitHub Actions workflow.
-    const EVENTS: &[&str] = &[
-        "branch_protection_rule",
-        "check_run",
-        "check_suite",
-        "create",
-        "delete",
-        "deployment",
-        "deployment_status",
-        "discussion",
-        "discussion_comment",
-        "fork",
-        "gollum",
-        "issue_comment",
-        "issues",
-        "label",
-        "merge_group",
-        "milestone",
-        "page_build",
-        "project",
-        "project_card",
-        "project_column",
-        "public",
-        "pull_request",
-        "pull_request_review",
-        "pull_request_review_comment",
-        "push",
-        "registry_package",
-        "release",
-        "repository_dispatch",
-        "status",
-        "watch",
-        "workflow_dispatch",
-        "workflow_run",
-    ];
     let t = tempfile::tempdir().unwrap();
     let d = t.path();
     let gate = |event: &str, payload: &Value| -> (i32, String) {

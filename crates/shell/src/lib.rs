@@ -358,7 +358,7 @@ impl Builder<'_> {
         while let Some(work) = stack.pop() {
             match work {
                 Work::Visit(node, pipe, in_subst) => {
-                    self.visit_one(node, pipe, in_subst, &mut later)
+                    self.visit_one(node, pipe, in_subst, &mut later);
                 }
                 Work::Substitutions(node) => substitutions_of(node, &mut later),
             }
