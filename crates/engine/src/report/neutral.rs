@@ -5,7 +5,7 @@
 //! override reorders what the reader sees.
 //!
 //! Each control character becomes one visible character (its Unicode "control picture",
-//! `\x1b` → `␛`, a newline in a one-line field → `␤`; C1 controls and bidi overrides → `�`), so
+//! `\x1b` → `␛`, a newline in a one-line field → `␊`; C1 controls and bidi overrides → `�`), so
 //! carets under snippets stay aligned. The workflow-command escapes (`%0A`, `%25`, `%3A`, …)
 //! stay in `github.rs`, table and Markdown escapes in `markdown.rs`, XML escapes in `junit.rs`;
 //! JSON and SARIF carry strings exactly (JSON escapes control characters itself).
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn controls_become_pictures() {
-        assert_eq!(clean("a\nb", false), "a\u{2424}b");
+        assert_eq!(clean("a\nb", false), "a\u{240a}b");
         assert_eq!(clean("a\nb", true), "a\nb");
         assert_eq!(clean("\x1b[31mred", true), "\u{241b}[31mred");
         assert_eq!(clean("x\u{202e}y\r", true), "x\u{fffd}y\u{240d}");
