@@ -265,25 +265,10 @@ fn deep_shell_nesting_never_overflows_the_stack() {
     }
 }
 
-fn parse_errors(report: &Value) -> Vec<(String, String)> {
-    report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| {
-            f["rule_id"]
-                .as_str()
-                .unwrap_or("")
-                .ends_with("/parse-error")
-        })
-        .map(|f| {
-            (
-                f["location"]["path"].as_str().unwrap_or("").to_string(),
-                f["message"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
+const DEPTH: &str =
+    "YAML flow collections nested more than 64 levels deep (limit `yaml-flow-depth`)";
+const COUNT: &str =
+    "more than 20000 YAML flow collections in one file (limit `yaml-flow-collections`)";
 
 /// Nested flow collections were quadratic in libyaml and slow and large in tree-sitter-yaml.
 #[test]
@@ -297,10 +282,6 @@ fn deep_and_many_yaml_flow_collections_are_refused_quickly() {
             s
         })
     };
-    const DEPTH: &str =
-        "YAML flow collections nested more than 64 levels deep (limit `yaml-flow-depth`)";
-    const COUNT: &str =
-        "more than 20000 YAML flow collections in one file (limit `yaml-flow-collections`)";
     // (case, file, text, rule, line, limit message)
     let cases: Vec<(&str, &str, String, &str, u64, &str)> = vec![
         (
