@@ -81,10 +81,12 @@ pub enum Family {
     Terraform,
     Secrets,
     Drift,
+    /// Findings about the policy itself (suppressions a change added in trusted mode).
+    Policy,
 }
 
 impl Family {
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Github,
         Family::Jenkins,
         Family::Docker,
@@ -93,6 +95,7 @@ impl Family {
         Family::Terraform,
         Family::Secrets,
         Family::Drift,
+        Family::Policy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +108,7 @@ impl Family {
             Family::Terraform => "terraform",
             Family::Secrets => "secrets",
             Family::Drift => "drift",
+            Family::Policy => "policy",
         }
     }
 
@@ -254,6 +258,7 @@ pub struct RawFinding {
     /// Normalised content the fingerprint is computed from (else the primary span's text).
     pub(crate) content: String,
     pub(crate) redactions: Vec<Redaction>,
+    pub(crate) secret_values: Vec<String>,
 }
 
 impl RawFinding {
@@ -286,6 +291,7 @@ impl RawFinding {
             severity_hint: None,
             content,
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -304,6 +310,7 @@ impl RawFinding {
             severity_hint: None,
             content: String::new(),
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -370,6 +377,9 @@ impl RawFinding {
     pub fn redact(mut self, file: &SourceFile, range: Range<usize>) -> Self {
         self.redactions.extend(redactions_for(file, range.clone()));
         let value = file.text.get(range).unwrap_or_default();
+        if !value.is_empty() {
+            self.secret_values.push(value.to_string());
+        }
         if !value.is_empty() && self.content.contains(value) {
             self.content = self
                 .content
@@ -384,6 +394,11 @@ impl RawFinding {
 
     pub(crate) fn take_redactions(&mut self) -> Vec<Redaction> {
         std::mem::take(&mut self.redactions)
+    }
+
+    /// The secret values this finding marked (for the run's one redaction pass).
+    pub fn secret_values(&self) -> &[String] {
+        &self.secret_values
     }
 }
 

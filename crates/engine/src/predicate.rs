@@ -257,6 +257,9 @@ pub fn source_of(path: &Path) -> Option<SourceRef> {
 
 /// `https://user:token@host/x` → `https://host/x`: a remote URL may embed a CI token.
 pub fn strip_credentials(url: &str) -> String {
+    // A repository URL means nothing in its query or fragment, and tokens travel there
+    // (`?access_token=…`).
+    let url = url.split(['?', '#']).next().unwrap_or(url);
     if let Some((scheme, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
