@@ -31,12 +31,12 @@ struct Hint {
 }
 
 /// The bundle's JSON bytes.
-pub fn to_bundle(env: &Envelope, key: &PublicKey) -> Vec<u8> {
+pub fn to_bundle(env: &Envelope, key: Option<&PublicKey>) -> Vec<u8> {
     let b = BundleOut {
         media_type: BUNDLE_MEDIA_TYPE,
         verification_material: Material {
             public_key: Hint {
-                hint: key.sigstore_hint(),
+                hint: key.map(PublicKey::sigstore_hint).unwrap_or_default(),
             },
             tlog_entries: Vec::new(),
         },
@@ -76,7 +76,7 @@ mod tests {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3; 32]);
         let env = crate::dsse::sign("t", b"x", &key);
         let pk = PublicKey::Ed25519(key.verifying_key());
-        let bytes = to_bundle(&env, &pk);
+        let bytes = to_bundle(&env, Some(&pk));
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["mediaType"], BUNDLE_MEDIA_TYPE);
         assert_eq!(v["verificationMaterial"]["publicKey"]["hint"], pk.sigstore_hint());

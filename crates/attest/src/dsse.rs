@@ -193,6 +193,12 @@ fn b64(s: &str) -> Option<Vec<u8>> {
 }
 
 impl Envelope {
+    /// The payload bytes, NOT verified: for routing only (a layer annotation, picking the
+    /// envelope that names an image before verifying it), never for a decision.
+    pub fn unverified_payload(&self) -> Option<Vec<u8>> {
+        b64(&self.payload)
+    }
+
     /// One line of compact JSON (no trailing newline), as in `.intoto.jsonl`.
     pub fn to_json_line(&self) -> String {
         // Serialising plain strings cannot fail.

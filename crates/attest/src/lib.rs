@@ -3,6 +3,7 @@
 //! the checks a deploy gate makes. `dsse` is a general-purpose DSSE sign/verify API (also used
 //! for signed lockfiles).
 
+pub mod admission;
 pub mod anykey;
 pub mod auditlog;
 pub mod bundle;

@@ -80,6 +80,9 @@ pub enum Family {
     Terraform,
     Secrets,
     Drift,
+    /// `pipeguard registry audit`: images in a registry (not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Registry,
 }
 
 impl Family {
@@ -104,13 +107,17 @@ impl Family {
             Family::Terraform => "terraform",
             Family::Secrets => "secrets",
             Family::Drift => "drift",
+            Family::Registry => "registry",
         }
     }
 
     /// The family of a rule id (`docker/root-user` → Docker).
     pub fn of_rule(rule_id: &str) -> Option<Family> {
         let prefix = rule_id.split('/').next()?;
-        Family::ALL.into_iter().find(|f| f.as_str() == prefix)
+        Family::ALL
+            .into_iter()
+            .chain([Family::Registry])
+            .find(|f| f.as_str() == prefix)
     }
 }
 

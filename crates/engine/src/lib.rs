@@ -15,6 +15,7 @@ pub mod git;
 pub mod gitscan;
 pub mod policy;
 pub mod predicate;
+pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod source;

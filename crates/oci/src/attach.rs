@@ -121,7 +121,7 @@ pub async fn push(
     image: &Reference,
     envelope: &Envelope,
     predicate_type: &str,
-    key: &pipeguard_attest::anykey::PublicKey,
+    key: Option<&pipeguard_attest::anykey::PublicKey>,
     created: &str,
     layouts: Layouts,
 ) -> anyhow::Result<Pushed> {

@@ -142,5 +142,7 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
         .collect();
     // Drift findings come from `pipeguard drift`, not from an analyzer.
     ids.extend_from_slice(crate::drift::classify::IDS);
+    // Registry findings come from `pipeguard registry audit`.
+    ids.extend_from_slice(crate::registry::IDS);
     ids
 }
