@@ -15,6 +15,7 @@ mod jenkins;
 mod k8stf;
 mod policy;
 mod precommit;
+mod registry;
 mod reports;
 mod robustness;
 mod rule_fixtures;

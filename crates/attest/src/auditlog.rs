@@ -174,39 +174,44 @@ pub fn verify_file(path: &Path, expected_head: Option<&str>) -> anyhow::Result<C
 }
 
 pub fn verify_bytes(bytes: &[u8], expected_head: Option<&str>) -> Result<Checked, String> {
-    let mut prev_hash = GENESIS.to_string();
-    let mut prev_seq = 0u64;
-    let mut count = 0u64;
     if !bytes.is_empty() && bytes.last() != Some(&b'\n') {
         return Err("the last line is incomplete (the log was cut or is being written)".into());
     }
+    // Every entry's own hash first: an edit is named as such.
+    let mut entries = Vec::new();
     let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-        let n = i + 1;
-        if line.is_empty() {
-            if bytes.is_empty() {
-                break;
+    if !body.is_empty() {
+        for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+            if line.is_empty() {
+                return Err(format!("line {}: empty line", i + 1));
             }
-            return Err(format!("line {n}: empty line"));
+            entries.push(parse_line(line).map_err(|m| format!("line {}: {m}", i + 1))?);
         }
-        let e = parse_line(line).map_err(|m| format!("line {n}: {m}"))?;
-        if e.prev != prev_hash {
-            return Err(if count == 0 {
+    }
+    let mut prev_hash = GENESIS.to_string();
+    let mut prev_seq = 0u64;
+    for (i, e) in entries.iter().enumerate() {
+        let n = i + 1;
+        if e.prev != prev_hash || e.seq != prev_seq + 1 {
+            let later_missing = entries[i + 1..]
+                .iter()
+                .any(|l| l.seq > prev_seq && l.seq < e.seq);
+            return Err(if i == 0 {
                 format!(
                     "line {n}: the first entry (seq {}) does not start the chain: entries before it were removed",
                     e.seq
                 )
-            } else if e.seq <= prev_seq {
+            } else if e.seq <= prev_seq || later_missing {
                 format!(
                     "line {n}: entry {} comes after entry {prev_seq}: entries were reordered",
                     e.seq
                 )
             } else if e.seq > prev_seq + 1 {
+                let gone = e.seq - prev_seq - 1;
                 format!(
-                    "line {n}: entry {} follows entry {prev_seq}: {} entr{} removed",
+                    "line {n}: entry {} follows entry {prev_seq}: {gone} entr{} removed",
                     e.seq,
-                    e.seq - prev_seq - 1,
-                    if e.seq - prev_seq - 1 == 1 { "y was" } else { "ies were" }
+                    if gone == 1 { "y was" } else { "ies were" }
                 )
             } else {
                 format!(
@@ -215,16 +220,8 @@ pub fn verify_bytes(bytes: &[u8], expected_head: Option<&str>) -> Result<Checked
                 )
             });
         }
-        if e.seq != prev_seq + 1 {
-            return Err(format!(
-                "line {n}: entry {} has the wrong sequence number (expected {})",
-                e.seq,
-                prev_seq + 1
-            ));
-        }
         prev_seq = e.seq;
-        prev_hash = e.hash.unwrap_or_default();
-        count += 1;
+        prev_hash = e.hash.clone().unwrap_or_default();
     }
     if let Some(h) = expected_head
         && h != prev_hash
@@ -234,7 +231,7 @@ pub fn verify_bytes(bytes: &[u8], expected_head: Option<&str>) -> Result<Checked
         ));
     }
     Ok(Checked {
-        entries: count,
+        entries: entries.len() as u64,
         head: prev_hash,
     })
 }
@@ -275,7 +272,7 @@ mod tests {
         // swap
         let e = verify_bytes(join(&[lines[0], lines[2], lines[1], lines[3]]).as_bytes(), None)
             .unwrap_err();
-        assert!(e.contains("line 2: entry 3 follows entry 1"), "{e}");
+        assert!(e.contains("line 2: entry 3 comes after entry 1: entries were reordered"), "{e}");
         // drop the first
         let e = verify_bytes(join(&lines[1..]).as_bytes(), None).unwrap_err();
         assert!(e.contains("entries before it were removed"), "{e}");

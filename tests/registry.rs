@@ -1,0 +1,956 @@
+//! Attestations in a real OCI registry: Debian's `docker-registry` (the CNCF distribution
+//! registry, 2.8: no referrers API, so the referrers tag scheme is exercised) on loopback with a
+//! temporary storage directory, images made here as OCI layouts and copied in with `skopeo`.
+//! Stored bytes are read back with `curl` (not our client) and checked against cosign's
+//! specification values written out below; securesystemslib verifies the envelopes read back,
+//! openssl the ECDSA signature over the DSSE PAE.
+//!
+//! The tools are installed by scripts/test. When one is missing the test fails under CI (env CI
+//! set) and is skipped with a message otherwise.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::common::{fixtures, pipeguard, python, repo_root};
+
+// cosign's specifications (specs/ATTESTATION_SPEC.md, SIGNATURE_SPEC.md, BUNDLE_SPEC.md in
+// sigstore/cosign) and the OCI image spec, written out independently of the code under test.
+const SPEC_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const SPEC_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+const SPEC_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const SPEC_DSSE_LAYER: &str = "application/vnd.dsse.envelope.v1+json";
+const SPEC_SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+const SPEC_PREDICATE_ANNOTATION: &str = "predicateType";
+const SPEC_BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const SPEC_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+const SPEC_EMPTY_DIGEST: &str =
+    "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a";
+const PREDICATE_V2: &str = "https://pipeguard.dev/attestation/scan/v2";
+
+/// Is `tool` installed? Under CI a missing tool fails the test; elsewhere it is skipped loudly.
+fn have(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is not installed: scripts/test installs it (apt: docker-registry skopeo curl openssl)"
+        );
+        eprintln!("SKIPPED: {tool} is not installed (run scripts/test; under CI this fails)");
+    }
+    found
+}
+
+fn have_all() -> bool {
+    ["docker-registry", "skopeo", "curl", "tar"]
+        .iter()
+        .all(|t| have(t))
+}
+
+struct LiveRegistry {
+    child: Child,
+    host: String,
+    storage: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for LiveRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl LiveRegistry {
+    fn start() -> LiveRegistry {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = dir.path().join("storage");
+        std::fs::create_dir_all(&storage).unwrap();
+        let port = free_port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                storage.display()
+            ),
+        )
+        .unwrap();
+        let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("docker-registry starts");
+        let host = format!("127.0.0.1:{port}");
+        let reg = LiveRegistry {
+            child,
+            host,
+            storage,
+            dir,
+        };
+        let start = Instant::now();
+        loop {
+            if curl_status(&format!("http://{}/v2/", reg.host)) == 200 {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "the registry did not come up: {}",
+                std::fs::read_to_string(reg.dir.path().join("registry.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        reg
+    }
+
+    /// Make a small OCI image (one layer holding `content`) and copy it in with skopeo.
+    /// Returns its manifest digest.
+    fn push_image(&self, repo_tag: &str, content: &str) -> String {
+        let d = self.dir.path().join(format!("img-{}", repo_tag.replace(['/', ':'], "_")));
+        let layout = d.join("layout");
+        std::fs::create_dir_all(d.join("rootfs")).unwrap();
+        std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+        std::fs::write(d.join("rootfs/hello.txt"), content).unwrap();
+        crate::common::sh(&d, "tar --owner=0 --group=0 --mtime=@0 -cf layer.tar -C rootfs hello.txt");
+        let layer = std::fs::read(d.join("layer.tar")).unwrap();
+        let blob = |bytes: &[u8]| {
+            let hex = pipeguard_attest::hash::sha256_hex(bytes);
+            std::fs::write(layout.join("blobs/sha256").join(&hex), bytes).unwrap();
+            format!("sha256:{hex}")
+        };
+        let layer_digest = blob(&layer);
+        let config = serde_json::to_vec(&serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [layer_digest]},
+            "config": {"Cmd": ["/hello.txt"]}
+        }))
+        .unwrap();
+        let config_digest = blob(&config);
+        let manifest = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": SPEC_OCI_MANIFEST,
+            "config": {"mediaType": SPEC_OCI_CONFIG, "digest": config_digest, "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}]
+        }))
+        .unwrap();
+        let manifest_digest = blob(&manifest);
+        std::fs::write(
+            layout.join("index.json"),
+            serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "manifests": [{"mediaType": SPEC_OCI_MANIFEST, "digest": manifest_digest, "size": manifest.len(),
+                               "annotations": {"org.opencontainers.image.ref.name": "latest"}}]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        let policy = d.join("policy.json");
+        std::fs::write(&policy, r#"{"default":[{"type":"insecureAcceptAnything"}]}"#).unwrap();
+        let out = Command::new("skopeo")
+            .arg("copy")
+            .arg("--quiet")
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--dest-tls-verify=false")
+            .arg("--preserve-digests")
+            .arg(format!("oci:{}:latest", layout.display()))
+            .arg(format!("docker://{}/{repo_tag}", self.host))
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo copy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        manifest_digest
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}/v2/{path}", self.host)
+    }
+
+    /// The raw manifest at a tag or digest, with curl (`None`: 404).
+    fn manifest(&self, repo: &str, reference: &str) -> Option<(Vec<u8>, Value)> {
+        let out = Command::new("curl")
+            .args(["-s", "-w", "\n%{http_code}", "-H"])
+            .arg(format!("Accept: {SPEC_OCI_MANIFEST}, {SPEC_OCI_INDEX}"))
+            .arg(self.url(&format!("{repo}/manifests/{reference}")))
+            .output()
+            .unwrap();
+        let text = out.stdout;
+        let split = text.iter().rposition(|&b| b == b'\n').unwrap();
+        let code = String::from_utf8_lossy(&text[split + 1..]).to_string();
+        if code == "404" {
+            return None;
+        }
+        assert_eq!(code, "200", "{}", String::from_utf8_lossy(&text));
+        let body = text[..split].to_vec();
+        let v = serde_json::from_slice(&body).unwrap();
+        Some((body, v))
+    }
+
+    fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
+        let out = Command::new("curl")
+            .args(["-sfL"])
+            .arg(self.url(&format!("{repo}/blobs/{digest}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "blob {digest}");
+        assert_eq!(
+            format!("sha256:{}", pipeguard_attest::hash::sha256_hex(&out.stdout)),
+            digest,
+            "the registry serves the blob's bytes"
+        );
+        out.stdout
+    }
+
+    /// The file the filesystem driver keeps a blob in.
+    fn blob_file(&self, digest: &str) -> PathBuf {
+        let hex = digest.trim_start_matches("sha256:");
+        self.storage
+            .join("docker/registry/v2/blobs/sha256")
+            .join(&hex[..2])
+            .join(hex)
+            .join("data")
+    }
+
+    fn client(&self) -> pipeguard_oci::Client {
+        pipeguard_oci::Client::new(pipeguard_oci::ClientOptions {
+            insecure: vec![self.host.clone()],
+            credentials: pipeguard_oci::auth::CredentialSource {
+                no_docker_config: true,
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+        .unwrap()
+    }
+}
+
+fn curl_status(url: &str) -> u32 {
+    Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).parse().ok())
+        .unwrap_or(0)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn keygen(dir: &Path, name: &str, kind: &str) -> (PathBuf, PathBuf) {
+    let key = dir.join(name);
+    pipeguard()
+        .args(["keygen", "--type", kind, "--out"])
+        .arg(&key)
+        .assert()
+        .success();
+    let public = dir.join(format!("{name}.pub"));
+    (key, public)
+}
+
+/// `attest --scan-report REPORT --image IMAGE --key KEY --push …`; returns (exit code, stderr).
+fn attest_push(
+    reg: &LiveRegistry,
+    cwd: &Path,
+    image: &str,
+    key: &Path,
+    report: &str,
+    extra: &[&str],
+) -> (i32, String) {
+    let out = pipeguard()
+        .current_dir(cwd)
+        .arg("attest")
+        .arg("--scan-report")
+        .arg(fixtures().join("attest").join(report))
+        .args(["--image", image, "--push", "--insecure-registry", &reg.host])
+        .arg("--key")
+        .arg(key)
+        .args(extra)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout),
+    )
+}
+
+/// `verify --image IMAGE --pubkey PUB` against the registry; (exit code, stdout + stderr).
+fn verify_image(reg: &LiveRegistry, image: &str, public: &Path, extra: &[&str]) -> (i32, String) {
+    let out = pipeguard()
+        .args(["verify", "--image", image, "--insecure-registry", &reg.host])
+        .arg("--pubkey")
+        .arg(public)
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+fn att_tag(digest: &str) -> String {
+    format!("{}.att", digest.replacen(':', "-", 1))
+}
+
+fn run_py(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let out = Command::new(python())
+        .arg(repo_root().join("tests/interop/dsse_intoto.py"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// The envelope stored at `.att` layer `layer` (1-based), read with curl, checked against
+/// cosign's layout, written to `out`.
+fn check_att_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Path) -> Value {
+    let (_, m) = reg
+        .manifest(repo, &att_tag(digest))
+        .expect("the .att tag exists");
+    assert_eq!(m["schemaVersion"], 2);
+    assert_eq!(m["mediaType"], SPEC_OCI_MANIFEST);
+    assert_eq!(m["config"]["mediaType"], SPEC_OCI_CONFIG);
+    let config: Value = serde_json::from_slice(&reg.blob(repo, m["config"]["digest"].as_str().unwrap())).unwrap();
+    let layers = m["layers"].as_array().unwrap();
+    let ours: Vec<&Value> = layers
+        .iter()
+        .filter(|l| l["annotations"][SPEC_PREDICATE_ANNOTATION] == PREDICATE_V2)
+        .collect();
+    assert!(!ours.is_empty(), "{m}");
+    let l = ours[ours.len() - 1];
+    assert_eq!(l["mediaType"], SPEC_DSSE_LAYER);
+    assert_eq!(l["annotations"][SPEC_SIGNATURE_ANNOTATION], "", "{l}");
+    // The config lists every layer as a diff_id, as go-containerregistry writes it.
+    assert_eq!(
+        config["rootfs"]["diff_ids"].as_array().unwrap().len(),
+        layers.len()
+    );
+    let bytes = reg.blob(repo, l["digest"].as_str().unwrap());
+    assert_eq!(l["size"], bytes.len());
+    std::fs::write(out, &bytes).unwrap();
+    m
+}
+
+/// The referrer: docker-registry 2.8 has no referrers API, so the index at tag `sha256-<hex>`.
+/// Checked against cosign's bundle spec; the bundle's DSSE envelope written to `out`.
+fn check_referrer_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Path) {
+    assert_eq!(
+        curl_status(&reg.url(&format!("{repo}/referrers/{digest}"))),
+        404,
+        "docker-registry 2.8 lacks the referrers API (if this changed, the API path is in use)"
+    );
+    let (_, index) = reg
+        .manifest(repo, &digest.replacen(':', "-", 1))
+        .expect("the referrers tag exists");
+    assert_eq!(index["mediaType"], SPEC_OCI_INDEX);
+    let d = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["artifactType"] == SPEC_BUNDLE)
+        .expect("a bundle referrer is listed");
+    assert_eq!(d["mediaType"], SPEC_OCI_MANIFEST);
+    assert_eq!(d["annotations"]["dev.sigstore.bundle.predicateType"], PREDICATE_V2);
+    let (raw, m) = reg.manifest(repo, d["digest"].as_str().unwrap()).unwrap();
+    assert_eq!(d["size"], raw.len());
+    assert_eq!(m["artifactType"], SPEC_BUNDLE);
+    assert_eq!(m["config"]["mediaType"], SPEC_EMPTY);
+    assert_eq!(m["config"]["digest"], SPEC_EMPTY_DIGEST);
+    assert_eq!(m["config"]["size"], 2);
+    assert_eq!(m["subject"]["digest"], digest);
+    assert_eq!(m["subject"]["mediaType"], SPEC_OCI_MANIFEST);
+    assert_eq!(m["annotations"]["dev.sigstore.bundle.content"], "dsse-envelope");
+    assert_eq!(m["annotations"]["dev.sigstore.bundle.predicateType"], PREDICATE_V2);
+    assert!(m["annotations"]["org.opencontainers.image.created"].is_string());
+    let layers = m["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1);
+    assert_eq!(layers[0]["mediaType"], SPEC_BUNDLE);
+    let bundle: Value = serde_json::from_slice(&reg.blob(repo, layers[0]["digest"].as_str().unwrap())).unwrap();
+    assert_eq!(bundle["mediaType"], SPEC_BUNDLE);
+    assert!(bundle["verificationMaterial"]["publicKey"]["hint"].is_string());
+    std::fs::write(out, serde_json::to_vec(&bundle["dsseEnvelope"]).unwrap()).unwrap();
+}
+
+#[test]
+fn push_then_verify_from_the_registry_both_layouts_both_key_types_read_back_independently() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    for (n, kind) in ["ed25519", "ecdsa-p256"].iter().enumerate() {
+        let repo = format!("team/app{n}");
+        let digest = reg.push_image(&format!("{repo}:1.0"), &format!("hello {kind}\n"));
+        let (key, public) = keygen(t, &format!("{kind}.key"), kind);
+        let image = format!("{}/{repo}@{digest}", reg.host);
+        let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &[]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&format!("pushed {}/{repo}:{}", reg.host, att_tag(&digest))), "{out}");
+        assert!(out.contains("no referrers API: listed in tag sha256-"), "{out}");
+
+        let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass", "--max-risk", "20"]);
+        assert_eq!(code, 0, "{kind}: {out}");
+        assert!(out.contains(&format!("verified: {}/{repo} {digest}", reg.host)), "{out}");
+        // A tag is resolved to the digest, printed, and only the digest is used.
+        let (code, out) = verify_image(&reg, &format!("{}/{repo}:1.0", reg.host), &public, &[]);
+        assert_eq!(code, 0, "{out}");
+        assert!(out.contains(&format!("resolved {}/{repo}:1.0 to {digest}", reg.host)), "{out}");
+
+        // The stored bytes, read with curl, against cosign's layouts.
+        let att_env = t.join(format!("{kind}-att.json"));
+        check_att_layout(&reg, &repo, &digest, &att_env);
+        let ref_env = t.join(format!("{kind}-referrer.json"));
+        check_referrer_layout(&reg, &repo, &digest, &ref_env);
+        // securesystemslib verifies both envelopes read back (keyid must match its own).
+        for env in [&att_env, &ref_env] {
+            let (ok, out) = run_py(&[
+                "verify".as_ref(),
+                "--pub".as_ref(),
+                public.as_os_str(),
+                "--envelope".as_ref(),
+                env.as_os_str(),
+                "--subject-digest".as_ref(),
+                digest.as_ref(),
+                "--predicate-type".as_ref(),
+                PREDICATE_V2.as_ref(),
+            ]);
+            assert!(ok, "{kind} {}: {out}", env.display());
+        }
+        if *kind == "ecdsa-p256" && have("openssl") {
+            // openssl verifies the ECDSA signature (DER, SHA-256) over the PAE.
+            let (pae, sig) = (t.join("pae.bin"), t.join("sig.der"));
+            let (ok, out) = run_py(&[
+                "pae".as_ref(),
+                "--envelope".as_ref(),
+                att_env.as_os_str(),
+                "--out".as_ref(),
+                pae.as_os_str(),
+                "--sig-out".as_ref(),
+                sig.as_os_str(),
+            ]);
+            assert!(ok, "{out}");
+            let o = Command::new("openssl")
+                .args(["dgst", "-sha256", "-verify"])
+                .arg(&public)
+                .arg("-signature")
+                .arg(&sig)
+                .arg(&pae)
+                .output()
+                .unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            assert!(String::from_utf8_lossy(&o.stdout).contains("Verified OK"));
+        }
+    }
+
+    // Each layout alone is enough for verify.
+    let (key, public) = keygen(t, "only.key", "ecdsa-p256");
+    for layout in ["tag", "referrer"] {
+        let repo = format!("only/{layout}");
+        let digest = reg.push_image(&format!("{repo}:1"), layout);
+        let image = format!("{}/{repo}@{digest}", reg.host);
+        let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", layout]);
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(reg.manifest(&repo, &att_tag(&digest)).is_some(), layout == "tag");
+        let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass"]);
+        assert_eq!(code, 0, "{layout}: {out}");
+        assert!(
+            out.contains(if layout == "tag" { ".att layer 1)" } else { "(referrers tag)" }),
+            "{out}"
+        );
+    }
+}
+
+/// Another tool's attestation (a cosign vulnerability attestation) already in the `.att`
+/// manifest stays there when pipeguard appends its own, and again on a second push.
+#[test]
+fn another_tools_attestation_in_the_att_manifest_is_kept() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let repo = "keep/app";
+    let digest = reg.push_image(&format!("{repo}:1"), "keep\n");
+    let image = format!("{}/{repo}@{digest}", reg.host);
+    // The other tool: its own key, its own predicate type, cosign's layer layout.
+    let other = pipeguard_attest::anykey::PrivateKey::generate(
+        pipeguard_attest::anykey::KeyType::Ed25519,
+    )
+    .unwrap();
+    let statement = serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": format!("{}/{repo}", reg.host), "digest": {"sha256": &digest[7..]}}],
+        "predicateType": "https://cosign.sigstore.dev/attestation/vuln/v1",
+        "predicate": {"scanner": {"uri": "pkg:github/aquasecurity/trivy"}}
+    });
+    let env = pipeguard_attest::dsse::sign_with(
+        "application/vnd.in-toto+json",
+        &serde_json::to_vec(&statement).unwrap(),
+        &other,
+    )
+    .unwrap();
+    let reference = pipeguard_oci::Reference::parse(&image).unwrap();
+    let pushed = rt()
+        .block_on(pipeguard_oci::attach::push(
+            &reg.client(),
+            &reference,
+            &env,
+            "https://cosign.sigstore.dev/attestation/vuln/v1",
+            None,
+            "2026-11-23T12:00:00Z",
+            pipeguard_oci::attach::Layouts {
+                tag: true,
+                referrer: false,
+            },
+        ))
+        .unwrap();
+    assert_eq!(pushed.att.unwrap().2, 0);
+    let (_, before) = reg.manifest(repo, &att_tag(&digest)).unwrap();
+    let foreign = before["layers"][0].clone();
+
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("1 earlier attestation layer(s) kept"), "{out}");
+    let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+    assert_eq!(code, 0, "{out}");
+    let (_, after) = reg.manifest(repo, &att_tag(&digest)).unwrap();
+    let layers = after["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3, "{after}");
+    assert_eq!(layers[0], foreign, "the other tool's layer is kept as it was");
+    assert_eq!(
+        layers[0]["annotations"][SPEC_PREDICATE_ANNOTATION],
+        "https://cosign.sigstore.dev/attestation/vuln/v1"
+    );
+    let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// A tampered layer (rewritten by someone with push rights, and corrupted in storage), another
+/// key, a missing attestation and an attestation for another digest: each refused, each with
+/// its own message.
+#[test]
+fn refusals_each_with_their_own_message() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let (_, other_pub) = keygen(t, "other", "ecdsa-p256");
+    let repo = "refuse/app";
+    let mut messages: Vec<(&str, String)> = Vec::new();
+    let mut refuse = |name: &'static str, image: &str, public: &Path| {
+        let (code, out) = verify_image(&reg, image, public, &["--require-verdict", "pass"]);
+        assert_eq!(code, 1, "{name}: {out}");
+        let line = out
+            .lines()
+            .find_map(|l| l.strip_prefix("verification failed: "))
+            .unwrap_or_else(|| panic!("{name}: {out}"))
+            .to_string();
+        messages.push((name, line));
+    };
+    let attested = |tag: &str, content: &str| {
+        let digest = reg.push_image(&format!("{repo}:{tag}"), content);
+        let image = format!("{}/{repo}@{digest}", reg.host);
+        let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+        assert_eq!(code, 0, "{out}");
+        (digest, image)
+    };
+
+    // missing
+    let bare = reg.push_image(&format!("{repo}:bare"), "bare\n");
+    refuse("missing", &format!("{}/{repo}@{bare}", reg.host), &public);
+    // another key
+    let (_, image_a) = attested("a", "a\n");
+    refuse("other-key", &image_a, &other_pub);
+    // attestation of another digest: image A's .att manifest copied under image B's tag
+    let digest_a = image_a.rsplit_once('@').unwrap().1.to_string();
+    let b = reg.push_image(&format!("{repo}:b"), "b\n");
+    let (raw_a, _) = reg.manifest(repo, &att_tag(&digest_a)).unwrap();
+    let r = pipeguard_oci::Reference::parse(&format!("{}/{repo}", reg.host)).unwrap();
+    rt().block_on(reg.client().put_manifest(&r, &att_tag(&b), SPEC_OCI_MANIFEST, &raw_a))
+        .unwrap();
+    refuse("other-digest", &format!("{}/{repo}@{b}", reg.host), &public);
+    // tampered layer, rewritten through the API: the envelope's payload altered (risk 12 → 02)
+    let (digest_c, image_c) = attested("c", "c\n");
+    let (_, m) = reg.manifest(repo, &att_tag(&digest_c)).unwrap();
+    let layer = m["layers"][0]["digest"].as_str().unwrap().to_string();
+    let mut env: pipeguard_attest::dsse::Envelope =
+        serde_json::from_slice(&reg.blob(repo, &layer)).unwrap();
+    let payload = env.unverified_payload().unwrap();
+    let text = String::from_utf8(payload).unwrap().replace("\"riskScore\":12", "\"riskScore\":2");
+    use base64::Engine;
+    env.payload = base64::engine::general_purpose::STANDARD.encode(text);
+    let forged = env.to_json_line().into_bytes();
+    let client = reg.client();
+    let runtime = rt();
+    let forged_digest = runtime.block_on(client.push_blob(&r, &forged)).unwrap();
+    let mut m2 = m.clone();
+    m2["layers"][0]["digest"] = Value::String(forged_digest);
+    m2["layers"][0]["size"] = Value::from(forged.len());
+    runtime
+        .block_on(client.put_manifest(&r, &att_tag(&digest_c), SPEC_OCI_MANIFEST, &serde_json::to_vec(&m2).unwrap()))
+        .unwrap();
+    refuse("tampered-envelope", &image_c, &public);
+    // tampered layer in the registry's storage: the bytes no longer match their digest
+    let (digest_d, image_d) = attested("d", "d\n");
+    let (_, m) = reg.manifest(repo, &att_tag(&digest_d)).unwrap();
+    let file = reg.blob_file(m["layers"][0]["digest"].as_str().unwrap());
+    let mut bytes = std::fs::read(&file).unwrap();
+    let i = bytes.len() / 2;
+    bytes[i] ^= 0x01;
+    std::fs::write(&file, bytes).unwrap();
+    refuse("tampered-storage", &image_d, &public);
+
+    let expect = [
+        ("missing", "no pipeguard attestation in the registry"),
+        ("other-key", "signed by another key"),
+        ("other-digest", &format!("no subject has digest {b}: the attestation is for {digest_a}") as &str),
+        ("tampered-envelope", "the signature does not match the payload"),
+        ("tampered-storage", "does not match its digest"),
+    ];
+    for ((name, msg), (ename, needle)) in messages.iter().zip(expect) {
+        assert_eq!(*name, ename);
+        assert!(msg.contains(needle), "{name}: {msg}");
+    }
+    let mut distinct: Vec<String> = messages
+        .iter()
+        .map(|(_, m)| m.split_once(": ").map_or(m.clone(), |(_, r)| r.to_string()))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), messages.len(), "{messages:#?}");
+}
+
+/// Three images — attested and passing, attested and failing, not attested: exactly the last
+/// two are reported, in every format; SARIF validates against the OASIS schema.
+#[test]
+fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ed25519");
+    let repo = "audit/app";
+    let pass = reg.push_image(&format!("{repo}:pass"), "pass\n");
+    let fail = reg.push_image(&format!("{repo}:fail"), "fail\n");
+    let none = reg.push_image(&format!("{repo}:none"), "none\n");
+    let (code, out) = attest_push(&reg, t, &format!("{}/{repo}@{pass}", reg.host), &key, "report-pass.json", &[]);
+    assert_eq!(code, 0, "{out}");
+    let (code, out) = attest_push(&reg, t, &format!("{}/{repo}@{fail}", reg.host), &key, "report-fail.json", &[]);
+    assert_eq!(code, 1, "a failing verdict is attested and pushed, exit 1: {out}");
+    let sarif = t.join("audit.sarif");
+    let log = t.join("audit.jsonl");
+    let out = pipeguard()
+        .args(["registry", "audit", &format!("{}/{repo}", reg.host), "--insecure-registry", &reg.host])
+        .arg("--pubkey")
+        .arg(&public)
+        .args(["--format", "json", "--max-risk", "20"])
+        .arg("--sarif")
+        .arg(&sarif)
+        .arg("--audit-log")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = crate::common::json_report(&out.stdout);
+    let found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["location"]["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let name = format!("{}/{repo}", reg.host);
+    let mut expected = vec![
+        ("registry/failing-attestation".to_string(), format!("{name}@{fail}")),
+        ("registry/unattested-image".to_string(), format!("{name}@{none}")),
+    ];
+    expected.sort();
+    let mut found_sorted = found.clone();
+    found_sorted.sort();
+    assert_eq!(found_sorted, expected, "{report:#}");
+    assert_eq!(report["files"]["scanned"], 3);
+    let failing = report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "registry/failing-attestation").unwrap();
+    assert!(failing["message"].as_str().unwrap().contains("verdict is `fail`"), "{failing}");
+    assert!(failing["message"].as_str().unwrap().contains("(tag fail)"), "{failing}");
+    // SARIF against the schema the rest of the suite uses.
+    let o = Command::new(python())
+        .args([
+            "-c",
+            "import json,sys,jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))); print('ok')",
+        ])
+        .arg(&sarif)
+        .arg(repo_root().join("tests/schemas/sarif-2.1.0.json"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 2);
+    // The text format too, and the audit log has one decision per image.
+    let out = pipeguard()
+        .args(["registry", "audit", &name, "--insecure-registry", &reg.host, "--format", "text"])
+        .arg("--pubkey")
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("registry/unattested-image") && text.contains("registry/failing-attestation"), "{text}");
+    let entries = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(entries.lines().count(), 3);
+    assert_eq!(entries.matches("\"decision\":\"refused\"").count(), 2);
+    pipeguard().args(["audit", "verify"]).arg(&log).assert().success();
+}
+
+/// cosign's encrypted key, written independently (hashlib.scrypt + PyNaCl), signs with
+/// COSIGN_PASSWORD; the wrong password is refused without echoing it.
+#[test]
+fn cosign_encrypted_key_signs_with_cosign_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = (t.join("cosign.key"), t.join("cosign.pub"));
+    let (ok, out) = run_py(&[
+        "cosign-key".as_ref(),
+        "--out".as_ref(),
+        key.as_os_str(),
+        "--pub".as_ref(),
+        public.as_os_str(),
+        "--password".as_ref(),
+        "correct horse".as_ref(),
+    ]);
+    assert!(ok, "{out}");
+    let att = t.join("a.jsonl");
+    let digest = format!("sha256:{}", "4f".repeat(32));
+    let attest = |password: &str| {
+        pipeguard()
+            .current_dir(t)
+            .env("COSIGN_PASSWORD", password)
+            .args(["attest", "--image-digest", &digest])
+            .arg("--scan-report")
+            .arg(fixtures().join("attest/report-pass.json"))
+            .arg("--key")
+            .arg(&key)
+            .arg("--out")
+            .arg(&att)
+            .output()
+            .unwrap()
+    };
+    let o = attest("wrong battery");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("wrong password"), "{err}");
+    assert!(!err.contains("wrong battery"), "{err}");
+    let o = attest("correct horse");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    pipeguard()
+        .args(["verify", "--image-digest", &digest])
+        .arg("--attestation")
+        .arg(&att)
+        .arg("--pubkey")
+        .arg(&public)
+        .assert()
+        .success();
+    // The signature is ECDSA DER; the keyid is securesystemslib's for that key.
+    let env: pipeguard_attest::dsse::Envelope =
+        serde_json::from_str(std::fs::read_to_string(&att).unwrap().trim()).unwrap();
+    let (ok, keyid) = run_py(&["keyid".as_ref(), "--pub".as_ref(), public.as_os_str()]);
+    assert!(ok, "{keyid}");
+    assert_eq!(env.signatures[0].keyid, keyid.trim());
+}
+
+/// The Kyverno ClusterPolicy and the policy-controller ClusterImagePolicy validate against the
+/// projects' published CRD schemas (tests/schemas/, origin in their `$comment`), with unknown
+/// fields refused as the API server's strict field validation does.
+#[test]
+fn admission_policies_validate_against_the_crd_schemas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (_, public) = keygen(t, "k", "ecdsa-p256");
+    let pem = std::fs::read_to_string(&public).unwrap();
+    let validate = |schema: &str, yaml: &Path| {
+        let o = Command::new(python())
+            .arg(repo_root().join("tests/interop/crd_validate.py"))
+            .arg(repo_root().join("tests/schemas").join(schema))
+            .arg(yaml)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let generate = |args: &[&str], name: &str| {
+        let o = pipeguard()
+            .arg("policy")
+            .args(args)
+            .arg("--pubkey")
+            .arg(&public)
+            .args(["--images", "registry.example.com/*", "--max-risk", "20"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let p = t.join(name);
+        std::fs::write(&p, &o.stdout).unwrap();
+        let v: Value = serde_json::to_value(serde_yaml::from_slice::<serde_yaml::Value>(&o.stdout).unwrap()).unwrap();
+        (p, v)
+    };
+    let (ky, v) = generate(&["kyverno", "--max-age", "7d"], "kyverno.yaml");
+    let (ok, out) = validate("kyverno-clusterpolicy-v1.json", &ky);
+    assert!(ok, "{out}");
+    assert_eq!(v["apiVersion"], "kyverno.io/v1");
+    assert_eq!(v["kind"], "ClusterPolicy");
+    let vi = &v["spec"]["rules"][0]["verifyImages"][0];
+    assert_eq!(vi["failureAction"], "Enforce");
+    assert_eq!(vi["required"], true);
+    let a = &vi["attestations"][0];
+    assert_eq!(a["type"], PREDICATE_V2);
+    let keys = &a["attestors"][0]["entries"][0]["keys"];
+    assert_eq!(keys["publicKeys"], pem.as_str());
+    assert_eq!(keys["rekor"]["ignoreTlog"], true);
+    assert_eq!(keys["ctlog"]["ignoreSCT"], true);
+    let conds = a["conditions"][0]["all"].as_array().unwrap();
+    assert!(conds.iter().any(|c| c["key"] == "{{ verdict }}" && c["operator"] == "Equals" && c["value"] == "pass"));
+    assert!(conds.iter().any(|c| c["key"] == "{{ riskScore }}" && c["operator"] == "LessThanOrEquals" && c["value"] == 20));
+
+    for (lang, needle) in [("cue", "riskScore: <=20"), ("rego", "input.predicate.riskScore <= 20")] {
+        let (cip, v) = generate(&["sigstore", "--language", lang], &format!("cip-{lang}.yaml"));
+        let (ok, out) = validate("policy-controller-clusterimagepolicy-v1beta1.json", &cip);
+        assert!(ok, "{lang}: {out}");
+        assert_eq!(v["apiVersion"], "policy.sigstore.dev/v1beta1");
+        assert_eq!(v["kind"], "ClusterImagePolicy");
+        let auth = &v["spec"]["authorities"][0];
+        assert_eq!(auth["key"]["data"], pem.as_str());
+        assert!(auth.get("ctlog").is_none(), "no tlog for a static key");
+        let att = &auth["attestations"][0];
+        assert_eq!(att["predicateType"], PREDICATE_V2);
+        assert_eq!(att["policy"]["type"], lang);
+        assert!(att["policy"]["data"].as_str().unwrap().contains(needle));
+    }
+    // The validator is strict: a misspelt field is refused.
+    let bad = t.join("bad.yaml");
+    std::fs::write(&bad, std::fs::read_to_string(&ky).unwrap().replace("ignoreTlog", "ignoreTLog")).unwrap();
+    let (ok, out) = validate("kyverno-clusterpolicy-v1.json", &bad);
+    assert!(!ok && out.contains("ignoreTLog"), "{out}");
+}
+
+/// `--audit-log` on attest and verify, then `audit verify`: intact, then edited, dropped and
+/// swapped entries each detected with their own message.
+#[test]
+fn audit_log_chain_detects_edit_drop_and_swap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let (_, other) = keygen(t, "o", "ed25519");
+    let log = t.join("audit.jsonl");
+    let digest = format!("sha256:{}", "4f".repeat(32));
+    let att = t.join("a.jsonl");
+    pipeguard()
+        .current_dir(t)
+        .args(["attest", "--image-digest", &digest])
+        .arg("--scan-report")
+        .arg(fixtures().join("attest/report-pass.json"))
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&att)
+        .arg("--audit-log")
+        .arg(&log)
+        .assert()
+        .success();
+    for (pubkey, code) in [(&public, 0), (&other, 1), (&public, 0)] {
+        pipeguard()
+            .args(["verify", "--image-digest", &digest])
+            .arg("--attestation")
+            .arg(&att)
+            .arg("--pubkey")
+            .arg(pubkey)
+            .arg("--audit-log")
+            .arg(&log)
+            .assert()
+            .code(code);
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4);
+    let e: Value = serde_json::from_str(lines[2]).unwrap();
+    assert_eq!(e["command"], "verify");
+    assert_eq!(e["decision"], "refused");
+    assert_eq!(e["subject"], digest);
+    assert!(e["reasons"][0].as_str().unwrap().contains("signed by another key"));
+    let ok = pipeguard().args(["audit", "verify"]).arg(&log).output().unwrap();
+    assert!(ok.status.success());
+    let head = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(head.contains("4 entries"), "{head}");
+    let head = head.rsplit("head ").next().unwrap().trim().to_string();
+
+    let check = |name: &str, content: String, extra: &[&str], needle: &str| {
+        let p = t.join(format!("{name}.jsonl"));
+        std::fs::write(&p, content).unwrap();
+        let o = pipeguard().args(["audit", "verify"]).arg(&p).args(extra).output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{name}");
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(err.contains(needle), "{name}: {err}");
+        err
+    };
+    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let m1 = check(
+        "edit",
+        text.replacen("\"decision\":\"refused\"", "\"decision\":\"allowed\"", 1),
+        &[],
+        "line 3: entry 3 was edited",
+    );
+    let m2 = check("drop", join(&[lines[0], lines[1], lines[3]]), &[], "line 3: entry 4 follows entry 2: 1 entry was removed");
+    let m3 = check("swap", join(&[lines[0], lines[2], lines[1], lines[3]]), &[], "line 2: entry 3 comes after entry 1: entries were reordered");
+    let m4 = check("cut", join(&lines[..3]), &["--head", &head], "removed from the end");
+    let all = [m1, m2, m3, m4];
+    for (i, a) in all.iter().enumerate() {
+        for b in &all[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+}
