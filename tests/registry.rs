@@ -745,6 +745,24 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
     assert_eq!(entries.lines().count(), 3);
     assert_eq!(entries.matches("\"decision\":\"refused\"").count(), 2);
     pipeguard().args(["audit", "verify"]).arg(&log).assert().success();
+
+    // An image attested with another key: registry/invalid-attestation.
+    let (other_key, _) = keygen(t, "other", "ecdsa-p256");
+    let odd = reg.push_image("audit/other:1", "other\n");
+    let (code, out) = attest_push(&reg, t, &format!("{}/audit/other@{odd}", reg.host), &other_key, "report-pass.json", &[]);
+    assert_eq!(code, 0, "{out}");
+    let out = pipeguard()
+        .args(["registry", "audit", &format!("{}/audit/other", reg.host), "--insecure-registry", &reg.host, "--format", "json"])
+        .arg("--pubkey")
+        .arg(&public)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = crate::common::json_report(&out.stdout);
+    let f = report["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 1, "{report:#}");
+    assert_eq!(f[0]["rule_id"], "registry/invalid-attestation");
+    assert!(f[0]["message"].as_str().unwrap().contains("signed by another key"), "{}", f[0]);
 }
 
 /// cosign's encrypted key, written independently (hashlib.scrypt + PyNaCl), signs with
@@ -953,4 +971,138 @@ fn audit_log_chain_detects_edit_drop_and_swap() {
             assert_ne!(a, b);
         }
     }
+}
+
+/// The distribution spec's token flow against a mock registry: a 401 Bearer challenge, the
+/// token service answering only to the credentials from a `docker-credential-*` helper named in
+/// the docker config (or from --registry-token-env), then the Bearer token on the retry. No
+/// password in any output; a realm over plain HTTP on a host not marked insecure is refused.
+#[test]
+fn bearer_token_flow_with_credential_helper_and_token_env() {
+    use base64::Engine;
+    use wiremock::matchers::{header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let host = server.address().to_string();
+    let manifest = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+    let digest = format!("sha256:{}", pipeguard_attest::hash::sha256_hex(manifest));
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("user:s3cret-pw")
+    );
+    let mount = |realm_host: &str| {
+        let challenge = format!(
+            r#"Bearer realm="http://{realm_host}/token",service="mock",scope="repository:app:pull""#
+        );
+        runtime.block_on(async {
+            server.reset().await;
+            Mock::given(method("GET"))
+                .and(path("/token"))
+                .and(query_param("scope", "repository:app:pull"))
+                .and(header("authorization", basic.as_str()))
+                .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"token":"tok-123"}"#))
+                .with_priority(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(format!("/v2/app/manifests/{digest}")))
+                .and(header("authorization", "Bearer tok-123"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .insert_header("content-type", "application/vnd.oci.image.manifest.v1+json")
+                        .set_body_bytes(manifest.to_vec()),
+                )
+                .with_priority(1)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(header("authorization", "Bearer tok-123"))
+                .respond_with(ResponseTemplate::new(404))
+                .with_priority(2)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/token"))
+                .respond_with(ResponseTemplate::new(401))
+                .with_priority(3)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(401).insert_header("www-authenticate", challenge.as_str()))
+                .with_priority(10)
+                .mount(&server)
+                .await;
+        });
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (_, public) = keygen(t, "k", "ecdsa-p256");
+    let bin = t.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = |secret: &str| {
+        let p = bin.join("docker-credential-pgtest");
+        std::fs::write(
+            &p,
+            format!("#!/bin/sh\nread server\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"user\",\"Secret\":\"{secret}\"}}' \"$server\"\n"),
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    };
+    let config = t.join("config.json");
+    std::fs::write(&config, format!(r#"{{"credHelpers":{{"{host}":"pgtest"}}}}"#)).unwrap();
+    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let run = |extra: &[&str], envs: &[(&str, &str)]| {
+        let mut cmd = pipeguard();
+        cmd.args(["verify", "--image", &format!("{host}/app@{digest}"), "--insecure-registry", &host])
+            .arg("--pubkey")
+            .arg(&public)
+            .arg("--docker-config")
+            .arg(&config)
+            .env("PATH", &path_env)
+            .args(extra);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let o = cmd.output().unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    mount(&host);
+    helper("s3cret-pw");
+    let (code, out) = run(&[], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("image: {host}/app@{digest}")), "{out}");
+    assert!(out.contains("no pipeguard attestation in the registry"), "{out}");
+    // The token from the environment instead of the helper.
+    helper("wrong");
+    let (code, out) = run(
+        &["--registry-token-env", "PG_REGISTRY_TOKEN", "--registry-username", "user"],
+        &[("PG_REGISTRY_TOKEN", "s3cret-pw")],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no pipeguard attestation in the registry"), "{out}");
+    // Refused credentials: exit 2, and neither password appears.
+    let (code, out) = run(&[], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("the credentials were refused"), "{out}");
+    assert!(!out.contains("wrong") && !out.contains("s3cret"), "{out}");
+    // A realm on plain HTTP elsewhere than the host marked insecure gets no credentials.
+    let port = server.address().port();
+    mount(&format!("localhost:{port}"));
+    helper("s3cret-pw");
+    let (code, out) = run(&[], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("which is not HTTPS"), "{out}");
+    assert!(!out.contains("s3cret"), "{out}");
 }
