@@ -436,7 +436,10 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
     assert_eq!(p["repository"], "https://example.com/o/r.git");
     assert_eq!(
         p["policyDigest"],
-        format!("sha256:{}", p["config"]["digest"]["sha256"].as_str().unwrap())
+        format!(
+            "sha256:{}",
+            p["config"]["digest"]["sha256"].as_str().unwrap()
+        )
     );
     let build = lock["jobs"]
         .as_array()

@@ -125,12 +125,18 @@ impl LiveRegistry {
     /// Make a small OCI image (one layer holding `content`) and copy it in with skopeo.
     /// Returns its manifest digest.
     fn push_image(&self, repo_tag: &str, content: &str) -> String {
-        let d = self.dir.path().join(format!("img-{}", repo_tag.replace(['/', ':'], "_")));
+        let d = self
+            .dir
+            .path()
+            .join(format!("img-{}", repo_tag.replace(['/', ':'], "_")));
         let layout = d.join("layout");
         std::fs::create_dir_all(d.join("rootfs")).unwrap();
         std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
         std::fs::write(d.join("rootfs/hello.txt"), content).unwrap();
-        crate::common::sh(&d, "tar --owner=0 --group=0 --mtime=@0 -cf layer.tar -C rootfs hello.txt");
+        crate::common::sh(
+            &d,
+            "tar --owner=0 --group=0 --mtime=@0 -cf layer.tar -C rootfs hello.txt",
+        );
         let layer = std::fs::read(d.join("layer.tar")).unwrap();
         let blob = |bytes: &[u8]| {
             let hex = pipeguard_attest::hash::sha256_hex(bytes);
@@ -163,9 +169,17 @@ impl LiveRegistry {
             .unwrap(),
         )
         .unwrap();
-        std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        std::fs::write(
+            layout.join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .unwrap();
         let policy = d.join("policy.json");
-        std::fs::write(&policy, r#"{"default":[{"type":"insecureAcceptAnything"}]}"#).unwrap();
+        std::fs::write(
+            &policy,
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
         let out = Command::new("skopeo")
             .arg("copy")
             .arg("--quiet")
@@ -298,8 +312,7 @@ fn attest_push(
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned()
-            + &String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout),
     )
 }
 
@@ -314,8 +327,7 @@ fn verify_image(reg: &LiveRegistry, image: &str, public: &Path, extra: &[&str]) 
         .unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned()
-            + &String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
 
@@ -344,7 +356,8 @@ fn check_att_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Path) ->
     assert_eq!(m["schemaVersion"], 2);
     assert_eq!(m["mediaType"], SPEC_OCI_MANIFEST);
     assert_eq!(m["config"]["mediaType"], SPEC_OCI_CONFIG);
-    let config: Value = serde_json::from_slice(&reg.blob(repo, m["config"]["digest"].as_str().unwrap())).unwrap();
+    let config: Value =
+        serde_json::from_slice(&reg.blob(repo, m["config"]["digest"].as_str().unwrap())).unwrap();
     let layers = m["layers"].as_array().unwrap();
     let ours: Vec<&Value> = layers
         .iter()
@@ -384,7 +397,10 @@ fn check_referrer_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Pat
         .find(|d| d["artifactType"] == SPEC_BUNDLE)
         .expect("a bundle referrer is listed");
     assert_eq!(d["mediaType"], SPEC_OCI_MANIFEST);
-    assert_eq!(d["annotations"]["dev.sigstore.bundle.predicateType"], PREDICATE_V2);
+    assert_eq!(
+        d["annotations"]["dev.sigstore.bundle.predicateType"],
+        PREDICATE_V2
+    );
     let (raw, m) = reg.manifest(repo, d["digest"].as_str().unwrap()).unwrap();
     assert_eq!(d["size"], raw.len());
     assert_eq!(m["artifactType"], SPEC_BUNDLE);
@@ -393,13 +409,20 @@ fn check_referrer_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Pat
     assert_eq!(m["config"]["size"], 2);
     assert_eq!(m["subject"]["digest"], digest);
     assert_eq!(m["subject"]["mediaType"], SPEC_OCI_MANIFEST);
-    assert_eq!(m["annotations"]["dev.sigstore.bundle.content"], "dsse-envelope");
-    assert_eq!(m["annotations"]["dev.sigstore.bundle.predicateType"], PREDICATE_V2);
+    assert_eq!(
+        m["annotations"]["dev.sigstore.bundle.content"],
+        "dsse-envelope"
+    );
+    assert_eq!(
+        m["annotations"]["dev.sigstore.bundle.predicateType"],
+        PREDICATE_V2
+    );
     assert!(m["annotations"]["org.opencontainers.image.created"].is_string());
     let layers = m["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 1);
     assert_eq!(layers[0]["mediaType"], SPEC_BUNDLE);
-    let bundle: Value = serde_json::from_slice(&reg.blob(repo, layers[0]["digest"].as_str().unwrap())).unwrap();
+    let bundle: Value =
+        serde_json::from_slice(&reg.blob(repo, layers[0]["digest"].as_str().unwrap())).unwrap();
     assert_eq!(bundle["mediaType"], SPEC_BUNDLE);
     assert!(bundle["verificationMaterial"]["publicKey"]["hint"].is_string());
     std::fs::write(out, serde_json::to_vec(&bundle["dsseEnvelope"]).unwrap()).unwrap();
@@ -420,16 +443,33 @@ fn push_then_verify_from_the_registry_both_layouts_both_key_types_read_back_inde
         let image = format!("{}/{repo}@{digest}", reg.host);
         let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &[]);
         assert_eq!(code, 0, "{out}");
-        assert!(out.contains(&format!("pushed {}/{repo}:{}", reg.host, att_tag(&digest))), "{out}");
-        assert!(out.contains("no referrers API: listed in tag sha256-"), "{out}");
+        assert!(
+            out.contains(&format!("pushed {}/{repo}:{}", reg.host, att_tag(&digest))),
+            "{out}"
+        );
+        assert!(
+            out.contains("no referrers API: listed in tag sha256-"),
+            "{out}"
+        );
 
-        let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass", "--max-risk", "20"]);
+        let (code, out) = verify_image(
+            &reg,
+            &image,
+            &public,
+            &["--require-verdict", "pass", "--max-risk", "20"],
+        );
         assert_eq!(code, 0, "{kind}: {out}");
-        assert!(out.contains(&format!("verified: {}/{repo} {digest}", reg.host)), "{out}");
+        assert!(
+            out.contains(&format!("verified: {}/{repo} {digest}", reg.host)),
+            "{out}"
+        );
         // A tag is resolved to the digest, printed, and only the digest is used.
         let (code, out) = verify_image(&reg, &format!("{}/{repo}:1.0", reg.host), &public, &[]);
         assert_eq!(code, 0, "{out}");
-        assert!(out.contains(&format!("resolved {}/{repo}:1.0 to {digest}", reg.host)), "{out}");
+        assert!(
+            out.contains(&format!("resolved {}/{repo}:1.0 to {digest}", reg.host)),
+            "{out}"
+        );
 
         // The stored bytes, read with curl, against cosign's layouts.
         let att_env = t.join(format!("{kind}-att.json"));
@@ -483,13 +523,27 @@ fn push_then_verify_from_the_registry_both_layouts_both_key_types_read_back_inde
         let repo = format!("only/{layout}");
         let digest = reg.push_image(&format!("{repo}:1"), layout);
         let image = format!("{}/{repo}@{digest}", reg.host);
-        let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", layout]);
+        let (code, out) = attest_push(
+            &reg,
+            t,
+            &image,
+            &key,
+            "report-pass.json",
+            &["--layout", layout],
+        );
         assert_eq!(code, 0, "{out}");
-        assert_eq!(reg.manifest(&repo, &att_tag(&digest)).is_some(), layout == "tag");
+        assert_eq!(
+            reg.manifest(&repo, &att_tag(&digest)).is_some(),
+            layout == "tag"
+        );
         let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass"]);
         assert_eq!(code, 0, "{layout}: {out}");
         assert!(
-            out.contains(if layout == "tag" { ".att layer 1)" } else { "(referrers tag)" }),
+            out.contains(if layout == "tag" {
+                ".att layer 1)"
+            } else {
+                "(referrers tag)"
+            }),
             "{out}"
         );
     }
@@ -509,10 +563,9 @@ fn another_tools_attestation_in_the_att_manifest_is_kept() {
     let digest = reg.push_image(&format!("{repo}:1"), "keep\n");
     let image = format!("{}/{repo}@{digest}", reg.host);
     // The other tool: its own key, its own predicate type, cosign's layer layout.
-    let other = pipeguard_attest::anykey::PrivateKey::generate(
-        pipeguard_attest::anykey::KeyType::Ed25519,
-    )
-    .unwrap();
+    let other =
+        pipeguard_attest::anykey::PrivateKey::generate(pipeguard_attest::anykey::KeyType::Ed25519)
+            .unwrap();
     let statement = serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": [{"name": format!("{}/{repo}", reg.host), "digest": {"sha256": &digest[7..]}}],
@@ -545,15 +598,32 @@ fn another_tools_attestation_in_the_att_manifest_is_kept() {
     let foreign = before["layers"][0].clone();
 
     let (key, public) = keygen(t, "k", "ecdsa-p256");
-    let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+    let (code, out) = attest_push(
+        &reg,
+        t,
+        &image,
+        &key,
+        "report-pass.json",
+        &["--layout", "tag"],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("1 earlier attestation layer(s) kept"), "{out}");
-    let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+    let (code, out) = attest_push(
+        &reg,
+        t,
+        &image,
+        &key,
+        "report-pass.json",
+        &["--layout", "tag"],
+    );
     assert_eq!(code, 0, "{out}");
     let (_, after) = reg.manifest(repo, &att_tag(&digest)).unwrap();
     let layers = after["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 3, "{after}");
-    assert_eq!(layers[0], foreign, "the other tool's layer is kept as it was");
+    assert_eq!(
+        layers[0], foreign,
+        "the other tool's layer is kept as it was"
+    );
     assert_eq!(
         layers[0]["annotations"][SPEC_PREDICATE_ANNOTATION],
         "https://cosign.sigstore.dev/attestation/vuln/v1"
@@ -590,7 +660,14 @@ fn refusals_each_with_their_own_message() {
     let attested = |tag: &str, content: &str| {
         let digest = reg.push_image(&format!("{repo}:{tag}"), content);
         let image = format!("{}/{repo}@{digest}", reg.host);
-        let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &["--layout", "tag"]);
+        let (code, out) = attest_push(
+            &reg,
+            t,
+            &image,
+            &key,
+            "report-pass.json",
+            &["--layout", "tag"],
+        );
         assert_eq!(code, 0, "{out}");
         (digest, image)
     };
@@ -603,12 +680,19 @@ fn refusals_each_with_their_own_message() {
     refuse("other-key", &image_a, &other_pub);
     // attestation of another digest: image A's .att manifest copied under image B's tag
     let digest_a = image_a.rsplit_once('@').unwrap().1.to_string();
-    let b = reg.push_image(&format!("{repo}:b"), "b\n");
+    let digest_b = reg.push_image(&format!("{repo}:b"), "b\n");
     let (raw_a, _) = reg.manifest(repo, &att_tag(&digest_a)).unwrap();
     let r = pipeguard_oci::Reference::parse(&format!("{}/{repo}", reg.host)).unwrap();
-    rt().block_on(reg.client().put_manifest(&r, &att_tag(&b), SPEC_OCI_MANIFEST, &raw_a))
-        .unwrap();
-    refuse("other-digest", &format!("{}/{repo}@{b}", reg.host), &public);
+    rt().block_on(
+        reg.client()
+            .put_manifest(&r, &att_tag(&digest_b), SPEC_OCI_MANIFEST, &raw_a),
+    )
+    .unwrap();
+    refuse(
+        "other-digest",
+        &format!("{}/{repo}@{digest_b}", reg.host),
+        &public,
+    );
     // tampered layer, rewritten through the API: the envelope's payload altered (risk 12 → 02)
     let (digest_c, image_c) = attested("c", "c\n");
     let (_, m) = reg.manifest(repo, &att_tag(&digest_c)).unwrap();
@@ -616,9 +700,10 @@ fn refusals_each_with_their_own_message() {
     let mut env: pipeguard_attest::dsse::Envelope =
         serde_json::from_slice(&reg.blob(repo, &layer)).unwrap();
     let payload = env.unverified_payload().unwrap();
-    let text = String::from_utf8(payload).unwrap().replace("\"riskScore\":12", "\"riskScore\":2");
-    use base64::Engine;
-    env.payload = base64::engine::general_purpose::STANDARD.encode(text);
+    let text = String::from_utf8(payload)
+        .unwrap()
+        .replace("\"riskScore\":12", "\"riskScore\":2");
+    env.payload = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, text);
     let forged = env.to_json_line().into_bytes();
     let client = reg.client();
     let runtime = rt();
@@ -627,7 +712,12 @@ fn refusals_each_with_their_own_message() {
     m2["layers"][0]["digest"] = Value::String(forged_digest);
     m2["layers"][0]["size"] = Value::from(forged.len());
     runtime
-        .block_on(client.put_manifest(&r, &att_tag(&digest_c), SPEC_OCI_MANIFEST, &serde_json::to_vec(&m2).unwrap()))
+        .block_on(client.put_manifest(
+            &r,
+            &att_tag(&digest_c),
+            SPEC_OCI_MANIFEST,
+            &serde_json::to_vec(&m2).unwrap(),
+        ))
         .unwrap();
     refuse("tampered-envelope", &image_c, &public);
     // tampered layer in the registry's storage: the bytes no longer match their digest
@@ -643,8 +733,14 @@ fn refusals_each_with_their_own_message() {
     let expect = [
         ("missing", "no pipeguard attestation in the registry"),
         ("other-key", "signed by another key"),
-        ("other-digest", &format!("no subject has digest {b}: the attestation is for {digest_a}") as &str),
-        ("tampered-envelope", "the signature does not match the payload"),
+        (
+            "other-digest",
+            &format!("no subject has digest {digest_b}: the attestation is for {digest_a}") as &str,
+        ),
+        (
+            "tampered-envelope",
+            "the signature does not match the payload",
+        ),
         ("tampered-storage", "does not match its digest"),
     ];
     for ((name, msg), (ename, needle)) in messages.iter().zip(expect) {
@@ -675,14 +771,37 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
     let pass = reg.push_image(&format!("{repo}:pass"), "pass\n");
     let fail = reg.push_image(&format!("{repo}:fail"), "fail\n");
     let none = reg.push_image(&format!("{repo}:none"), "none\n");
-    let (code, out) = attest_push(&reg, t, &format!("{}/{repo}@{pass}", reg.host), &key, "report-pass.json", &[]);
+    let (code, out) = attest_push(
+        &reg,
+        t,
+        &format!("{}/{repo}@{pass}", reg.host),
+        &key,
+        "report-pass.json",
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
-    let (code, out) = attest_push(&reg, t, &format!("{}/{repo}@{fail}", reg.host), &key, "report-fail.json", &[]);
-    assert_eq!(code, 1, "a failing verdict is attested and pushed, exit 1: {out}");
+    let (code, out) = attest_push(
+        &reg,
+        t,
+        &format!("{}/{repo}@{fail}", reg.host),
+        &key,
+        "report-fail.json",
+        &[],
+    );
+    assert_eq!(
+        code, 1,
+        "a failing verdict is attested and pushed, exit 1: {out}"
+    );
     let sarif = t.join("audit.sarif");
     let log = t.join("audit.jsonl");
     let out = pipeguard()
-        .args(["registry", "audit", &format!("{}/{repo}", reg.host), "--insecure-registry", &reg.host])
+        .args([
+            "registry",
+            "audit",
+            &format!("{}/{repo}", reg.host),
+            "--insecure-registry",
+            &reg.host,
+        ])
         .arg("--pubkey")
         .arg(&public)
         .args(["--format", "json", "--max-risk", "20"])
@@ -692,7 +811,12 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
         .arg(&log)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report = crate::common::json_report(&out.stdout);
     let found: Vec<(String, String)> = report["findings"]
         .as_array()
@@ -707,17 +831,37 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
         .collect();
     let name = format!("{}/{repo}", reg.host);
     let mut expected = vec![
-        ("registry/failing-attestation".to_string(), format!("{name}@{fail}")),
-        ("registry/unattested-image".to_string(), format!("{name}@{none}")),
+        (
+            "registry/failing-attestation".to_string(),
+            format!("{name}@{fail}"),
+        ),
+        (
+            "registry/unattested-image".to_string(),
+            format!("{name}@{none}"),
+        ),
     ];
     expected.sort();
     let mut found_sorted = found.clone();
     found_sorted.sort();
     assert_eq!(found_sorted, expected, "{report:#}");
     assert_eq!(report["files"]["scanned"], 3);
-    let failing = report["findings"].as_array().unwrap().iter().find(|f| f["rule_id"] == "registry/failing-attestation").unwrap();
-    assert!(failing["message"].as_str().unwrap().contains("verdict is `fail`"), "{failing}");
-    assert!(failing["message"].as_str().unwrap().contains("(tag fail)"), "{failing}");
+    let failing = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "registry/failing-attestation")
+        .unwrap();
+    assert!(
+        failing["message"]
+            .as_str()
+            .unwrap()
+            .contains("verdict is `fail`"),
+        "{failing}"
+    );
+    assert!(
+        failing["message"].as_str().unwrap().contains("(tag fail)"),
+        "{failing}"
+    );
     // SARIF against the schema the rest of the suite uses.
     let o = Command::new(python())
         .args([
@@ -733,26 +877,56 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
     assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 2);
     // The text format too, and the audit log has one decision per image.
     let out = pipeguard()
-        .args(["registry", "audit", &name, "--insecure-registry", &reg.host, "--format", "text"])
+        .args([
+            "registry",
+            "audit",
+            &name,
+            "--insecure-registry",
+            &reg.host,
+            "--format",
+            "text",
+        ])
         .arg("--pubkey")
         .arg(&public)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("registry/unattested-image") && text.contains("registry/failing-attestation"), "{text}");
+    assert!(
+        text.contains("registry/unattested-image") && text.contains("registry/failing-attestation"),
+        "{text}"
+    );
     let entries = std::fs::read_to_string(&log).unwrap();
     assert_eq!(entries.lines().count(), 3);
     assert_eq!(entries.matches("\"decision\":\"refused\"").count(), 2);
-    pipeguard().args(["audit", "verify"]).arg(&log).assert().success();
+    pipeguard()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .assert()
+        .success();
 
     // An image attested with another key: registry/invalid-attestation.
     let (other_key, _) = keygen(t, "other", "ecdsa-p256");
     let odd = reg.push_image("audit/other:1", "other\n");
-    let (code, out) = attest_push(&reg, t, &format!("{}/audit/other@{odd}", reg.host), &other_key, "report-pass.json", &[]);
+    let (code, out) = attest_push(
+        &reg,
+        t,
+        &format!("{}/audit/other@{odd}", reg.host),
+        &other_key,
+        "report-pass.json",
+        &[],
+    );
     assert_eq!(code, 0, "{out}");
     let out = pipeguard()
-        .args(["registry", "audit", &format!("{}/audit/other", reg.host), "--insecure-registry", &reg.host, "--format", "json"])
+        .args([
+            "registry",
+            "audit",
+            &format!("{}/audit/other", reg.host),
+            "--insecure-registry",
+            &reg.host,
+            "--format",
+            "json",
+        ])
         .arg("--pubkey")
         .arg(&public)
         .output()
@@ -762,7 +936,14 @@ fn registry_audit_reports_exactly_the_failing_and_the_unattested_image() {
     let f = report["findings"].as_array().unwrap();
     assert_eq!(f.len(), 1, "{report:#}");
     assert_eq!(f[0]["rule_id"], "registry/invalid-attestation");
-    assert!(f[0]["message"].as_str().unwrap().contains("signed by another key"), "{}", f[0]);
+    assert!(
+        f[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("signed by another key"),
+        "{}",
+        f[0]
+    );
 }
 
 /// cosign's encrypted key, written independently (hashlib.scrypt + PyNaCl), signs with
@@ -854,7 +1035,9 @@ fn admission_policies_validate_against_the_crd_schemas() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let p = t.join(name);
         std::fs::write(&p, &o.stdout).unwrap();
-        let v: Value = serde_json::to_value(serde_yaml::from_slice::<serde_yaml::Value>(&o.stdout).unwrap()).unwrap();
+        let v: Value =
+            serde_json::to_value(serde_yaml::from_slice::<serde_yaml::Value>(&o.stdout).unwrap())
+                .unwrap();
         (p, v)
     };
     let (ky, v) = generate(&["kyverno", "--max-age", "7d"], "kyverno.yaml");
@@ -872,11 +1055,23 @@ fn admission_policies_validate_against_the_crd_schemas() {
     assert_eq!(keys["rekor"]["ignoreTlog"], true);
     assert_eq!(keys["ctlog"]["ignoreSCT"], true);
     let conds = a["conditions"][0]["all"].as_array().unwrap();
-    assert!(conds.iter().any(|c| c["key"] == "{{ verdict }}" && c["operator"] == "Equals" && c["value"] == "pass"));
-    assert!(conds.iter().any(|c| c["key"] == "{{ riskScore }}" && c["operator"] == "LessThanOrEquals" && c["value"] == 20));
+    assert!(
+        conds.iter().any(|c| c["key"] == "{{ verdict }}"
+            && c["operator"] == "Equals"
+            && c["value"] == "pass")
+    );
+    assert!(conds.iter().any(|c| c["key"] == "{{ riskScore }}"
+        && c["operator"] == "LessThanOrEquals"
+        && c["value"] == 20));
 
-    for (lang, needle) in [("cue", "riskScore: <=20"), ("rego", "input.predicate.riskScore <= 20")] {
-        let (cip, v) = generate(&["sigstore", "--language", lang], &format!("cip-{lang}.yaml"));
+    for (lang, needle) in [
+        ("cue", "riskScore: <=20"),
+        ("rego", "input.predicate.riskScore <= 20"),
+    ] {
+        let (cip, v) = generate(
+            &["sigstore", "--language", lang],
+            &format!("cip-{lang}.yaml"),
+        );
         let (ok, out) = validate("policy-controller-clusterimagepolicy-v1beta1.json", &cip);
         assert!(ok, "{lang}: {out}");
         assert_eq!(v["apiVersion"], "policy.sigstore.dev/v1beta1");
@@ -891,7 +1086,13 @@ fn admission_policies_validate_against_the_crd_schemas() {
     }
     // The validator is strict: a misspelt field is refused.
     let bad = t.join("bad.yaml");
-    std::fs::write(&bad, std::fs::read_to_string(&ky).unwrap().replace("ignoreTlog", "ignoreTLog")).unwrap();
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&ky)
+            .unwrap()
+            .replace("ignoreTlog", "ignoreTLog"),
+    )
+    .unwrap();
     let (ok, out) = validate("kyverno-clusterpolicy-v1.json", &bad);
     assert!(!ok && out.contains("ignoreTLog"), "{out}");
 }
@@ -939,8 +1140,17 @@ fn audit_log_chain_detects_edit_drop_and_swap() {
     assert_eq!(e["command"], "verify");
     assert_eq!(e["decision"], "refused");
     assert_eq!(e["subject"], digest);
-    assert!(e["reasons"][0].as_str().unwrap().contains("signed by another key"));
-    let ok = pipeguard().args(["audit", "verify"]).arg(&log).output().unwrap();
+    assert!(
+        e["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("signed by another key")
+    );
+    let ok = pipeguard()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .output()
+        .unwrap();
     assert!(ok.status.success());
     let head = String::from_utf8_lossy(&ok.stdout).to_string();
     assert!(head.contains("4 entries"), "{head}");
@@ -949,22 +1159,42 @@ fn audit_log_chain_detects_edit_drop_and_swap() {
     let check = |name: &str, content: String, extra: &[&str], needle: &str| {
         let p = t.join(format!("{name}.jsonl"));
         std::fs::write(&p, content).unwrap();
-        let o = pipeguard().args(["audit", "verify"]).arg(&p).args(extra).output().unwrap();
+        let o = pipeguard()
+            .args(["audit", "verify"])
+            .arg(&p)
+            .args(extra)
+            .output()
+            .unwrap();
         assert_eq!(o.status.code(), Some(1), "{name}");
         let err = String::from_utf8_lossy(&o.stderr).to_string();
         assert!(err.contains(needle), "{name}: {err}");
         err
     };
-    let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+    let join = |ls: &[&str]| ls.iter().fold(String::new(), |acc, l| acc + l + "\n");
     let m1 = check(
         "edit",
         text.replacen("\"decision\":\"refused\"", "\"decision\":\"allowed\"", 1),
         &[],
         "line 3: entry 3 was edited",
     );
-    let m2 = check("drop", join(&[lines[0], lines[1], lines[3]]), &[], "line 3: entry 4 follows entry 2: 1 entry was removed");
-    let m3 = check("swap", join(&[lines[0], lines[2], lines[1], lines[3]]), &[], "line 2: entry 3 comes after entry 1: entries were reordered");
-    let m4 = check("cut", join(&lines[..3]), &["--head", &head], "removed from the end");
+    let m2 = check(
+        "drop",
+        join(&[lines[0], lines[1], lines[3]]),
+        &[],
+        "line 3: entry 4 follows entry 2: 1 entry was removed",
+    );
+    let m3 = check(
+        "swap",
+        join(&[lines[0], lines[2], lines[1], lines[3]]),
+        &[],
+        "line 2: entry 3 comes after entry 1: entries were reordered",
+    );
+    let m4 = check(
+        "cut",
+        join(&lines[..3]),
+        &["--head", &head],
+        "removed from the end",
+    );
     let all = [m1, m2, m3, m4];
     for (i, a) in all.iter().enumerate() {
         for b in &all[i + 1..] {
@@ -1033,7 +1263,10 @@ fn bearer_token_flow_with_credential_helper_and_token_env() {
                 .mount(&server)
                 .await;
             Mock::given(method("GET"))
-                .respond_with(ResponseTemplate::new(401).insert_header("www-authenticate", challenge.as_str()))
+                .respond_with(
+                    ResponseTemplate::new(401)
+                        .insert_header("www-authenticate", challenge.as_str()),
+                )
                 .with_priority(10)
                 .mount(&server)
                 .await;
@@ -1058,17 +1291,31 @@ fn bearer_token_flow_with_credential_helper_and_token_env() {
         }
     };
     let config = t.join("config.json");
-    std::fs::write(&config, format!(r#"{{"credHelpers":{{"{host}":"pgtest"}}}}"#)).unwrap();
-    let path_env = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    std::fs::write(
+        &config,
+        format!(r#"{{"credHelpers":{{"{host}":"pgtest"}}}}"#),
+    )
+    .unwrap();
+    let path_env = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let run = |extra: &[&str], envs: &[(&str, &str)]| {
         let mut cmd = pipeguard();
-        cmd.args(["verify", "--image", &format!("{host}/app@{digest}"), "--insecure-registry", &host])
-            .arg("--pubkey")
-            .arg(&public)
-            .arg("--docker-config")
-            .arg(&config)
-            .env("PATH", &path_env)
-            .args(extra);
+        cmd.args([
+            "verify",
+            "--image",
+            &format!("{host}/app@{digest}"),
+            "--insecure-registry",
+            &host,
+        ])
+        .arg("--pubkey")
+        .arg(&public)
+        .arg("--docker-config")
+        .arg(&config)
+        .env("PATH", &path_env)
+        .args(extra);
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -1082,16 +1329,30 @@ fn bearer_token_flow_with_credential_helper_and_token_env() {
     helper("s3cret-pw");
     let (code, out) = run(&[], &[]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains(&format!("image: {host}/app@{digest}")), "{out}");
-    assert!(out.contains("no pipeguard attestation in the registry"), "{out}");
+    assert!(
+        out.contains(&format!("image: {host}/app@{digest}")),
+        "{out}"
+    );
+    assert!(
+        out.contains("no pipeguard attestation in the registry"),
+        "{out}"
+    );
     // The token from the environment instead of the helper.
     helper("wrong");
     let (code, out) = run(
-        &["--registry-token-env", "PG_REGISTRY_TOKEN", "--registry-username", "user"],
+        &[
+            "--registry-token-env",
+            "PG_REGISTRY_TOKEN",
+            "--registry-username",
+            "user",
+        ],
         &[("PG_REGISTRY_TOKEN", "s3cret-pw")],
     );
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("no pipeguard attestation in the registry"), "{out}");
+    assert!(
+        out.contains("no pipeguard attestation in the registry"),
+        "{out}"
+    );
     // Refused credentials: exit 2, and neither password appears.
     let (code, out) = run(&[], &[]);
     assert_eq!(code, 2, "{out}");
@@ -1105,4 +1366,56 @@ fn bearer_token_flow_with_credential_helper_and_token_env() {
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("which is not HTTPS"), "{out}");
     assert!(!out.contains("s3cret"), "{out}");
+}
+
+/// docs/predicate.schema.json describes what attest writes: the golden statement and a fresh
+/// attestation validate; a predicate without the admission fields does not.
+#[test]
+fn predicate_validates_against_the_documented_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, _) = keygen(t, "k", "ecdsa-p256");
+    let att = t.join("a.jsonl");
+    pipeguard()
+        .current_dir(t)
+        .args([
+            "attest",
+            "--image-digest",
+            &format!("sha256:{}", "ab".repeat(32)),
+        ])
+        .arg("--scan-report")
+        .arg(fixtures().join("attest/report-fail.json"))
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&att)
+        .assert()
+        .code(1);
+    let env: pipeguard_attest::dsse::Envelope =
+        serde_json::from_str(std::fs::read_to_string(&att).unwrap().trim()).unwrap();
+    let fresh: Value = serde_json::from_slice(&env.unverified_payload().unwrap()).unwrap();
+    let golden: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("attest/golden.statement.json")).unwrap(),
+    )
+    .unwrap();
+    let mut broken = golden["predicate"].clone();
+    broken.as_object_mut().unwrap().remove("policyDigest");
+    let cases = serde_json::json!([fresh["predicate"], golden["predicate"], broken]);
+    let input = t.join("cases.json");
+    std::fs::write(&input, serde_json::to_vec(&cases).unwrap()).unwrap();
+    let o = Command::new(python())
+        .args([
+            "-c",
+            "import json,sys,jsonschema\n\
+s=json.load(open(sys.argv[1])); v=jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker())\n\
+print(' '.join('ok' if v.is_valid(c) else 'bad' for c in json.load(open(sys.argv[2]))))",
+        ])
+        .arg(repo_root().join("docs/predicate.schema.json"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "ok ok bad");
+    assert_eq!(fresh["predicateType"], PREDICATE_V2);
+    assert_eq!(fresh["predicate"]["verdict"], "fail");
 }

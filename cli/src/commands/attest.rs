@@ -11,13 +11,15 @@ use super::audit::record;
 use super::registry::{RegistryOpts, runtime};
 use super::scan::{Selection, run_scan};
 use pipeguard_attest::digest::{self, DigestKind, ImageDigest};
-use pipeguard_attest::statement::{ConfigRef, Digested, PREDICATE_TYPE, Statement, Subject, sha256_set};
+use pipeguard_attest::statement::{
+    ConfigRef, Digested, PREDICATE_TYPE, Statement, Subject, sha256_set,
+};
 use pipeguard_attest::{anykey, dsse, time};
-use pipeguard_oci::Reference;
-use pipeguard_oci::attach::{self, Layouts, ReferrersMode};
 use pipeguard_engine::policy::config::FailOn;
 use pipeguard_engine::predicate::{self, ScanOutcome};
 use pipeguard_engine::rules::Registry;
+use pipeguard_oci::Reference;
+use pipeguard_oci::attach::{self, Layouts, ReferrersMode};
 
 /// The jobs lockfile, relative to the scanned path.
 pub const JOBS_LOCK: &str = ".pipeguard/jobs.lock";
@@ -55,12 +57,14 @@ pub struct PushOpts {
 #[derive(Subcommand, Debug)]
 pub enum AttestCommand {
     /// Store an existing attestation file beside the image in its registry.
-    #[command(after_long_help = "Pushes each envelope of FILE whose statement names the image's digest, in cosign's
+    #[command(
+        after_long_help = "Pushes each envelope of FILE whose statement names the image's digest, in cosign's
 layouts (see `attest --push`). With --pubkey the envelopes are verified first and the Sigstore bundle
 carries the key's hint.
 
 Examples:
-  pipeguard attest push app.intoto.jsonl --image registry.example.com/team/app@sha256:4f3c… --pubkey cosign.pub")]
+  pipeguard attest push app.intoto.jsonl --image registry.example.com/team/app@sha256:4f3c… --pubkey cosign.pub"
+    )]
     Push(PushArgs),
 }
 
@@ -276,7 +280,7 @@ pub fn run(args: &AttestArgs) -> anyhow::Result<u8> {
         push_envelopes(
             &args.push_opts,
             t,
-            &[envelope.clone()],
+            std::slice::from_ref(&envelope),
             Some(&key.public()),
             &predicate.time,
         )?;
@@ -328,14 +332,15 @@ fn push_target(image: &ImageDigest) -> anyhow::Result<Reference> {
         );
     }
     let r = Reference::parse(&image.name).map_err(|e| {
-        anyhow!(
-            "--push needs the image as REGISTRY/REPOSITORY (--image, or --image-name): {e:#}"
-        )
+        anyhow!("--push needs the image as REGISTRY/REPOSITORY (--image, or --image-name): {e:#}")
     })?;
     if let Some(d) = &r.digest
         && *d != image.digest
     {
-        bail!("--push: the image name names {d}, the attested digest is {}", image.digest);
+        bail!(
+            "--push: the image name names {d}, the attested digest is {}",
+            image.digest
+        );
     }
     Ok(r.with_digest(&image.digest))
 }
@@ -396,11 +401,19 @@ fn predicate_type_of(env: &dsse::Envelope) -> Option<String> {
 fn push_file(args: &PushArgs) -> anyhow::Result<u8> {
     let reference = Reference::parse(&args.image)?;
     let Some(digest) = reference.digest.clone() else {
-        bail!("--image {}: pin the image by digest (REF@sha256:…); tags move", args.image);
+        bail!(
+            "--image {}: pin the image by digest (REF@sha256:…); tags move",
+            args.image
+        );
     };
-    let key = args.pubkey.as_deref().map(anykey::load_public).transpose()?;
+    let key = args
+        .pubkey
+        .as_deref()
+        .map(anykey::load_public)
+        .transpose()?;
     let origin = args.file.display().to_string();
-    let text = std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {origin}"))?;
+    let text =
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {origin}"))?;
     if text.len() > 32 * 1024 * 1024 {
         bail!("{origin}: larger than 32 MiB");
     }
@@ -430,7 +443,13 @@ fn push_file(args: &PushArgs) -> anyhow::Result<u8> {
         bail!("{origin}: no attestation in it names {digest}");
     }
     let created = time::format_rfc3339(time::now()?);
-    push_envelopes(&args.push, &reference.with_digest(&digest), &chosen, key.as_ref(), &created)?;
+    push_envelopes(
+        &args.push,
+        &reference.with_digest(&digest),
+        &chosen,
+        key.as_ref(),
+        &created,
+    )?;
     Ok(super::EXIT_PASS)
 }
 

@@ -16,11 +16,13 @@ pub struct AuditArgs {
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Verify the hash chain: an edited, removed or reordered entry is reported (exit 1).
-    #[command(after_long_help = "Each entry carries its own hash and the hash of the one before, so an edited,\n\
+    #[command(
+        after_long_help = "Each entry carries its own hash and the hash of the one before, so an edited,\n\
 removed or reordered entry breaks the chain. Entries cut off at the end are only detected against a head\n\
 recorded elsewhere: pass it with --head (this command prints the current head).\n\
 Exit codes: 0 intact, 1 the chain is broken (the first break is named), 2 the file cannot be read.\n\n\
-Examples:\n  pipeguard audit verify pipeguard-audit.jsonl\n  pipeguard audit verify pipeguard-audit.jsonl --head sha256:4f3c…")]
+Examples:\n  pipeguard audit verify pipeguard-audit.jsonl\n  pipeguard audit verify pipeguard-audit.jsonl --head sha256:4f3c…"
+    )]
     Verify(VerifyArgs),
 }
 
@@ -38,7 +40,10 @@ pub fn run(args: &AuditArgs) -> anyhow::Result<u8> {
     match &args.command {
         AuditCommand::Verify(v) => {
             if !v.file.exists() {
-                anyhow::bail!("cannot read the audit log {}: no such file", v.file.display());
+                anyhow::bail!(
+                    "cannot read the audit log {}: no such file",
+                    v.file.display()
+                );
             }
             match auditlog::verify_file(&v.file, v.head.as_deref()) {
                 Ok(c) => {

@@ -17,11 +17,15 @@ pub struct PolicyArgs {
 pub enum PolicyCommand {
     /// A Kyverno ClusterPolicy (verifyImages with attestations) that admits only images with a
     /// valid, passing pipeguard attestation.
-    #[command(after_long_help = "Examples:\n  pipeguard policy kyverno --pubkey cosign.pub --images 'registry.example.com/*' --max-risk 20 | kubectl apply -f -")]
+    #[command(
+        after_long_help = "Examples:\n  pipeguard policy kyverno --pubkey cosign.pub --images 'registry.example.com/*' --max-risk 20 | kubectl apply -f -"
+    )]
     Kyverno(Common),
     /// A Sigstore policy-controller ClusterImagePolicy with a CUE (or Rego) policy on the
     /// pipeguard predicate.
-    #[command(after_long_help = "Examples:\n  pipeguard policy sigstore --pubkey cosign.pub --images 'registry.example.com/**' --max-risk 20 | kubectl apply -f -")]
+    #[command(
+        after_long_help = "Examples:\n  pipeguard policy sigstore --pubkey cosign.pub --images 'registry.example.com/**' --max-risk 20 | kubectl apply -f -"
+    )]
     Sigstore(SigstoreArgs),
 }
 
@@ -78,7 +82,9 @@ pub fn run(args: &PolicyArgs) -> anyhow::Result<u8> {
         PolicyCommand::Kyverno(c) => admission::kyverno(&options(c)?),
         PolicyCommand::Sigstore(s) => {
             if s.common.max_age.is_some() {
-                anyhow::bail!("--max-age is Kyverno only: the policy-controller's CUE/Rego has no clock");
+                anyhow::bail!(
+                    "--max-age is Kyverno only: the policy-controller's CUE/Rego has no clock"
+                );
             }
             let lang = match s.language {
                 Lang::Cue => Language::Cue,

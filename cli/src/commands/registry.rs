@@ -40,10 +40,14 @@ impl RegistryOpts {
         let explicit = match &self.registry_token_env {
             Some(var) => {
                 let token = std::env::var(var).map_err(|_| {
-                    anyhow!("environment variable {var} (--registry-token-env) is not set or not UTF-8")
+                    anyhow!(
+                        "environment variable {var} (--registry-token-env) is not set or not UTF-8"
+                    )
                 })?;
                 if token.trim().is_empty() {
-                    return Err(anyhow!("environment variable {var} (--registry-token-env) is empty"));
+                    return Err(anyhow!(
+                        "environment variable {var} (--registry-token-env) is empty"
+                    ));
                 }
                 Some(Credentials::Basic {
                     username: self
@@ -92,12 +96,14 @@ pub enum RegistryCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(after_long_help = "Lists every tag of REPO (tags list API), resolves each to its digest, reads the\n\
+#[command(
+    after_long_help = "Lists every tag of REPO (tags list API), resolves each to its digest, reads the\n\
 attestations stored beside it (cosign's sha256-<hex>.att tag and OCI referrers) and reports every image\n\
 without a pipeguard attestation that verifies with PUB and passes the policy, as registry/* findings in\n\
 any report format. Exit codes: 0 every image passes, 1 an image was reported, 2 usage or registry error.\n\n\
 Examples:\n  pipeguard registry audit registry.example.com/team/app --pubkey pipeguard.pub --max-risk 20\n  \
-pipeguard registry audit registry.example.com/team/app --pubkey cosign.pub --format sarif --output audit.sarif")]
+pipeguard registry audit registry.example.com/team/app --pubkey cosign.pub --format sarif --output audit.sarif"
+)]
 pub struct AuditArgs {
     /// Repository to audit (`registry/repository`, no tag).
     #[arg(value_name = "REPO")]
@@ -146,7 +152,9 @@ pub fn policy_and_threshold(
     };
     let threshold = match gate {
         Some(g) => {
-            let c = cfg.as_ref().ok_or_else(|| anyhow!("--risk-gate needs a policy"))?;
+            let c = cfg
+                .as_ref()
+                .ok_or_else(|| anyhow!("--risk-gate needs a policy"))?;
             Some(*c.risk.gates.get(g).ok_or_else(|| {
                 anyhow!(
                     "risk gate `{g}` is not in the policy's risk.gates ({})",
@@ -166,11 +174,17 @@ pub fn policy_and_threshold(
 fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
     let repo = Reference::parse(&args.repo)?;
     if repo.tag.is_some() || repo.digest.is_some() {
-        return Err(anyhow!("{}: give the repository without a tag or digest", args.repo));
+        return Err(anyhow!(
+            "{}: give the repository without a tag or digest",
+            args.repo
+        ));
     }
     let key = anykey::load_public(&args.pubkey)?;
-    let (cfg, max_risk) =
-        policy_and_threshold(args.config.as_deref(), args.risk_gate.as_deref(), args.max_risk)?;
+    let (cfg, max_risk) = policy_and_threshold(
+        args.config.as_deref(),
+        args.risk_gate.as_deref(),
+        args.max_risk,
+    )?;
     let policy = verify::Policy {
         digest: String::new(),
         max_risk,
@@ -192,9 +206,16 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             } else if e.failures.is_empty() {
                 ImageStatus::Unattested { others: e.others }
             } else {
-                let why = |f: &(pipeguard_oci::attach::Layout, Failure)| format!("{}: {}", f.0, f.1);
+                let why =
+                    |f: &(pipeguard_oci::attach::Layout, Failure)| format!("{}: {}", f.0, f.1);
                 if e.failures.iter().any(|f| f.1.is_policy()) {
-                    ImageStatus::Failing(e.failures.iter().filter(|f| f.1.is_policy()).map(why).collect())
+                    ImageStatus::Failing(
+                        e.failures
+                            .iter()
+                            .filter(|f| f.1.is_policy())
+                            .map(why)
+                            .collect(),
+                    )
                 } else {
                     ImageStatus::Invalid(e.failures.iter().map(why).collect())
                 }
@@ -215,12 +236,18 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             ..Config::default()
         },
     };
-    let report = pipeguard_engine::registry::report(&name, &images, registry, &config, FailOn::High);
+    let report =
+        pipeguard_engine::registry::report(&name, &images, registry, &config, FailOn::High);
     if let Some(log) = &args.audit_log {
         for img in &images {
             let (allowed, reasons) = match &img.status {
-                ImageStatus::Passed => (true, vec!["valid passing pipeguard attestation".to_string()]),
-                ImageStatus::Unattested { .. } => (false, vec!["no pipeguard attestation".to_string()]),
+                ImageStatus::Passed => (
+                    true,
+                    vec!["valid passing pipeguard attestation".to_string()],
+                ),
+                ImageStatus::Unattested { .. } => {
+                    (false, vec!["no pipeguard attestation".to_string()])
+                }
                 ImageStatus::Invalid(w) | ImageStatus::Failing(w) => (false, w.clone()),
             };
             auditlog::append(

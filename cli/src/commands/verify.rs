@@ -80,8 +80,11 @@ const MAX_ATTESTATION_BYTES: u64 = 32 * 1024 * 1024;
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     let key = anykey::load_public(&args.pubkey)?;
-    let (cfg, max_risk) =
-        policy_and_threshold(args.config.as_deref(), args.risk_gate.as_deref(), args.max_risk)?;
+    let (cfg, max_risk) = policy_and_threshold(
+        args.config.as_deref(),
+        args.risk_gate.as_deref(),
+        args.max_risk,
+    )?;
     let policy_digest = cfg.as_ref().map(|c| format!("sha256:{}", c.digest));
     let mut policy = verify::Policy {
         digest: String::new(),
@@ -97,7 +100,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
                 (None, Some(r)) => digest::from_reference(r)?,
                 (None, None) => return Err(anyhow!("--image-digest or --image is required")),
             };
-            policy.digest = subject.digest.clone();
+            policy.digest.clone_from(&subject.digest);
             let (code, reasons) = from_file(args, file, &key, &policy, subject.hex())?;
             (subject.digest.clone(), code, reasons)
         }
@@ -126,7 +129,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
     Ok(code)
 }
 
-fn print_verified(args: &VerifyArgs, v: &verify::Verified, name: &str, digest: &str, key: &anykey::PublicKey, from: &str) -> String {
+fn print_verified(
+    args: &VerifyArgs,
+    v: &verify::Verified,
+    name: &str,
+    digest: &str,
+    key: &anykey::PublicKey,
+    from: &str,
+) -> String {
     let p = &v.predicate;
     let line = format!(
         "verified: {name} {digest} — verdict {}, risk score {}, attested {} by keyid {}{from}",
@@ -159,7 +169,9 @@ fn from_file(
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read {origin}"))?;
     if bytes.len() as u64 > MAX_ATTESTATION_BYTES {
-        return Err(anyhow!("{origin}: larger than {MAX_ATTESTATION_BYTES} bytes"));
+        return Err(anyhow!(
+            "{origin}: larger than {MAX_ATTESTATION_BYTES} bytes"
+        ));
     }
     let text = String::from_utf8_lossy(&bytes);
     let envelopes = dsse::parse_envelopes(&text);
@@ -208,7 +220,9 @@ fn from_registry(
     if let (Some(d), Some(r)) = (&args.image_digest, &reference.digest)
         && pipeguard_oci::reference::parse_digest(d)? != *r
     {
-        return Err(anyhow!("--image-digest {d} and --image {image} name different digests"));
+        return Err(anyhow!(
+            "--image-digest {d} and --image {image} name different digests"
+        ));
     }
     let client = args.registry.client()?;
     let rt = runtime()?;
@@ -219,12 +233,19 @@ fn from_registry(
         println!("resolved {reference} to {digest} (verify and deploy by this digest)");
     }
     println!("image: {}@{digest}", pinned.name());
-    policy.digest = digest.clone();
+    policy.digest.clone_from(&digest);
     let found = rt.block_on(pipeguard_oci::attach::fetch(&client, &pinned, &digest))?;
     let eval = pipeguard_oci::audit::evaluate(found, key, policy);
     let subject = format!("{}@{digest}", pinned.name());
     if let Some((layout, v)) = &eval.passed {
-        let line = print_verified(args, v, &pinned.name(), &digest, key, &format!(" (from {layout})"));
+        let line = print_verified(
+            args,
+            v,
+            &pinned.name(),
+            &digest,
+            key,
+            &format!(" (from {layout})"),
+        );
         return Ok((subject, super::EXIT_PASS, vec![line]));
     }
     let mut reasons = Vec::new();

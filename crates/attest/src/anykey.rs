@@ -10,9 +10,9 @@
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use pkcs8::der::pem::{self, LineEnding};
 use pkcs8::{ObjectIdentifier, PrivateKeyInfoRef, SubjectPublicKeyInfoRef};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair,
@@ -49,7 +49,7 @@ impl KeyType {
 /// A private key of either type.
 pub enum PrivateKey {
     Ed25519(SigningKey),
-    EcdsaP256(Box<EcdsaKeyPair>),
+    EcdsaP256(EcdsaKeyPair),
 }
 
 /// A public key of either type.
@@ -78,7 +78,7 @@ impl PrivateKey {
                 let pair =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, doc.as_ref(), &rng)
                         .map_err(|e| anyhow!("cannot load the generated key: {e}"))?;
-                Ok(PrivateKey::EcdsaP256(Box::new(pair)))
+                Ok(PrivateKey::EcdsaP256(pair))
             }
         }
     }
@@ -107,7 +107,6 @@ impl PrivateKey {
                 .map_err(|_| anyhow!("ECDSA signing failed")),
         }
     }
-
 }
 
 impl PublicKey {
@@ -207,8 +206,8 @@ pub fn parse_private(
         let password = password.ok_or_else(|| {
             anyhow!("{origin}: an encrypted cosign key needs its password in COSIGN_PASSWORD")
         })?;
-        let der = crate::cosignkey::decrypt_pem(&text, password)
-            .map_err(|e| anyhow!("{origin}: {e}"))?;
+        let der =
+            crate::cosignkey::decrypt_pem(&text, password).map_err(|e| anyhow!("{origin}: {e}"))?;
         return from_pkcs8_der(&der, origin);
     }
     if text.contains("ENCRYPTED PRIVATE KEY") {
@@ -224,8 +223,8 @@ pub fn parse_private(
     if !text.contains("-----BEGIN PRIVATE KEY-----") {
         bail!("{origin}: not a PKCS#8 PEM private key (expected `-----BEGIN PRIVATE KEY-----`)");
     }
-    let (label, der) = pem::decode_vec(text.as_bytes())
-        .map_err(|e| anyhow!("{origin}: malformed PEM ({e})"))?;
+    let (label, der) =
+        pem::decode_vec(text.as_bytes()).map_err(|e| anyhow!("{origin}: malformed PEM ({e})"))?;
     if label != "PRIVATE KEY" {
         bail!("{origin}: PEM label `{label}`, expected `PRIVATE KEY`");
     }
@@ -253,7 +252,7 @@ pub fn from_pkcs8_der(der: &[u8], origin: &str) -> anyhow::Result<PrivateKey> {
         let pair =
             EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, der, &SystemRandom::new())
                 .map_err(|e| anyhow!("{origin}: not a usable ECDSA P-256 PKCS#8 key ({e})"))?;
-        Ok(PrivateKey::EcdsaP256(Box::new(pair)))
+        Ok(PrivateKey::EcdsaP256(pair))
     } else {
         bail!(
             "{origin}: unsupported private key algorithm {oid} (pipeguard signs with Ed25519 or ECDSA P-256)"
@@ -270,8 +269,8 @@ pub fn parse_public(text: &str, origin: &str) -> anyhow::Result<PublicKey> {
     if !text.contains("-----BEGIN PUBLIC KEY-----") {
         bail!("{origin}: not an SPKI PEM public key (expected `-----BEGIN PUBLIC KEY-----`)");
     }
-    let (label, der) = pem::decode_vec(text.as_bytes())
-        .map_err(|e| anyhow!("{origin}: malformed PEM ({e})"))?;
+    let (label, der) =
+        pem::decode_vec(text.as_bytes()).map_err(|e| anyhow!("{origin}: malformed PEM ({e})"))?;
     if label != "PUBLIC KEY" {
         bail!("{origin}: PEM label `{label}`, expected `PUBLIC KEY`");
     }
@@ -310,7 +309,7 @@ pub fn from_spki_der(der: &[u8], origin: &str) -> anyhow::Result<PublicKey> {
 
 /// The password of an encrypted cosign key, from COSIGN_PASSWORD (as cosign reads it).
 pub fn cosign_password() -> Option<Vec<u8>> {
-    std::env::var_os("COSIGN_PASSWORD").map(|v| v.into_encoded_bytes())
+    std::env::var_os("COSIGN_PASSWORD").map(std::ffi::OsString::into_encoded_bytes)
 }
 
 pub fn load_private(path: &Path) -> anyhow::Result<PrivateKey> {
@@ -342,7 +341,10 @@ pub fn load_public(path: &Path) -> anyhow::Result<PublicKey> {
 
 /// Generate and write a key pair of `kind` (private 0600, public beside it as KEY.pub; neither
 /// may exist). Returns (public path, keyid).
-pub fn write_new_pair(private: &Path, kind: KeyType) -> anyhow::Result<(std::path::PathBuf, String)> {
+pub fn write_new_pair(
+    private: &Path,
+    kind: KeyType,
+) -> anyhow::Result<(std::path::PathBuf, String)> {
     match kind {
         KeyType::Ed25519 => {
             let key = keys::generate()?;
@@ -383,14 +385,24 @@ mod tests {
         assert!(key.public().verify(b"hello", &sig));
         assert!(!key.public().verify(b"hellO", &sig));
         let pubpem = key.public().to_pem();
-        assert!(pubpem.starts_with("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"));
+        assert!(
+            pubpem.starts_with("-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE")
+        );
         assert_eq!(parse_public(&pubpem, "t").unwrap(), key.public());
         // Ed25519 through the same entry points.
         let ed = PrivateKey::Ed25519(SigningKey::from_bytes(&[9; 32]));
-        let PrivateKey::Ed25519(inner) = &ed else { unreachable!() };
+        let PrivateKey::Ed25519(inner) = &ed else {
+            unreachable!()
+        };
         let edpem = keys::private_pem(inner).unwrap();
-        assert_eq!(parse_private(&edpem, "t", None).unwrap().key_type(), KeyType::Ed25519);
-        assert_eq!(parse_public(&ed.public().to_pem(), "t").unwrap(), ed.public());
+        assert_eq!(
+            parse_private(&edpem, "t", None).unwrap().key_type(),
+            KeyType::Ed25519
+        );
+        assert_eq!(
+            parse_public(&ed.public().to_pem(), "t").unwrap(),
+            ed.public()
+        );
         let s = ed.sign(b"m").unwrap();
         assert!(ed.public().verify(b"m", &s));
         assert!(!key.public().verify(b"m", &s));
@@ -398,9 +410,13 @@ mod tests {
 
     #[test]
     fn wrong_inputs_are_named() {
-        let e = parse_private("-----BEGIN EC PRIVATE KEY-----\nAA==\n-----END EC PRIVATE KEY-----", "k", None)
-            .unwrap_err()
-            .to_string();
+        let e = parse_private(
+            "-----BEGIN EC PRIVATE KEY-----\nAA==\n-----END EC PRIVATE KEY-----",
+            "k",
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("openssl pkcs8 -topk8"), "{e}");
         let e = parse_private(
             "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\nAA==\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----",

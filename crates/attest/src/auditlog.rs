@@ -66,7 +66,13 @@ impl Entry {
 
 /// The CI actor, else the OS user.
 pub fn actor() -> String {
-    for var in ["GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID", "USER", "USERNAME"] {
+    for var in [
+        "GITHUB_ACTOR",
+        "GITLAB_USER_LOGIN",
+        "BUILD_USER_ID",
+        "USER",
+        "USERNAME",
+    ] {
         if let Ok(v) = std::env::var(var)
             && !v.trim().is_empty()
         {
@@ -130,7 +136,9 @@ fn last_entry(f: &mut std::fs::File) -> Result<Option<Entry>, String> {
         .read_to_end(&mut tail)
         .map_err(|e| e.to_string())?;
     if tail.last() != Some(&b'\n') {
-        return Err("the audit log does not end with a complete line; run `pipeguard audit verify`".into());
+        return Err(
+            "the audit log does not end with a complete line; run `pipeguard audit verify`".into(),
+        );
     }
     let body = &tail[..tail.len() - 1];
     let line = body.rsplit(|&b| b == b'\n').next().unwrap_or(body);
@@ -142,7 +150,8 @@ fn parse_line(line: &[u8]) -> Result<Entry, String> {
     if line.len() > MAX_LINE {
         return Err(format!("an entry is longer than {MAX_LINE} bytes"));
     }
-    let e: Entry = crate::strict::from_slice(line).map_err(|e| format!("not an audit entry: {e}"))?;
+    let e: Entry =
+        crate::strict::from_slice(line).map_err(|e| format!("not an audit entry: {e}"))?;
     match &e.hash {
         Some(h) if *h == e.compute_hash() => Ok(e),
         Some(_) => Err(format!(
@@ -245,7 +254,7 @@ mod tests {
             command: "verify".into(),
             subject: format!("r/app@sha256:{n:064}"),
             policy_digest: Some(format!("sha256:{}", "a".repeat(64))),
-            allowed: n % 2 == 0,
+            allowed: n.is_multiple_of(2),
             reasons: vec![format!("reason {n}")],
         }
     }
@@ -261,18 +270,27 @@ mod tests {
         let ok = verify_bytes(text.as_bytes(), None).unwrap();
         assert_eq!(ok.entries, 4);
         let lines: Vec<&str> = text.lines().collect();
-        let join = |ls: &[&str]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let join = |ls: &[&str]| ls.iter().fold(String::new(), |acc, l| acc + l + "\n");
         // edit
         let edited = text.replacen("reason 1", "reason X", 1);
         let e = verify_bytes(edited.as_bytes(), None).unwrap_err();
         assert!(e.contains("line 2: entry 2 was edited"), "{e}");
         // drop
         let e = verify_bytes(join(&[lines[0], lines[2], lines[3]]).as_bytes(), None).unwrap_err();
-        assert!(e.contains("line 2: entry 3 follows entry 1: 1 entry was removed"), "{e}");
+        assert!(
+            e.contains("line 2: entry 3 follows entry 1: 1 entry was removed"),
+            "{e}"
+        );
         // swap
-        let e = verify_bytes(join(&[lines[0], lines[2], lines[1], lines[3]]).as_bytes(), None)
-            .unwrap_err();
-        assert!(e.contains("line 2: entry 3 comes after entry 1: entries were reordered"), "{e}");
+        let e = verify_bytes(
+            join(&[lines[0], lines[2], lines[1], lines[3]]).as_bytes(),
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("line 2: entry 3 comes after entry 1: entries were reordered"),
+            "{e}"
+        );
         // drop the first
         let e = verify_bytes(join(&lines[1..]).as_bytes(), None).unwrap_err();
         assert!(e.contains("entries before it were removed"), "{e}");
@@ -283,7 +301,11 @@ mod tests {
     }
 
     fn tempfile_dir() -> std::path::PathBuf {
-        let p = std::env::temp_dir().join(format!("pg-audit-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let p = std::env::temp_dir().join(format!(
+            "pg-audit-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         std::fs::create_dir_all(&p).unwrap();
         p
     }

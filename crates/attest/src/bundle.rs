@@ -56,8 +56,12 @@ struct BundleIn {
 /// The DSSE envelope inside a Sigstore bundle (strict JSON; any bundle version that carries a
 /// `dsseEnvelope`). The envelope is still to be verified.
 pub fn envelope_of(bytes: &[u8]) -> Result<Envelope, String> {
-    let b: BundleIn = crate::strict::from_slice(bytes).map_err(|e| format!("not a Sigstore bundle: {e}"))?;
-    if !b.media_type.starts_with("application/vnd.dev.sigstore.bundle") {
+    let b: BundleIn =
+        crate::strict::from_slice(bytes).map_err(|e| format!("not a Sigstore bundle: {e}"))?;
+    if !b
+        .media_type
+        .starts_with("application/vnd.dev.sigstore.bundle")
+    {
         return Err(format!(
             "not a Sigstore bundle: mediaType `{}`",
             b.media_type.chars().take(100).collect::<String>()
@@ -79,9 +83,15 @@ mod tests {
         let bytes = to_bundle(&env, Some(&pk));
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(v["mediaType"], BUNDLE_MEDIA_TYPE);
-        assert_eq!(v["verificationMaterial"]["publicKey"]["hint"], pk.sigstore_hint());
+        assert_eq!(
+            v["verificationMaterial"]["publicKey"]["hint"],
+            pk.sigstore_hint()
+        );
         assert_eq!(envelope_of(&bytes).unwrap(), env);
         assert!(envelope_of(br#"{"mediaType":"x","dsseEnvelope":null}"#).is_err());
-        assert!(envelope_of(br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#).is_err());
+        assert!(
+            envelope_of(br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#)
+                .is_err()
+        );
     }
 }

@@ -117,7 +117,9 @@ pub fn decrypt(json: &[u8], password: &[u8]) -> Result<Vec<u8>, CosignKeyError> 
         ));
     }
     if ciphertext.len() < 16 {
-        return Err(CosignKeyError::Malformed("the ciphertext is too short".into()));
+        return Err(CosignKeyError::Malformed(
+            "the ciphertext is too short".into(),
+        ));
     }
     let params = scrypt::Params::new(log_n, r, p).map_err(|_| bad())?;
     let mut key = [0u8; 32];

@@ -22,7 +22,9 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, String> {
 /// Well-formed JSON without duplicate keys.
 pub fn check(bytes: &[u8]) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    NoDuplicates.deserialize(&mut de).map_err(|e| e.to_string())?;
+    NoDuplicates
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())
 }
 

@@ -43,7 +43,11 @@ fn finding(img: &AuditedImage) -> Option<Finding> {
     let tags = if img.tags.is_empty() {
         String::new()
     } else {
-        format!(" (tag{} {})", if img.tags.len() == 1 { "" } else { "s" }, img.tags.join(", "))
+        format!(
+            " (tag{} {})",
+            if img.tags.len() == 1 { "" } else { "s" },
+            img.tags.join(", ")
+        )
     };
     let what = format!("{}@{}{tags}", img.repository, img.digest);
     let (rule, message) = match &img.status {
@@ -61,7 +65,10 @@ fn finding(img: &AuditedImage) -> Option<Finding> {
         ),
         ImageStatus::Invalid(why) => (
             INVALID,
-            format!("{what}: no pipeguard attestation verifies: {}", why.join("; ")),
+            format!(
+                "{what}: no pipeguard attestation verifies: {}",
+                why.join("; ")
+            ),
         ),
         ImageStatus::Failing(why) => (
             FAILING,
@@ -69,7 +76,11 @@ fn finding(img: &AuditedImage) -> Option<Finding> {
         ),
     };
     // One finding per image: the path is the image by digest, so it stays put when tags move.
-    let mut f = Finding::at(rule, Location::file(&format!("{}@{}", img.repository, img.digest)), message);
+    let mut f = Finding::at(
+        rule,
+        Location::file(&format!("{}@{}", img.repository, img.digest)),
+        message,
+    );
     f = f.content(&img.digest);
     Some(f)
 }

@@ -153,7 +153,11 @@ pub async fn push(
                     )
                 })?;
                 if m.layers.len() >= MAX_ITEMS {
-                    bail!("{}:{tag} already has {} layers", repo.name(), m.layers.len());
+                    bail!(
+                        "{}:{tag} already has {} layers",
+                        repo.name(),
+                        m.layers.len()
+                    );
                 }
                 m.layers
             }
@@ -176,7 +180,9 @@ pub async fn push(
             annotations: BTreeMap::new(),
         };
         let bytes = to_bytes(&manifest);
-        let put = client.put_manifest(repo, &tag, OCI_MANIFEST, &bytes).await?;
+        let put = client
+            .put_manifest(repo, &tag, OCI_MANIFEST, &bytes)
+            .await?;
         pushed.att = Some((tag, put.digest, kept));
     }
     if layouts.referrer {
@@ -184,7 +190,10 @@ pub async fn push(
         client.push_blob(repo, &bundle_bytes).await?;
         client.push_blob(repo, EMPTY_JSON).await?;
         let mut annotations = BTreeMap::new();
-        annotations.insert(BUNDLE_CONTENT_ANNOTATION.to_string(), "dsse-envelope".to_string());
+        annotations.insert(
+            BUNDLE_CONTENT_ANNOTATION.to_string(),
+            "dsse-envelope".to_string(),
+        );
         annotations.insert(
             BUNDLE_PREDICATE_TYPE_ANNOTATION.to_string(),
             predicate_type.to_string(),
@@ -208,7 +217,9 @@ pub async fn push(
         };
         let bytes = to_bytes(&manifest);
         let digest = crate::manifest::sha256_digest(&bytes);
-        let put = client.put_manifest(repo, &digest, OCI_MANIFEST, &bytes).await?;
+        let put = client
+            .put_manifest(repo, &digest, OCI_MANIFEST, &bytes)
+            .await?;
         let api = put.oci_subject.as_deref() == Some(subject.digest.as_str())
             || (put.oci_subject.is_none()
                 && client
@@ -230,7 +241,11 @@ pub async fn push(
                 None => Index::empty(),
             };
             if index.manifests.len() >= MAX_ITEMS {
-                bail!("{}:{tag} already lists {} referrers", repo.name(), index.manifests.len());
+                bail!(
+                    "{}:{tag} already lists {} referrers",
+                    repo.name(),
+                    index.manifests.len()
+                );
             }
             if !index.manifests.iter().any(|d| d.digest == digest) {
                 index.manifests.push(Descriptor {
@@ -258,7 +273,10 @@ pub enum Layout {
     /// Layer N (1-based) of `sha256-<hex>.att`.
     CosignTag { tag: String, layer: usize },
     /// A referrer manifest (bundle or DSSE layers), listed by the API or the fallback tag.
-    Referrer { manifest: String, mode: ReferrersMode },
+    Referrer {
+        manifest: String,
+        mode: ReferrersMode,
+    },
 }
 
 impl std::fmt::Display for Layout {
@@ -318,15 +336,21 @@ pub async fn fetch(client: &Client, repo: &Reference, digest: &str) -> anyhow::R
             let tag = fallback_tag(digest);
             let idx = match client.get_manifest(repo, &tag, &[OCI_INDEX]).await? {
                 Some(f) => Some(
-                    pipeguard_attest::strict::from_slice::<Index>(&f.bytes)
-                        .map_err(|e| anyhow!("{}:{tag} is not an image index ({e})", repo.name()))?,
+                    pipeguard_attest::strict::from_slice::<Index>(&f.bytes).map_err(|e| {
+                        anyhow!("{}:{tag} is not an image index ({e})", repo.name())
+                    })?,
                 ),
                 None => None,
             };
             (idx, ReferrersMode::FallbackTag)
         }
     };
-    for d in index.map(|i| i.manifests).unwrap_or_default().iter().take(MAX_ITEMS) {
+    for d in index
+        .map(|i| i.manifests)
+        .unwrap_or_default()
+        .iter()
+        .take(MAX_ITEMS)
+    {
         let kind = d.artifact_type.as_deref().unwrap_or_default();
         let bundle = kind.starts_with("application/vnd.dev.sigstore.bundle");
         let dsse = kind == pipeguard_attest::dsse::INTOTO_PAYLOAD_TYPE || kind == DSSE_MEDIA_TYPE;
@@ -371,7 +395,9 @@ pub async fn fetch(client: &Client, repo: &Reference, digest: &str) -> anyhow::R
             .or_else(|| d.annotations.get(BUNDLE_PREDICATE_TYPE_ANNOTATION))
             .cloned();
         for l in m.layers.iter().take(MAX_ITEMS) {
-            let is_bundle = l.media_type.starts_with("application/vnd.dev.sigstore.bundle");
+            let is_bundle = l
+                .media_type
+                .starts_with("application/vnd.dev.sigstore.bundle");
             if !is_bundle && l.media_type != DSSE_MEDIA_TYPE {
                 continue;
             }
@@ -403,7 +429,8 @@ async fn read_envelope(
     if is_bundle {
         bundle::envelope_of(&bytes)
     } else {
-        let text = std::str::from_utf8(&bytes).map_err(|_| "the layer is not UTF-8 JSON".to_string())?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| "the layer is not UTF-8 JSON".to_string())?;
         Envelope::from_json(text.trim()).map_err(|e| e.to_string())
     }
 }

@@ -36,7 +36,9 @@ impl Failure {
         matches!(
             self,
             Failure::Verify(
-                VerifyError::Verdict { .. } | VerifyError::Risk { .. } | VerifyError::Expired { .. }
+                VerifyError::Verdict { .. }
+                    | VerifyError::Risk { .. }
+                    | VerifyError::Expired { .. }
             )
         )
     }
@@ -60,8 +62,7 @@ pub fn evaluate(found: Vec<Found>, key: &PublicKey, policy: &Policy) -> Evaluati
         others: 0,
     };
     for f in found {
-        if f
-            .predicate_type
+        if f.predicate_type
             .as_deref()
             .is_some_and(|t| !PREDICATE_TYPES.contains(&t))
         {
@@ -100,7 +101,8 @@ pub async fn audit_repository(
     policy: &Policy,
 ) -> anyhow::Result<Vec<ImageResult>> {
     let tags = client.tags(repo).await?;
-    let mut by_digest: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    let mut by_digest: std::collections::BTreeMap<String, Vec<String>> =
+        std::collections::BTreeMap::new();
     for t in tags.iter().filter(|t| !attach::is_artifact_tag(t)) {
         let Some(m) = client.get_manifest(repo, t, &ACCEPT_ALL).await? else {
             // Deleted between the listing and now.
@@ -112,7 +114,7 @@ pub async fn audit_repository(
     for (digest, tags) in by_digest {
         let found = attach::fetch(client, repo, &digest).await?;
         let mut p = policy.clone();
-        p.digest = digest.clone();
+        p.digest.clone_from(&digest);
         out.push(ImageResult {
             evaluation: evaluate(found, key, &p),
             digest,

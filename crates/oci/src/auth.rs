@@ -107,9 +107,8 @@ impl CredentialSource {
         let Some(path) = self.config_path() else {
             return Ok(None);
         };
-        let cfg = match read_config(&path)? {
-            Some(c) => c,
-            None => return Ok(None),
+        let Some(cfg) = read_config(&path)? else {
+            return Ok(None);
         };
         let keys = config_keys(registry);
         for k in &keys {
@@ -137,10 +136,16 @@ impl CredentialSource {
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
                     .ok_or_else(|| {
-                        anyhow!("{}: auths[{key}].auth is not base64 of user:password", path.display())
+                        anyhow!(
+                            "{}: auths[{key}].auth is not base64 of user:password",
+                            path.display()
+                        )
                     })?;
                 let (u, p) = decoded.split_once(':').ok_or_else(|| {
-                    anyhow!("{}: auths[{key}].auth is not base64 of user:password", path.display())
+                    anyhow!(
+                        "{}: auths[{key}].auth is not base64 of user:password",
+                        path.display()
+                    )
                 })?;
                 return Ok(Some(Credentials::Basic {
                     username: u.to_string(),
@@ -310,7 +315,11 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
     let mut s = rest.trim();
     while !s.is_empty() {
         let (key, after) = s.split_once('=')?;
-        let key = key.trim().trim_start_matches(',').trim().to_ascii_lowercase();
+        let key = key
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
         let after = after.trim_start();
         let (value, remaining) = if let Some(q) = after.strip_prefix('"') {
             let mut out = String::new();
@@ -352,14 +361,19 @@ mod tests {
     #[test]
     fn challenges() {
         assert_eq!(
-            parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#),
+            parse_challenge(
+                r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#
+            ),
             Some(Challenge::Bearer {
                 realm: "https://auth.docker.io/token".into(),
                 service: Some("registry.docker.io".into()),
                 scope: Some("repository:library/nginx:pull".into()),
             })
         );
-        assert_eq!(parse_challenge(r#"Basic realm="Registry Realm""#), Some(Challenge::Basic));
+        assert_eq!(
+            parse_challenge(r#"Basic realm="Registry Realm""#),
+            Some(Challenge::Basic)
+        );
         assert_eq!(parse_challenge("Negotiate"), None);
         assert_eq!(parse_challenge(r#"Bearer service="x""#), None);
     }
@@ -386,13 +400,23 @@ mod tests {
             }
         );
         assert!(!format!("{c:?}").contains("s3cret"));
-        assert!(matches!(src.lookup("reg.example:5000").unwrap(), Some(Credentials::Basic { .. })));
-        assert!(matches!(src.lookup("tok.example").unwrap(), Some(Credentials::IdentityToken(_))));
+        assert!(matches!(
+            src.lookup("reg.example:5000").unwrap(),
+            Some(Credentials::Basic { .. })
+        ));
+        assert!(matches!(
+            src.lookup("tok.example").unwrap(),
+            Some(Credentials::IdentityToken(_))
+        ));
         assert_eq!(src.lookup("other.example").unwrap(), None);
         std::fs::write(&p, r#"{"auths":{"x":{"auth":"s3cret-not-base64!"}}}"#).unwrap();
         let e = src.lookup("x").unwrap_err().to_string();
         assert!(!e.contains("s3cret"), "{e}");
-        std::fs::write(&p, r#"{"auths":{"x":{"auth":"c2VjcmV0"}, "password":"s3cret"#).unwrap();
+        std::fs::write(
+            &p,
+            r#"{"auths":{"x":{"auth":"c2VjcmV0"}, "password":"s3cret"#,
+        )
+        .unwrap();
         let e = src.lookup("x").unwrap_err().to_string();
         assert!(!e.contains("s3cret"), "{e}");
     }

@@ -37,7 +37,7 @@ impl Default for ClientOptions {
         ClientOptions {
             insecure: Vec::new(),
             credentials: CredentialSource::default(),
-            timeout: Duration::from_secs(60),
+            timeout: Duration::from_mins(1),
             user_agent: concat!("pipeguard/", env!("CARGO_PKG_VERSION")).into(),
         }
     }
@@ -119,7 +119,7 @@ impl Client {
                 Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
                 None => u.host_str().unwrap_or_default().to_string(),
             };
-            if u.scheme() == "https" || insecure.iter().any(|i| *i == host) {
+            if u.scheme() == "https" || insecure.contains(&host) {
                 attempt.follow()
             } else {
                 attempt.error("a redirect to plain HTTP")
@@ -228,9 +228,7 @@ impl Client {
                     "{method} {shown}: the registry asks for a username and password and none is configured (docker login, or --registry-token-env)"
                 ),
             },
-            Challenge::Bearer {
-                realm, service, ..
-            } => {
+            Challenge::Bearer { realm, service, .. } => {
                 let token = self
                     .token(r, &realm, service.as_deref(), &scope, creds.as_ref())
                     .await?;
@@ -336,13 +334,6 @@ impl Client {
             );
         }
         let bytes = read_bounded(resp, MAX_TOKEN, &shown).await?;
-        #[derive(Deserialize)]
-        struct TokenResponse {
-            #[serde(default)]
-            token: Option<String>,
-            #[serde(default)]
-            access_token: Option<String>,
-        }
         let t: TokenResponse = pipeguard_attest::strict::from_slice(&bytes)
             .map_err(|_| anyhow!("token request to {shown}: the answer is not the token JSON"))?;
         let token = t
@@ -407,7 +398,12 @@ impl Client {
     }
 
     /// GET a blob; its bytes must hash to `digest`.
-    pub async fn get_blob(&self, r: &Reference, digest: &str, max: usize) -> anyhow::Result<Vec<u8>> {
+    pub async fn get_blob(
+        &self,
+        r: &Reference,
+        digest: &str,
+        max: usize,
+    ) -> anyhow::Result<Vec<u8>> {
         let digest = parse_digest(digest)?;
         let url = self.url(r, &format!("blobs/{digest}"));
         let resp = self.send(r, false, Method::GET, &url, &[], None).await?;
@@ -448,9 +444,12 @@ impl Client {
         let location = header(resp.headers(), LOCATION.as_str())
             .ok_or_else(|| anyhow!("POST {}: no upload Location", redact_url(&url)))?;
         let base = Url::parse(&self.base(r))?;
-        let mut upload = base
-            .join(&location)
-            .map_err(|_| anyhow!("POST {}: the upload Location is not a URL", redact_url(&url)))?;
+        let mut upload = base.join(&location).map_err(|_| {
+            anyhow!(
+                "POST {}: the upload Location is not a URL",
+                redact_url(&url)
+            )
+        })?;
         // The upload carries our token: it must stay on the registry.
         if upload.host_str() != base.host_str()
             || upload.port_or_known_default() != base.port_or_known_default()
@@ -508,11 +507,6 @@ impl Client {
 
     /// Every tag of the repository (paginated with `Link: <…>; rel="next"`).
     pub async fn tags(&self, r: &Reference) -> anyhow::Result<Vec<String>> {
-        #[derive(Deserialize)]
-        struct TagList {
-            #[serde(default)]
-            tags: Option<Vec<String>>,
-        }
         let base = Url::parse(&self.base(r))?;
         let mut url = self.url(r, "tags/list?n=1000");
         let mut out = Vec::new();
@@ -563,17 +557,55 @@ impl Client {
         }
         let url = self.url(r, &path);
         let resp = self
-            .send(r, false, Method::GET, &url, &[(ACCEPT.as_str(), OCI_INDEX.into())], None)
+            .send(
+                r,
+                false,
+                Method::GET,
+                &url,
+                &[(ACCEPT.as_str(), OCI_INDEX.into())],
+                None,
+            )
             .await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
         let resp = ok(resp, &url).await?;
         let bytes = read_bounded(resp, MAX_MANIFEST, &redact_url(&url)).await?;
-        let idx: Index = pipeguard_attest::strict::from_slice(&bytes)
-            .map_err(|e| anyhow!("{}: the referrers answer is not an image index ({e})", redact_url(&url)))?;
+        let idx: Index = pipeguard_attest::strict::from_slice(&bytes).map_err(|e| {
+            anyhow!(
+                "{}: the referrers answer is not an image index ({e})",
+                redact_url(&url)
+            )
+        })?;
         Ok(Some(idx))
     }
+}
+
+#[derive(Deserialize)]
+struct TagList {
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    access_token: Option<String>,
+}
+
+/// The distribution spec's error body.
+#[derive(Deserialize)]
+struct Errors {
+    errors: Vec<ErrorItem>,
+}
+
+#[derive(Deserialize)]
+struct ErrorItem {
+    code: String,
+    #[serde(default)]
+    message: String,
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
@@ -585,9 +617,12 @@ fn header(h: &HeaderMap, name: &str) -> Option<String> {
 fn next_link(link: &str) -> Option<String> {
     link.split(',').find_map(|part| {
         let (url, params) = part.split_once(';')?;
-        params
-            .contains("rel=\"next\"")
-            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+        params.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string()
+        })
     })
 }
 
@@ -610,27 +645,15 @@ async fn ok(resp: reqwest::Response, url: &str) -> anyhow::Result<reqwest::Respo
         return Ok(resp);
     }
     let shown = redact_url(url);
-    let body = read_bounded(resp, MAX_ERROR_BODY, &shown).await.unwrap_or_default();
-    #[derive(Deserialize)]
-    struct Errors {
-        errors: Vec<ErrorItem>,
-    }
-    #[derive(Deserialize)]
-    struct ErrorItem {
-        code: String,
-        #[serde(default)]
-        message: String,
-    }
+    let body = read_bounded(resp, MAX_ERROR_BODY, &shown)
+        .await
+        .unwrap_or_default();
     let detail = serde_json::from_slice::<Errors>(&body)
         .ok()
         .and_then(|e| e.errors.into_iter().next())
         .map(|e| {
-            let clean = |s: &str| -> String {
-                s.chars()
-                    .filter(|c| !c.is_control())
-                    .take(200)
-                    .collect()
-            };
+            let clean =
+                |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(200).collect() };
             format!(" ({}: {})", clean(&e.code), clean(&e.message))
         })
         .unwrap_or_default();
@@ -672,7 +695,10 @@ mod tests {
             redact_url("https://user:s3cret@auth.example/token?x=1"),
             "https://auth.example/token"
         );
-        assert_eq!(next_link(r#"</v2/a/tags/list?n=2&last=b>; rel="next""#).as_deref(), Some("/v2/a/tags/list?n=2&last=b"));
+        assert_eq!(
+            next_link(r#"</v2/a/tags/list?n=2&last=b>; rel="next""#).as_deref(),
+            Some("/v2/a/tags/list?n=2&last=b")
+        );
         assert!(is_loopback("127.0.0.1:5000"));
         assert!(is_loopback("[::1]:5000"));
         assert!(!is_loopback("registry.example:5000"));

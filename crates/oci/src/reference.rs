@@ -98,6 +98,7 @@ impl Reference {
     }
 
     /// This repository at another digest.
+    #[must_use]
     pub fn with_digest(&self, digest: &str) -> Reference {
         Reference {
             registry: self.registry.clone(),
@@ -141,13 +142,15 @@ pub fn validate_repository(r: &str) -> Result<(), String> {
     }
     for comp in r.split('/') {
         let ok = !comp.is_empty()
-            && comp
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+            && comp.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
+            })
             && comp.starts_with(|c: char| c.is_ascii_alphanumeric())
             && comp.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !ok {
-            return Err(format!("`{r}` is not a valid repository name (lower case, digits, . _ -)"));
+            return Err(format!(
+                "`{r}` is not a valid repository name (lower case, digits, . _ -)"
+            ));
         }
     }
     Ok(())
@@ -160,7 +163,10 @@ mod tests {
     #[test]
     fn docker_normalisation_and_parts() {
         let r = Reference::parse("nginx").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("docker.io", "library/nginx"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("docker.io", "library/nginx")
+        );
         assert_eq!(r.api_host(), "registry-1.docker.io");
         let r = Reference::parse("127.0.0.1:5000/team/app:1.2@sha256:ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789").unwrap();
         assert_eq!(r.registry, "127.0.0.1:5000");
