@@ -40,7 +40,7 @@ fn has_yaml_examples(id: &str) -> bool {
 #[test]
 fn every_rule_has_docs_implementation_and_fixtures() {
     let reg = Registry::builtin().expect("catalogue loads");
-    let implemented: BTreeSet<&str> = pipeguard_engine::analyzers::implemented_rule_ids()
+    let implemented: BTreeSet<&str> = pipeguard_engine::engine::implemented_rule_ids()
         .into_iter()
         .collect();
     let mut errors = Vec::new();

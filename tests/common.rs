@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use pipeguard_engine::engine::{self, Input, ScanRequest};
 use pipeguard_engine::finding::Family;
-use pipeguard_engine::policy::config::{Config, FailOn};
+use pipeguard_engine::policy::config::FailOn;
 use pipeguard_engine::report::Report;
 use pipeguard_engine::rules::Registry;
 
@@ -41,7 +41,14 @@ pub fn scan(root: &Path) -> Report {
 /// Scan `root` through the library with only these families.
 pub fn scan_families(root: &Path, families: &[Family]) -> Report {
     let registry = Registry::builtin().expect("catalogue");
-    let config = Config::discover(root, None, registry).expect("config");
+    let config = pipeguard_engine::engine::load_config(
+        &pipeguard_engine::engine::ConfigSource::Discover {
+            root,
+            explicit: None,
+        },
+        registry,
+    )
+    .expect("config");
     engine::scan(ScanRequest {
         root: root.to_path_buf(),
         root_display: ".".into(),

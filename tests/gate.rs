@@ -328,8 +328,12 @@ fn docs_config_snippet_parses() {
         .and_then(|s| s.split("```").next())
         .unwrap();
     let registry = pipeguard_engine::rules::Registry::builtin().unwrap();
-    let c =
-        pipeguard_engine::policy::config::Config::parse(snippet, "docs/gate.md", registry).unwrap();
+    let c = pipeguard_engine::policy::config::Config::parse(
+        snippet,
+        "docs/gate.md",
+        &pipeguard_engine::analyzers::config_schema(registry),
+    )
+    .unwrap();
     assert_eq!(c.gate.safe_to_test_label.as_deref(), Some("safe-to-test"));
     assert_eq!(
         c.gate.trusted_teams,

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod action;
+mod architecture;
 mod attest;
 mod catalogue;
 mod common;

@@ -74,4 +74,73 @@ fn main() {
     }
     let out = out_dir.join("rule_files.rs");
     fs::write(out, code).expect("write rule_files.rs");
+    fs::write(out_dir.join("rule_ids.rs"), rule_ids(&files)).expect("write rule_ids.rs");
+}
+
+/// `RuleId`: one variant per rule of the catalogue that has its own file (the rules detected by
+/// code; the secret patterns, lists under `rules:`, are data and keep string ids), with its id
+/// and default severity from the catalogue.
+fn rule_ids(files: &[PathBuf]) -> String {
+    let mut rules: Vec<(String, String)> = Vec::new();
+    for f in files {
+        let text = fs::read_to_string(f).expect("read a rule file");
+        let value: serde_json::Value = serde_yaml::from_str(&text).expect("valid YAML");
+        let (Some(id), Some(severity)) = (
+            value.get("id").and_then(|v| v.as_str()),
+            value.get("severity").and_then(|v| v.as_str()),
+        ) else {
+            continue;
+        };
+        rules.push((id.to_string(), severity.to_string()));
+    }
+    rules.sort();
+    let variant = |id: &str| -> String {
+        id.split(['/', '-'])
+            .map(|w| {
+                let mut c = w.chars();
+                c.next().map_or_else(String::new, |f| {
+                    f.to_ascii_uppercase().to_string() + c.as_str()
+                })
+            })
+            .collect()
+    };
+    let family = |id: &str| -> String { variant(id.split('/').next().unwrap_or(id)) };
+    let mut code = String::from(
+        "/// A rule detected by code, as declared in the catalogue (`rules/<family>/<name>.yaml`).\n\
+         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]\n\
+         pub enum RuleId {\n",
+    );
+    for (id, _) in &rules {
+        let _ = writeln!(code, "    /// `{id}`\n    {},", variant(id));
+    }
+    code.push_str("}\n\nimpl RuleId {\n    pub const ALL: &[RuleId] = &[\n");
+    for (id, _) in &rules {
+        let _ = writeln!(code, "        RuleId::{},", variant(id));
+    }
+    code.push_str("    ];\n\n    /// The id as written in reports (`family/kebab-name`).\n    pub const fn as_str(self) -> &'static str {\n        match self {\n");
+    for (id, _) in &rules {
+        let _ = writeln!(code, "            RuleId::{} => {id:?},", variant(id));
+    }
+    code.push_str(
+        "        }\n    }\n\n    pub const fn family(self) -> Family {\n        match self {\n",
+    );
+    for (id, _) in &rules {
+        let _ = writeln!(
+            code,
+            "            RuleId::{} => Family::{},",
+            variant(id),
+            family(id)
+        );
+    }
+    code.push_str("        }\n    }\n\n    /// Default severity, from the catalogue.\n    pub const fn default_severity(self) -> Severity {\n        match self {\n");
+    for (id, sev) in &rules {
+        let _ = writeln!(
+            code,
+            "            RuleId::{} => Severity::{},",
+            variant(id),
+            variant(sev)
+        );
+    }
+    code.push_str("        }\n    }\n}\n");
+    code
 }

@@ -37,7 +37,13 @@ pub struct JobSources {
 
 impl JobSources {
     pub fn config(&self, registry: &Registry) -> anyhow::Result<Config> {
-        Config::discover(&self.path, self.config.as_deref(), registry)
+        pipeguard_engine::engine::load_config(
+            &pipeguard_engine::engine::ConfigSource::Discover {
+                root: &self.path,
+                explicit: self.config.as_deref(),
+            },
+            registry,
+        )
     }
 
     /// Today's jobs: the working tree plus the Jenkins home, if any.

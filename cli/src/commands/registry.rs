@@ -145,9 +145,18 @@ pub fn policy_and_threshold(
     max_risk: Option<u8>,
 ) -> anyhow::Result<(Option<Config>, Option<u8>)> {
     let registry = Registry::builtin()?;
+    let load = |explicit| {
+        pipeguard_engine::engine::load_config(
+            &pipeguard_engine::engine::ConfigSource::Discover {
+                root: std::path::Path::new("."),
+                explicit,
+            },
+            registry,
+        )
+    };
     let cfg = match (config, gate) {
-        (Some(p), _) => Some(Config::load(p, registry)?),
-        (None, Some(_)) => Some(Config::discover(std::path::Path::new("."), None, registry)?),
+        (Some(p), _) => Some(load(Some(p))?),
+        (None, Some(_)) => Some(load(None)?),
         (None, None) => None,
     };
     let threshold = match gate {

@@ -7,50 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState, overrides::OverrideBuilder};
-use serde::{Deserialize, Serialize};
 
 use crate::finding::{Diagnostic, Provenance};
+pub use crate::source::FileKind;
 use crate::source::SourceFile;
-
-/// What a file is, as far as the analyzers care. Every text file is also seen by the secrets
-/// analyzer, whatever its kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FileKind {
-    /// `.github/workflows/*.yml|yaml`
-    GithubWorkflow,
-    /// `action.yml|yaml` (composite, Docker or JavaScript action metadata)
-    GithubAction,
-    /// `Jenkinsfile`, `Jenkinsfile.*`, `*.jenkinsfile`, `*.Jenkinsfile`
-    Jenkinsfile,
-    /// A Jenkins job or folder `config.xml` (root element tells)
-    JenkinsJob,
-    /// `Dockerfile*`, `Containerfile*`, `*.dockerfile`
-    Dockerfile,
-    /// `docker-compose*.yml`, `compose*.yaml`
-    Compose,
-    /// YAML with top-level `apiVersion` and `kind`
-    Kubernetes,
-    /// `*.tf`
-    Terraform,
-    Other,
-}
-
-impl FileKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileKind::GithubWorkflow => "github-workflow",
-            FileKind::GithubAction => "github-action",
-            FileKind::Jenkinsfile => "jenkinsfile",
-            FileKind::JenkinsJob => "jenkins-job",
-            FileKind::Dockerfile => "dockerfile",
-            FileKind::Compose => "compose",
-            FileKind::Kubernetes => "kubernetes",
-            FileKind::Terraform => "terraform",
-            FileKind::Other => "other",
-        }
-    }
-}
 
 /// Classification from the path alone; `None` means "look at the content" (YAML, config.xml).
 fn classify_by_name(rel: &str) -> Option<FileKind> {

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::source::SourceFile;
+pub use crate::source::{Position, Snippet, Span};
 
 /// Severity, ordered from least to most severe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -142,20 +143,6 @@ impl FromStr for Family {
     }
 }
 
-/// 1-based line and column (columns count Unicode scalar values).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
-}
-
-/// A region: `end.column` is exclusive (the column just after the last character), as in SARIF.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Span {
-    pub start: Position,
-    pub end: Position,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Location {
     /// Path relative to the scan root, `/`-separated.
@@ -195,17 +182,6 @@ pub struct Related {
     pub message: String,
 }
 
-/// The source lines of the primary location, already redacted when it reaches a report.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Snippet {
-    pub start_line: u32,
-    pub lines: Vec<String>,
-    /// Char columns (1-based, end exclusive) to underline on the first line, adjusted for
-    /// redaction masks; the end column applies to the last line when the span is multi-line.
-    #[serde(skip)]
-    pub caret: (u32, u32),
-}
-
 /// A region of a snippet line that must never be shown (a secret value).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Redaction {
@@ -225,6 +201,8 @@ pub struct Provenance {
     pub date: String,
 }
 
+/// A finding as reported, after the policy decided its severity, remediation, tags and
+/// fingerprint and redacted its snippet. Reports only read these.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Finding {
     pub rule_id: String,
@@ -244,22 +222,52 @@ pub struct Finding {
     /// Rule-specific facts (e.g. the secret's provider, the trigger); sorted for stable output.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
-
-    /// Severity chosen by the rule for this occurrence (else the registry default).
-    #[serde(skip)]
-    pub(crate) severity_hint: Option<Severity>,
-    /// Normalised content the fingerprint is computed from (else the primary span's text).
-    #[serde(skip)]
-    pub(crate) content: String,
-    #[serde(skip)]
-    pub(crate) redactions: Vec<Redaction>,
 }
 
 impl Finding {
+    pub fn family(&self) -> Option<Family> {
+        Family::of_rule(&self.rule_id)
+    }
+
+    /// Sort key: path, position, rule, message — deterministic output order.
+    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
+        (
+            &self.location.path,
+            self.location.start_line,
+            self.location.start_column,
+            &self.rule_id,
+            &self.message,
+        )
+    }
+}
+
+/// What an analyzer reports: a rule, a place, a message, and what the policy needs to resolve
+/// it into a [`Finding`] — the rule's severity for this occurrence, the content the fingerprint
+/// is computed from, and the ranges that must be redacted everywhere.
+#[derive(Clone, Debug)]
+pub struct RawFinding {
+    pub rule_id: String,
+    pub message: String,
+    pub location: Location,
+    pub related: Vec<Related>,
+    pub snippet: Option<Snippet>,
+    /// Remediation specific to this occurrence (empty: the rule's documented fix).
+    pub remediation: String,
+    pub tags: Vec<String>,
+    pub provenance: Option<Provenance>,
+    pub properties: BTreeMap<String, String>,
+    /// Severity chosen by the rule for this occurrence (else the registry default).
+    pub severity_hint: Option<Severity>,
+    /// Normalised content the fingerprint is computed from (else the primary span's text).
+    pub(crate) content: String,
+    pub(crate) redactions: Vec<Redaction>,
+}
+
+impl RawFinding {
     /// A finding of `rule_id` at `range` of `file`. The primary span's text (whitespace-normalised)
     /// is the default fingerprint content, so moving the code does not change the fingerprint.
     pub fn new(
-        rule_id: &str,
+        rule_id: impl AsRef<str>,
         file: &SourceFile,
         range: Range<usize>,
         message: impl Into<String>,
@@ -272,16 +280,14 @@ impl Finding {
             .get(start..end)
             .map(normalize_whitespace)
             .unwrap_or_default();
-        Finding {
-            rule_id: rule_id.to_string(),
-            severity: Severity::Info,
+        RawFinding {
+            rule_id: rule_id.as_ref().to_string(),
             message: message.into(),
             location: Location::new(&file.path, span),
             related: Vec::new(),
             snippet: Some(file.snippet(&span)),
             remediation: String::new(),
             tags: Vec::new(),
-            fingerprint: String::new(),
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
@@ -291,17 +297,15 @@ impl Finding {
     }
 
     /// A finding about a whole file or about something that has no text (e.g. a removed job).
-    pub fn at(rule_id: &str, location: Location, message: impl Into<String>) -> Self {
-        Finding {
-            rule_id: rule_id.to_string(),
-            severity: Severity::Info,
+    pub fn at(rule_id: impl AsRef<str>, location: Location, message: impl Into<String>) -> Self {
+        RawFinding {
+            rule_id: rule_id.as_ref().to_string(),
             message: message.into(),
             location,
             related: Vec::new(),
             snippet: None,
             remediation: String::new(),
             tags: Vec::new(),
-            fingerprint: String::new(),
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
@@ -381,21 +385,6 @@ impl Finding {
         self
     }
 
-    pub fn family(&self) -> Option<Family> {
-        Family::of_rule(&self.rule_id)
-    }
-
-    /// Sort key: path, position, rule, message — deterministic output order.
-    pub fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
-        (
-            &self.location.path,
-            self.location.start_line,
-            self.location.start_column,
-            &self.rule_id,
-            &self.message,
-        )
-    }
-
     pub(crate) fn fingerprint_content(&self) -> &str {
         &self.content
     }
@@ -458,6 +447,24 @@ pub fn mask_secret(value: &str) -> String {
     format!("{prefix}…[redacted {n} chars]")
 }
 
+/// A credential that CI jobs can reach: a GitHub `secrets.X`, a Jenkins credential id. The
+/// analyzers record these facts; the report joins them into "credentials reachable from CI".
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CiCredential {
+    /// `github` or `jenkins`.
+    pub system: String,
+    /// Secret name or credential id (never a value).
+    pub name: String,
+    /// Workflow / Jenkinsfile / job path, and the job (or stage) id inside it.
+    pub path: String,
+    pub job: String,
+    /// Triggers that can start the job (e.g. `push`, `pull_request_target`).
+    pub triggers: Vec<String>,
+    /// Reachable by code an outside contributor controls (fork PR code, comment text…).
+    pub untrusted: bool,
+    pub location: Location,
+}
+
 /// A problem with the scan itself rather than with the scanned code: a file that could not be
 /// read or was skipped. Errors make the exit code 2 (unless the policy already failed).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -497,7 +504,7 @@ impl Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::FileKind;
+    use crate::source::FileKind;
 
     #[test]
     fn severity_orders_and_parses() {
@@ -517,7 +524,7 @@ mod tests {
     fn redaction_spans_lines_and_hides_content() {
         let f = SourceFile::new("a", FileKind::Other, "key = \"abcd\nefgh\"\n".into());
         let secret = 7..16;
-        let fi = Finding::new("secrets/x", &f, 0..17, "m").redact(&f, secret);
+        let fi = RawFinding::new("secrets/x", &f, 0..17, "m").redact(&f, secret);
         assert_eq!(fi.redactions.len(), 2);
         assert_eq!(fi.redactions[0].line, 1);
         assert_eq!(

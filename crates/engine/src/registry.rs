@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::finding::{Finding, Location};
+use crate::finding::{Location, RawFinding};
 use crate::policy::config::{Config, FailOn};
 use crate::policy::{self, PolicyInput};
 use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
@@ -39,7 +39,7 @@ pub struct AuditedImage {
     pub status: ImageStatus,
 }
 
-fn finding(img: &AuditedImage) -> Option<Finding> {
+fn finding(img: &AuditedImage) -> Option<RawFinding> {
     let tags = if img.tags.is_empty() {
         String::new()
     } else {
@@ -76,7 +76,7 @@ fn finding(img: &AuditedImage) -> Option<Finding> {
         ),
     };
     // One finding per image: the path is the image by digest, so it stays put when tags move.
-    let mut f = Finding::at(
+    let mut f = RawFinding::at(
         rule,
         Location::file(&format!("{}@{}", img.repository, img.digest)),
         message,
@@ -93,9 +93,10 @@ pub fn report(
     config: &Config,
     fail_on: FailOn,
 ) -> Report {
-    let raw: Vec<Finding> = images.iter().filter_map(finding).collect();
+    // The policy as `engine::finish` applies it (not called: the engine lists these rule ids,
+    // so this module may not depend on it).
     let outcome = policy::apply(
-        raw,
+        images.iter().filter_map(finding).collect(),
         &PolicyInput {
             registry,
             config,

@@ -4,8 +4,72 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::discover::FileKind;
-use crate::finding::{Position, Snippet, Span};
+use serde::{Deserialize, Serialize};
+
+/// What a file is, as far as the analyzers care. Every text file is also seen by the secrets
+/// analyzer, whatever its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    /// `.github/workflows/*.yml|yaml`
+    GithubWorkflow,
+    /// `action.yml|yaml` (composite, Docker or JavaScript action metadata)
+    GithubAction,
+    /// `Jenkinsfile`, `Jenkinsfile.*`, `*.jenkinsfile`, `*.Jenkinsfile`
+    Jenkinsfile,
+    /// A Jenkins job or folder `config.xml` (root element tells)
+    JenkinsJob,
+    /// `Dockerfile*`, `Containerfile*`, `*.dockerfile`
+    Dockerfile,
+    /// `docker-compose*.yml`, `compose*.yaml`
+    Compose,
+    /// YAML with top-level `apiVersion` and `kind`
+    Kubernetes,
+    /// `*.tf`
+    Terraform,
+    Other,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::GithubWorkflow => "github-workflow",
+            FileKind::GithubAction => "github-action",
+            FileKind::Jenkinsfile => "jenkinsfile",
+            FileKind::JenkinsJob => "jenkins-job",
+            FileKind::Dockerfile => "dockerfile",
+            FileKind::Compose => "compose",
+            FileKind::Kubernetes => "kubernetes",
+            FileKind::Terraform => "terraform",
+            FileKind::Other => "other",
+        }
+    }
+}
+
+/// 1-based line and column (columns count Unicode scalar values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A region: `end.column` is exclusive (the column just after the last character), as in SARIF.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start: Position,
+    pub end: Position,
+}
+
+/// The source lines of the primary location, already redacted when it reaches a report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snippet {
+    pub start_line: u32,
+    pub lines: Vec<String>,
+    /// Char columns (1-based, end exclusive) to underline on the first line, adjusted for
+    /// redaction masks; the end column applies to the last line when the span is multi-line.
+    #[serde(skip)]
+    pub caret: (u32, u32),
+}
 
 /// One input file, read once. Paths are relative to the scan root with `/` separators so that
 /// reports and fingerprints are identical on every platform and in every checkout location.

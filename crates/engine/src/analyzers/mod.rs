@@ -1,21 +1,23 @@
 //! The analyzers, one folder per rule family. Each parses its files into a typed model with
 //! spans and runs its rules over the model; none of them prints anything.
 
+pub mod common;
 pub mod compose;
 pub mod docker;
 pub mod github;
 pub mod jenkins;
 pub mod kubernetes;
+pub mod rule;
 pub mod secrets;
 pub mod terraform;
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
-use crate::discover::FileKind;
-use crate::finding::{Diagnostic, Family, Finding, Location};
-use crate::policy::config::Config;
+pub use crate::finding::CiCredential;
+use crate::finding::{Diagnostic, Family, RawFinding};
+use crate::policy::config::{Config, Schema, SectionCheck};
+use crate::rules::Registry;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// What every analyzer may read while it runs.
@@ -25,33 +27,15 @@ pub struct ScanContext<'a> {
 
 impl ScanContext<'_> {
     /// Rules switched off in the config need not run at all.
-    pub fn enabled(&self, rule_id: &str) -> bool {
-        self.config.rule_enabled(rule_id)
+    pub fn enabled(&self, rule_id: impl AsRef<str>) -> bool {
+        self.config.rule_enabled(rule_id.as_ref())
     }
-}
-
-/// A credential that CI jobs can reach: a GitHub `secrets.X`, a Jenkins credential id. The
-/// analyzers record these facts; the report joins them into "credentials reachable from CI".
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct CiCredential {
-    /// `github` or `jenkins`.
-    pub system: String,
-    /// Secret name or credential id (never a value).
-    pub name: String,
-    /// Workflow / Jenkinsfile / job path, and the job (or stage) id inside it.
-    pub path: String,
-    pub job: String,
-    /// Triggers that can start the job (e.g. `push`, `pull_request_target`).
-    pub triggers: Vec<String>,
-    /// Reachable by code an outside contributor controls (fork PR code, comment text…).
-    pub untrusted: bool,
-    pub location: Location,
 }
 
 /// Everything an analyzer produces.
 #[derive(Debug, Default)]
 pub struct Output {
-    pub findings: Vec<Finding>,
+    pub findings: Vec<RawFinding>,
     pub diagnostics: Vec<Diagnostic>,
     pub credentials: Vec<CiCredential>,
     /// Files the analyzer could not parse: the scan is incomplete (exit code 2).
@@ -59,7 +43,7 @@ pub struct Output {
 }
 
 impl Output {
-    pub fn push(&mut self, f: Finding) {
+    pub fn push(&mut self, f: RawFinding) {
         self.findings.push(f);
     }
 
@@ -75,7 +59,7 @@ impl Output {
         let at = at.min(file.text.len());
         let message = message.into();
         self.findings.push(
-            Finding::new(
+            RawFinding::new(
                 &format!("{family}/parse-error"),
                 file,
                 at..at,
@@ -98,7 +82,7 @@ pub trait Analyzer: Send + Sync {
     fn family(&self) -> Family;
 
     /// Rule ids this analyzer can report; a test checks them against the catalogue.
-    fn rule_ids(&self) -> &'static [&'static str];
+    fn rule_ids(&self) -> Vec<&'static str>;
 
     /// Whether files of this kind go to `analyze_file`.
     fn accepts(&self, kind: FileKind) -> bool;
@@ -121,6 +105,17 @@ pub trait Analyzer: Send + Sync {
     }
 }
 
+/// The config sections that belong to an analyzer, checked while a config loads.
+pub const SECTION_CHECKS: &[&dyn SectionCheck] = &[&secrets::SecretsSection];
+
+/// What a config is validated against: the catalogue and the analyzers' section checks.
+pub fn config_schema(registry: &Registry) -> Schema<'_> {
+    Schema {
+        registry,
+        sections: SECTION_CHECKS,
+    }
+}
+
 /// Every analyzer, in family order.
 pub fn all() -> Vec<Box<dyn Analyzer>> {
     vec![
@@ -132,17 +127,4 @@ pub fn all() -> Vec<Box<dyn Analyzer>> {
         Box::new(terraform::TerraformAnalyzer),
         Box::new(jenkins::JenkinsAnalyzer),
     ]
-}
-
-/// Rule ids that every analyzer can report, plus the engine's own.
-pub fn implemented_rule_ids() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = all()
-        .iter()
-        .flat_map(|a| a.rule_ids().iter().copied())
-        .collect();
-    // Drift findings come from `pipeguard drift`, not from an analyzer.
-    ids.extend_from_slice(crate::drift::classify::IDS);
-    // Registry findings come from `pipeguard registry audit`.
-    ids.extend_from_slice(crate::registry::IDS);
-    ids
 }

@@ -11,7 +11,7 @@ use similar::TextDiff;
 use super::github::{SCOPES, level_rank};
 use super::lock::LockedJob;
 use super::{Job, JobKind, Profile};
-use crate::finding::{Finding, Location};
+use crate::finding::{Location, RawFinding};
 use crate::source::SourceFile;
 
 pub const IDS: &[&str] = &[
@@ -78,7 +78,7 @@ fn self_hosted(label: &str) -> bool {
 struct Ctx<'a> {
     files: &'a BTreeMap<String, Arc<SourceFile>>,
     against: &'a str,
-    findings: Vec<Finding>,
+    findings: Vec<RawFinding>,
 }
 
 impl Ctx<'_> {
@@ -92,8 +92,8 @@ impl Ctx<'_> {
     ) {
         let range = range.unwrap_or(&job.anchors.job).clone();
         let f = match self.files.get(&job.source) {
-            Some(file) => Finding::new(rule, file, range, msg),
-            None => Finding::at(rule, Location::file(&job.source), msg),
+            Some(file) => RawFinding::new(rule, file, range, msg),
+            None => RawFinding::at(rule, Location::file(&job.source), msg),
         };
         self.findings.push(
             f.content(format!("{rule} {} {detail}", job.key()))
@@ -116,7 +116,7 @@ pub fn compare(
     new: &[Job],
     files: &BTreeMap<String, Arc<SourceFile>>,
     against: &str,
-) -> (Vec<Finding>, Vec<JobDiff>) {
+) -> (Vec<RawFinding>, Vec<JobDiff>) {
     let old_by: BTreeMap<String, &LockedJob> = old.iter().map(|j| (j.key(), j)).collect();
     let new_by: BTreeMap<String, &Job> = new.iter().map(|j| (j.key(), j)).collect();
     let mut cx = Ctx {
@@ -180,13 +180,13 @@ pub fn compare(
             "job `{}` of {} was removed (it is in {})",
             o.id, o.source, cx.against
         );
-        let f = Finding::at("drift/job-removed", Location::file(&o.source), msg)
+        let f = RawFinding::at("drift/job-removed", Location::file(&o.source), msg)
             .content(format!("drift/job-removed {key}"))
             .property("job", key.clone());
         // Point at the file when it still exists (another job of it was kept).
         let f = match files.get(&o.source) {
             Some(file) => {
-                let mut g = Finding::new("drift/job-removed", file, 0..0, f.message.clone())
+                let mut g = RawFinding::new("drift/job-removed", file, 0..0, f.message.clone())
                     .content(format!("drift/job-removed {key}"))
                     .property("job", key.clone());
                 g.snippet = None;
@@ -197,7 +197,7 @@ pub fn compare(
         cx.findings.push(f);
         if o.profile.scans_images {
             cx.findings.push(
-                Finding::at(
+                RawFinding::at(
                     "drift/scan-removed",
                     Location::file(&o.source),
                     format!("job `{}`, which scanned images, was removed", o.id),

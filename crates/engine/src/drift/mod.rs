@@ -16,8 +16,8 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
-use crate::discover::FileKind;
 use crate::finding::sha256_hex;
+use crate::source::FileKind;
 
 /// What a job definition is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -313,9 +313,25 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// The check of a config section that belongs to an analyzer (the `secrets` section is the
+/// secrets analyzer's: custom rules, allowlists, path policies), called while the config loads.
+pub trait SectionCheck: Sync {
+    /// The top-level key it checks, for the error's location.
+    fn section(&self) -> &'static str;
+    fn check(&self, config: &Config) -> anyhow::Result<()>;
+}
+
+/// What a config is validated against: the rule catalogue (rule ids in `rules:`) and the
+/// analyzers' section checks (`crate::analyzers::config_schema` gathers them).
+#[derive(Clone, Copy)]
+pub struct Schema<'a> {
+    pub registry: &'a Registry,
+    pub sections: &'a [&'a dyn SectionCheck],
+}
+
 impl Config {
     /// Parse and validate config text. `origin` names the file in errors.
-    pub fn parse(text: &str, origin: &str, registry: &Registry) -> Result<Config, ConfigError> {
+    pub fn parse(text: &str, origin: &str, schema: &Schema<'_>) -> Result<Config, ConfigError> {
         let mut config: Config = if text.trim().is_empty() {
             Config::default()
         } else {
@@ -331,15 +347,15 @@ impl Config {
         };
         config.origin = Some(origin.to_string());
         config.digest = crate::finding::sha256_hex(text.as_bytes());
-        config.validate(text, origin, registry)?;
+        config.validate(text, origin, schema)?;
         Ok(config)
     }
 
     /// Load `path`.
-    pub fn load(path: &Path, registry: &Registry) -> anyhow::Result<Config> {
+    pub fn load(path: &Path, schema: &Schema<'_>) -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
-        Ok(Config::parse(&text, &path.display().to_string(), registry)?)
+        Ok(Config::parse(&text, &path.display().to_string(), schema)?)
     }
 
     /// The config for a scan of `root`: `explicit` if given, else `root/.pipeguard.yml` if it
@@ -347,10 +363,10 @@ impl Config {
     pub fn discover(
         root: &Path,
         explicit: Option<&Path>,
-        registry: &Registry,
+        schema: &Schema<'_>,
     ) -> anyhow::Result<Config> {
         if let Some(p) = explicit {
-            return Config::load(p, registry);
+            return Config::load(p, schema);
         }
         let dir: PathBuf = if root.is_file() {
             root.parent().map(Path::to_path_buf).unwrap_or_default()
@@ -359,7 +375,7 @@ impl Config {
         };
         let candidate = dir.join(CONFIG_FILE);
         if candidate.is_file() {
-            Config::load(&candidate, registry)
+            Config::load(&candidate, schema)
         } else {
             Ok(Config {
                 digest: crate::finding::sha256_hex(b""),
@@ -368,7 +384,8 @@ impl Config {
         }
     }
 
-    fn validate(&self, text: &str, origin: &str, registry: &Registry) -> Result<(), ConfigError> {
+    fn validate(&self, text: &str, origin: &str, schema: &Schema<'_>) -> Result<(), ConfigError> {
+        let registry = schema.registry;
         let err = |route: &[&str], message: String| {
             let (line, column) = locate(text, route);
             ConfigError {
@@ -413,8 +430,10 @@ impl Config {
                 ));
             }
         }
-        if let Err(e) = crate::analyzers::secrets::validate_config(&self.secrets) {
-            return Err(err(&["secrets"], format!("{e:#}")));
+        for c in schema.sections {
+            if let Err(e) = c.check(self) {
+                return Err(err(&[c.section()], format!("{e:#}")));
+            }
         }
         for re in &self.secrets.allowlist.regexes {
             if let Err(e) = regex::Regex::new(re) {
@@ -495,13 +514,13 @@ pub fn locate(text: &str, route: &[&str]) -> (Option<usize>, Option<usize>) {
 mod tests {
     use super::*;
 
-    fn reg() -> &'static Registry {
-        Registry::builtin().unwrap()
+    fn reg() -> Schema<'static> {
+        crate::analyzers::config_schema(Registry::builtin().unwrap())
     }
 
     #[test]
     fn empty_config_is_default() {
-        let c = Config::parse("", "c.yml", reg()).unwrap();
+        let c = Config::parse("", "c.yml", &reg()).unwrap();
         assert!(c.rules.is_empty());
         assert_eq!(c.max_file_size(), crate::discover::DEFAULT_MAX_FILE_SIZE);
     }
@@ -509,7 +528,7 @@ mod tests {
     #[test]
     fn unknown_key_names_line_and_key() {
         let e =
-            Config::parse("fail_on: high\nfial_on: low\n", ".pipeguard.yml", reg()).unwrap_err();
+            Config::parse("fail_on: high\nfial_on: low\n", ".pipeguard.yml", &reg()).unwrap_err();
         let s = e.to_string();
         assert!(s.starts_with(".pipeguard.yml:2:"), "{s}");
         assert!(s.contains("fial_on"), "{s}");
@@ -517,9 +536,9 @@ mod tests {
 
     #[test]
     fn bad_value_is_located() {
-        let e = Config::parse("docker:\n  trusted_registries: 3\n", "p.yml", reg()).unwrap_err();
+        let e = Config::parse("docker:\n  trusted_registries: 3\n", "p.yml", &reg()).unwrap_err();
         assert_eq!(e.line, Some(2), "{e}");
-        let e = Config::parse("fail_on: sometimes\n", "p.yml", reg()).unwrap_err();
+        let e = Config::parse("fail_on: sometimes\n", "p.yml", &reg()).unwrap_err();
         assert_eq!(e.line, Some(1), "{e}");
     }
 
@@ -528,7 +547,7 @@ mod tests {
         let e = Config::parse(
             "fail_on: high\nrules:\n  docker/root-usr: off\n",
             "p.yml",
-            reg(),
+            &reg(),
         )
         .unwrap_err();
         assert_eq!((e.line, e.column), (Some(3), Some(3)), "{e}");
@@ -540,7 +559,7 @@ mod tests {
         let c = Config::parse(
             "rules:\n  docker/*: low\n  docker/root-user: off\n  docker/unpinned-base: {severity: critical}\n",
             "p.yml",
-            reg(),
+            &reg(),
         )
         .unwrap();
         assert!(!c.rule_enabled("docker/root-user"));
@@ -562,14 +581,14 @@ mod tests {
         assert_eq!(parse_size("512 KiB"), Ok(512 * 1024));
         assert_eq!(parse_size("100"), Ok(100));
         assert!(parse_size("ten").is_err());
-        let c = Config::parse("max_file_size: 1KB\n", "p", reg()).unwrap();
+        let c = Config::parse("max_file_size: 1KB\n", "p", &reg()).unwrap();
         assert_eq!(c.max_file_size(), 1024);
-        assert!(Config::parse("max_file_size: 1XB\n", "p", reg()).is_err());
+        assert!(Config::parse("max_file_size: 1XB\n", "p", &reg()).is_err());
     }
 
     #[test]
     fn risk_gate_range() {
-        let e = Config::parse("risk:\n  gates:\n    prod: 120\n", "p", reg()).unwrap_err();
+        let e = Config::parse("risk:\n  gates:\n    prod: 120\n", "p", &reg()).unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
     }
 }

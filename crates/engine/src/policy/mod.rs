@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Redaction, Severity, mask_secret, sha256_hex};
+use crate::finding::{Finding, RawFinding, Redaction, Severity, mask_secret, sha256_hex};
 use crate::rules::Registry;
 use baseline::Baseline;
 use config::{Config, FailOn};
@@ -85,29 +85,37 @@ pub struct Outcome {
     pub summary: Summary,
 }
 
+/// A finding on its way through the policy: resolved, not yet fingerprinted or redacted.
+struct Pending {
+    finding: Finding,
+    content: String,
+    redactions: Vec<Redaction>,
+}
+
 /// Apply the policy to raw findings.
-pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
-    let mut findings: Vec<Finding> = raw
+pub fn apply(raw: Vec<RawFinding>, input: &PolicyInput<'_>) -> Outcome {
+    let mut pending: Vec<Pending> = raw
         .into_iter()
         .filter(|f| input.config.rule_enabled(&f.rule_id))
         .map(|f| resolve(f, input.registry, input.config))
         .collect();
 
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.fingerprint_content().cmp(b.fingerprint_content()))
+    pending.sort_by(|a, b| {
+        a.finding
+            .sort_key()
+            .cmp(&b.finding.sort_key())
+            .then_with(|| a.content.cmp(&b.content))
     });
     // Exact repeats only: two secrets of the same length at the same place in different
     // commits read alike but differ in content.
-    findings.dedup_by(|a, b| {
-        a.rule_id == b.rule_id
-            && a.location == b.location
-            && a.message == b.message
-            && a.fingerprint_content() == b.fingerprint_content()
+    pending.dedup_by(|a, b| {
+        a.finding.rule_id == b.finding.rule_id
+            && a.finding.location == b.finding.location
+            && a.finding.message == b.finding.message
+            && a.content == b.content
     });
-    assign_fingerprints(&mut findings);
-    redact(&mut findings);
+    assign_fingerprints(&mut pending);
+    let findings = redact(pending);
 
     let baseline = input
         .baseline
@@ -150,9 +158,9 @@ pub fn apply(raw: Vec<Finding>, input: &PolicyInput<'_>) -> Outcome {
 }
 
 /// Severity (config override > occurrence > registry default), remediation and tags.
-fn resolve(mut f: Finding, registry: &Registry, config: &Config) -> Finding {
+fn resolve(mut f: RawFinding, registry: &Registry, config: &Config) -> Pending {
     let meta = registry.get(&f.rule_id);
-    f.severity = config
+    let severity = config
         .severity_override(&f.rule_id)
         .or(f.severity_hint)
         .or(meta.map(|m| m.severity))
@@ -165,7 +173,25 @@ fn resolve(mut f: Finding, registry: &Registry, config: &Config) -> Finding {
         tags.extend(m.tags.iter().cloned());
         f.tags = tags.into_iter().collect();
     }
-    f
+    let content = f.fingerprint_content().to_string();
+    let redactions = f.take_redactions();
+    Pending {
+        finding: Finding {
+            rule_id: f.rule_id,
+            severity,
+            message: f.message,
+            location: f.location,
+            related: f.related,
+            snippet: f.snippet,
+            remediation: f.remediation,
+            tags: f.tags,
+            fingerprint: String::new(),
+            provenance: f.provenance,
+            properties: f.properties,
+        },
+        content,
+        redactions,
+    }
 }
 
 fn first_paragraph(s: &str) -> String {
@@ -181,13 +207,14 @@ fn first_paragraph(s: &str) -> String {
 /// Fingerprint = SHA-256(rule, path, normalised content, occurrence) truncated to 128 bits. The
 /// line number is not part of it, so unrelated edits above a finding keep its fingerprint; the
 /// occurrence index separates identical findings in one file (in file order).
-fn assign_fingerprints(findings: &mut [Finding]) {
+fn assign_fingerprints(findings: &mut [Pending]) {
     let mut seen: HashMap<(String, String, String), u32> = HashMap::new();
-    for f in findings.iter_mut() {
-        let content = if f.fingerprint_content().is_empty() {
+    for p in findings.iter_mut() {
+        let f = &mut p.finding;
+        let content = if p.content.is_empty() {
             f.message.clone()
         } else {
-            f.fingerprint_content().to_string()
+            p.content.clone()
         };
         let key = (f.rule_id.clone(), f.location.path.clone(), content);
         let n = seen.entry(key.clone()).or_insert(0);
@@ -198,17 +225,19 @@ fn assign_fingerprints(findings: &mut [Finding]) {
 }
 
 /// Every secret range any finding marked is masked in every snippet of the same file.
-fn redact(findings: &mut [Finding]) {
+fn redact(pending: Vec<Pending>) -> Vec<Finding> {
     let mut by_path: HashMap<String, Vec<Redaction>> = HashMap::new();
-    for f in findings.iter_mut() {
-        for r in f.take_redactions() {
+    let mut findings = Vec::with_capacity(pending.len());
+    for p in pending {
+        for r in p.redactions {
             by_path.entry(r.path.clone()).or_default().push(r);
         }
+        findings.push(p.finding);
     }
     if by_path.is_empty() {
-        return;
+        return findings;
     }
-    for f in findings.iter_mut() {
+    for f in &mut findings {
         let Some(reds) = by_path.get(&f.location.path) else {
             continue;
         };
@@ -236,6 +265,7 @@ fn redact(findings: &mut [Finding]) {
             }
         }
     }
+    findings
 }
 
 /// Replace char-column ranges (1-based, end exclusive) of `line` with masks.

@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analyzers::CiCredential;
-use crate::discover::FileKind;
 use crate::drift::classify::JobDiff;
+use crate::finding::CiCredential;
 use crate::finding::{Diagnostic, DiagnosticLevel, Finding, Location};
 use crate::policy::{Summary, Suppressed};
 use crate::rules::{Registry, RuleMeta};
+use crate::source::FileKind;
 
 /// Version of the JSON report layout (docs/json-report.md).
 pub const SCHEMA_VERSION: u32 = 1;

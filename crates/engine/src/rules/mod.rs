@@ -18,6 +18,24 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 }
 
+mod ids {
+    use crate::finding::{Family, Severity};
+    include!(concat!(env!("OUT_DIR"), "/rule_ids.rs"));
+}
+pub use ids::RuleId;
+
+impl AsRef<str> for RuleId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The embedded catalogue files: (path under `rules/`, text).
 pub fn catalogue_files() -> &'static [(&'static str, &'static str)] {
     embedded::RULE_FILES

@@ -5,8 +5,8 @@ pub mod model;
 pub mod rules;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct ComposeAnalyzer;
@@ -16,8 +16,8 @@ impl Analyzer for ComposeAnalyzer {
         Family::Compose
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

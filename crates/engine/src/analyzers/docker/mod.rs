@@ -1,7 +1,6 @@
 //! Dockerfile analyzer (`Dockerfile*`, `Containerfile*`, `*.dockerfile`).
 
 pub mod heredoc;
-pub mod image;
 pub mod model;
 pub mod rules;
 pub mod run;
@@ -9,8 +8,8 @@ pub mod tools;
 pub mod vars;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct DockerAnalyzer;
@@ -20,8 +19,8 @@ impl Analyzer for DockerAnalyzer {
         Family::Docker
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

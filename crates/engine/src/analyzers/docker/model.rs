@@ -8,9 +8,10 @@ use std::ops::Range;
 use parse_dockerfile::{Dockerfile, Instruction};
 
 use super::heredoc::Body;
-use super::image::ImageRef;
 use super::run::{self, Run};
 use super::vars::{self, Var};
+use crate::analyzers::common::image::ImageRef;
+pub use crate::analyzers::common::interpolate::substitute;
 use crate::source::SourceFile;
 
 /// What a stage is built on.
@@ -275,53 +276,6 @@ impl<'a, 'f> Model<'a, 'f> {
         }
         out
     }
-}
-
-/// Expand `$VAR` / `${VAR}` / `${VAR:-default}` from global ARG defaults; unknown variables stay.
-pub fn substitute(s: &str, args: &HashMap<String, String>) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('$') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(body) = after.strip_prefix('{') {
-            if let Some(end) = body.find('}') {
-                let inner = &body[..end];
-                let (name, default) = match inner.split_once(":-").or_else(|| inner.split_once('-'))
-                {
-                    Some((n, d)) => (n, Some(d)),
-                    None => (inner, None),
-                };
-                match args
-                    .get(name)
-                    .filter(|v| !v.is_empty())
-                    .map(String::as_str)
-                    .or(default)
-                {
-                    Some(v) => out.push_str(v),
-                    None => out.push_str(&rest[i..i + 2 + end + 1]),
-                }
-                rest = &body[end + 1..];
-                continue;
-            }
-        } else {
-            let len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            if len > 0 {
-                match args.get(&after[..len]) {
-                    Some(v) => out.push_str(v),
-                    None => out.push_str(&rest[i..=i + len]),
-                }
-                rest = &after[len..];
-                continue;
-            }
-        }
-        out.push('$');
-        rest = after;
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Resolve a `--from=` value: a stage name or index, else an image reference.

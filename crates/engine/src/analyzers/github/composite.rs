@@ -10,8 +10,8 @@ use super::expr;
 use super::model::{DocKind, Model, Seg, route_with};
 use super::reach::{Analysis, OUTSIDER};
 use crate::analyzers::Output;
-use crate::discover::FileKind;
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// Inputs of one composite action that reach a script: input name → expression sites.
@@ -106,7 +106,7 @@ pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
                         if !seen.insert((action.path.clone(), range.start, wf.path.clone())) {
                             continue;
                         }
-                        let mut f = Finding::new(
+                        let mut f = RawFinding::new(
                             id,
                             action,
                             range.clone(),

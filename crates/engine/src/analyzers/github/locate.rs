@@ -6,7 +6,12 @@
 
 use std::ops::Range;
 
-use super::model::Seg;
+/// A path from the document root: mapping keys and sequence indices.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
 
 /// A located node: its key (for mapping entries) and its value.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,8 +14,8 @@ pub mod rules;
 use std::sync::Arc;
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::{Family, Location};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 use model::{DocKind, Model};
@@ -28,8 +28,8 @@ impl Analyzer for GithubAnalyzer {
         Family::Github
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

@@ -15,12 +15,7 @@ use super::expr::{self, Site};
 use super::locate::Locator;
 use crate::source::SourceFile;
 
-/// A path from the document root: mapping keys and sequence indices.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
+pub use super::locate::Seg;
 
 pub type Route = Vec<Seg>;
 
@@ -637,7 +632,7 @@ fn strip_location(msg: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discover::FileKind;
+    use crate::source::FileKind;
 
     fn model(text: &str) -> Vec<String> {
         let f = SourceFile::new(
@@ -715,7 +710,7 @@ mod tests {
 #[cfg(test)]
 mod locator_agrees_with_yamlpath {
     use super::*;
-    use crate::discover::FileKind;
+    use crate::source::FileKind;
 
     /// The package directory, read at run time (cargo sets it for tests): the compile-time value
     /// goes stale when checkouts at different paths share one target directory.
@@ -731,7 +726,7 @@ mod locator_agrees_with_yamlpath {
     #[test]
     #[allow(clippy::many_single_char_names)]
     fn on_fixtures() {
-        let root = manifest_dir().join("../tests/fixtures/rules/github");
+        let root = manifest_dir().join("../../tests/fixtures/rules/github");
         let mut stack = vec![root];
         let mut checked = 0;
         while let Some(d) = stack.pop() {

@@ -10,8 +10,8 @@ pub mod xml;
 use model::{Doc, Model, PrScope};
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::{Family, Location};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct JenkinsAnalyzer;
@@ -21,8 +21,8 @@ impl Analyzer for JenkinsAnalyzer {
         Family::Jenkins
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

@@ -7,8 +7,8 @@ pub mod rules;
 pub mod yaml;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct KubernetesAnalyzer;
@@ -18,8 +18,8 @@ impl Analyzer for KubernetesAnalyzer {
         Family::Kubernetes
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

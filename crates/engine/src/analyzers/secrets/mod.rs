@@ -12,9 +12,9 @@ use std::sync::{Arc, OnceLock};
 use regex::bytes::RegexBuilder;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
-use crate::finding::{Diagnostic, Family, Finding, mask_secret, sha256_hex};
-use crate::policy::config::{Config, SecretsConfig};
+use crate::finding::{Diagnostic, Family, RawFinding, mask_secret, sha256_hex};
+use crate::policy::config::{Config, SecretsConfig, SectionCheck};
+use crate::source::FileKind;
 use crate::source::SourceFile;
 use paths::PathPolicies;
 use scanner::Scanner;
@@ -81,6 +81,19 @@ fn build(config: &Config) -> anyhow::Result<State> {
 }
 
 /// Check the `secrets:` config section (user rules compile, ids are new, globs parse).
+/// The `secrets` section of the config: custom rules, allowlists and path policies.
+pub struct SecretsSection;
+
+impl SectionCheck for SecretsSection {
+    fn section(&self) -> &'static str {
+        "secrets"
+    }
+
+    fn check(&self, config: &Config) -> anyhow::Result<()> {
+        validate_config(&config.secrets)
+    }
+}
+
 pub fn validate_config(cfg: &SecretsConfig) -> anyhow::Result<()> {
     let user = rules::user_rules(&cfg.rules)?;
     let builtin = rules::builtin_ids();
@@ -151,7 +164,7 @@ impl SecretsAnalyzer {
             } else {
                 rule.spec.title.as_str()
             };
-            let mut f = Finding::new(
+            let mut f = RawFinding::new(
                 rule.id(),
                 file,
                 primary,
@@ -177,8 +190,8 @@ impl Analyzer for SecretsAnalyzer {
         Family::Secrets
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::builtin_ids()
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::builtin_ids().to_vec()
     }
 
     /// Every text file: credentials are committed in any kind of file. (Binary files never get

@@ -4,7 +4,12 @@
 use super::*;
 use crate::policy::config::SecretsPathMode;
 
-fn findings(analyzer: &SecretsAnalyzer, config: &Config, path: &str, text: &str) -> Vec<Finding> {
+fn findings(
+    analyzer: &SecretsAnalyzer,
+    config: &Config,
+    path: &str,
+    text: &str,
+) -> Vec<RawFinding> {
     let file = SourceFile::new(path, FileKind::Other, text.to_string());
     let mut out = Output::default();
     analyzer.scan_file(&file, config, &mut out);
@@ -144,7 +149,7 @@ fn path_policies_limit_generic_rules() {
     let config = Config::parse(
         "secrets:\n  paths:\n    - paths: ['fixtures/']\n      mode: off\n  builtin_path_policies: false\n",
         "p.yml",
-        reg,
+        &crate::analyzers::config_schema(reg),
     )
     .expect("config");
     assert_eq!(config.secrets.paths[0].mode, SecretsPathMode::Off);
@@ -162,7 +167,7 @@ fn user_rules_and_allowlists_extend_the_catalogue() {
     let config = Config::parse(
         "secrets:\n  rules:\n    - id: secrets/acme-token\n      title: ACME token\n      severity: critical\n      regex: '\\b(?P<secret>acme_[a-z0-9]{24})\\b'\n      keywords: [acme_]\n  allowlist:\n    stopwords: [ci-fixture]\n",
         "p.yml",
-        reg,
+        &crate::analyzers::config_schema(reg),
     )
     .expect("config");
     let analyzer = SecretsAnalyzer::default();
@@ -189,13 +194,13 @@ fn user_rules_and_allowlists_extend_the_catalogue() {
     let bad = Config::parse(
         "secrets:\n  rules:\n    - id: secrets/x\n      regex: '(unclosed'\n",
         "p.yml",
-        reg,
+        &crate::analyzers::config_schema(reg),
     );
     assert!(bad.is_err());
     let dup = Config::parse(
         "secrets:\n  rules:\n    - id: secrets/github-token\n      regex: 'x'\n",
         "p.yml",
-        reg,
+        &crate::analyzers::config_schema(reg),
     );
     assert!(dup.is_err());
 }

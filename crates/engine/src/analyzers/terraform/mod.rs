@@ -12,8 +12,8 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::analyzers::{Analyzer, Output, ScanContext};
-use crate::discover::FileKind;
 use crate::finding::Family;
+use crate::source::FileKind;
 use crate::source::SourceFile;
 
 pub struct TerraformAnalyzer;
@@ -37,8 +37,8 @@ impl Analyzer for TerraformAnalyzer {
         Family::Terraform
     }
 
-    fn rule_ids(&self) -> &'static [&'static str] {
-        rules::IDS
+    fn rule_ids(&self) -> Vec<&'static str> {
+        rules::ids().collect()
     }
 
     fn accepts(&self, kind: FileKind) -> bool {

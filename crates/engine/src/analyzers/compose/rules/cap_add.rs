@@ -5,9 +5,11 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/cap-add";
+declare_rule!(RuleId::ComposeCapAdd, check);
 
 pub const DANGEROUS: &[&str] = &[
     "ALL",
@@ -41,7 +43,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             }
             let span = m.span(&s.name, &[Component::from("cap_add"), Component::from(i)]);
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

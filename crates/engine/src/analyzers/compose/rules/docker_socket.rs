@@ -6,9 +6,11 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/docker-socket";
+declare_rule!(RuleId::ComposeDockerSocket, check);
 
 pub fn is_runtime_socket(path: &str) -> bool {
     let p = path.trim_end_matches('/');
@@ -37,7 +39,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 &[Component::from("volumes"), Component::from(mount.index)],
             );
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

@@ -6,9 +6,11 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/host-namespace";
+declare_rule!(RuleId::ComposeHostNamespace, check);
 
 const KEYS: &[&str] = &["network_mode", "pid", "ipc", "uts", "userns_mode", "net"];
 
@@ -27,7 +29,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .key_span(&s.name, &path)
                 .map_or(span.clone(), |k| k.start..span.end);
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

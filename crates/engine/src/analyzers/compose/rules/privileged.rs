@@ -5,9 +5,11 @@ use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/privileged";
+declare_rule!(RuleId::ComposePrivileged, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for s in m.services() {
@@ -24,7 +26,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .key_span(&s.name, &[Component::from("privileged")])
             .map_or(span.clone(), |k| k.start..span.end);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

@@ -7,11 +7,13 @@ use serde_yaml::Value;
 use yamlpath::Component;
 
 use crate::analyzers::compose::model::{Model, scalar};
-use crate::analyzers::docker::rules::secret_in_build::{is_secret_name, looks_like_secret_value};
+use crate::analyzers::common::secrets::{is_secret_name, looks_like_secret_value};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/secret-in-env";
+declare_rule!(RuleId::ComposeSecretInEnv, check);
 
 /// A value that comes from elsewhere rather than being written here.
 fn is_reference(v: &str) -> bool {
@@ -89,7 +91,7 @@ fn report(
     out: &mut Output,
 ) {
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             m.file,
             span,

@@ -8,9 +8,11 @@ use yamlpath::Component;
 use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::compose::rules::docker_socket::is_runtime_socket;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/sensitive-host-mount";
+declare_rule!(RuleId::ComposeSensitiveHostMount, check);
 
 /// Host paths that are sensitive themselves and below.
 const TREES: &[&str] = &[
@@ -84,7 +86,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             );
             let ro = if mount.read_only { " (read-only)" } else { "" };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     span,

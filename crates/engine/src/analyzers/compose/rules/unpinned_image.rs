@@ -4,12 +4,14 @@
 use yamlpath::Component;
 
 use crate::analyzers::compose::model::Model;
-use crate::analyzers::docker::image::ImageRef;
-use crate::analyzers::docker::model::substitute;
+use crate::analyzers::common::image::ImageRef;
+use crate::analyzers::common::interpolate::substitute;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "compose/unpinned-image";
+declare_rule!(RuleId::ComposeUnpinnedImage, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for s in m.services() {
@@ -29,7 +31,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         let span = m.span(&s.name, &[Component::from("image")]);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

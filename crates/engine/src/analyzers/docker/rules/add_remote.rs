@@ -5,9 +5,11 @@ use parse_dockerfile::{Instruction, Source};
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/add-remote";
+declare_rule!(RuleId::DockerAddRemote, check);
 
 fn is_remote(src: &str) -> bool {
     let l = src.to_ascii_lowercase();
@@ -37,7 +39,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     continue;
                 }
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         p.span.clone(),

@@ -4,9 +4,11 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::{Manager, has_flag, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apk-cache";
+declare_rule!(RuleId::DockerApkCache, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -27,7 +29,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some(cmd) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

@@ -4,10 +4,12 @@
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::Command;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apt-lists-not-cleaned";
+declare_rule!(RuleId::DockerAptListsNotCleaned, check);
 
 fn is_apt_update(c: &Command) -> bool {
     matches!(c.program(), Some("apt-get" | "apt")) && c.subcommand() == Some("update")
@@ -35,7 +37,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 update.span.clone(),

@@ -5,10 +5,12 @@ use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::run::Run;
 use crate::analyzers::docker::tools::{Manager, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::Word;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/apt-unpinned";
+declare_rule!(RuleId::DockerAptUnpinned, check);
 
 /// Package names of the operands: literal words as written, and a word that is exactly `$VAR`
 /// / `${VAR}` expanded from a literal assignment in the same `RUN` (`buildDeps='gcc make'`) or
@@ -93,7 +95,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some((cmd, names)) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

@@ -3,9 +3,11 @@
 
 use crate::analyzers::docker::model::{Base, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/base-not-digest";
+declare_rule!(RuleId::DockerBaseNotDigest, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {
@@ -16,7 +18,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 stage.image_span.clone(),

@@ -3,9 +3,11 @@
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/cd-in-run";
+declare_rule!(RuleId::DockerCdInRun, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -16,7 +18,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 cd.span.clone(),

@@ -6,9 +6,11 @@ use parse_dockerfile::{Instruction, Source};
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/copy-sensitive";
+declare_rule!(RuleId::DockerCopySensitive, check);
 
 /// What makes a path sensitive, or `None`.
 pub fn sensitive(path: &str) -> Option<&'static str> {
@@ -79,7 +81,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     continue;
                 };
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         p.span.clone(),

@@ -4,10 +4,12 @@
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::classify::{Kind, classify};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/curl-pipe-shell";
+declare_rule!(RuleId::DockerCurlPipeShell, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -24,7 +26,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .piped_into(cmd)
                     .map_or(cmd.span.end, |next| next.span.end);
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         cmd.span.start..end,

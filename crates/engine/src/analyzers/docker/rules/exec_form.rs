@@ -6,9 +6,11 @@ use parse_dockerfile::{Command, Instruction};
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/exec-form";
+declare_rule!(RuleId::DockerExecForm, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {
@@ -20,7 +22,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             };
             let Command::Shell(s) = args else { continue };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     keyword.span.start..s.span.end,

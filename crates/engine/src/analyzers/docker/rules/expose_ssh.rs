@@ -5,9 +5,11 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::{Model, substitute};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/expose-ssh";
+declare_rule!(RuleId::DockerExposeSsh, check);
 
 /// `22`, `22/tcp`, or a range containing 22 (`20-25`).
 fn includes_ssh(port: &str) -> bool {
@@ -35,7 +37,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     continue;
                 }
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         port.span.clone(),

@@ -4,9 +4,11 @@
 
 use crate::analyzers::docker::model::{CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/latest-in-from-stage";
+declare_rule!(RuleId::DockerLatestInFromStage, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for c in &m.copy_froms {
@@ -17,7 +19,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 c.span.clone(),

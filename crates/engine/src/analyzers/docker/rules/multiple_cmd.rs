@@ -5,9 +5,11 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/multiple-cmd";
+declare_rule!(RuleId::DockerMultipleCmd, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for stage in &m.stages {
@@ -24,7 +26,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let Some(first) = spans.first() else { continue };
             for span in &spans[1..] {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         span.clone(),

@@ -5,9 +5,11 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/no-healthcheck";
+declare_rule!(RuleId::DockerNoHealthcheck, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let Some(last) = m.final_stage() else { return };
@@ -21,7 +23,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         return;
     }
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             m.file,
             last.from_span.start..last.image_span.end,

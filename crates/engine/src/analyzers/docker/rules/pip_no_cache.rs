@@ -4,9 +4,11 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::{Manager, has_flag, install};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/pip-no-cache";
+declare_rule!(RuleId::DockerPipNoCache, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -30,7 +32,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         });
         if let Some(cmd) = hit {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),

@@ -5,9 +5,11 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::{Base, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/root-user";
+declare_rule!(RuleId::DockerRootUser, check);
 
 fn is_root(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or(user).trim();
@@ -26,7 +28,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         if let Some(user) = last_user {
             if is_root(&user.arguments.value) {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         user.user.span.start..user.arguments.span.end,
@@ -47,7 +49,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         return;
     }
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             m.file,
             last.from_span.start..last.image_span.end,

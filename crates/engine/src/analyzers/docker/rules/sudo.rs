@@ -4,9 +4,11 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::uses_sudo;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/sudo";
+declare_rule!(RuleId::DockerSudo, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -14,7 +16,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 word.span.start..cmd.span.end,

@@ -2,12 +2,14 @@
 //! one of the registries the policy trusts (`docker.trusted_registries`). Silent when the policy
 //! lists none.
 
-use crate::analyzers::docker::image::ImageRef;
+use crate::analyzers::common::image::ImageRef;
 use crate::analyzers::docker::model::{Base, CopySource, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/untrusted-registry";
+declare_rule!(RuleId::DockerUntrustedRegistry, check);
 
 /// `registry.example.com` trusts that host; `ghcr.io/acme` trusts that path prefix;
 /// `*.example.com` trusts subdomains. Docker Hub is `docker.io`.
@@ -52,7 +54,7 @@ pub fn check(m: &Model<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 span,

@@ -9,10 +9,12 @@
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::has_flag;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::Command;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/verification-disabled";
+declare_rule!(RuleId::DockerVerificationDisabled, check);
 
 /// A variable that disables verification with this value, and what it does.
 pub fn disabling_var(name: &str, value: &str) -> Option<&'static str> {
@@ -109,7 +111,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         for cmd in run.commands() {
             let Some(what) = disabled(cmd) else { continue };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),
@@ -133,7 +135,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 v.name_span.start..v.value_span.end.max(v.name_span.end),

@@ -5,9 +5,11 @@ use parse_dockerfile::Instruction;
 
 use crate::analyzers::docker::model::{Model, substitute};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/workdir-relative";
+declare_rule!(RuleId::DockerWorkdirRelative, check);
 
 fn is_absolute(p: &str) -> bool {
     let p = p.trim_matches('"');
@@ -28,7 +30,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     w.arguments.span.clone(),

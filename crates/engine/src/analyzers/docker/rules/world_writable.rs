@@ -7,9 +7,11 @@ use parse_dockerfile::Instruction;
 use crate::analyzers::docker::model::Model;
 use crate::analyzers::docker::tools::{world_writable, world_writable_mode};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "docker/world-writable";
+declare_rule!(RuleId::DockerWorldWritable, check);
 
 pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for run in &m.runs {
@@ -18,7 +20,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     cmd.span.clone(),
@@ -39,7 +41,7 @@ pub fn check(m: &Model<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let Some(v) = &f.value else { continue };
                 if world_writable_mode(&v.value) {
                     out.push(
-                        Finding::new(
+                        RawFinding::new(
                             ID,
                             m.file,
                             f.span(),

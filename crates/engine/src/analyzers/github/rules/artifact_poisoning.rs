@@ -3,9 +3,11 @@
 
 use crate::analyzers::github::reach::{Analysis, SourceKind};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/artifact-poisoning";
+declare_rule!(RuleId::GithubArtifactPoisoning, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -29,7 +31,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 first.what
             );
             out.push(
-                Finding::new(ID, m.file, src.bytes.clone(), msg)
+                RawFinding::new(ID, m.file, src.bytes.clone(), msg)
                     .related(
                         m.file,
                         a.trigger_bytes(trigger),

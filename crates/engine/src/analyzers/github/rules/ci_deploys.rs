@@ -7,10 +7,12 @@ use std::ops::Range;
 use crate::analyzers::github::actions;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/ci-deploys";
+declare_rule!(RuleId::GithubCiDeploys, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -46,7 +48,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .map(|e| format!(" (environment `{e}`)"))
                 .unwrap_or_default();
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     bytes,

@@ -7,9 +7,11 @@
 use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/env-file-injection";
+declare_rule!(RuleId::GithubEnvFileInjection, check);
 
 const FILES: &[&str] = &["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"];
 
@@ -83,7 +85,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     run,
                     &(start + lead..start + trimmed.max(lead + 1)),
                 );
-                let mut f = Finding::new(
+                let mut f = RawFinding::new(
                     ID,
                     m.file,
                     bytes,

@@ -6,9 +6,11 @@ use crate::analyzers::github::model::DocKind;
 use crate::analyzers::github::model::Perms;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/excessive-permissions";
+declare_rule!(RuleId::GithubExcessivePermissions, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -18,7 +20,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     if let Some(p) = &m.permissions {
         if p.perms == Perms::WriteAll {
             out.push(
-                Finding::new(ID, m.file, m.value_bytes(&p.route), "`permissions: write-all` gives every job a token that can write to everything in the repository")
+                RawFinding::new(ID, m.file, m.value_bytes(&p.route), "`permissions: write-all` gives every job a token that can write to everything in the repository")
                     .content("workflow write-all"),
             );
         } else {
@@ -30,7 +32,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .count();
             if !writes.is_empty() && jobs_without_own > 1 {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         m.value_bytes(&p.route),
@@ -48,7 +50,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         if let Some(p) = &job.permissions {
             if p.perms == Perms::WriteAll {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         m.value_bytes(&p.route),
@@ -64,7 +66,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         if let Some(t) = r.privileged.first() {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     m.key_bytes(&job.route),

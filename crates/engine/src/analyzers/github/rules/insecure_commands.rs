@@ -4,9 +4,11 @@
 use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/insecure-commands";
+declare_rule!(RuleId::GithubInsecureCommands, check);
 const VAR: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
@@ -24,7 +26,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 m.key_bytes(&kv.route),
@@ -47,7 +49,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     &(i..i + VAR.len()),
                 );
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         r,

@@ -4,9 +4,11 @@
 
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/persisted-credentials";
+declare_rule!(RuleId::GithubPersistedCredentials, check);
 
 fn uploads_workspace(path: &str) -> bool {
     path.lines().any(|l| {
@@ -45,7 +47,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             });
             let Some(up) = upload else { continue };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     a.step_head(step),

@@ -8,10 +8,12 @@ use crate::analyzers::github::actions;
 use crate::analyzers::github::model::Step;
 use crate::analyzers::github::reach::{Analysis, map_range};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/push-without-scan";
+declare_rule!(RuleId::GithubPushWithoutScan, check);
 
 fn input(step: &Step) -> impl Fn(&str) -> Option<String> + '_ {
     |k| step.with_value(k).map(|v| v.value.clone())
@@ -48,7 +50,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     bytes,

@@ -4,9 +4,11 @@
 
 use crate::analyzers::github::reach::{Analysis, OUTSIDER};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/script-injection";
+declare_rule!(RuleId::GithubScriptInjection, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -14,7 +16,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         let outsider = r.triggers.iter().find(|t| OUTSIDER.contains(&t.as_str()));
         for inj in &r.injections {
             let step = &job.steps[inj.step];
-            let mut f = Finding::new(
+            let mut f = RawFinding::new(
                 ID,
                 m.file,
                 inj.bytes.clone(),

@@ -4,9 +4,11 @@
 use crate::analyzers::github::expr;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/secrets-dump";
+declare_rule!(RuleId::GithubSecretsDump, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -17,7 +19,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         if let Some(what) = expr::dumps_secrets(body) {
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     site.range.clone(),

@@ -4,9 +4,11 @@
 use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/secrets-inherit";
+declare_rule!(RuleId::GithubSecretsInherit, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -19,7 +21,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .as_deref()
             .is_some_and(|u| u.trim().starts_with("./") || u.trim().starts_with("$/"));
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 m.value_bytes(&route_with(&job.route, Seg::Key("secrets".into()))),

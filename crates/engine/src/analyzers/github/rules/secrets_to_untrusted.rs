@@ -9,9 +9,11 @@
 
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/secrets-to-untrusted";
+declare_rule!(RuleId::GithubSecretsToUntrusted, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -41,7 +43,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 format!("secret `{}`", s.name)
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     s.bytes.clone(),
@@ -79,7 +81,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             ),
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 at,

@@ -4,9 +4,11 @@
 use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::{Analysis, OUTSIDER};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/self-hosted-untrusted";
+declare_rule!(RuleId::GithubSelfHostedUntrusted, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -30,7 +32,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 m.value_bytes(&route_with(&job.route, Seg::Key("runs-on".into()))),

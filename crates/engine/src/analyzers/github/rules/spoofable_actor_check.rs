@@ -8,9 +8,11 @@ use std::ops::Range;
 use crate::analyzers::github::model::{Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/spoofable-actor-check";
+declare_rule!(RuleId::GithubSpoofableActorCheck, check);
 
 const ACTORS: &[&str] = &[
     "github.actor",
@@ -92,7 +94,7 @@ pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 })
                 .unwrap_or(bytes);
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     at,

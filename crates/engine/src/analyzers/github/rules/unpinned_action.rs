@@ -8,9 +8,11 @@ use github_actions_models::common::Uses;
 use crate::analyzers::github::model::{Route, Seg, route_with};
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/unpinned-action";
+declare_rule!(RuleId::GithubUnpinnedAction, check);
 
 fn is_sha(r: &str) -> bool {
     r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())
@@ -69,7 +71,7 @@ pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 None,
             ),
         };
-        let mut f = Finding::new(ID, m.file, m.value_bytes(&route), msg).content(raw);
+        let mut f = RawFinding::new(ID, m.file, m.value_bytes(&route), msg).content(raw);
         if let Some(s) = sev {
             f = f.severity(s);
         }

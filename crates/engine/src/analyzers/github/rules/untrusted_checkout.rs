@@ -3,9 +3,11 @@
 
 use crate::analyzers::github::reach::{Analysis, SourceKind};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "github/untrusted-checkout";
+declare_rule!(RuleId::GithubUntrustedCheckout, check);
 
 pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
@@ -33,7 +35,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 msg.push_str(&format!(" (the job is gated by {g}, but the PR author still controls the code that runs)"));
                 f_sev = Some(Severity::High);
             }
-            let mut f = Finding::new(ID, m.file, src.bytes.clone(), msg)
+            let mut f = RawFinding::new(ID, m.file, src.bytes.clone(), msg)
                 .related(
                     m.file,
                     a.trigger_bytes(trigger),

@@ -5,16 +5,18 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/ci-deploys";
+declare_rule!(RuleId::JenkinsCiDeploys, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in m.events.iter().filter(|e| e.kind == EventKind::Deploy) {
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.span),

@@ -5,11 +5,13 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, PrScope};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/credentials-on-pr";
+declare_rule!(RuleId::JenkinsCredentialsOnPr, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for b in &m.bindings {
@@ -27,7 +29,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
         } else {
             "which has no condition excluding change-request builds"
         };
-        let mut f = Finding::new(
+        let mut f = RawFinding::new(
             ID,
             doc.file,
             doc.range(&b.span),

@@ -6,9 +6,11 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, var_name};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/groovy-interpolation-secret";
+declare_rule!(RuleId::JenkinsGroovyInterpolationSecret, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for step in &m.steps {
@@ -18,7 +20,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
                 continue;
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     doc.file,
                     doc.range(span),

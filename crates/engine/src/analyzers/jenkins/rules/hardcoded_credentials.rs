@@ -3,25 +3,28 @@
 //! Job XML (`<password>`, `<secretToken>` with a plain value) is checked by `../job.rs`.
 
 use crate::analyzers::Output;
-use crate::analyzers::jenkins::model::{Doc, Model, placeholder_value, secret_key};
-use crate::finding::Finding;
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
+use crate::analyzers::jenkins::model::{Doc, Model};
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/hardcoded-credentials";
+declare_rule!(RuleId::JenkinsHardcodedCredentials, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in &m.env {
-        if !secret_key(&e.name) {
+        if !is_secret_name(&e.name) {
             continue;
         }
         let Some(value) = e.value.literal_str() else {
             continue;
         };
-        if placeholder_value(&value) {
+        if is_placeholder(&value) {
             continue;
         }
         let span = doc.range(&e.value.span);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.name_span).start..span.end,
@@ -37,7 +40,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for a in &m.secret_args {
         let span = doc.range(&a.value_span);
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 span.clone(),
@@ -60,7 +63,7 @@ pub fn xml_secret(
     out: &mut Output,
 ) {
     out.push(
-        Finding::new(
+        RawFinding::new(
             ID,
             file,
             value_span.clone(),

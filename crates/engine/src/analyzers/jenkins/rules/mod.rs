@@ -2,51 +2,41 @@
 //! (`untrusted_pr_trust`, `sandbox_disabled`, job-XML parts of others) are called by the
 //! config.xml analysis in `../job.rs`.
 
-pub mod ci_deploys;
-pub mod credentials_on_pr;
-pub mod groovy_interpolation_secret;
-pub mod hardcoded_credentials;
-pub mod push_without_scan;
-pub mod sandbox_disabled;
-pub mod script_injection;
-pub mod untrusted_pr_trust;
-
 use super::model::{Doc, Model};
+use super::xml::Element;
+use crate::analyzers::rule::{self, declare_rules};
 use crate::analyzers::{Output, ScanContext};
+use crate::rules::RuleId;
+use crate::source::SourceFile;
 
-pub const PARSE_ERROR: &str = "jenkins/parse-error";
+pub const PARSE_ERROR: RuleId = RuleId::JenkinsParseError;
 
+/// A rule over a parsed pipeline script.
 type Check = fn(&Doc<'_>, &Model, &mut Output);
+/// A rule over a job's config.xml (called by the job analysis in `../job.rs`).
+type JobCheck = fn(&SourceFile, &Element, &str, &mut Output);
 
-/// Rules over a parsed pipeline script.
-const PIPELINE_RULES: &[(&str, Check)] = &[
-    (credentials_on_pr::ID, credentials_on_pr::check),
-    (
-        groovy_interpolation_secret::ID,
-        groovy_interpolation_secret::check,
-    ),
-    (script_injection::ID, script_injection::check),
-    (hardcoded_credentials::ID, hardcoded_credentials::check),
-    (push_without_scan::ID, push_without_scan::check),
-    (ci_deploys::ID, ci_deploys::check),
-];
+declare_rules! {
+    PIPELINE_RULES: Check = [
+        credentials_on_pr,
+        groovy_interpolation_secret,
+        script_injection,
+        hardcoded_credentials,
+        push_without_scan,
+        ci_deploys,
+    ];
+    JOB_RULES: JobCheck = [untrusted_pr_trust, sandbox_disabled];
+}
 
-pub const IDS: &[&str] = &[
-    PARSE_ERROR,
-    untrusted_pr_trust::ID,
-    credentials_on_pr::ID,
-    groovy_interpolation_secret::ID,
-    script_injection::ID,
-    hardcoded_credentials::ID,
-    push_without_scan::ID,
-    ci_deploys::ID,
-    sandbox_disabled::ID,
-];
+/// Every rule id the family reports, `jenkins/parse-error` first.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    rule::ids(PARSE_ERROR, PIPELINE_RULES).chain(JOB_RULES.iter().map(|r| r.id.as_str()))
+}
 
 pub fn run_pipeline(doc: &Doc<'_>, model: &Model, cx: &ScanContext<'_>, out: &mut Output) {
-    for (id, check) in PIPELINE_RULES {
-        if cx.enabled(id) {
-            check(doc, model, out);
+    for r in PIPELINE_RULES {
+        if cx.enabled(r.id) {
+            (r.check)(doc, model, out);
         }
     }
 }

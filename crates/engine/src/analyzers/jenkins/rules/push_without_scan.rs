@@ -4,11 +4,13 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, EventKind, Model};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 
 use super::where_;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/push-without-scan";
+declare_rule!(RuleId::JenkinsPushWithoutScan, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     let first_scan = m
@@ -22,7 +24,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 doc.file,
                 doc.range(&e.span),

@@ -5,10 +5,12 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
-use crate::finding::Finding;
+use crate::finding::RawFinding;
 use crate::source::SourceFile;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/sandbox-disabled";
+declare_rule!(RuleId::JenkinsSandboxDisabled, check, kind = JobCheck);
 
 pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
     root.walk("", &mut |el, parent| {
@@ -16,7 +18,7 @@ pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
             return;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 file,
                 el.span.clone(),

@@ -6,9 +6,11 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, PR_CONTROLLED, var_name};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/script-injection";
+declare_rule!(RuleId::JenkinsScriptInjection, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for step in &m.steps {
@@ -24,7 +26,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
                 format!("`{name}`")
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     doc.file,
                     doc.range(span),

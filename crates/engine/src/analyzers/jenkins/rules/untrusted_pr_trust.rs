@@ -6,10 +6,12 @@
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::xml::Element;
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
 use crate::source::SourceFile;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "jenkins/untrusted-pr-trust";
+declare_rule!(RuleId::JenkinsUntrustedPrTrust, check, kind = JobCheck);
 
 pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
     root.walk("", &mut |el, _| {
@@ -27,7 +29,7 @@ pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
             _ => return,
         };
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 file,
                 trust.span.clone(),

@@ -4,9 +4,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/dangerous-capabilities";
+declare_rule!(RuleId::KubernetesDangerousCapabilities, check);
 
 const DANGEROUS: &[&str] = &[
     "ALL",
@@ -43,7 +45,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let Some(name) = cap.as_str() else { continue };
                 if dangerous(name) {
                     out.push(
-                        Finding::new(
+                        RawFinding::new(
                             ID,
                             m.file,
                             cap.span.clone(),

@@ -6,9 +6,11 @@ use super::key;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/default-service-account-token";
+declare_rule!(RuleId::KubernetesDefaultServiceAccountToken, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -29,7 +31,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         out.push(
-            Finding::new(
+            RawFinding::new(
                 ID,
                 m.file,
                 w.anchor(),

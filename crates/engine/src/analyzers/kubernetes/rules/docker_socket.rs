@@ -4,9 +4,11 @@
 use super::{host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/docker-socket";
+declare_rule!(RuleId::KubernetesDockerSocket, check);
 
 pub fn is_runtime_socket(path: &str) -> bool {
     let p = path.trim().trim_end_matches('/');
@@ -23,7 +25,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         for (name, path, range) in host_paths(w) {
             if is_runtime_socket(path) {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         range,

@@ -1,64 +1,39 @@
-//! Kubernetes rules, one per file. Each exposes `ID` and `check(model, cx, out)`.
-
-mod dangerous_capabilities;
-mod default_service_account_token;
-mod docker_socket;
-mod host_namespace;
-mod no_resource_limits;
-mod privilege_escalation;
-mod privileged;
-mod run_as_root;
-mod secret_in_env;
-mod sensitive_host_path;
-mod sensitivity_unpinned;
-mod unpinned_image;
-mod writable_root_fs;
+//! Kubernetes rules, one per file. Each declares itself with `declare_rule!` (id, persona, confidence, `check(model, cx, out)`); `declare_rules!` lists them once.
 
 use super::model::{Container, Model, Workload};
+use crate::analyzers::rule::{self, declare_rules};
 use crate::analyzers::{Output, ScanContext};
+use crate::rules::RuleId;
 
 type Check = fn(&Model<'_>, &ScanContext<'_>, &mut Output);
 
-const RULES: &[(&str, Check)] = &[
-    (privileged::ID, privileged::check),
-    (privilege_escalation::ID, privilege_escalation::check),
-    (run_as_root::ID, run_as_root::check),
-    (host_namespace::ID, host_namespace::check),
-    (sensitive_host_path::ID, sensitive_host_path::check),
-    (docker_socket::ID, docker_socket::check),
-    (dangerous_capabilities::ID, dangerous_capabilities::check),
-    (writable_root_fs::ID, writable_root_fs::check),
-    (no_resource_limits::ID, no_resource_limits::check),
-    (unpinned_image::ID, unpinned_image::check),
-    (secret_in_env::ID, secret_in_env::check),
-    (
-        default_service_account_token::ID,
-        default_service_account_token::check,
-    ),
-    (sensitivity_unpinned::ID, sensitivity_unpinned::check),
-];
+declare_rules! {
+    RULES: Check = [
+        privileged,
+        privilege_escalation,
+        run_as_root,
+        host_namespace,
+        sensitive_host_path,
+        docker_socket,
+        dangerous_capabilities,
+        writable_root_fs,
+        no_resource_limits,
+        unpinned_image,
+        secret_in_env,
+        default_service_account_token,
+        sensitivity_unpinned,
+    ];
+}
 
-pub const IDS: &[&str] = &[
-    "kubernetes/parse-error",
-    privileged::ID,
-    privilege_escalation::ID,
-    run_as_root::ID,
-    host_namespace::ID,
-    sensitive_host_path::ID,
-    docker_socket::ID,
-    dangerous_capabilities::ID,
-    writable_root_fs::ID,
-    no_resource_limits::ID,
-    unpinned_image::ID,
-    secret_in_env::ID,
-    default_service_account_token::ID,
-    sensitivity_unpinned::ID,
-];
+/// Every rule id the family reports, `kubernetes/parse-error` first.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    rule::ids(RuleId::KubernetesParseError, RULES)
+}
 
 pub fn run(model: &Model<'_>, cx: &ScanContext<'_>, out: &mut Output) {
-    for (id, check) in RULES {
-        if cx.enabled(id) {
-            check(model, cx, out);
+    for r in RULES {
+        if cx.enabled(r.id) {
+            (r.check)(model, cx, out);
         }
     }
 }

@@ -4,9 +4,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/no-resource-limits";
+declare_rule!(RuleId::KubernetesNoResourceLimits, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -32,7 +34,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .entry("resources")
                 .map_or_else(|| c.anchor(), |e| e.key_span.clone());
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     at,

@@ -5,9 +5,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/privilege-escalation";
+declare_rule!(RuleId::KubernetesPrivilegeEscalation, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -18,7 +20,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             match c.security_context().and_then(|s| s.entry("allowPrivilegeEscalation")) {
                 Some(e) if e.value.as_bool() == Some(false) => {}
                 Some(e) => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         e.span(),
@@ -27,7 +29,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, Some(c), "allowPrivilegeEscalation")),
                 ),
                 None => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         c.anchor(),

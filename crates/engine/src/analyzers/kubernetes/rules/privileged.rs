@@ -4,9 +4,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/privileged";
+declare_rule!(RuleId::KubernetesPrivileged, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -16,7 +18,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             };
             if e.value.as_bool() == Some(true) {
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         e.span(),

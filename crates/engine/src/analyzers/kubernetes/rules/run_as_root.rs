@@ -6,9 +6,11 @@ use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{RawFinding, Severity};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/run-as-root";
+declare_rule!(RuleId::KubernetesRunAsRoot, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -20,7 +22,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if let Some(u) = user.filter(|u| u.as_i64() == Some(0)) {
                 let inherited = c.sc("runAsUser").is_none();
                 out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         u.span.clone(),
@@ -45,7 +47,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             match w.effective(c, "runAsNonRoot") {
                 Some(n) if n.as_bool() == Some(true) => {}
                 Some(n) => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         n.span.clone(),
@@ -54,7 +56,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, Some(c), "runAsNonRoot false")),
                 ),
                 None => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         c.anchor(),

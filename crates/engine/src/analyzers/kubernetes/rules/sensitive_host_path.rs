@@ -5,9 +5,11 @@
 use super::{docker_socket, host_paths, key};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/sensitive-host-path";
+declare_rule!(RuleId::KubernetesSensitiveHostPath, check);
 
 /// Directories whose subtree is sensitive as a whole.
 const SENSITIVE: &[&str] = &[
@@ -61,7 +63,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     range,

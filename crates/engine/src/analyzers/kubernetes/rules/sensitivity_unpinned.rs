@@ -8,9 +8,11 @@ use super::key;
 use crate::analyzers::kubernetes::model::{Model, Workload};
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/sensitivity-unpinned";
+declare_rule!(RuleId::KubernetesSensitivityUnpinned, check);
 
 /// Every required node-affinity term pins `label` to exactly `level` (terms are ORed).
 fn affinity_pins(w: &Workload<'_>, label: &str, level: &str) -> bool {
@@ -56,7 +58,7 @@ pub fn check(m: &Model<'_>, cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         let mut f = match selector {
-            Some(s) => Finding::new(
+            Some(s) => RawFinding::new(
                 ID,
                 m.file,
                 level_node.span.clone(),
@@ -67,7 +69,7 @@ pub fn check(m: &Model<'_>, cx: &ScanContext<'_>, out: &mut Output) {
                 ),
             )
             .related(m.file, s.span(), "the nodeSelector"),
-            None => Finding::new(
+            None => RawFinding::new(
                 ID,
                 m.file,
                 level_node.span.clone(),

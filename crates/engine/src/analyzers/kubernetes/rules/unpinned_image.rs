@@ -4,9 +4,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/unpinned-image";
+declare_rule!(RuleId::KubernetesUnpinnedImage, check);
 
 /// The tag of an image reference (`None` when there is none), ignoring a registry port.
 pub fn tag(image: &str) -> Option<&str> {
@@ -35,7 +37,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 Some(_) => continue,
             };
             out.push(
-                Finding::new(
+                RawFinding::new(
                     ID,
                     m.file,
                     img.span.clone(),

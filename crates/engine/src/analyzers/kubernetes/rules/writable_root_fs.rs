@@ -4,9 +4,11 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::Finding;
+use crate::finding::RawFinding;
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "kubernetes/writable-root-fs";
+declare_rule!(RuleId::KubernetesWritableRootFs, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -20,7 +22,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             {
                 Some(e) if e.value.as_bool() == Some(true) => {}
                 Some(e) => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         e.span(),
@@ -29,7 +31,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, Some(c), "readOnlyRootFilesystem")),
                 ),
                 None => out.push(
-                    Finding::new(
+                    RawFinding::new(
                         ID,
                         m.file,
                         c.anchor(),

@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/ecr-scan-disabled";
+declare_rule!(RuleId::TerraformEcrScanDisabled, check);
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     if m.resources("aws_ecr_registry_scanning_configuration")

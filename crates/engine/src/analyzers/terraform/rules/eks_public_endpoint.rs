@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/eks-public-endpoint";
+declare_rule!(RuleId::TerraformEksPublicEndpoint, check);
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for b in m.resources("aws_eks_cluster") {

@@ -9,8 +9,10 @@ use super::finding;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::terraform::policy::{Statement, from_document, inline_policies};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/iam-wildcard";
+declare_rule!(RuleId::TerraformIamWildcard, check);
 
 const KINDS: &[&str] = &[
     "aws_iam_policy",

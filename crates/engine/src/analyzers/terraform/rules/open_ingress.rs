@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::{Attr, Block, Expr, Module};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/open-ingress";
+declare_rule!(RuleId::TerraformOpenIngress, check);
 
 /// SSH, telnet, RDP, WinRM, Docker, Kubernetes API/kubelet, etcd and common databases.
 const ADMIN_PORTS: &[u32] = &[

@@ -4,8 +4,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/public-database";
+declare_rule!(RuleId::TerraformPublicDatabase, check);
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for kind in [

@@ -9,8 +9,10 @@ use crate::analyzers::terraform::policy::{
     Statement, from_document, inline_policies, referenced_documents,
 };
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/registry-public";
+declare_rule!(RuleId::TerraformRegistryPublic, check);
 
 const KINDS: &[&str] = &["aws_ecr_repository_policy", "aws_ecr_registry_policy"];
 

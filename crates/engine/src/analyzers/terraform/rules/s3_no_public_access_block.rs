@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::{Block, Expr, Module};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/s3-no-public-access-block";
+declare_rule!(RuleId::TerraformS3NoPublicAccessBlock, check);
 
 const SETTINGS: &[&str] = &[
     "block_public_acls",

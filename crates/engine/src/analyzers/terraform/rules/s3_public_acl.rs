@@ -6,8 +6,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::{Block, Expr, Module};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/s3-public-acl";
+declare_rule!(RuleId::TerraformS3PublicAcl, check);
 
 const PUBLIC: &[&str] = &["public-read", "public-read-write", "authenticated-read"];
 

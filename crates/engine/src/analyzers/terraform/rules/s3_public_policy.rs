@@ -8,8 +8,10 @@ use crate::analyzers::terraform::policy::{
     Statement, from_document, inline_policies, referenced_documents,
 };
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/s3-public-policy";
+declare_rule!(RuleId::TerraformS3PublicPolicy, check);
 
 const KINDS: &[&str] = &["aws_s3_bucket_policy", "aws_s3_bucket"];
 

@@ -5,8 +5,10 @@
 use super::finding;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/s3-unencrypted";
+declare_rule!(RuleId::TerraformS3Unencrypted, check);
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for bucket in m.resources("aws_s3_bucket") {

@@ -4,8 +4,10 @@
 use super::{at_attr_or_head, finding};
 use crate::analyzers::terraform::model::{Expr, Module};
 use crate::analyzers::{Output, ScanContext};
+use crate::analyzers::rule::declare_rule;
+use crate::rules::RuleId;
 
-pub const ID: &str = "terraform/unencrypted-storage";
+declare_rule!(RuleId::TerraformUnencryptedStorage, check);
 
 const CHECKS: &[(&str, &str, &str)] = &[
     ("aws_db_instance", "storage_encrypted", "RDS instance"),
