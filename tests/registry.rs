@@ -1419,3 +1419,68 @@ print(' '.join('ok' if v.is_valid(c) else 'bad' for c in json.load(open(sys.argv
     assert_eq!(fresh["predicateType"], PREDICATE_V2);
     assert_eq!(fresh["predicate"]["verdict"], "fail");
 }
+
+/// `gate --audit-log`: the gate's allow and block decisions go into the same chained log.
+#[test]
+fn gate_decisions_go_into_the_audit_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.jsonl");
+    let run = |vars: &[(&str, &str)]| {
+        let mut cmd = pipeguard();
+        cmd.current_dir(dir.path())
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GH_TOKEN")
+            .args(["gate", "--jenkins", "--audit-log"])
+            .arg(&log);
+        for v in [
+            "CHANGE_ID",
+            "CHANGE_FORK",
+            "CHANGE_AUTHOR",
+            "CHANGE_TARGET",
+            "CHANGE_URL",
+        ] {
+            cmd.env_remove(v);
+        }
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        cmd.env("BUILD_USER_ID", "jenkins-bob")
+            .env_remove("GITHUB_ACTOR")
+            .env_remove("GITLAB_USER_LOGIN");
+        cmd.output().unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    let fork = [
+        ("CHANGE_ID", "18"),
+        ("CHANGE_FORK", "mallory-dev"),
+        ("CHANGE_AUTHOR", "mallory-dev"),
+        ("CHANGE_TARGET", "main"),
+        (
+            "CHANGE_URL",
+            "https://github.com/octo-org/hello-world/pull/18",
+        ),
+    ];
+    assert_eq!(run(&fork).status.code(), Some(1));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let entries: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["command"], "gate");
+    assert_eq!(entries[0]["decision"], "allowed");
+    assert_eq!(entries[1]["decision"], "refused");
+    assert_eq!(entries[1]["subject"], "octo-org/hello-world#18");
+    assert_eq!(entries[1]["actor"], "jenkins-bob");
+    assert!(
+        entries[1]["policy_digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
+    pipeguard()
+        .args(["audit", "verify"])
+        .arg(&log)
+        .assert()
+        .success();
+}
