@@ -1484,3 +1484,188 @@ fn gate_decisions_go_into_the_audit_log() {
         .assert()
         .success();
 }
+
+/// A registry with the referrers API (docker-registry 2.8 has none): the referrer is found
+/// through `GET /v2/<name>/referrers/<digest>`, its bundle read and verified; a referrer whose
+/// subject is another image is refused.
+#[test]
+fn referrers_api_registry_mock() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime.block_on(MockServer::start());
+    let host = server.address().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let image = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[]}"#;
+    let sha = |b: &[u8]| format!("sha256:{}", pipeguard_attest::hash::sha256_hex(b));
+    let digest = sha(image);
+    let att = t.join("a.jsonl");
+    pipeguard()
+        .current_dir(t)
+        .args(["attest", "--image", &format!("{host}/app@{digest}")])
+        .arg("--scan-report")
+        .arg(fixtures().join("attest/report-pass.json"))
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&att)
+        .assert()
+        .success();
+    let env: pipeguard_attest::dsse::Envelope =
+        serde_json::from_str(std::fs::read_to_string(&att).unwrap().trim()).unwrap();
+    let pk = pipeguard_attest::anykey::load_public(&public).unwrap();
+    let bundle = pipeguard_attest::bundle::to_bundle(&env, Some(&pk));
+    let referrer = |subject: &str| {
+        serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": SPEC_OCI_MANIFEST, "artifactType": SPEC_BUNDLE,
+            "config": {"mediaType": SPEC_EMPTY, "digest": SPEC_EMPTY_DIGEST, "size": 2},
+            "layers": [{"mediaType": SPEC_BUNDLE, "digest": sha(&bundle), "size": bundle.len()}],
+            "subject": {"mediaType": SPEC_OCI_MANIFEST, "digest": subject, "size": image.len()},
+            "annotations": {"dev.sigstore.bundle.content": "dsse-envelope", "dev.sigstore.bundle.predicateType": PREDICATE_V2}
+        }))
+        .unwrap()
+    };
+    let serve = |subject: &str| {
+        let m = referrer(subject);
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": SPEC_OCI_INDEX,
+            "manifests": [{"mediaType": SPEC_OCI_MANIFEST, "digest": sha(&m), "size": m.len(), "artifactType": SPEC_BUNDLE}]
+        }))
+        .unwrap();
+        runtime.block_on(async {
+            server.reset().await;
+            for (p, body, ct) in [
+                (
+                    format!("/v2/app/manifests/{digest}"),
+                    image.to_vec(),
+                    SPEC_OCI_MANIFEST,
+                ),
+                (format!("/v2/app/referrers/{digest}"), index, SPEC_OCI_INDEX),
+                (
+                    format!("/v2/app/manifests/{}", sha(&m)),
+                    m.clone(),
+                    SPEC_OCI_MANIFEST,
+                ),
+                (
+                    format!("/v2/app/blobs/{}", sha(&bundle)),
+                    bundle.clone(),
+                    "application/octet-stream",
+                ),
+            ] {
+                Mock::given(method("GET"))
+                    .and(path(p))
+                    .respond_with(
+                        ResponseTemplate::new(200)
+                            .insert_header("content-type", ct)
+                            .set_body_bytes(body),
+                    )
+                    .with_priority(1)
+                    .mount(&server)
+                    .await;
+            }
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(404))
+                .with_priority(5)
+                .mount(&server)
+                .await;
+        });
+    };
+    let verify = || {
+        let o = pipeguard()
+            .args([
+                "verify",
+                "--image",
+                &format!("{host}/app@{digest}"),
+                "--insecure-registry",
+                &host,
+            ])
+            .arg("--pubkey")
+            .arg(&public)
+            .args(["--require-verdict", "pass"])
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    serve(&digest);
+    let (code, out) = verify();
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("(referrers API))"), "{out}");
+    serve(&format!("sha256:{}", "0".repeat(64)));
+    let (code, out) = verify();
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the referrer's subject is sha256:0000"),
+        "{out}"
+    );
+}
+
+/// `attest push FILE --image REF@sha256:…`: an attestation made earlier (a file) stored beside
+/// the image; only envelopes that name the image are pushed, and with --pubkey they are verified
+/// first.
+#[test]
+fn attest_push_file() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let (_, other) = keygen(t, "o", "ecdsa-p256");
+    let digest = reg.push_image("file/app:1", "file\n");
+    let image = format!("{}/file/app@{digest}", reg.host);
+    let att = t.join("app.intoto.jsonl");
+    pipeguard()
+        .current_dir(t)
+        .args(["attest", "--image", &image])
+        .arg("--scan-report")
+        .arg(fixtures().join("attest/report-pass.json"))
+        .arg("--key")
+        .arg(&key)
+        .arg("--out")
+        .arg(&att)
+        .assert()
+        .success();
+    let push = |file: &Path, image: &str, pubkey: &Path| {
+        let o = pipeguard()
+            .arg("attest")
+            .arg("push")
+            .arg(file)
+            .args(["--image", image, "--insecure-registry", &reg.host])
+            .arg("--pubkey")
+            .arg(pubkey)
+            .output()
+            .unwrap();
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = push(&att, &image, &other);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("signed by another key"), "{err}");
+    assert!(
+        reg.manifest("file/app", &att_tag(&digest)).is_none(),
+        "nothing pushed"
+    );
+    let second = reg.push_image("file/app:2", "file 2\n");
+    let (code, err) = push(&att, &format!("{}/file/app@{second}", reg.host), &public);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("no attestation in it names {second}")),
+        "{err}"
+    );
+    let (code, err) = push(&att, &image, &public);
+    assert_eq!(code, 0, "{err}");
+    let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass"]);
+    assert_eq!(code, 0, "{out}");
+}
