@@ -17,6 +17,8 @@ mod k8stf;
 mod policy;
 mod precommit;
 mod registry;
+mod release;
+mod release_host;
 mod reports;
 mod robustness;
 mod rule_fixtures;
