@@ -60,6 +60,16 @@ struct LiveRegistry {
     host: String,
     storage: PathBuf,
     dir: tempfile::TempDir,
+    /// `Some` for a registry served over TLS with htpasswd (Basic) auth.
+    secure: Option<Secure>,
+}
+
+/// What a TLS + htpasswd registry needs from its clients: the CA that signed its certificate and
+/// the one account.
+struct Secure {
+    ca: PathBuf,
+    user: String,
+    password: String,
 }
 
 impl Drop for LiveRegistry {
@@ -79,19 +89,63 @@ fn free_port() -> u16 {
 
 impl LiveRegistry {
     fn start() -> LiveRegistry {
+        LiveRegistry::start_with(false)
+    }
+
+    /// A registry over HTTPS (certificate for 127.0.0.1 signed by a CA made here with openssl)
+    /// that requires Basic auth (an htpasswd file, bcrypt from the C library's crypt via perl).
+    fn start_secure() -> LiveRegistry {
+        LiveRegistry::start_with(true)
+    }
+
+    fn start_with(secure: bool) -> LiveRegistry {
         let dir = tempfile::tempdir().unwrap();
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let port = free_port();
         let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                storage.display()
-            ),
-        )
-        .unwrap();
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            storage.display()
+        );
+        let secure = secure.then(|| {
+            let d = dir.path();
+            std::fs::write(
+                d.join("server.ext"),
+                "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+            )
+            .unwrap();
+            crate::common::sh(
+                d,
+                "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=pipeguard-test-ca -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign 2>/dev/null && \
+                 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 2>/dev/null && \
+                 openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile server.ext 2>/dev/null",
+            );
+            let out = Command::new("perl")
+                .args([
+                    "-e",
+                    "print 'ci-bot:', crypt($ARGV[0], $ARGV[1]), qq(\\n)",
+                    "s3cret-Pa55",
+                    "$2y$05$pipeguardtestsaltsalts",
+                ])
+                .output()
+                .unwrap();
+            let htpasswd = String::from_utf8(out.stdout).unwrap();
+            std::fs::write(d.join("htpasswd"), &htpasswd).unwrap();
+            assert!(htpasswd.starts_with("ci-bot:$2y$05$"), "bcrypt: {htpasswd}");
+            yaml.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\nauth:\n  htpasswd:\n    realm: pipeguard-test\n    path: {}\n",
+                d.join("server.pem").display(),
+                d.join("server.key").display(),
+                d.join("htpasswd").display()
+            ));
+            Secure {
+                ca: d.join("ca.pem"),
+                user: "ci-bot".into(),
+                password: "s3cret-Pa55".into(),
+            }
+        });
+        std::fs::write(&config, yaml).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
         let child = Command::new("docker-registry")
             .arg("serve")
@@ -106,10 +160,11 @@ impl LiveRegistry {
             host,
             storage,
             dir,
+            secure,
         };
         let start = Instant::now();
         loop {
-            if curl_status(&format!("http://{}/v2/", reg.host)) == 200 {
+            if reg.status(&reg.url("")) == 200 {
                 break;
             }
             assert!(
@@ -186,6 +241,11 @@ impl LiveRegistry {
             .arg("--policy")
             .arg(&policy)
             .arg("--dest-tls-verify=false")
+            .args(
+                self.secure
+                    .as_ref()
+                    .map(|s| format!("--dest-creds={}:{}", s.user, s.password)),
+            )
             .arg("--preserve-digests")
             .arg(format!("oci:{}:latest", layout.display()))
             .arg(format!("docker://{}/{repo_tag}", self.host))
@@ -201,12 +261,38 @@ impl LiveRegistry {
     }
 
     fn url(&self, path: &str) -> String {
-        format!("http://{}/v2/{path}", self.host)
+        let scheme = if self.secure.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/v2/{path}", self.host)
+    }
+
+    /// curl with this registry's CA and account.
+    fn curl(&self) -> Command {
+        let mut c = Command::new("curl");
+        if let Some(s) = &self.secure {
+            c.arg("--cacert").arg(&s.ca);
+            c.arg("-u").arg(format!("{}:{}", s.user, s.password));
+        }
+        c
+    }
+
+    /// The HTTP status of a GET (0: no answer).
+    fn status(&self, url: &str) -> u32 {
+        self.curl()
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8_lossy(&o.stdout).parse().ok())
+            .unwrap_or(0)
     }
 
     /// The raw manifest at a tag or digest, with curl (`None`: 404).
     fn manifest(&self, repo: &str, reference: &str) -> Option<(Vec<u8>, Value)> {
-        let out = Command::new("curl")
+        let out = self
+            .curl()
             .args(["-s", "-w", "\n%{http_code}", "-H"])
             .arg(format!("Accept: {SPEC_OCI_MANIFEST}, {SPEC_OCI_INDEX}"))
             .arg(self.url(&format!("{repo}/manifests/{reference}")))
@@ -225,7 +311,8 @@ impl LiveRegistry {
     }
 
     fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
-        let out = Command::new("curl")
+        let out = self
+            .curl()
             .args(["-sfL"])
             .arg(self.url(&format!("{repo}/blobs/{digest}")))
             .output()
@@ -260,15 +347,6 @@ impl LiveRegistry {
         })
         .unwrap()
     }
-}
-
-fn curl_status(url: &str) -> u32 {
-    Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", url])
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8_lossy(&o.stdout).parse().ok())
-        .unwrap_or(0)
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -336,6 +414,18 @@ fn att_tag(digest: &str) -> String {
 }
 
 fn run_py(args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let ok = Command::new(python())
+        .args([
+            "-c",
+            "import securesystemslib, cryptography, nacl, yaml, jsonschema",
+        ])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok,
+        "{} lacks securesystemslib/cryptography/PyNaCl/PyYAML/jsonschema: run the suite via scripts/test (it installs scripts/test-requirements.txt and sets PIPEGUARD_PYTHON)",
+        python()
+    );
     let out = Command::new(python())
         .arg(repo_root().join("tests/interop/dsse_intoto.py"))
         .args(args)
@@ -345,6 +435,40 @@ fn run_py(args: &[&std::ffi::OsStr]) -> (bool, String) {
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
+}
+
+/// The project's shared reference verifier (`../shared/verifiers/dsse_intoto.py` beside the
+/// checkout, or `PIPEGUARD_SHARED_VERIFIER`): the unmodified securesystemslib script the other
+/// components are checked with. It reads ed25519 keys only (the ECDSA envelopes go through
+/// tests/interop/dsse_intoto.py, its extension). Outside the project's machines it is absent.
+fn shared_verifier(public: &Path, envelope: &Path, digest: &str) {
+    let script = std::env::var_os("PIPEGUARD_SHARED_VERIFIER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/verifiers/dsse_intoto.py"));
+    if !script.is_file() {
+        eprintln!(
+            "SKIPPED: the shared verifier {} is not here (set PIPEGUARD_SHARED_VERIFIER)",
+            script.display()
+        );
+        return;
+    }
+    let out = Command::new(python())
+        .arg(&script)
+        .arg("verify")
+        .arg("--pub")
+        .arg(public)
+        .arg("--envelope")
+        .arg(envelope)
+        .args(["--subject-digest", digest, "--predicate-type", PREDICATE_V2])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}{}",
+        script.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The envelope stored at `.att` layer `layer` (1-based), read with curl, checked against
@@ -382,7 +506,7 @@ fn check_att_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Path) ->
 /// Checked against cosign's bundle spec; the bundle's DSSE envelope written to `out`.
 fn check_referrer_layout(reg: &LiveRegistry, repo: &str, digest: &str, out: &Path) {
     assert_eq!(
-        curl_status(&reg.url(&format!("{repo}/referrers/{digest}"))),
+        reg.status(&reg.url(&format!("{repo}/referrers/{digest}"))),
         404,
         "docker-registry 2.8 lacks the referrers API (if this changed, the API path is in use)"
     );
@@ -490,6 +614,9 @@ fn push_then_verify_from_the_registry_both_layouts_both_key_types_read_back_inde
                 PREDICATE_V2.as_ref(),
             ]);
             assert!(ok, "{kind} {}: {out}", env.display());
+            if *kind == "ed25519" {
+                shared_verifier(&public, env, &digest);
+            }
         }
         if *kind == "ecdsa-p256" && have("openssl") {
             // openssl verifies the ECDSA signature (DER, SHA-256) over the PAE.
@@ -1668,4 +1795,197 @@ fn attest_push_file() {
     assert_eq!(code, 0, "{err}");
     let (code, out) = verify_image(&reg, &image, &public, &["--require-verdict", "pass"]);
     assert_eq!(code, 0, "{out}");
+}
+
+/// HTTPS and registry auth for real: docker-registry over TLS (a certificate for 127.0.0.1 from
+/// a CA made by the test) with htpasswd Basic auth. pipeguard reaches it without
+/// --insecure-registry, trusting the CA through SSL_CERT_FILE, with the credentials from the
+/// docker config's `auths` or from --registry-token-env. Refused: no credentials, a wrong
+/// password (never echoed), an untrusted certificate, and a plain-HTTP registry not marked
+/// insecure.
+#[test]
+fn https_registry_with_basic_auth_from_the_docker_config_or_token_env() {
+    if !have_all() || !have("openssl") || !have("perl") {
+        return;
+    }
+    let reg = LiveRegistry::start_secure();
+    let s = reg.secure.as_ref().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ecdsa-p256");
+    let digest = reg.push_image("secure/app:1", "secure\n");
+    let image = format!("{}/secure/app@{digest}", reg.host);
+    let docker = t.join("docker");
+    let no_docker = t.join("no-docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    std::fs::create_dir_all(&no_docker).unwrap();
+    let auth = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{}:{}", s.user, s.password),
+    );
+    std::fs::write(
+        docker.join("config.json"),
+        serde_json::json!({"auths": {&reg.host: {"auth": auth}}}).to_string(),
+    )
+    .unwrap();
+    let report = fixtures().join("attest/report-pass.json");
+    let attest: Vec<String> = vec![
+        "attest".into(),
+        "--scan-report".into(),
+        report.display().to_string(),
+        "--image".into(),
+        image.clone(),
+        "--push".into(),
+        "--key".into(),
+        key.display().to_string(),
+    ];
+    let verify: Vec<String> = vec![
+        "verify".into(),
+        "--image".into(),
+        image.clone(),
+        "--pubkey".into(),
+        public.display().to_string(),
+        "--require-verdict".into(),
+        "pass".into(),
+    ];
+    let run = |args: &[String], docker_config: &Path, ca: bool, token: Option<&str>| {
+        let mut c = pipeguard();
+        c.current_dir(t)
+            .args(args)
+            .env("HOME", t)
+            .env("DOCKER_CONFIG", docker_config)
+            .env_remove("SSL_CERT_DIR")
+            .env_remove("SOURCE_DATE_EPOCH");
+        if ca {
+            c.env("SSL_CERT_FILE", &s.ca);
+        } else {
+            c.env_remove("SSL_CERT_FILE");
+        }
+        if let Some(tok) = token {
+            c.args([
+                "--registry-token-env",
+                "PG_REGISTRY_TOKEN",
+                "--registry-username",
+                "ci-bot",
+            ])
+            .env("PG_REGISTRY_TOKEN", tok);
+        }
+        let o = c.output().unwrap();
+        let out =
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+        assert!(!out.contains(&s.password), "the password leaked: {out}");
+        assert!(!out.contains(&auth), "the auth entry leaked: {out}");
+        (o.status.code().unwrap_or(-1), out)
+    };
+
+    // No credentials: the registry's 401 is reported, nothing is pushed.
+    let (code, out) = run(&attest, &no_docker, true, None);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("the registry asks for a username and password and none is configured"),
+        "{out}"
+    );
+    assert!(reg.manifest("secure/app", &att_tag(&digest)).is_none());
+    // A wrong password from --registry-token-env: refused, not echoed.
+    let (code, out) = run(&attest, &no_docker, true, Some("wr0ng-Passw0rd"));
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("401"), "{out}");
+    assert!(!out.contains("wr0ng-Passw0rd"), "{out}");
+    // The CA not trusted: the TLS handshake fails, no plain-HTTP fallback.
+    let (code, out) = run(&attest, &docker, false, None);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.to_lowercase().contains("certificate"), "{out}");
+    assert!(reg.manifest("secure/app", &att_tag(&digest)).is_none());
+
+    // Credentials from the docker config, over HTTPS: pushed and verified.
+    let (code, out) = run(&attest, &docker, true, None);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!(
+            "pushed {}/secure/app:{}",
+            reg.host,
+            att_tag(&digest)
+        )),
+        "{out}"
+    );
+    let (code, out) = run(&verify, &docker, true, None);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(&format!("verified: {}/secure/app {digest}", reg.host)),
+        "{out}"
+    );
+    // The password from --registry-token-env, no docker config.
+    let (code, out) = run(&verify, &no_docker, true, Some(&s.password));
+    assert_eq!(code, 0, "{out}");
+    check_att_layout(&reg, "secure/app", &digest, &t.join("env.json"));
+
+    // A registry on plain HTTP is not reached without --insecure-registry.
+    let plain = LiveRegistry::start();
+    let d = plain.push_image("plain/app:1", "plain\n");
+    let plain_image = format!("{}/plain/app@{d}", plain.host);
+    let mut args = verify.clone();
+    args[2] = plain_image;
+    let (code, out) = run(&args, &no_docker, true, None);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains(&format!("https://{}", plain.host)), "{out}");
+}
+
+/// `verify --image --risk-gate NAME` as the promotion step: the threshold of each gate comes
+/// from the policy's `risk.gates`; an attestation with risk 12 passes dev and test, not prod.
+#[test]
+fn promotion_gate_from_the_registry_uses_the_policys_risk_gates() {
+    if !have_all() {
+        return;
+    }
+    let reg = LiveRegistry::start();
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k", "ed25519");
+    let digest = reg.push_image("promote/app:1", "promote\n");
+    let image = format!("{}/promote/app@{digest}", reg.host);
+    let (code, out) = attest_push(&reg, t, &image, &key, "report-pass.json", &[]);
+    assert_eq!(code, 0, "{out}");
+    let policy = t.join("policy.yml");
+    std::fs::write(
+        &policy,
+        "risk:\n  gates:\n    dev: 70\n    test: 30\n    prod: 10\n",
+    )
+    .unwrap();
+    let gate = |name: &str| {
+        verify_image(
+            &reg,
+            &image,
+            &public,
+            &[
+                "--require-verdict",
+                "pass",
+                "--risk-gate",
+                name,
+                "--config",
+                policy.to_str().unwrap(),
+            ],
+        )
+    };
+    for (name, max) in [("dev", 70), ("test", 30)] {
+        let (code, out) = gate(name);
+        assert_eq!(code, 0, "{name}: {out}");
+        assert!(
+            out.contains(&format!(
+                "promotion gate `{name}`: risk score at most {max}"
+            )),
+            "{out}"
+        );
+    }
+    let (code, out) = gate("prod");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("risk score 12 is above the maximum 10"),
+        "{out}"
+    );
+    let (code, out) = gate("staging");
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("unknown risk gate `staging` (config `risk.gates` defines: dev, prod, test)"),
+        "{out}"
+    );
 }

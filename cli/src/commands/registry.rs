@@ -166,9 +166,9 @@ pub fn policy_and_threshold(
                 .ok_or_else(|| anyhow!("--risk-gate needs a policy"))?;
             Some(*c.risk.gates.get(g).ok_or_else(|| {
                 anyhow!(
-                    "risk gate `{g}` is not in the policy's risk.gates ({})",
+                    "unknown risk gate `{g}` (config `risk.gates` defines: {})",
                     if c.risk.gates.is_empty() {
-                        "none defined".to_string()
+                        "none".to_string()
                     } else {
                         c.risk.gates.keys().cloned().collect::<Vec<_>>().join(", ")
                     }
