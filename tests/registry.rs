@@ -1989,3 +1989,83 @@ fn promotion_gate_from_the_registry_uses_the_policys_risk_gates() {
         "{out}"
     );
 }
+
+/// The network client lives in pipeguard-oci: neither the engine nor pipeguard-attest links an
+/// HTTP, TLS, socket or async-runtime crate (normal and build dependencies, from the resolve
+/// of `cargo metadata`).
+#[test]
+fn engine_and_attest_link_no_network_crate() {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let nodes: std::collections::HashMap<&str, &Value> = meta["resolve"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["id"].as_str().unwrap(), n))
+        .collect();
+    let name_of = |id: &str| -> String {
+        meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    const NETWORK: &[&str] = &[
+        "pipeguard-oci",
+        "reqwest",
+        "hyper",
+        "hyper-util",
+        "h2",
+        "tokio",
+        "mio",
+        "socket2",
+        "rustls",
+        "openssl-sys",
+        "curl-sys",
+        "libssh2-sys",
+    ];
+    for root in ["pipeguard-engine", "pipeguard-attest"] {
+        let start = nodes
+            .keys()
+            .find(|id| name_of(id) == root)
+            .copied()
+            .unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![start];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            for d in nodes[id]["deps"].as_array().unwrap() {
+                let linked = d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null() || k["kind"] == "build");
+                if linked {
+                    stack.push(d["pkg"].as_str().unwrap());
+                }
+            }
+        }
+        let names: std::collections::BTreeSet<String> = seen.iter().map(|id| name_of(id)).collect();
+        let bad: Vec<&&str> = NETWORK.iter().filter(|n| names.contains(**n)).collect();
+        assert!(bad.is_empty(), "{root} links {bad:?}");
+        assert!(
+            names.len() > 20,
+            "{root}: the resolve was read ({} crates)",
+            names.len()
+        );
+    }
+}
