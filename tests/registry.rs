@@ -442,9 +442,10 @@ fn run_py(args: &[&std::ffi::OsStr]) -> (bool, String) {
 /// components are checked with. It reads ed25519 keys only (the ECDSA envelopes go through
 /// tests/interop/dsse_intoto.py, its extension). Outside the project's machines it is absent.
 fn shared_verifier(public: &Path, envelope: &Path, digest: &str) {
-    let script = std::env::var_os("PIPEGUARD_SHARED_VERIFIER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/verifiers/dsse_intoto.py"));
+    let script = std::env::var_os("PIPEGUARD_SHARED_VERIFIER").map_or_else(
+        || repo_root().join("../shared/verifiers/dsse_intoto.py"),
+        PathBuf::from,
+    );
     if !script.is_file() {
         eprintln!(
             "SKIPPED: the shared verifier {} is not here (set PIPEGUARD_SHARED_VERIFIER)",
@@ -1995,6 +1996,20 @@ fn promotion_gate_from_the_registry_uses_the_policys_risk_gates() {
 /// of `cargo metadata`).
 #[test]
 fn engine_and_attest_link_no_network_crate() {
+    const NETWORK: &[&str] = &[
+        "pipeguard-oci",
+        "reqwest",
+        "hyper",
+        "hyper-util",
+        "h2",
+        "tokio",
+        "mio",
+        "socket2",
+        "rustls",
+        "openssl-sys",
+        "curl-sys",
+        "libssh2-sys",
+    ];
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args(["metadata", "--format-version", "1", "--locked", "--offline"])
@@ -2022,20 +2037,6 @@ fn engine_and_attest_link_no_network_crate() {
             .map(|p| p["name"].as_str().unwrap().to_string())
             .unwrap()
     };
-    const NETWORK: &[&str] = &[
-        "pipeguard-oci",
-        "reqwest",
-        "hyper",
-        "hyper-util",
-        "h2",
-        "tokio",
-        "mio",
-        "socket2",
-        "rustls",
-        "openssl-sys",
-        "curl-sys",
-        "libssh2-sys",
-    ];
     for root in ["pipeguard-engine", "pipeguard-attest"] {
         let start = nodes
             .keys()
