@@ -17,6 +17,7 @@ mod k8stf;
 mod no_leak;
 mod policy;
 mod precommit;
+mod registry;
 mod release;
 mod release_host;
 mod reports;

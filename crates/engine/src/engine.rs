@@ -667,6 +667,8 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
     ids.extend_from_slice(crate::drift::classify::IDS);
     // Reported by the engine in trusted mode (crate::trust).
     ids.push(crate::rules::RuleId::PolicySuppressionAdded.as_str());
+    // Registry findings come from `pipeguard registry audit`.
+    ids.extend_from_slice(crate::registry::IDS);
     ids
 }
 

@@ -81,12 +81,17 @@ pub enum Family {
     Terraform,
     Secrets,
     Drift,
-    /// Findings about the policy itself (suppressions a change added in trusted mode).
+    /// Findings about the policy itself: suppressions a change added in trusted mode (reported
+    /// by the engine, not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
     Policy,
+    /// `pipeguard registry audit`: images in a registry (not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Registry,
 }
 
 impl Family {
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 8] = [
         Family::Github,
         Family::Jenkins,
         Family::Docker,
@@ -95,7 +100,6 @@ impl Family {
         Family::Terraform,
         Family::Secrets,
         Family::Drift,
-        Family::Policy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -109,13 +113,17 @@ impl Family {
             Family::Secrets => "secrets",
             Family::Drift => "drift",
             Family::Policy => "policy",
+            Family::Registry => "registry",
         }
     }
 
     /// The family of a rule id (`docker/root-user` → Docker).
     pub fn of_rule(rule_id: &str) -> Option<Family> {
         let prefix = rule_id.split('/').next()?;
-        Family::ALL.into_iter().find(|f| f.as_str() == prefix)
+        Family::ALL
+            .into_iter()
+            .chain([Family::Policy, Family::Registry])
+            .find(|f| f.as_str() == prefix)
     }
 }
 

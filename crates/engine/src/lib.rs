@@ -17,6 +17,7 @@ pub mod ignores;
 pub mod policy;
 pub mod predicate;
 pub mod redact;
+pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod source;
