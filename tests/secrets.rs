@@ -522,8 +522,15 @@ fn tree_scan_reads_archive_members_and_still_skips_other_binaries() {
         zip_of(&[("application.properties", &format!("aws.key={aws}\n"))]),
     )
     .unwrap();
-    sh(root, "tar czf dist/release.tar.gz -C stage release && rm -r stage");
-    fs::write(root.join("logo.png"), b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR").unwrap();
+    sh(
+        root,
+        "tar czf dist/release.tar.gz -C stage release && rm -r stage",
+    );
+    fs::write(
+        root.join("logo.png"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR",
+    )
+    .unwrap();
 
     let out = pipeguard()
         .args(["scan", "--only", "secrets", "--format", "json"])
@@ -576,7 +583,11 @@ fn history_finds_encoded_and_archived_secrets_and_every_copy() {
     sh(root, "git add . && git commit -q -m first");
     use base64::Engine as _;
     let encoded = base64::engine::general_purpose::STANDARD.encode(format!("token={gh}"));
-    write(root, "k8s/config.yaml", &format!("data:\n  blob: {encoded}\n"));
+    write(
+        root,
+        "k8s/config.yaml",
+        &format!("data:\n  blob: {encoded}\n"),
+    );
     fs::write(
         root.join("bundle.zip"),
         zip_of(&[("conf/app.env", &format!("STRIPE={stripe}\n"))]),
@@ -596,9 +607,23 @@ fn history_finds_encoded_and_archived_secrets_and_every_copy() {
         .iter()
         .filter(|f| f["rule_id"] == "secrets/github-token")
         .collect();
-    assert_eq!(decoded.len(), 1, "{findings:#?}");
-    let f = decoded[0];
-    assert_eq!(f["location"]["path"], "k8s/config.yaml");
+    // The two copies still in the working tree are tree findings; the history finding is at the
+    // path where the blob first appeared, and lists every other path as related.
+    let paths: Vec<&str> = decoded
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "backup/config.yaml",
+            "deploy/config.yaml",
+            "k8s/config.yaml"
+        ],
+        "{findings:#?}"
+    );
+    let f = decoded[2];
+    assert!(f["provenance"]["commit"].is_string());
     assert_eq!(f["location"]["start_line"], 2);
     assert_eq!(f["properties"]["decoded"], "base64");
     assert!(f["message"].as_str().unwrap().contains("base64-encoded"));

@@ -287,8 +287,8 @@ fn binary_by_analyzers(
     let (bytes, provenance): (&[u8], Option<Provenance>) = match &candidate.origin {
         discover::Origin::Disk(path) => {
             let mut buf = Vec::new();
-            let read = std::fs::File::open(path)
-                .and_then(|f| f.take(max + 1).read_to_end(&mut buf));
+            let read =
+                std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut buf));
             if read.is_err() || buf.len() as u64 > max {
                 return Some(candidate);
             }

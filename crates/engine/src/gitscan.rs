@@ -360,7 +360,9 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     let max = config.max_file_size();
     let bar = progress_bar(Some(job_count as u64), "scanning blobs");
     let bytes = std::sync::atomic::AtomicU64::new(0);
-    let mut order: Vec<usize> = (0..chains.len()).filter(|&c| !chains[c].is_empty()).collect();
+    let mut order: Vec<usize> = (0..chains.len())
+        .filter(|&c| !chains[c].is_empty())
+        .collect();
     order.sort_by_key(|&c| std::cmp::Reverse(chains[c].len()));
     // Only blobs with something to report are kept: the result list does not grow with the
     // history.
@@ -518,8 +520,7 @@ impl Walker {
             for e in &t {
                 let kind = e.kind();
                 let blob = kind == Some(ObjectType::Blob);
-                if !(kind == Some(ObjectType::Tree) || blob && is_file_mode(e.filemode() as u32))
-                {
+                if !(kind == Some(ObjectType::Tree) || blob && is_file_mode(e.filemode() as u32)) {
                     continue;
                 }
                 let id = e.id();
@@ -566,7 +567,10 @@ impl Walker {
                 }
                 let pid = self.path_id(rel);
                 if copy {
-                    self.copies.entry(id).or_default().push(Copy { path: pid, commit });
+                    self.copies
+                        .entry(id)
+                        .or_default()
+                        .push(Copy { path: pid, commit });
                     continue;
                 }
                 self.seen_blobs.insert(id, hash);
@@ -724,7 +728,9 @@ fn finding_provenance(git_dir: &Path, commit: Oid, out: &Output) -> Option<Prove
     if out.findings.is_empty() {
         return None;
     }
-    match with_repo(git_dir, |repo| repo.find_commit(commit).map(|c| provenance(&c))) {
+    match with_repo(git_dir, |repo| {
+        repo.find_commit(commit).map(|c| provenance(&c))
+    }) {
         Ok(Ok(p)) => Some(p),
         _ => Some(Provenance {
             commit: commit.to_string(),

@@ -249,7 +249,14 @@ fn open(
 ) -> anyhow::Result<()> {
     match item.format {
         Format::Zip => zip_members(item, limits, budget, notes, found),
-        Format::Tar => tar_members(&item.path, &mut &item.bytes[..], limits, budget, notes, found),
+        Format::Tar => tar_members(
+            &item.path,
+            &mut &item.bytes[..],
+            limits,
+            budget,
+            notes,
+            found,
+        ),
         Format::Gzip | Format::Bzip2 | Format::Zstd | Format::Xz => {
             let mut stream = decoder(item.format, &item.bytes)?;
             // A tar inside is read as a stream (one member in memory at a time); anything
@@ -384,7 +391,10 @@ fn zip_members(
                 budget.left = budget.left.saturating_sub(cap);
                 too_big(notes, member, limits);
             }
-            Err(e) => notes.push(Diagnostic::note(member, format!("archive member not read: {e}"))),
+            Err(e) => notes.push(Diagnostic::note(
+                member,
+                format!("archive member not read: {e}"),
+            )),
         }
     }
     Ok(())
@@ -423,7 +433,10 @@ fn tar_members(
                 budget.left = budget.left.saturating_sub(cap);
                 too_big(notes, member, limits);
             }
-            Err(e) => notes.push(Diagnostic::note(member, format!("archive member not read: {e}"))),
+            Err(e) => notes.push(Diagnostic::note(
+                member,
+                format!("archive member not read: {e}"),
+            )),
         }
     }
     Ok(())
@@ -486,10 +499,22 @@ mod tests {
 
     #[test]
     fn zip_and_its_kin() {
-        for name in ["a.zip", "lib/app-1.2.jar", "dist/pkg-1.0-py3-none-any.whl", "x.nupkg", "w.war"] {
+        for name in [
+            "a.zip",
+            "lib/app-1.2.jar",
+            "dist/pkg-1.0-py3-none-any.whl",
+            "x.nupkg",
+            "w.war",
+        ] {
             let z = zip_of(&[("conf/app.env", ENV), ("bin/tool", b"\x00\x01binary")]);
             let (got, notes) = members(name, &z, &limits());
-            assert_eq!(got, vec![(format!("{name}!conf/app.env"), String::from_utf8_lossy(ENV).into_owned())]);
+            assert_eq!(
+                got,
+                vec![(
+                    format!("{name}!conf/app.env"),
+                    String::from_utf8_lossy(ENV).into_owned()
+                )]
+            );
             assert!(notes.is_empty(), "{notes:?}");
         }
     }
@@ -503,7 +528,8 @@ mod tests {
             .expect("bzip2");
         let mut xz = Vec::new();
         lzma_rs::xz_compress(&mut &t[..], &mut xz).expect("xz");
-        let zst = ruzstd::encoding::compress_to_vec(&t[..], ruzstd::encoding::CompressionLevel::Fastest);
+        let zst =
+            ruzstd::encoding::compress_to_vec(&t[..], ruzstd::encoding::CompressionLevel::Fastest);
         for (name, bytes) in [
             ("r.tar", t.clone()),
             ("r.tar.gz", gz(&t)),
@@ -533,19 +559,28 @@ mod tests {
         let paths: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
         assert_eq!(
             paths,
-            vec!["image.tar!manifest.json", "image.tar!blobs/sha256/ab12!app/config/.env"]
+            vec![
+                "image.tar!manifest.json",
+                "image.tar!blobs/sha256/ab12!app/config/.env"
+            ]
         );
         // Depth 1: the layer is not opened, and a note says so.
         let (got, notes) = members("image.tar", &image, &Limits::new(1, 1024 * 1024));
         assert_eq!(got.len(), 1);
-        assert!(notes.iter().any(|n| n.contains("nested deeper than 1")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("nested deeper than 1")),
+            "{notes:?}"
+        );
         // An archive in an archive in an archive at depth 2: the innermost is not opened.
         let inner = zip_of(&[("settings.ini", ENV)]);
         let mid = zip_of(&[("config.zip", &inner)]);
         let outer = gz(&tar_of(&[("release/mid.zip", &mid)]));
         let (got, notes) = members("vendor.tar.gz", &outer, &limits());
         assert!(got.is_empty(), "{got:?}");
-        assert!(notes.iter().any(|n| n.contains("nested deeper than 2")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("nested deeper than 2")),
+            "{notes:?}"
+        );
     }
 
     #[test]
@@ -553,7 +588,10 @@ mod tests {
         let z = zip_of(&[("../../etc/cron.d/x.env", ENV)]);
         let (got, notes) = members("evil.zip", &z, &limits());
         assert_eq!(got[0].0, "evil.zip!etc/cron.d/x.env");
-        assert!(notes.iter().any(|n| n.contains("outside the archive")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("outside the archive")),
+            "{notes:?}"
+        );
         let t = tar_of(&[("/abs/../../x.env", ENV)]);
         let (got, notes) = members("evil.tar", &t, &limits());
         assert_eq!(got[0].0, "evil.tar!x.env");
@@ -568,7 +606,10 @@ mod tests {
         assert!(z.len() < 64 * 1024);
         let (got, notes) = members("bomb.zip", &z, &limits());
         assert_eq!(got.len(), 1, "{got:?}");
-        assert!(notes.iter().any(|n| n.contains("larger than 1 MiB")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("larger than 1 MiB")),
+            "{notes:?}"
+        );
         // Many members sharing the total budget: the walk stops and says so.
         let mut l = limits();
         l.total_max = 3 * 1024 * 1024;
@@ -577,7 +618,10 @@ mod tests {
         let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), *d)).collect();
         let (got, notes) = members("many.zip", &zip_of(&refs), &l);
         assert!(got.len() <= 4, "{}", got.len());
-        assert!(notes.iter().any(|n| n.contains("partly scanned")), "{notes:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("partly scanned")),
+            "{notes:?}"
+        );
         // A gzip stream of 8 MiB of text is cut at the member cap too.
         let text = vec![b'a'; 8 * 1024 * 1024];
         let (got, notes) = members("big.txt.gz", &gz(&text), &limits());
@@ -588,7 +632,11 @@ mod tests {
     #[test]
     fn not_archives() {
         let mut seen = 0;
-        assert!(walk("x.zip", b"not a zip at all", &limits(), &mut |_, _| seen += 1).is_none());
+        assert!(
+            walk("x.zip", b"not a zip at all", &limits(), &mut |_, _| seen +=
+                1)
+            .is_none()
+        );
         // A truncated zip is noted, not fatal.
         let z = zip_of(&[("a.env", ENV)]);
         let cut = &z[..z.len() / 2];

@@ -360,8 +360,25 @@ pub fn is_not_credential(value: &[u8]) -> bool {
 /// (`token_hash`, `commit_sha`, `private_key_id`, `secret_version`).
 pub fn names_a_digest(name: &[u8]) -> bool {
     const WORDS: &[&str] = &[
-        "hash", "sha", "md5", "digest", "checksum", "commit", "etag", "integrity", "fingerprint",
-        "nonce", "salt", "uuid", "guid", "revision", "version", "_id", "-id", "keyid", "tokenid",
+        "hash",
+        "sha",
+        "md5",
+        "digest",
+        "checksum",
+        "commit",
+        "etag",
+        "integrity",
+        "fingerprint",
+        "nonce",
+        "salt",
+        "uuid",
+        "guid",
+        "revision",
+        "version",
+        "_id",
+        "-id",
+        "keyid",
+        "tokenid",
     ];
     let lower = name.to_ascii_lowercase();
     let end = lower

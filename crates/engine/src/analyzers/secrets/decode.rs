@@ -74,6 +74,22 @@ fn ends_percent(b: u8) -> bool {
     b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'<' | b'>')
 }
 
+/// The end of the percent-encoded run whose first escape is at `i`: just after its last
+/// escape before whitespace or a quote.
+fn percent_run_end(text: &[u8], i: usize, end: usize) -> usize {
+    let mut j = i;
+    let mut last = i + 3;
+    while j < end && !ends_percent(text[j]) {
+        if escape_at(text, j) {
+            last = j + 3;
+            j += 3;
+        } else {
+            j += 1;
+        }
+    }
+    last.min(end)
+}
+
 /// Encoded candidates in `text[range]`, in order, non-overlapping.
 pub fn segments(text: &[u8], range: Range<usize>) -> Vec<Segment> {
     let mut out = Vec::new();
@@ -83,17 +99,7 @@ pub fn segments(text: &[u8], range: Range<usize>) -> Vec<Segment> {
         let b = text[i];
         if b == b'%' && escape_at(text, i) {
             // From the first escape to the last one of the run (gitleaks' reading).
-            let mut j = i;
-            let mut last = i + 3;
-            while j < end && !ends_percent(text[j]) {
-                if escape_at(text, j) {
-                    last = j + 3;
-                    j += 3;
-                } else {
-                    j += 1;
-                }
-            }
-            let last = last.min(end);
+            let last = percent_run_end(text, i, end);
             out.push(Segment {
                 range: i..last,
                 encoding: Encoding::Percent,
@@ -117,9 +123,16 @@ pub fn segments(text: &[u8], range: Range<usize>) -> Vec<Segment> {
             j += 1;
         }
         let run_end = j;
-        // `%` inside a base64-looking run: the percent reading goes first.
-        if text.get(j) == Some(&b'%') && escape_at(text, j) {
-            i = j;
+        // `%` inside a base64-looking run: the percent reading goes first, from the start of
+        // the run (`dG9r…%3D%3D`, a base64 value in a query string, decodes to the base64
+        // text with its padding, which the next level reads).
+        if j < end && escape_at(text, j) {
+            let last = percent_run_end(text, j, end);
+            out.push(Segment {
+                range: start..last,
+                encoding: Encoding::Percent,
+            });
+            i = last;
             continue;
         }
         let mut seg_end = run_end;
@@ -295,15 +308,25 @@ mod tests {
         let b = enc_b64("token=abcdefghijkl");
         let t = format!("X: \"{b}\" y");
         assert_eq!(found(&t), vec![(b.clone(), Encoding::Base64)]);
-        let h = "746f6b656e3d6162636465666768696a6b6c";
-        assert_eq!(found(h), vec![(h.to_string(), Encoding::Hex)]);
-        let p = "key=-----BEGIN%20RSA%20PRIVATE%20KEY-----%0AMIIE";
+        let hex = "746f6b656e3d6162636465666768696a6b6c";
+        assert_eq!(found(hex), vec![(hex.to_string(), Encoding::Hex)]);
+        let pct = "key=-----BEGIN%20RSA%20PRIVATE%20KEY-----%0AMIIE";
         assert_eq!(
-            found(p),
-            vec![("%20RSA%20PRIVATE%20KEY-----%0A".to_string(), Encoding::Percent)]
+            found(pct),
+            vec![(
+                "-----BEGIN%20RSA%20PRIVATE%20KEY-----%0A".to_string(),
+                Encoding::Percent
+            )]
         );
-        let u = "dG9rZW49YWJj-_ZGVmZ2hpamts";
-        assert_eq!(found(u), vec![(u.to_string(), Encoding::Base64Url)]);
+        // A base64 value in a query string: one percent candidate from the start of the run.
+        let query = format!(
+            "auth={}%3D&x=1",
+            enc_b64("gh:token=abcdefghijk").trim_end_matches('=')
+        );
+        let value = &query[5..query.find('&').unwrap_or(query.len())];
+        assert_eq!(found(&query), vec![(value.to_string(), Encoding::Percent)]);
+        let url = "dG9rZW49YWJj-_ZGVmZ2hpamts";
+        assert_eq!(found(url), vec![(url.to_string(), Encoding::Base64Url)]);
     }
 
     #[test]
@@ -323,7 +346,10 @@ mod tests {
         // A SHA-256 in hex and random bytes in base64 are not text.
         let sha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         assert_eq!(decode(sha.as_bytes(), Encoding::Hex), None);
-        assert_eq!(decode(b"z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg", Encoding::Base64), None);
+        assert_eq!(
+            decode(b"z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg", Encoding::Base64),
+            None
+        );
         assert_eq!(
             decode(b"a%20b%20c%20d%20e", Encoding::Percent).as_deref(),
             Some(&b"a b c d e"[..])

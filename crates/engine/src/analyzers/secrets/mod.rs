@@ -210,7 +210,13 @@ impl SecretsAnalyzer {
 
     /// Findings in the members of the archive `bytes` at `path`, reported at
     /// `path!member`; `false` when the bytes are not an archive.
-    pub fn scan_archive(&self, path: &str, bytes: &[u8], config: &Config, out: &mut Output) -> bool {
+    pub fn scan_archive(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        config: &Config,
+        out: &mut Output,
+    ) -> bool {
         let limits = archive::Limits::new(config.secrets.archive_depth, config.max_file_size());
         let walk = archive::walk(path, bytes, &limits, &mut |member, data| {
             let text = String::from_utf8_lossy(data).into_owned();

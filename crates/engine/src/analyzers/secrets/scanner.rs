@@ -230,7 +230,8 @@ impl Scanner {
         // A provider-format match on the encoded text itself stands; a generic one (the
         // encoded text under a `secret:` key) gives way to what the text decodes to.
         for d in decoded {
-            let overlaps = |m: &Match| m.secret.start < d.secret.end && d.secret.start < m.secret.end;
+            let overlaps =
+                |m: &Match| m.secret.start < d.secret.end && d.secret.start < m.secret.end;
             if found
                 .iter()
                 .any(|m| overlaps(m) && !self.rule(m.rule).spec.generic)
@@ -250,7 +251,7 @@ impl Scanner {
         &self,
         text: &[u8],
         search: Range<usize>,
-        within: Option<Range<usize>>,
+        within: Option<&Range<usize>>,
         mode: PathMode,
         code: bool,
         depth: u8,
@@ -258,10 +259,7 @@ impl Scanner {
         let mut out: Vec<Match> = Vec::new();
         for seg in decode::segments(text, search) {
             let r = seg.range.clone();
-            if within
-                .as_ref()
-                .is_some_and(|w| r.end <= w.start || r.start >= w.end)
-            {
+            if within.is_some_and(|w| r.end <= w.start || r.start >= w.end) {
                 continue;
             }
             let Some(dec) = decode::decode(&text[r.clone()], seg.encoding) else {
@@ -287,7 +285,7 @@ impl Scanner {
                 inner.extend(self.decoded(
                     &buf,
                     0..buf.len(),
-                    Some(region.clone()),
+                    Some(&region),
                     mode,
                     code,
                     depth - 1,
@@ -317,7 +315,8 @@ impl Scanner {
                     r.start
                 }
             };
-            let span = back(best.secret.start, false).min(r.start)..back(best.secret.end, true).max(r.end);
+            let span =
+                back(best.secret.start, false).min(r.start)..back(best.secret.end, true).max(r.end);
             let mut decoded = vec![seg.encoding];
             decoded.extend(best.decoded);
             out.push(Match {
@@ -332,7 +331,13 @@ impl Scanner {
     }
 
     /// The plain-text matches (no decoding).
-    fn plain_lines(&self, text: &[u8], lines: Range<usize>, mode: PathMode, code: bool) -> Vec<Match> {
+    fn plain_lines(
+        &self,
+        text: &[u8],
+        lines: Range<usize>,
+        mode: PathMode,
+        code: bool,
+    ) -> Vec<Match> {
         if mode == PathMode::Off || text.is_empty() {
             return Vec::new();
         }
@@ -479,7 +484,8 @@ impl Scanner {
             let mut from = whole.start.min(secret.start);
             let floor = from.saturating_sub(64);
             while from > floor
-                && (text[from - 1].is_ascii_alphanumeric() || matches!(text[from - 1], b'_' | b'-' | b'.'))
+                && (text[from - 1].is_ascii_alphanumeric()
+                    || matches!(text[from - 1], b'_' | b'-' | b'.'))
             {
                 from -= 1;
             }
