@@ -560,7 +560,8 @@ fn tree_scan_reads_archive_members_and_still_skips_other_binaries() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|d| (d["path"] == "logo.png").then(|| d["message"].as_str().unwrap()))
+        .filter(|d| d["path"] == "logo.png")
+        .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert_eq!(notes, vec!["skipped: binary file"]);
 
@@ -581,8 +582,10 @@ fn history_finds_encoded_and_archived_secrets_and_every_copy() {
     let stripe = stripe_key(52);
     write(root, "README.md", "hello\n");
     sh(root, "git add . && git commit -q -m first");
-    use base64::Engine as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(format!("token={gh}"));
+    let encoded = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("token={gh}"),
+    );
     write(
         root,
         "k8s/config.yaml",
