@@ -581,6 +581,9 @@ fn process(
         skipped: None,
         failed: None,
     };
+    let Some(candidate) = binary_by_analyzers(candidate, active, cx, &mut result) else {
+        return result;
+    };
     let (file, provenance) = match discover::read(candidate, limits) {
         ReadOutcome::File(f, p) => (f, p),
         ReadOutcome::Skipped(d) => {
@@ -643,6 +646,76 @@ fn process(
         result.retained = Some(Arc::new(file));
     }
     result
+}
+
+/// Binary files that an analyzer reads itself (archives, for the secrets analyzer): read and
+/// handed to it; `Some` gives the candidate back for the usual reading (not asked for, not
+/// binary after all, or not one the analyzer reads: then skipped as binary).
+fn binary_by_analyzers(
+    candidate: Candidate,
+    active: &[&dyn Analyzer],
+    cx: &ScanContext<'_>,
+    result: &mut FileResult,
+) -> Option<Candidate> {
+    use std::io::Read as _;
+    let wanted: Vec<&&dyn Analyzer> = active
+        .iter()
+        .filter(|a| a.wants_binary(&candidate.rel, cx))
+        .collect();
+    if wanted.is_empty() {
+        return Some(candidate);
+    }
+    let max = crate::analyzers::secrets::ARCHIVE_MAX;
+    let owned;
+    let (bytes, provenance): (&[u8], Option<Provenance>) = match &candidate.origin {
+        discover::Origin::Disk(path) => {
+            let mut buf = Vec::new();
+            let read =
+                std::fs::File::open(path).and_then(|f| f.take(max + 1).read_to_end(&mut buf));
+            if read.is_err() || buf.len() as u64 > max {
+                return Some(candidate);
+            }
+            owned = buf;
+            (&owned, None)
+        }
+        discover::Origin::Memory { bytes, provenance } => (bytes, provenance.clone()),
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_none() {
+        return Some(candidate);
+    }
+    let mut handled = false;
+    for a in wanted {
+        let mut out = Output::default();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.analyze_binary(&candidate.rel, bytes, cx, &mut out)
+        }));
+        match run {
+            Ok(true) => {
+                handled = true;
+                result.output.extend(out);
+            }
+            Ok(false) => {}
+            Err(panic) => {
+                result.failed = Some(Diagnostic::error(
+                    candidate.rel.clone(),
+                    format!(
+                        "internal error in the {} analyzer ({}); the file was not analysed — please report this",
+                        a.family(),
+                        panic_message(panic.as_ref())
+                    ),
+                ));
+                return None;
+            }
+        }
+    }
+    if !handled {
+        return Some(candidate);
+    }
+    result.kind = Some(FileKind::Other);
+    if let Some(p) = provenance {
+        attach_provenance(&mut result.output.findings, &p);
+    }
+    None
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {

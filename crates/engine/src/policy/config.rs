@@ -206,6 +206,12 @@ pub struct SecretsConfig {
     /// Built-in policies: lockfiles, minified bundles and vendored trees get provider-format
     /// rules only (no generic `password = …` rules).
     pub builtin_path_policies: bool,
+    /// How many decodings deep encoded values (base64, hex, percent) are followed; 0 = off.
+    pub decode_depth: u8,
+    /// Archive members (zip, jar, tar, compressed tars, image layers) are scanned.
+    pub archives: bool,
+    /// How many archives deep members are opened (an archive inside an archive is depth 2).
+    pub archive_depth: u8,
 }
 
 impl Default for SecretsConfig {
@@ -215,6 +221,9 @@ impl Default for SecretsConfig {
             rules: Vec::new(),
             paths: Vec::new(),
             builtin_path_policies: true,
+            decode_depth: 2,
+            archives: true,
+            archive_depth: 2,
         }
     }
 }
