@@ -5,7 +5,7 @@
 //! checked out PR code or downloaded a triggering run's artifacts.
 
 use crate::analyzers::github::expr;
-use crate::analyzers::github::reach::{Analysis, map_range};
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -15,7 +15,7 @@ declare_rule!(RuleId::GithubEnvFileInjection, check);
 
 const FILES: &[&str] = &["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"];
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
         for (si, step) in job.steps.iter().enumerate() {
@@ -79,12 +79,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let Some(why) = why else { continue };
                 let trimmed = full.trim_end().len();
                 let lead = full.len() - full.trim_start().len();
-                let bytes = map_range(
-                    m,
-                    &a.jobs[ji].steps[si].run_bytes,
-                    run,
-                    &(start + lead..start + trimmed.max(lead + 1)),
-                );
+                let bytes = a.run_range(ji, si, &(start + lead..start + trimmed.max(lead + 1)));
                 let mut f = RawFinding::new(
                     ID,
                     m.file,

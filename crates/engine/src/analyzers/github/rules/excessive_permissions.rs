@@ -4,7 +4,7 @@
 
 use crate::analyzers::github::model::DocKind;
 use crate::analyzers::github::model::Perms;
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -12,7 +12,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubExcessivePermissions, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     if m.kind != DocKind::Workflow {
         return;

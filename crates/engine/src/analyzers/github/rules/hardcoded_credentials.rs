@@ -3,7 +3,7 @@
 //! known token format). Throwaway test values (`postgres`, `test`, `changeme`) are not reported.
 
 use crate::analyzers::github::model::KeyValue;
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -79,7 +79,7 @@ fn looks_real(v: &str) -> bool {
     digits > 0 && (upper > 0 || lowerc > 0) && (upper + lowerc) > 3
 }
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let mut report = |kv: &KeyValue, what: &str| {
         let bytes = m.value_bytes(&kv.route);

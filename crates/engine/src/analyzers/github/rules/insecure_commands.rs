@@ -2,7 +2,7 @@
 //! `::set-env` / `::add-path` workflow commands, which any text printed to the log can issue.
 
 use crate::analyzers::github::model::KeyValue;
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -11,7 +11,7 @@ use crate::rules::RuleId;
 declare_rule!(RuleId::GithubInsecureCommands, check);
 const VAR: &str = "ACTIONS_ALLOW_UNSECURE_COMMANDS";
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let mut envs: Vec<&KeyValue> = m.env.iter().collect();
     for job in &m.jobs {
@@ -42,12 +42,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             };
             if let Some(i) = run.find(&format!("{VAR}=true")) {
-                let r = crate::analyzers::github::reach::map_range(
-                    m,
-                    &a.jobs[ji].steps[si].run_bytes,
-                    run,
-                    &(i..i + VAR.len()),
-                );
+                let r = a.run_range(ji, si, &(i..i + VAR.len()));
                 out.push(
                     RawFinding::new(
                         ID,

@@ -2,7 +2,7 @@
 //! (its default) and a later step uploads the workspace (or `.git`) as an artifact: anyone who
 //! can download the artifact gets the token.
 
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -24,7 +24,7 @@ fn uploads_workspace(path: &str) -> bool {
     })
 }
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for job in &m.jobs {
         for (i, step) in job.steps.iter().enumerate() {

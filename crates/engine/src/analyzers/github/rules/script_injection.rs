@@ -1,20 +1,27 @@
 //! `github/script-injection`: an attacker-controlled expression (issue/PR/comment text, branch
 //! names, commit messages, env vars set from them) is expanded into a `run:` script or a
-//! github-script `script:`. Passed through `env:` and used as a quoted `$VAR` it is safe.
+//! github-script `script:`, in the file or through a local composite action's input. Passed
+//! through `env:` and used as a quoted `$VAR` it is safe.
 
-use crate::analyzers::github::reach::{Analysis, OUTSIDER};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::analyzers::github::composite;
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::OUTSIDER;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
+use crate::source::SourceFile;
 
 declare_rule!(RuleId::GithubScriptInjection, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         let outsider = r.triggers.iter().find(|t| OUTSIDER.contains(&t.as_str()));
-        for inj in &r.injections {
+        for (inj, taint) in r.injections() {
             let step = &job.steps[inj.step];
             let mut f = RawFinding::new(
                 ID,
@@ -22,14 +29,14 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 inj.bytes.clone(),
                 format!(
                     "`{}` ({}) is expanded into the `{}` script of step `{}`: its text becomes code; pass it through `env:` and use \"$VAR\"",
-                    inj.context,
-                    inj.why,
+                    taint.context,
+                    taint.why,
                     inj.sink,
                     step.label()
                 ),
             )
-            .content(format!("{} {} {}", job.id, step.label(), inj.context))
-            .property("context", inj.context.clone());
+            .content(format!("{} {} {}", job.id, step.label(), taint.context))
+            .property("context", taint.context.clone());
             match outsider {
                 Some(t) => {
                     f = f.related(
@@ -51,5 +58,46 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             }
             out.push(f);
         }
+    }
+}
+
+/// Across files: a workflow passes attacker-controlled text to a local composite action that
+/// expands the input into a script; reported in the action, the workflow's `with:` related.
+pub fn check_project(files: &[Arc<SourceFile>], out: &mut Output) {
+    let mut seen = BTreeSet::new();
+    for t in composite::tainted_inputs(files) {
+        if !seen.insert((t.action.path.clone(), t.range.start, t.workflow.path.clone())) {
+            continue;
+        }
+        let mut f = RawFinding::new(
+            ID,
+            t.action,
+            t.range.clone(),
+            format!(
+                "`inputs.{}` is expanded into the script of step `{}`, and `{}` passes `{}` ({}) to it: its text becomes code",
+                t.input, t.label, t.workflow.path, t.context, t.why
+            ),
+        )
+        .related(
+            t.workflow,
+            t.with_bytes.clone(),
+            format!("attacker-controlled `{}` passed as `{}`", t.context, t.input),
+        )
+        .content(format!(
+            "{} inputs.{} {}",
+            t.action.path, t.input, t.workflow.path
+        ))
+        .property("context", t.context.clone());
+        if let Some(trig) = t.outsider.first() {
+            f = f.related(
+                t.workflow,
+                t.trigger_bytes.clone(),
+                format!("`{trig}` lets outsiders choose that text"),
+            );
+        }
+        if !t.outsider.iter().any(|t| t.as_str() != "pull_request") {
+            f = f.severity(Severity::Medium);
+        }
+        out.push(f);
     }
 }

@@ -2,7 +2,8 @@
 //! (or any GitHub user) can fire. The runner persists between jobs and sits inside your network.
 
 use crate::analyzers::github::model::{Seg, route_with};
-use crate::analyzers::github::reach::{Analysis, OUTSIDER};
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::OUTSIDER;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -10,7 +11,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubSelfHostedUntrusted, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         if r.fork_guarded {

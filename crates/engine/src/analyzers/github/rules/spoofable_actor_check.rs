@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::analyzers::github::model::{Seg, route_with};
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -58,7 +58,7 @@ fn bot_check(cond: &str, bots: &[String]) -> Option<(usize, String)> {
     None
 }
 
-pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let bots = &cx.config.github.trusted_bots;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {

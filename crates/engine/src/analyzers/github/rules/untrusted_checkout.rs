@@ -1,7 +1,8 @@
 //! `github/untrusted-checkout`: a privileged trigger checks out (or fetches) the PR's code and a
 //! later step executes it. A checkout that nothing runs, or a same-repository-only job, is fine.
 
-use crate::analyzers::github::reach::{Analysis, SourceKind};
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::SourceKind;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -9,7 +10,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubUntrustedCheckout, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         if r.privileged.is_empty() || r.fork_guarded {
