@@ -358,16 +358,42 @@ def pipeguard(args, tree, persona=None):
     return out
 
 
+ZCACHE = {"dir": None}
+
+
 def zizmor(args, inputs, persona, cwd, config=None, extra=()):
     cmd = [args.zizmor, "--offline", "--no-progress", "--format", "json", f"--persona={persona}"]
     cmd += ["--config", config] if config else ["--no-config"]
     cmd += list(extra) + list(inputs)
-    p, cpu = run(cmd, cwd=cwd)
-    CPU["zizmor"] += cpu
+    cached = None
+    if ZCACHE["dir"]:
+        # Keyed by the command and the input files' bytes (temp dirs differ between runs).
+        import hashlib
+        h = hashlib.sha256(json.dumps([os.path.basename(c) if c == args.zizmor else c for c in cmd[1:-len(inputs)]]).encode())
+        for inp in inputs:
+            base = os.path.join(cwd, inp)
+            for dp, _, fns in sorted(os.walk(base)) if os.path.isdir(base) else [(os.path.dirname(base), [], [os.path.basename(base)])]:
+                for n in sorted(fns):
+                    fp = os.path.join(dp, n)
+                    h.update(os.path.relpath(fp, base).encode())
+                    try:
+                        h.update(open(fp, "rb").read())
+                    except OSError:
+                        pass
+        cached = os.path.join(ZCACHE["dir"], h.hexdigest() + ".json")
+    if cached and os.path.exists(cached):
+        stdout, stderr = json.load(open(cached))
+    else:
+        p, cpu = run(cmd, cwd=cwd)
+        CPU["zizmor"] += cpu
+        stdout, stderr = p.stdout, p.stderr
+        if cached:
+            os.makedirs(ZCACHE["dir"], exist_ok=True)
+            json.dump([stdout, stderr], open(cached, "w"))
     try:
-        doc = json.loads(p.stdout or "[]")
+        doc = json.loads(stdout or "[]")
     except json.JSONDecodeError:
-        return None, p.stderr
+        return None, stderr
     out = []
     for x in doc:
         prim = [l for l in x["locations"] if l["symbolic"]["kind"] == "Primary"] or x["locations"][:1]
@@ -387,7 +413,7 @@ def zizmor(args, inputs, persona, cwd, config=None, extra=()):
         out.append(F(x["ident"], os.path.normpath(os.path.join(cwd, key)),
                      prim[0]["concrete"]["location"]["start_point"]["row"] + 1, rel,
                      prim[0]["symbolic"].get("annotation", ""), d["severity"].lower(), d["persona"].lower()))
-    return out, p.stderr
+    return out, stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1096,7 +1122,10 @@ def main():
     ap.add_argument("--misses", help="recall-misses.tsv: group pipeguard's misses by work item, list unjudged ones")
     ap.add_argument("--match", choices=("region", "line"), default="region",
                     help="region (default): same step/job/top-level key; line: the very same line")
+    ap.add_argument("--zizmor-cache", help="directory caching zizmor's output per command and input bytes "
+                    "(iterating on pipeguard; the CPU line then counts only zizmor runs not cached)")
     args = ap.parse_args()
+    ZCACHE["dir"] = args.zizmor_cache
     only = set(args.only.split(","))
     MATCH["mode"] = args.match
     report = []
