@@ -35,8 +35,13 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
 
 pub fn run(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     for r in RULES {
-        if cx.enabled(r.id) {
+        if cx.enabled(r.id) && r.persona <= cx.persona() {
+            let from = out.findings.len();
             (r.check)(a, cx, out);
+            for f in &mut out.findings[from..] {
+                f.persona.get_or_insert(r.persona);
+                f.confidence.get_or_insert(r.confidence);
+            }
         }
     }
 }
