@@ -251,6 +251,19 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a context's value is chosen by someone with write access or a token (not by an
+/// outsider): `workflow_dispatch` inputs through the event, `repository_dispatch` payloads.
+pub fn writer_controlled(ctx: &str) -> Option<&'static str> {
+    let ev = ctx.strip_prefix("github.event.")?;
+    if ev.starts_with("inputs.") || ev == "inputs" {
+        return Some("a workflow_dispatch input");
+    }
+    if ev.starts_with("client_payload") {
+        return Some("a repository_dispatch payload");
+    }
+    None
+}
+
 /// Attacker-controlled text that can contain a newline: git ref names cannot (no control
 /// characters), so branch names inject into scripts but not into `$GITHUB_ENV` lines.
 pub fn can_hold_newline(ctx: &str) -> bool {

@@ -87,17 +87,24 @@ impl JobFacts {
             .filter_map(|s| s.taint.as_ref().map(|t| (s, t)))
     }
 
+    /// Outsiders' text expanded into code (not what only writers choose).
+    pub fn outsider_injections(&self) -> impl Iterator<Item = (&SinkSite, &Taint)> {
+        self.injections()
+            .filter(|(_, t)| t.origin == taint::Origin::Outsider)
+    }
+
     /// Untrusted code runs in the job on a privileged trigger that outsiders can fire.
     pub fn runs_untrusted(&self) -> bool {
         !self.privileged.is_empty()
             && !self.fork_guarded
-            && (self.execs.iter().any(|e| e.runs_code) || self.injections().next().is_some())
+            && (self.execs.iter().any(|e| e.runs_code)
+                || self.outsider_injections().next().is_some())
     }
 
     /// The first step from which untrusted code runs.
     pub fn first_untrusted_step(&self) -> Option<usize> {
         let e = self.execs.iter().filter(|e| e.runs_code).map(|e| e.step);
-        let i = self.injections().map(|(s, _)| s.step);
+        let i = self.outsider_injections().map(|(s, _)| s.step);
         e.chain(i).min()
     }
 }

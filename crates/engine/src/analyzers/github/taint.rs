@@ -2,25 +2,50 @@
 //! scope, and, for every `${{ }}` expanded into code (a `run:` script, a github-script
 //! `script:`), the attacker-controlled context that flows into it, if any.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+
+use serde_yaml::Value;
 
 use super::expr;
 use super::model::{Job, KeyValue, Model, Seg, Step, route_with};
 use super::reach;
 
 /// Env names bound in a scope (workflow → job → step): to PR-head expressions (`refs`,
-/// lower-cased) and to attacker-controlled text (`tainted`, as written).
+/// lower-cased) and to attacker- or writer-controlled text (`tainted`, as written, with the
+/// taint of the value). A name redefined with a value that carries no taint in a narrower scope
+/// is clean there (`env:` precedence is step → job → workflow).
 #[derive(Clone, Default)]
 pub struct EnvScope {
     pub refs: BTreeSet<String>,
-    pub tainted: BTreeSet<String>,
+    pub tainted: BTreeMap<String, Origin>,
+    /// `matrix.<key>` (lower-cased) bound to tainted text, and whether the whole matrix is.
+    matrix: BTreeMap<String, Origin>,
+    matrix_all: Option<Origin>,
+    /// The workflow's `workflow_dispatch` / `workflow_call` string inputs (lower-cased), and
+    /// whether `github.ref_name` is a branch a pusher names (push / create triggers).
+    inputs: Option<BTreeSet<String>>,
+    ref_by_pusher: bool,
+}
+
+/// Who controls a tainted value: anyone who can open an issue, PR or comment (`Outsider`), or
+/// only someone with write access or a token (`Writer`: dispatch inputs, reusable-workflow
+/// inputs, `repository_dispatch` payloads, pushed branch names).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    Writer,
+    Outsider,
 }
 
 impl EnvScope {
-    /// The workflow's and the job's `env:`.
+    /// The workflow's and the job's `env:`, and the job's matrix.
     pub fn job(m: &Model<'_>, job: &Job) -> EnvScope {
-        let mut s = EnvScope::default();
+        let mut s = EnvScope {
+            ref_by_pusher: m.has_trigger("push") || m.has_trigger("create"),
+            inputs: workflow_inputs(m),
+            ..EnvScope::default()
+        };
+        s.bind_matrix(m, job);
         s.bind(&m.env);
         s.bind(&job.env);
         s
@@ -37,24 +62,191 @@ impl EnvScope {
     fn bind(&mut self, kvs: &[KeyValue]) {
         reach::bind_refs(kvs, &mut self.refs);
         for kv in kvs {
-            if expr::find(&kv.value, 0).iter().any(|s| {
-                expr::dataflow_contexts(&kv.value[s.body.clone()])
-                    .iter()
-                    .any(|c| expr::attacker_controlled(c).is_some())
-            }) {
-                self.tainted.insert(kv.name.clone());
+            let taint = self.value_taint(&kv.value);
+            self.tainted
+                .retain(|k, _| !k.eq_ignore_ascii_case(&kv.name));
+            if let Some(t) = taint {
+                self.tainted.insert(kv.name.clone(), t.origin);
             }
         }
     }
 
-    /// Why a context is attacker-controlled in this scope.
-    pub fn taint_of(&self, ctx: &str) -> Option<&'static str> {
-        expr::attacker_controlled(ctx).or_else(|| {
-            ctx.strip_prefix("env.")
-                .filter(|v| self.tainted.iter().any(|t| t.eq_ignore_ascii_case(v)))
-                .map(|_| "an env var set from attacker-controlled text")
-        })
+    /// The strongest taint of the expressions in a value (a YAML scalar with `${{ }}`).
+    fn value_taint(&self, value: &str) -> Option<Taint> {
+        let mut best: Option<Taint> = None;
+        for s in expr::find(value, 0) {
+            for c in expr::dataflow_contexts(&value[s.body.clone()]) {
+                if let Some(t) = self.taint_of(&c)
+                    && best.as_ref().is_none_or(|b| t.origin > b.origin)
+                {
+                    best = Some(t);
+                }
+            }
+        }
+        best
     }
+
+    /// `strategy.matrix`: an expression makes every `matrix.*` tainted by its source; a member
+    /// (or an `include:` entry's member) whose literal value holds a tainted expression taints
+    /// `matrix.<key>`. Static literal members stay clean.
+    fn bind_matrix(&mut self, m: &Model<'_>, job: &Job) {
+        let Some(matrix) = value_at(&m.root, &job.route)
+            .and_then(|j| j.as_mapping()?.get("strategy"))
+            .and_then(|s| s.as_mapping()?.get("matrix"))
+        else {
+            return;
+        };
+        match matrix {
+            Value::String(s) => self.matrix_all = self.value_taint(s).map(|t| t.origin),
+            Value::Mapping(map) => {
+                let mut members: Vec<(String, &Value)> = Vec::new();
+                for (k, v) in map {
+                    let Some(k) = super::model::scalar(k) else {
+                        continue;
+                    };
+                    if k == "include" || k == "exclude" {
+                        if k == "include"
+                            && let Value::Sequence(rows) = v
+                        {
+                            for row in rows {
+                                if let Some(rm) = row.as_mapping() {
+                                    for (rk, rv) in rm {
+                                        if let Some(rk) = super::model::scalar(rk) {
+                                            members.push((rk, rv));
+                                        }
+                                    }
+                                }
+                            }
+                        } else if k == "include"
+                            && let Value::String(s) = v
+                            && let Some(t) = self.value_taint(s)
+                        {
+                            self.matrix_all = Some(t.origin);
+                        }
+                        continue;
+                    }
+                    members.push((k, v));
+                }
+                for (k, v) in members {
+                    let mut scalars = Vec::new();
+                    super::model::all_scalars(v, &mut scalars);
+                    let origin = scalars
+                        .iter()
+                        .filter_map(|s| self.value_taint(s).map(|t| t.origin))
+                        .max();
+                    if let Some(o) = origin {
+                        let e = self.matrix.entry(k.to_ascii_lowercase()).or_insert(o);
+                        *e = (*e).max(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Why a context is attacker- or writer-controlled in this scope.
+    pub fn taint_of(&self, ctx: &str) -> Option<Taint> {
+        let t = |why: &'static str, origin| {
+            Some(Taint {
+                context: ctx.to_string(),
+                why,
+                origin,
+            })
+        };
+        if let Some(why) = expr::attacker_controlled(ctx) {
+            return t(why, Origin::Outsider);
+        }
+        if let Some(v) = ctx.strip_prefix("env.") {
+            return match self.tainted.iter().find(|(k, _)| k.eq_ignore_ascii_case(v)) {
+                Some((_, Origin::Outsider)) => t(
+                    "an env var set from attacker-controlled text",
+                    Origin::Outsider,
+                ),
+                Some((_, Origin::Writer)) => {
+                    t("an env var set from writer-controlled text", Origin::Writer)
+                }
+                None => None,
+            };
+        }
+        if ctx == "matrix" || ctx.starts_with("matrix.") {
+            let member = ctx.strip_prefix("matrix.");
+            let o = self.matrix_all.or_else(|| match member {
+                Some(k) => self.matrix.get(k).copied(),
+                None => self.matrix.values().copied().max(),
+            });
+            return match o {
+                Some(Origin::Outsider) => t(
+                    "a matrix value built from attacker-controlled text",
+                    Origin::Outsider,
+                ),
+                Some(Origin::Writer) => t(
+                    "a matrix value built from writer-controlled text",
+                    Origin::Writer,
+                ),
+                None => None,
+            };
+        }
+        if let Some(why) = expr::writer_controlled(ctx) {
+            return t(why, Origin::Writer);
+        }
+        if let Some(name) = ctx.strip_prefix("inputs.")
+            && self
+                .inputs
+                .as_ref()
+                .is_some_and(|i| i.contains(name) || name == "*")
+        {
+            return t("a workflow_dispatch / workflow_call input", Origin::Writer);
+        }
+        if ctx == "github.ref_name" && self.ref_by_pusher {
+            return t("the name of a pushed branch or tag", Origin::Writer);
+        }
+        None
+    }
+}
+
+/// The value at a route of the document (keys and indices only).
+fn value_at<'v>(root: &'v Value, route: &[Seg]) -> Option<&'v Value> {
+    let mut v = root;
+    for s in route {
+        v = match s {
+            Seg::Key(k) => v.as_mapping()?.get(k.as_str())?,
+            Seg::Index(i) => v.as_sequence()?.get(*i)?,
+        };
+    }
+    Some(v)
+}
+
+/// Inputs of `workflow_dispatch` / `workflow_call` that can hold free text: type `string` or
+/// no type (booleans, numbers, choices and environments are constrained). `None`: neither
+/// trigger, so `inputs.*` is not the workflow's (a composite action's inputs are resolved
+/// across files instead).
+fn workflow_inputs(m: &Model<'_>) -> Option<BTreeSet<String>> {
+    if m.kind != super::model::DocKind::Workflow {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    let mut any = false;
+    for name in ["workflow_dispatch", "workflow_call"] {
+        let Some(tr) = m.trigger(name) else { continue };
+        any = true;
+        let Some(inputs) = tr.config.as_mapping().and_then(|c| c.get("inputs")) else {
+            continue;
+        };
+        for (k, v) in inputs.as_mapping().into_iter().flatten() {
+            let Some(k) = super::model::scalar(k) else {
+                continue;
+            };
+            let ty = v
+                .as_mapping()
+                .and_then(|d| d.get("type"))
+                .and_then(super::model::scalar)
+                .unwrap_or_else(|| "string".into());
+            if ty.eq_ignore_ascii_case("string") {
+                out.insert(k.to_ascii_lowercase());
+            }
+        }
+    }
+    any.then_some(out)
 }
 
 /// An attacker-controlled context and why it is.
@@ -62,6 +254,7 @@ impl EnvScope {
 pub struct Taint {
     pub context: String,
     pub why: &'static str,
+    pub origin: Origin,
 }
 
 /// A `${{ }}` expanded into code: a `run:` script or a github-script `script:`.
@@ -101,9 +294,15 @@ pub fn sink_sites(
     let r = m.value_bytes(&route);
     for site in m.sites_in(&r) {
         let body = m.text(&site.body);
-        let taint = expr::dataflow_contexts(body)
-            .into_iter()
-            .find_map(|ctx| scope.taint_of(&ctx).map(|why| Taint { context: ctx, why }));
+        // The strongest taint: an outsider's text before a writer's.
+        let mut taint: Option<Taint> = None;
+        for ctx in expr::dataflow_contexts(body) {
+            if let Some(t) = scope.taint_of(&ctx)
+                && taint.as_ref().is_none_or(|b| t.origin > b.origin)
+            {
+                taint = Some(t);
+            }
+        }
         out.push(SinkSite {
             step: si,
             bytes: site.range.clone(),

@@ -1,12 +1,13 @@
-//! `github/excessive-permissions`: `write-all`; write scopes granted at workflow level to every
-//! job of a multi-job workflow; or no `permissions:` at all where the trigger is privileged (the
+//! `github/excessive-permissions`: `write-all`; write scopes granted at workflow level, which
+//! every job without its own `permissions:` inherits (one finding per scope; pedantic when the
+//! workflow has a single job); or no `permissions:` at all where the trigger is privileged (the
 //! token then has the repository's default scopes while outsiders drive the run).
 
 use crate::analyzers::github::model::DocKind;
-use crate::analyzers::github::model::Perms;
+use crate::analyzers::github::model::{Perms, Seg, route_with};
 use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::RawFinding;
+use crate::finding::{Persona, RawFinding};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
@@ -23,26 +24,42 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 RawFinding::new(ID, m.file, m.value_bytes(&p.route), "`permissions: write-all` gives every job a token that can write to everything in the repository")
                     .content("workflow write-all"),
             );
-        } else {
-            let writes = p.perms.writes();
-            let jobs_without_own = m
+        } else if let Perms::Scopes(scopes) = &p.perms {
+            // Every job that sets no `permissions:` of its own inherits these scopes.
+            let inheriting: Vec<&str> = m
                 .jobs
                 .iter()
                 .filter(|j| j.permissions.is_none() && j.uses.is_none())
-                .count();
-            if !writes.is_empty() && jobs_without_own > 1 {
-                out.push(
-                    RawFinding::new(
-                        ID,
-                        m.file,
-                        m.value_bytes(&p.route),
-                        format!(
-                            "workflow-level permissions grant write access ({}) to all {jobs_without_own} jobs that do not set their own; grant write scopes per job, only where needed",
-                            writes.join(", ")
-                        ),
-                    )
-                    .content(format!("workflow writes {}", writes.join(","))),
-                );
+                .map(|j| j.id.as_str())
+                .collect();
+            if !inheriting.is_empty() {
+                // With one job the workflow level is that job's: a style issue, not a grant
+                // to jobs that do not need it.
+                let persona = if m.jobs.len() > 1 {
+                    Persona::Regular
+                } else {
+                    Persona::Pedantic
+                };
+                for (scope, level) in scopes {
+                    if level != "write" {
+                        continue;
+                    }
+                    let route = route_with(&p.route, Seg::Key(scope.clone()));
+                    out.push(
+                        RawFinding::new(
+                            ID,
+                            m.file,
+                            m.key_bytes(&route),
+                            format!(
+                                "workflow-level `{scope}: write` is inherited by {} (`{}`); grant write scopes in the job that needs them",
+                                if inheriting.len() == 1 { "job".to_string() } else { format!("{} jobs", inheriting.len()) },
+                                inheriting.join("`, `")
+                            ),
+                        )
+                        .persona(persona)
+                        .content(format!("workflow {scope} write")),
+                    );
+                }
             }
         }
     }

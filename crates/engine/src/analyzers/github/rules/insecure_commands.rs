@@ -21,8 +21,9 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
     }
     for kv in envs {
+        // The runner enables the commands only for a value it reads as true (`yes` does not).
         let v = kv.value.trim().to_ascii_lowercase();
-        if !kv.name.eq_ignore_ascii_case(VAR) || v.is_empty() || v == "false" {
+        if !kv.name.eq_ignore_ascii_case(VAR) || !matches!(v.as_str(), "true" | "1") {
             continue;
         }
         out.push(

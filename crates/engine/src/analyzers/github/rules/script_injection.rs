@@ -10,7 +10,8 @@ use crate::analyzers::github::composite;
 use crate::analyzers::github::facts::Facts;
 use crate::analyzers::github::reach::OUTSIDER;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{RawFinding, Severity};
+use crate::analyzers::github::taint::Origin;
+use crate::finding::{Confidence, RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 use crate::source::SourceFile;
@@ -37,6 +38,11 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             )
             .content(format!("{} {} {}", job.id, step.label(), taint.context))
             .property("context", taint.context.clone());
+            if taint.origin == Origin::Writer {
+                // Only someone who can dispatch, call or push chooses the text.
+                out.push(f.severity(Severity::Low).confidence(Confidence::Medium));
+                continue;
+            }
             match outsider {
                 Some(t) => {
                     f = f.related(

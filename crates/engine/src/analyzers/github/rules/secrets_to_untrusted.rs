@@ -114,7 +114,7 @@ fn untrusted_point(
             format!("it {} and then {}", src.what, e.what),
         );
     }
-    if let Some((i, t)) = r.injections().find(|(i, _)| i.step == step) {
+    if let Some((i, t)) = r.outsider_injections().find(|(i, _)| i.step == step) {
         return (
             i.bytes.clone(),
             format!(
