@@ -60,9 +60,12 @@ SHARED = {
     "bot-conditions": ["github/spoofable-actor-check"],
     # pipeguard's unpinned-action covers `uses: docker://` only, not container:/services: images
     "unpinned-images": ["github/unpinned-action", "github/unpinned-image"],
+    # added by issue 17
+    "cache-poisoning": ["github/cache-poisoning"],
+    "unredacted-secrets": ["github/unredacted-secrets"],
+    "use-trusted-publishing": ["github/use-trusted-publishing"],
 }
 PROPOSED = {
-    "cache-poisoning": ["github/cache-poisoning"],
     "adhoc-packages": ["github/adhoc-packages"],
     "anonymous-definition": ["github/anonymous-definition"],
     "archived-uses": ["github/archived-uses"],
@@ -81,11 +84,9 @@ PROPOSED = {
     "typosquat-uses": ["github/typosquat-uses"],
     "undocumented-permissions": ["github/undocumented-permissions"],
     "unpinned-tools": ["github/unpinned-tools"],
-    "unredacted-secrets": ["github/unredacted-secrets"],
     "unsound-condition": ["github/unsound-condition"],
     "unsound-contains": ["github/unsound-contains"],
     "unsound-ternary": ["github/unsound-ternary"],
-    "use-trusted-publishing": ["github/use-trusted-publishing"],
     "stale-action-refs": ["github/stale-action-refs"],
 }
 # Online audits: zizmor --offline cannot run them, pipeguard scans offline. Labels that need

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::expr;
 use super::facts::Facts;
-use super::model::{DocKind, Model, Seg, route_with};
+use super::model::{DocKind, Model};
 use super::reach::OUTSIDER;
 use crate::source::FileKind;
 use crate::source::SourceFile;
@@ -24,14 +24,7 @@ fn action_sinks(file: &SourceFile) -> Sinks {
     };
     for job in &m.jobs {
         for step in &job.steps {
-            let route = if step.run.is_some() {
-                route_with(&step.route, Seg::Key("run".into()))
-            } else if step.action().as_deref() == Some("actions/github-script") {
-                match step.with_value("script") {
-                    Some(kv) => kv.route.clone(),
-                    None => continue,
-                }
-            } else {
+            let Some((_, route)) = super::taint::code_sink(step) else {
                 continue;
             };
             let r = m.value_bytes(&route);
@@ -48,6 +41,60 @@ fn action_sinks(file: &SourceFile) -> Sinks {
         }
     }
     sinks
+}
+
+/// An input of a local composite action expanded into a script, where no workflow or action
+/// of the tree calls the action (a published action: its callers are elsewhere and control
+/// the input).
+pub struct UncalledInput<'a> {
+    pub action: &'a Arc<SourceFile>,
+    pub range: Range<usize>,
+    pub label: String,
+    pub input: String,
+}
+
+/// Inputs of composite actions that no file of the tree calls, expanded into scripts.
+pub fn uncalled_inputs(files: &[Arc<SourceFile>]) -> Vec<UncalledInput<'_>> {
+    let mut out = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| f.kind == FileKind::GithubAction && f.text.contains("inputs."))
+    {
+        let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let called = files.iter().any(|o| {
+            if o.path == f.path
+                || !matches!(o.kind, FileKind::GithubWorkflow | FileKind::GithubAction)
+            {
+                return false;
+            }
+            if dir.is_empty() || dir == "." {
+                // The repository's own root action: `uses: ./` in a workflow.
+                o.text.lines().any(|l| {
+                    let l = l.trim().trim_start_matches("- ").trim();
+                    matches!(
+                        l.strip_prefix("uses:").map(str::trim),
+                        Some("./" | "." | "$/" | "\"./\"" | "'./'")
+                    )
+                })
+            } else {
+                o.text.contains(&format!("./{dir}")) || o.text.contains(&format!("$/{dir}"))
+            }
+        });
+        if called {
+            continue;
+        }
+        for (input, sites) in action_sinks(f) {
+            for (range, label) in sites {
+                out.push(UncalledInput {
+                    action: f,
+                    range,
+                    label,
+                    input: input.clone(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// An attacker-controlled value a workflow passes to a local composite action, and one place

@@ -208,6 +208,10 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
     if c == "github.head_ref" {
         return Some("the PR's branch name");
     }
+    // The whole event (or the whole `github` context) carries every attacker-chosen field.
+    if c == "github.event" || c == "github" {
+        return Some("the whole event");
+    }
     let ev = c.strip_prefix("github.event.")?;
     // Fields whose text is free-form and chosen by the author of the event.
     // `.name` alone is too broad: only for labels/releases/pages/discussion categories.

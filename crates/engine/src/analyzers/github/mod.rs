@@ -9,6 +9,7 @@ pub mod expr;
 pub mod facts;
 pub mod locate;
 pub mod model;
+pub mod publish;
 pub mod reach;
 pub mod rules;
 pub mod spans;

@@ -90,7 +90,8 @@ impl EnvScope {
     /// (or an `include:` entry's member) whose literal value holds a tainted expression taints
     /// `matrix.<key>`. Static literal members stay clean.
     fn bind_matrix(&mut self, m: &Model<'_>, job: &Job) {
-        let Some(matrix) = value_at(&m.root, &job.route)
+        let Some(matrix) = m
+            .value_at(&job.route)
             .and_then(|j| j.as_mapping()?.get("strategy"))
             .and_then(|s| s.as_mapping()?.get("matrix"))
         else {
@@ -204,18 +205,6 @@ impl EnvScope {
     }
 }
 
-/// The value at a route of the document (keys and indices only).
-fn value_at<'v>(root: &'v Value, route: &[Seg]) -> Option<&'v Value> {
-    let mut v = root;
-    for s in route {
-        v = match s {
-            Seg::Key(k) => v.as_mapping()?.get(k.as_str())?,
-            Seg::Index(i) => v.as_sequence()?.get(*i)?,
-        };
-    }
-    Some(v)
-}
-
 /// Inputs of `workflow_dispatch` / `workflow_call` that can hold free text: type `string` or
 /// no type (booleans, numbers, choices and environments are constrained). `None`: neither
 /// trigger, so `inputs.*` is not the workflow's (a composite action's inputs are resolved
@@ -268,16 +257,31 @@ pub struct SinkSite {
     pub taint: Option<Taint>,
 }
 
-/// The code sink of a step: its `run:`, or github-script's `script:` input.
+/// Action inputs evaluated as code or shell: `owner/repo` (lower-cased) → input name. A
+/// `${{ }}` in these is expanded into the program text before it runs, like in `run:`.
+pub const CODE_INPUTS: &[(&str, &str)] = &[
+    ("actions/github-script", "script"),
+    ("mikefarah/yq", "cmd"),
+    ("amadevus/pwsh-script", "script"),
+    ("azure/cli", "inlinescript"),
+    ("azure/powershell", "inlinescript"),
+    ("jannekem/run-python-script-action", "script"),
+    ("appleboy/ssh-action", "script"),
+    ("cardinalby/js-eval-action", "expression"),
+    ("addnab/docker-run-action", "run"),
+    ("kohlerdominik/docker-run-action", "run"),
+    ("garygrossgarten/github-action-ssh", "command"),
+];
+
+/// The code sink of a step: its `run:`, or the input of an action that evaluates it as code
+/// ([`CODE_INPUTS`]): (the sink's name for messages, its route).
 pub fn code_sink(step: &Step) -> Option<(&'static str, super::model::Route)> {
     if step.run.is_some() {
-        Some(("run", route_with(&step.route, Seg::Key("run".into()))))
-    } else if step.action().as_deref() == Some("actions/github-script") {
-        step.with_value("script")
-            .map(|kv| ("script", kv.route.clone()))
-    } else {
-        None
+        return Some(("run", route_with(&step.route, Seg::Key("run".into()))));
     }
+    let action = step.action()?;
+    let (_, input) = CODE_INPUTS.iter().find(|(a, _)| *a == action)?;
+    step.with_value(input).map(|kv| (*input, kv.route.clone()))
 }
 
 /// Every expression site of step `si`'s code sink, with its taint in `scope`.

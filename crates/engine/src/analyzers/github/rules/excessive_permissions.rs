@@ -7,7 +7,7 @@ use crate::analyzers::github::model::DocKind;
 use crate::analyzers::github::model::{Perms, Seg, route_with};
 use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Persona, RawFinding};
+use crate::finding::{Confidence, Persona, RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
@@ -63,6 +63,17 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             }
         }
     }
+    if let Some(p) = &m.permissions
+        && p.perms == Perms::ReadAll
+    {
+        out.push(
+            RawFinding::new(ID, m.file, m.value_bytes(&p.route), "`permissions: read-all` lets every job read every scope (including security events, packages and actions); name the scopes the jobs need")
+                .severity(Severity::Low)
+                .content("workflow read-all"),
+        );
+    }
+    let call_only = !m.triggers.is_empty() && m.triggers.iter().all(|t| t.name == "workflow_call");
+    let mut implicit_jobs = 0;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         if let Some(p) = &job.permissions {
             if p.perms == Perms::WriteAll {
@@ -75,10 +86,38 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     )
                     .content(format!("{} write-all", job.id)),
                 );
+            } else if p.perms == Perms::ReadAll {
+                out.push(
+                    RawFinding::new(
+                        ID,
+                        m.file,
+                        m.value_bytes(&p.route),
+                        format!("job `{}` has `permissions: read-all`: name the scopes it reads", job.id),
+                    )
+                    .severity(Severity::Low)
+                    .content(format!("{} read-all", job.id)),
+                );
             }
             continue;
         }
-        if m.permissions.is_some() || job.uses.is_some() {
+        if m.permissions.is_some() {
+            continue;
+        }
+        if job.uses.is_some() {
+            // The called workflow gets this job's token: with no `permissions:` here or at the
+            // workflow level, that is the repository's default, whatever the callee needs.
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    m.key_bytes(&job.route),
+                    format!(
+                        "job `{}` calls a reusable workflow without `permissions:`, and the workflow sets none: the callee gets the repository's default token scopes",
+                        job.id
+                    ),
+                )
+                .content(format!("{} reusable no permissions", job.id)),
+            );
             continue;
         }
         if let Some(t) = r.privileged.first() {
@@ -95,6 +134,53 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .related(m.file, a.trigger_bytes(t), format!("privileged trigger `{t}`"))
                 .content(format!("{} no permissions {t}", job.id)),
             );
+        } else if !call_only {
+            implicit_jobs += 1;
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    m.key_bytes(&job.route),
+                    format!(
+                        "job `{}` sets no `permissions:` (nor does the workflow): its token gets the repository's default scopes",
+                        job.id
+                    ),
+                )
+                .severity(Severity::Low)
+                .persona(Persona::Pedantic)
+                .confidence(Confidence::Low)
+                .content(format!("{} implicit permissions", job.id)),
+            );
         }
     }
+    if implicit_jobs > 0 && m.permissions.is_none() {
+        // The whole workflow: at its first top-level key.
+        let first = first_key(m.file.text.as_str());
+        out.push(
+            RawFinding::new(
+                ID,
+                m.file,
+                first,
+                "the workflow sets no `permissions:`: jobs without their own get the repository's default token scopes; add `permissions: {}` (or `contents: read`) at the top",
+            )
+            .severity(Severity::Low)
+            .persona(Persona::Pedantic)
+            .confidence(Confidence::Low)
+            .content("workflow implicit permissions"),
+        );
+    }
+}
+
+/// The first line of the document that is not blank, a comment or `---`.
+fn first_key(text: &str) -> std::ops::Range<usize> {
+    let mut pos = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if !(t.is_empty() || t.starts_with('#') || t == "---") {
+            let len = line.trim_end().len();
+            return pos..pos + len;
+        }
+        pos += line.len();
+    }
+    0..0
 }

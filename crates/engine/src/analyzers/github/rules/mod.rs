@@ -25,6 +25,11 @@ declare_rules! {
         spoofable_actor_check,
         push_without_scan,
         ci_deploys,
+        use_trusted_publishing,
+        unredacted_secrets,
+        dangerous_trigger,
+        cache_poisoning,
+        unpinned_image,
     ];
 }
 

@@ -5,7 +5,7 @@
 
 use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::RawFinding;
+use crate::finding::{Confidence, Persona, RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
@@ -133,10 +133,8 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if step.action().as_deref() != Some("actions/checkout") {
                 continue;
             }
-            if step
-                .with_value("persist-credentials")
-                .is_some_and(|v| v.value.trim() == "false")
-            {
+            let persist = step.with_value("persist-credentials");
+            if persist.is_some_and(|v| v.value.trim().trim_matches(['"', '\'']) == "false") {
                 continue;
             }
             // Archives of the workspace written by later run steps, with the step that wrote them.
@@ -168,7 +166,39 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     }
                 }
             }
-            let Some((uk, via)) = upload else { continue };
+            let Some((uk, via)) = upload else {
+                // No upload: the token still sits in .git/config for every later step (and
+                // whatever they run). A style issue at pedantic; an explicit `true` is a
+                // deliberate choice, worth a look only at auditor.
+                let (persona, conf, why) = match persist.map(|v| v.value.trim()) {
+                    None => (Persona::Pedantic, Confidence::Low, "by default".to_string()),
+                    Some(v) if v.contains("${{") => (
+                        Persona::Pedantic,
+                        Confidence::Low,
+                        format!("unless `{v}` is false"),
+                    ),
+                    Some(_) => (
+                        Persona::Auditor,
+                        Confidence::Medium,
+                        "(`persist-credentials: true`)".to_string(),
+                    ),
+                };
+                out.push(
+                    RawFinding::new(
+                        ID,
+                        m.file,
+                        a.step_head(step),
+                        format!(
+                            "checkout keeps the job's token in .git/config {why}: every later step, and what it runs, can read it; set `persist-credentials: false` unless a later step pushes"
+                        ),
+                    )
+                    .severity(Severity::Low)
+                    .persona(persona)
+                    .confidence(conf)
+                    .content(format!("{} checkout {} persisted", job.id, i)),
+                );
+                continue;
+            };
             let up = &job.steps[uk];
             let what = match via {
                 Some(ak) => format!("an archive of the workspace made in step `{}`", job.steps[ak].label()),

@@ -61,6 +61,35 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 f = f.severity(s);
             }
             out.push(f);
+            // The executing step is where the attacker's code runs: its own finding, the
+            // checkout related (unless the fetch and the run are the same step).
+            if first.step != src.step {
+                let line = m.file.span(src.bytes.clone()).start.line;
+                let mut g = RawFinding::new(
+                    ID,
+                    m.file,
+                    first.bytes.clone(),
+                    format!(
+                        "step `{}` {} — the pull request's code fetched at line {line} — in job `{}` on `{trigger}`, with the job's secrets and token",
+                        exec_step.label(),
+                        first.what,
+                        job.id
+                    ),
+                )
+                .related(m.file, src.bytes.clone(), "checks out the pull request's code")
+                .related(
+                    m.file,
+                    a.trigger_bytes(trigger),
+                    format!("privileged trigger `{trigger}`"),
+                )
+                .content(format!("{} exec {} {}", job.id, exec_step.label(), trigger))
+                .property("job", job.id.clone())
+                .property("trigger", trigger.clone());
+                if let Some(s) = f_sev {
+                    g = g.severity(s);
+                }
+                out.push(g);
+            }
         }
     }
 }
