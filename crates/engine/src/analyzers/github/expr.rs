@@ -256,12 +256,10 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
 }
 
 /// Whether a context's value is chosen by someone with write access or a token (not by an
-/// outsider): `workflow_dispatch` inputs through the event, `repository_dispatch` payloads.
+/// outsider): `repository_dispatch` payloads (dispatch inputs depend on their declared type:
+/// see `taint::EnvScope`).
 pub fn writer_controlled(ctx: &str) -> Option<&'static str> {
     let ev = ctx.strip_prefix("github.event.")?;
-    if ev.starts_with("inputs.") || ev == "inputs" {
-        return Some("a workflow_dispatch input");
-    }
     if ev.starts_with("client_payload") {
         return Some("a repository_dispatch payload");
     }
@@ -273,6 +271,8 @@ pub fn writer_controlled(ctx: &str) -> Option<&'static str> {
 pub fn can_hold_newline(ctx: &str) -> bool {
     attacker_controlled(ctx).is_some()
         && !(ctx == "github.head_ref"
+            || ctx.ends_with("label.name")
+            || ctx.ends_with("labels.*.name")
             || ctx.ends_with(".head.ref")
             || ctx.ends_with(".head_branch")
             || ctx.ends_with(".head.label"))

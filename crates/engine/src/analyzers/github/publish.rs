@@ -203,6 +203,41 @@ pub fn publish_commands(run: &str) -> Vec<PublishCmd> {
     out
 }
 
+/// Commands that publish a release, a package or an image anywhere (for "this job publishes"):
+/// the registry uploads above plus `gradle publish…`, `mvn deploy`, `goreleaser`, `gh release
+/// create|upload`, `docker|podman push`, `poetry|hatch|flit publish`, `semantic-release`,
+/// `jreleaser`.
+pub fn release_commands(run: &str) -> Vec<String> {
+    let mut out: Vec<String> = publish_commands(run)
+        .into_iter()
+        .map(|c| c.command.to_string())
+        .collect();
+    for words in commands(run) {
+        let prog = base(&words[0]);
+        let arg = |i: usize| words.get(i).map(String::as_str).unwrap_or_default();
+        let hit = match prog.as_str() {
+            "gradle" | "gradlew" => words[1..].iter().any(|w| w.starts_with("publish")),
+            "mvn" | "mvnw" => words[1..]
+                .iter()
+                .any(|w| w == "deploy" || w.ends_with(":deploy")),
+            "goreleaser" => !words[1..]
+                .iter()
+                .any(|w| w == "--snapshot" || w == "check" || w == "build"),
+            "gh" => arg(1) == "release" && matches!(arg(2), "create" | "upload" | "edit"),
+            "docker" | "podman" | "buildah" => {
+                arg(1) == "push" || (arg(1) == "buildx" && words.iter().any(|w| w == "--push"))
+            }
+            "poetry" | "hatch" | "flit" | "pdm" => arg(1) == "publish",
+            "semantic-release" | "jreleaser" => true,
+            _ => false,
+        };
+        if hit {
+            out.push(format!("{} {}", prog, arg(1)).trim().to_string());
+        }
+    }
+    out
+}
+
 /// Actions that publish a release or a package (for "this job publishes").
 pub fn is_publish_action(action: &str) -> bool {
     matches!(
@@ -217,7 +252,10 @@ pub fn is_publish_action(action: &str) -> bool {
             | "changesets/action"
             | "actions/create-release"
             | "svenstaro/upload-release-action"
+            | "actions/upload-release-asset"
             | "docker/build-push-action"
+            | "cargo-bins/release-pr"
+            | "release-drafter/release-drafter"
     )
 }
 

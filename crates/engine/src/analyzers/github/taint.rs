@@ -190,7 +190,9 @@ impl EnvScope {
         if let Some(why) = expr::writer_controlled(ctx) {
             return t(why, Origin::Writer);
         }
-        if let Some(name) = ctx.strip_prefix("inputs.")
+        if let Some(name) = ctx
+            .strip_prefix("inputs.")
+            .or_else(|| ctx.strip_prefix("github.event.inputs."))
             && self
                 .inputs
                 .as_ref()

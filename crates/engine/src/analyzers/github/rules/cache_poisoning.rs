@@ -9,7 +9,7 @@ use crate::analyzers::github::model::{Job, Model, Step};
 use crate::analyzers::github::publish;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Confidence, RawFinding};
+use crate::finding::{Confidence, Persona, RawFinding};
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubCachePoisoning, check);
@@ -145,8 +145,47 @@ fn restores(
     }
 }
 
-/// Why the job publishes, and whether every such reason is a tag event.
-fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, bool)> {
+/// The step of the job that publishes (a release/package action, a publish command, an image
+/// push, an artifact upload on a release trigger), if any.
+fn publish_step(job: &Job, release_trigger: bool) -> Option<String> {
+    job.steps.iter().find_map(|s| {
+        if let Some(a) = s.action() {
+            if a == "docker/build-push-action" {
+                return s
+                    .with_value("push")
+                    .filter(|v| !falsy(&v.value))
+                    .map(|_| format!("pushes an image in step `{}`", s.label()));
+            }
+            if publish::is_publish_action(&a) {
+                return Some(format!("publishes in step `{}`", s.label()));
+            }
+            // On a release or tag event an uploaded build is a release artifact a later job
+            // ships; logs, test results and coverage are not.
+            if release_trigger && a == "actions/upload-artifact" {
+                let what = format!(
+                    "{} {}",
+                    s.with_value("name").map(|v| v.value.as_str()).unwrap_or_default(),
+                    s.with_value("path").map(|v| v.value.as_str()).unwrap_or_default()
+                )
+                .to_ascii_lowercase();
+                let diagnostic = ["log", "test", "coverage", "report", "result", "sarif", "junit"]
+                    .iter()
+                    .any(|w| what.contains(w));
+                if !diagnostic {
+                    return Some(format!("uploads release artifacts in step `{}`", s.label()));
+                }
+            }
+        }
+        let run = s.run.as_deref()?;
+        let cmd = publish::release_commands(run).into_iter().next()?;
+        Some(format!("runs `{cmd}` in step `{}`", s.label()))
+    })
+}
+
+/// Why the job is a release job: (reason, whether every publishing event is a tag, whether it
+/// has a publishing step). A job on a release trigger with no publishing step of its own (a
+/// lint or test job run on tags) is reported at pedantic only.
+fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, bool, bool)> {
     let mut reasons: Vec<(String, bool)> = Vec::new();
     if triggers.iter().any(|t| t == "release") {
         reasons.push(("runs on `release`".into(), true));
@@ -176,22 +215,25 @@ fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, b
         }
     }
     let only_prs = triggers.iter().all(|t| t.starts_with("pull_request") || t == "merge_group");
-    if !only_prs
-        && let Some(s) = job.steps.iter().find(|s| {
-            s.action().is_some_and(|a| publish::is_publish_action(&a) && a != "docker/build-push-action")
-                || s.run.as_deref().is_some_and(|r| !publish::publish_commands(r).is_empty())
-        })
-    {
-        reasons.push((format!("publishes in step `{}`", s.label()), false));
+    let tag_event = reasons.iter().any(|(_, tag)| *tag);
+    let step = if only_prs { None } else { publish_step(job, tag_event) };
+    let tag_only = reasons.iter().all(|(_, tag)| *tag);
+    match (step, reasons.first()) {
+        (Some(s), Some((r, _))) => Some((format!("{r} and {s}"), tag_only, true)),
+        (Some(s), None) => Some((s, false, true)),
+        (None, Some((r, _))) => Some((r.clone(), tag_only, false)),
+        (None, None) => None,
     }
-    let first = reasons.first()?.0.clone();
-    Some((first, reasons.iter().all(|(_, tag)| *tag)))
 }
 
 pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
-        let Some((why, tag_only)) = publishes(m, job, &r.triggers) else { continue };
+        let Some((why, tag_only, has_step)) = publishes(m, job, &r.triggers) else { continue };
+        // A job that checks out nothing ships what it downloaded (artifacts built elsewhere):
+        // a restored cache cannot change those files.
+        let builds = job.steps.iter().any(|s| s.action().as_deref() == Some("actions/checkout"));
+        let has_step = has_step && builds;
         let release = r.triggers.iter().any(|t| t == "release");
         for step in &job.steps {
             let Some(conf) = restores(m, a, step, tag_only, release) else { continue };
@@ -206,7 +248,8 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                         job.id
                     ),
                 )
-                .confidence(conf)
+                .confidence(if has_step { conf } else { Confidence::Low })
+                .persona(if has_step { Persona::Regular } else { Persona::Pedantic })
                 .content(format!("{} cache {}", job.id, step.label())),
             );
         }

@@ -1,11 +1,11 @@
 //! `github/dangerous-trigger`: a finding on the trigger itself — `pull_request_target` or
 //! `workflow_run` starts a job that consumes what an outsider controls (regular: runs PR code or
-//! artifacts, expands PR text into a script, writes it to an env file, gates on a spoofable bot
-//! check) or, at pedantic, merely holds a secret or a write-scoped token. A job with a read-only
+//! artifacts, expands PR text into a script, writes it to an env file — as `env-file-injection`
+//! judges it —, gates on a spoofable bot check) or, at pedantic, merely holds a secret or a write-scoped token. A job with a read-only
 //! token, no secret and no attacker input stays silent at every persona. The other rules report
 //! the steps; this one anchors the path where the trigger is declared.
 
-use crate::analyzers::github::expr;
+use super::env_file_injection;
 use crate::analyzers::github::facts::{Facts, JobFacts};
 use crate::analyzers::github::model::{Job, Model, Perms};
 use crate::analyzers::rule::declare_rule;
@@ -16,10 +16,9 @@ use crate::rules::RuleId;
 declare_rule!(RuleId::GithubDangerousTrigger, check);
 
 const TRIGGERS: &[&str] = &["pull_request_target", "workflow_run"];
-const ENV_FILES: &[&str] = &["GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH"];
 
 /// What in the job an outsider drives, if anything (regular persona).
-fn consumes(m: &Model<'_>, job: &Job, r: &JobFacts) -> Option<String> {
+fn consumes(a: &Facts<'_, '_>, ji: usize, job: &Job, r: &JobFacts) -> Option<String> {
     if let Some(e) = r.execs.iter().find(|e| e.runs_code) {
         let src = &r.sources[e.source];
         return Some(format!(
@@ -38,31 +37,12 @@ fn consumes(m: &Model<'_>, job: &Job, r: &JobFacts) -> Option<String> {
             job.steps[s.step].label()
         ));
     }
-    if let Some(src) = r.sources.first()
-        && src.kind == crate::analyzers::github::reach::SourceKind::Artifact
-    {
-        return Some(format!("job `{}` {}", job.id, src.what));
-    }
-    for step in &job.steps {
-        let Some(run) = step.run.as_deref() else { continue };
-        if !ENV_FILES.iter().any(|f| run.contains(f)) {
-            continue;
-        }
-        let tainted = m.env.iter().chain(&job.env).chain(&step.env).find(|kv| {
-            expr::find(&kv.value, 0).iter().any(|s| {
-                expr::dataflow_contexts(&kv.value[s.body.clone()])
-                    .iter()
-                    .any(|c| expr::attacker_controlled(c).is_some())
-            })
-        });
-        if let Some(kv) = tainted {
-            return Some(format!(
-                "step `{}` of job `{}` writes to an env file while `{}` holds the PR's text",
-                step.label(),
-                job.id,
-                kv.name
-            ));
-        }
+    if let Some((si, why)) = env_file_injection::tainted_writes(a, ji).into_iter().next() {
+        return Some(format!(
+            "step `{}` of job `{}` writes {why} to an env file",
+            job.steps[si].label(),
+            job.id
+        ));
     }
     let cond = job.if_cond.as_deref().unwrap_or_default().to_ascii_lowercase();
     if cond.contains("[bot]") && (cond.contains("github.actor") || cond.contains("triggering_actor")) {
@@ -98,11 +78,11 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
         let Some(t) = m.trigger(trig) else { continue };
         let mut regular: Vec<String> = Vec::new();
         let mut pedantic: Vec<String> = Vec::new();
-        for (job, r) in m.jobs.iter().zip(&a.jobs) {
+        for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
             if !r.triggers.iter().any(|x| x == trig) || r.fork_guarded {
                 continue;
             }
-            if let Some(why) = consumes(m, job, r) {
+            if let Some(why) = consumes(a, ji, job, r) {
                 regular.push(why);
             } else if let Some(why) = holds(m, job, r) {
                 pedantic.push(why);

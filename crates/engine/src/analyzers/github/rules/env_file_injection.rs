@@ -16,9 +16,37 @@ declare_rule!(RuleId::GithubEnvFileInjection, check);
 
 const FILES: &[&str] = &["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"];
 
+/// Steps of job `ji` that write untrusted data to an env file, with what they write (the
+/// composite-action case of computed content left out). `dangerous-trigger` asks this too.
+pub fn tainted_writes(a: &Facts<'_, '_>, ji: usize) -> Vec<(usize, String)> {
+    let mut out = Output::default();
+    job_writes(a, ji, &mut out);
+    out.findings
+        .iter()
+        .filter(|f| f.confidence != Some(Confidence::Low))
+        .filter_map(|f| {
+            let step: usize = f.properties.get("step")?.parse().ok()?;
+            Some((step, f.properties.get("what")?.clone()))
+        })
+        .collect()
+}
+
 pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    for ji in 0..a.jobs.len() {
+        job_writes(a, ji, out);
+    }
+    for f in &mut out.findings {
+        if f.rule_id == ID.as_str() {
+            f.properties.remove("step");
+            f.properties.remove("what");
+        }
+    }
+}
+
+fn job_writes(a: &Facts<'_, '_>, ji: usize, out: &mut Output) {
     let m = a.m;
-    for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
+    let (job, r) = (&m.jobs[ji], &a.jobs[ji]);
+    {
         for (si, step) in job.steps.iter().enumerate() {
             let Some(run) = step.run.as_deref() else {
                 continue;
@@ -103,7 +131,9 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     ),
                 )
                 .content(format!("{} {} {file}", job.id, step.label()))
-                .property("file", (*file).to_string());
+                .property("file", (*file).to_string())
+                .property("step", si.to_string())
+                .property("what", why.clone());
                 if *file == "GITHUB_OUTPUT" {
                     f = f.severity(Severity::Medium);
                 }

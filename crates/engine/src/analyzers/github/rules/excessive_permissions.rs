@@ -1,6 +1,6 @@
 //! `github/excessive-permissions`: `write-all`; write scopes granted at workflow level, which
-//! every job without its own `permissions:` inherits (one finding per scope; pedantic when the
-//! workflow has a single job); or no `permissions:` at all where the trigger is privileged (the
+//! every job without its own `permissions:` inherits (one finding per scope; pedantic when a
+//! single job inherits them); or no `permissions:` at all where the trigger is privileged (the
 //! token then has the repository's default scopes while outsiders drive the run).
 
 use crate::analyzers::github::model::DocKind;
@@ -33,9 +33,9 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .map(|j| j.id.as_str())
                 .collect();
             if !inheriting.is_empty() {
-                // With one job the workflow level is that job's: a style issue, not a grant
-                // to jobs that do not need it.
-                let persona = if m.jobs.len() > 1 {
+                // With one inheriting job the workflow level is that job's: a style issue, not
+                // a grant to jobs that do not need it.
+                let persona = if inheriting.len() > 1 {
                     Persona::Regular
                 } else {
                     Persona::Pedantic
