@@ -67,18 +67,18 @@ fn off_on_tags(v: &str) -> bool {
 /// the version comment on the line (`@<sha> # v5.0.0`).
 fn major_version(m: &Model<'_>, a: &Facts<'_, '_>, step: &Step) -> Option<u32> {
     let uses = step.uses.as_deref()?;
-    let r = uses.rsplit_once('@')?.1;
-    let digits = |s: &str| -> Option<u32> {
-        let s = s.trim().trim_start_matches(['v', 'V']);
-        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+    let git_ref = uses.rsplit_once('@')?.1;
+    let digits = |text: &str| -> Option<u32> {
+        let text = text.trim().trim_start_matches(['v', 'V']);
+        let d: String = text.chars().take_while(char::is_ascii_digit).collect();
         d.parse().ok()
     };
-    if let Some(v) = r.strip_prefix(['v', 'V']).and(digits(r)) {
+    if let Some(v) = git_ref.strip_prefix(['v', 'V']).and(digits(git_ref)) {
         return Some(v);
     }
     let head = a.step_head(step);
-    let li = m.file.line_index(head.start);
-    let line = m.text(&m.file.line_range(li));
+    let line_no = m.file.line_index(head.start);
+    let line = m.text(&m.file.line_range(line_no));
     let comment = line.split_once('#')?.1;
     digits(comment)
 }

@@ -58,7 +58,7 @@ fn workspace_archives(run: &str) -> Vec<String> {
                             !t.is_empty() && t.chars().all(|c| c.is_ascii_alphabetic()) && t.ends_with('f') && t.contains('c')
                         })
                         .and_then(|i| texts.get(i + 1))
-                        .map(|s| s.to_string())
+                        .map(ToString::to_string)
                     });
                 if let Some(f) = file
                     && texts.iter().any(|t| is_workspace(t))
