@@ -210,6 +210,11 @@ fn worth_parsing(run: &str) -> bool {
         "git ",
         "gh ",
         "hub ",
+        "curl",
+        "wget",
+        "iwr",
+        "irm",
+        "Invoke-",
     ];
     WORDS
         .get_or_init(|| aho_corasick::AhoCorasick::new(KEYWORDS).ok())

@@ -30,6 +30,7 @@ declare_rules! {
         dangerous_trigger,
         cache_poisoning,
         unpinned_image,
+        remote_script,
     ];
 }
 
