@@ -91,6 +91,7 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
         trusted_config_ref: args.trusted_config_ref.clone(),
         only: Vec::new(),
         skip: Vec::new(),
+        persona: None,
     };
     let config = selection.load_config(registry)?;
     let policy = policy_from(&config);

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use pipeguard_engine::engine::{self, ConfigSource, Input, Run, ScanRequest};
-use pipeguard_engine::finding::Family;
+use pipeguard_engine::finding::{Family, Persona};
 use pipeguard_engine::policy::baseline::Baseline;
 use pipeguard_engine::policy::config::{Config, FailOn};
 use pipeguard_engine::report::{self, Format, RenderOptions, Report};
@@ -32,6 +32,11 @@ pub struct Selection {
     /// Skip these families (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "FAMILY,…")]
     pub skip: Vec<Family>,
+    /// How broad the scan is: regular (what is almost always a real problem), pedantic (also
+    /// what is usually worth fixing), auditor (everything that could matter). Default: config
+    /// `persona`, else regular.
+    #[arg(long, value_enum, value_name = "PERSONA")]
+    pub persona: Option<Persona>,
 }
 
 impl Selection {
@@ -58,7 +63,11 @@ impl Selection {
                 explicit: self.config.as_deref(),
             },
         };
-        engine::load_config(&source, registry)
+        let mut config = engine::load_config(&source, registry)?;
+        if self.persona.is_some() {
+            config.persona = self.persona;
+        }
+        Ok(config)
     }
 }
 

@@ -227,6 +227,12 @@ pub struct Finding {
     /// Rule-specific facts (e.g. the secret's provider, the trigger); sorted for stable output.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
+    /// Lowest persona that reports it (omitted: regular).
+    #[serde(default, skip_serializing_if = "Persona::is_regular")]
+    pub persona: Persona,
+    /// How likely it is a true positive (omitted: high).
+    #[serde(default, skip_serializing_if = "Confidence::is_high")]
+    pub confidence: Confidence,
 }
 
 impl Finding {
@@ -243,6 +249,58 @@ impl Finding {
             &self.rule_id,
             &self.message,
         )
+    }
+}
+
+/// How broad a scan is: `regular` reports what is almost always a real problem, `pedantic`
+/// adds what is usually worth fixing, `auditor` everything that could matter.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Persona {
+    #[default]
+    Regular,
+    Pedantic,
+    Auditor,
+}
+
+/// How likely a finding is a true positive (SARIF `precision`, `rank`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Persona {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Persona::Regular => "regular",
+            Persona::Pedantic => "pedantic",
+            Persona::Auditor => "auditor",
+        }
+    }
+    pub fn is_regular(&self) -> bool {
+        *self == Persona::Regular
+    }
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+    pub fn is_high(&self) -> bool {
+        *self == Confidence::High
     }
 }
 
@@ -263,6 +321,10 @@ pub struct RawFinding {
     pub properties: BTreeMap<String, String>,
     /// Severity chosen by the rule for this occurrence (else the registry default).
     pub severity_hint: Option<Severity>,
+    /// Lowest persona that reports this occurrence (else the rule's).
+    pub persona: Option<Persona>,
+    /// Confidence of this occurrence (else the rule's).
+    pub confidence: Option<Confidence>,
     /// Normalised content the fingerprint is computed from (else the primary span's text).
     pub(crate) content: String,
     pub(crate) redactions: Vec<Redaction>,
@@ -297,6 +359,8 @@ impl RawFinding {
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
+            persona: None,
+            confidence: None,
             content,
             redactions: Vec::new(),
             secret_values: Vec::new(),
@@ -316,6 +380,8 @@ impl RawFinding {
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
+            persona: None,
+            confidence: None,
             content: String::new(),
             redactions: Vec::new(),
             secret_values: Vec::new(),
@@ -356,6 +422,20 @@ impl RawFinding {
     #[must_use]
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity_hint = Some(severity);
+        self
+    }
+
+    /// Lowest persona that reports this occurrence when it differs from the rule's.
+    #[must_use]
+    pub fn persona(mut self, persona: Persona) -> Self {
+        self.persona = Some(persona);
+        self
+    }
+
+    /// Confidence of this occurrence when it differs from the rule's.
+    #[must_use]
+    pub fn confidence(mut self, confidence: Confidence) -> Self {
+        self.confidence = Some(confidence);
         self
     }
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::finding::{Family, Severity};
+use crate::finding::{Family, Persona, Severity};
 use crate::rules::Registry;
 
 /// Name of the config file looked up at the scan root.
@@ -289,6 +289,9 @@ pub enum InlineIgnores {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// How broad the scan is: rules and findings above this persona are not reported (default
+    /// regular; overridden by `--persona`).
+    pub persona: Option<Persona>,
     /// Lowest severity that fails `scan` (overridden by `--fail-on`).
     pub fail_on: Option<FailOn>,
     /// Rule id (or `family/*`) → setting.
