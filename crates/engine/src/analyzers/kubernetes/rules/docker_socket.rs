@@ -2,6 +2,7 @@
 //! (docker, containerd, CRI-O, podman): whoever talks to it starts privileged containers.
 
 use super::{host_paths, key};
+use crate::analyzers::common::container::is_runtime_socket;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -9,16 +10,6 @@ use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesDockerSocket, check);
-
-pub fn is_runtime_socket(path: &str) -> bool {
-    let p = path.trim().trim_end_matches('/');
-    let name = p.rsplit('/').next().unwrap_or(p);
-    matches!(
-        name,
-        "docker.sock" | "containerd.sock" | "crio.sock" | "podman.sock" | "dockershim.sock"
-    ) || p.ends_with("/var/run/docker")
-        || p.ends_with("/run/containerd")
-}
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
