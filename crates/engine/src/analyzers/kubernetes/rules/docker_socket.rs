@@ -1,7 +1,7 @@
 //! `kubernetes/docker-socket`: a hostPath volume mounts the container runtime's socket
 //! (docker, containerd, CRI-O, podman): whoever talks to it starts privileged containers.
 
-use super::{host_paths, key};
+use super::{host_paths, key, pv_host_paths};
 use crate::analyzers::common::container::is_runtime_socket;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
@@ -28,6 +28,22 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, None, &format!("socket {path}"))),
                 );
             }
+        }
+    }
+    for (o, path, range) in pv_host_paths(m) {
+        if is_runtime_socket(path) {
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    range,
+                    format!(
+                        "{} exposes the container runtime socket `{path}` to any pod that claims it: root on the node",
+                        o.describe()
+                    ),
+                )
+                .content(format!("{} {} socket {path}", o.kind, o.name)),
+            );
         }
     }
 }

@@ -51,6 +51,50 @@ fn key(w: &Workload<'_>, c: Option<&Container<'_>>, what: &str) -> String {
     }
 }
 
+/// hostPath volumes of PersistentVolumes: (object, path, range of the `path:` entry).
+fn pv_host_paths<'m, 'a>(
+    m: &'m Model<'a>,
+) -> Vec<(
+    &'m super::model::Object<'a>,
+    &'a str,
+    std::ops::Range<usize>,
+)> {
+    m.objects_of(&["PersistentVolume"])
+        .filter_map(|o| {
+            let e = o.path(&["spec", "hostPath"])?.entry("path")?;
+            Some((o, e.value.as_str()?, e.span()))
+        })
+        .collect()
+}
+
+/// Whether every container mount of volume `name` is read-only (and there is at least one).
+fn mounted_read_only(w: &Workload<'_>, name: &str) -> bool {
+    use super::yaml::Node;
+    let mounts: Vec<&Node> = w
+        .containers
+        .iter()
+        .flat_map(|c| {
+            c.node
+                .get("volumeMounts")
+                .map(Node::items)
+                .unwrap_or_default()
+        })
+        .filter(|m| m.get("name").and_then(Node::as_str) == Some(name))
+        .collect();
+    !mounts.is_empty()
+        && mounts
+            .iter()
+            .all(|m| m.get("readOnly").and_then(Node::as_bool) == Some(true))
+}
+
+/// A node path mounted read-only by log shippers (the container runtime's log directory):
+/// reported as an ordinary hostPath, not a sensitive one.
+fn read_only_log_mount(w: &Workload<'_>, name: &str, path: &str) -> bool {
+    let p = path.trim().trim_end_matches('/');
+    (p == "/var/lib/docker/containers" || p.starts_with("/var/lib/docker/containers/"))
+        && mounted_read_only(w, name)
+}
+
 /// hostPath volumes of a pod spec: (volume name, path, range of the `path:` entry).
 fn host_paths<'a>(w: &Workload<'a>) -> Vec<(&'a str, &'a str, std::ops::Range<usize>)> {
     use super::yaml::Node;

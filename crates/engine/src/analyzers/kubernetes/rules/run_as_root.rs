@@ -59,7 +59,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     RawFinding::new(
                         ID,
                         m.file,
-                        c.anchor(),
+                        c.sc_anchor(),
                         format!(
                             "{} may run as root: no `runAsNonRoot: true` or non-zero `runAsUser` (pod or container)",
                             who(w, c)
