@@ -3,6 +3,7 @@
 //! checked at their pod spec; other kinds are parsed and ignored.
 
 pub mod model;
+pub mod rbac;
 pub mod rules;
 pub mod yaml;
 

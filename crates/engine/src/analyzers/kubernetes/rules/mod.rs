@@ -22,6 +22,10 @@ declare_rules! {
         secret_in_env,
         default_service_account_token,
         sensitivity_unpinned,
+        rbac_wildcard,
+        rbac_dangerous_verbs,
+        rbac_cluster_admin_binding,
+        rbac_default_service_account_binding,
     ];
 }
 
