@@ -26,6 +26,15 @@ declare_rules! {
         rbac_dangerous_verbs,
         rbac_cluster_admin_binding,
         rbac_default_service_account_binding,
+        capabilities_not_dropped,
+        seccomp_unconfined,
+        apparmor_unconfined,
+        proc_mount_unmasked,
+        unsafe_sysctls,
+        host_port,
+        host_path_volume,
+        low_uid,
+        no_security_context,
     ];
 }
 
@@ -122,4 +131,29 @@ fn host_paths<'a>(w: &Workload<'a>) -> Vec<(&'a str, &'a str, std::ops::Range<us
         v.push((name, path, entry.span()));
     }
     v
+}
+
+/// The key span of the deepest entry that exists along `path` below `node` (where a finding
+/// about a missing setting points: `securityContext:` when `capabilities` is missing inside
+/// it), or `None` when not even the first key exists.
+fn deepest(node: &super::yaml::Node, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    let mut cur = node;
+    let mut found = None;
+    for k in path {
+        let Some(e) = cur.entry(k) else { break };
+        found = Some(e.key_span.clone());
+        cur = &e.value;
+    }
+    found
+}
+
+/// Where a finding about a missing container setting at `path` points: the deepest existing
+/// key of the path, else the container's `name:`.
+fn missing_at(c: &Container<'_>, path: &[&str]) -> std::ops::Range<usize> {
+    deepest(c.node, path).unwrap_or_else(|| c.anchor())
+}
+
+/// System namespaces whose workloads are the cluster's own (CNI, kube-proxy, log shippers).
+fn system_namespace(ns: Option<&str>) -> bool {
+    matches!(ns, Some("kube-system"))
 }
