@@ -35,6 +35,13 @@ declare_rules! {
         host_path_volume,
         low_uid,
         no_security_context,
+        shared_service_account,
+        no_probes,
+        default_namespace,
+        image_not_digest,
+        image_pull_policy,
+        secret_env_ref,
+        no_resource_requests,
     ];
 }
 
