@@ -42,6 +42,14 @@ declare_rules! {
         image_pull_policy,
         secret_env_ref,
         no_resource_requests,
+        network_policy_unmatched,
+        service_exposed,
+        dashboard_deployed,
+        tiller_deployed,
+        psp_permissive,
+        removed_api_version,
+        no_namespace_limits,
+        cni_without_network_policy,
     ];
 }
 
