@@ -9,6 +9,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::source::SourceFile;
 use pipeguard_groovy::{
     Call, Closure, Expr, ExprKind, OffsetMap, Quote, Script, Stmt, StmtKind, StrLit, stage_name,
@@ -185,54 +186,6 @@ const DEPLOY_STEPS: &[&str] = &[
 /// The name of a variable, without `env.` (`env.X`, `env['X']` and bare `X` are the same).
 pub fn var_name(path: &str) -> &str {
     path.strip_prefix("env.").unwrap_or(path)
-}
-
-/// Argument names whose literal value is a secret.
-pub fn secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    (k.contains("password")
-        || k.contains("passwd")
-        || k.ends_with("secret")
-        || k.contains("secret_")
-        || k.contains("secretkey")
-        || k.contains("token")
-        || k.contains("apikey")
-        || k.contains("api_key")
-        || k.contains("private_key")
-        || k.contains("privatekey")
-        || k == "pass"
-        || k.ends_with("_pass")
-        || k.ends_with("_pwd"))
-        && !k.ends_with("variable")
-        && !k.ends_with("id")
-        && !k.ends_with("_file")
-        && !k.ends_with("file")
-        && !k.ends_with("_name")
-        && !k.ends_with("_url")
-        && !k.ends_with("_user")
-}
-
-/// A value that is obviously not a real secret (empty, a placeholder, a reference).
-pub fn placeholder_value(v: &str) -> bool {
-    let t = v.trim();
-    t.len() < 4
-        || t.starts_with('$')
-        || t.starts_with('<')
-        || t.starts_with("{{")
-        || t.chars().all(|c| c == '*' || c == 'x' || c == 'X')
-        || [
-            "changeme",
-            "change-me",
-            "placeholder",
-            "dummy",
-            "example",
-            "redacted",
-            "none",
-            "null",
-            "todo",
-        ]
-        .iter()
-        .any(|p| t.eq_ignore_ascii_case(p))
 }
 
 pub fn build(script: &Script) -> Model {
@@ -486,9 +439,9 @@ impl Walker<'_> {
                         scope: scope.clone(),
                     });
                 }
-                if secret_key(key)
+                if is_secret_name(key)
                     && let Some(v) = a.value.literal_str()
-                    && !placeholder_value(&v)
+                    && !is_placeholder(&v)
                 {
                     self.m.secret_args.push(SecretArg {
                         key: key.clone(),
