@@ -113,7 +113,6 @@ fn shell_words(script: &str) -> Vec<String> {
     for ch in script.chars() {
         match quote {
             Some(q) if ch == q => quote = None,
-            Some(_) => cur.push(ch),
             None if ch == '"' || ch == '\'' => {
                 quote = Some(ch);
                 any = true;
@@ -125,7 +124,7 @@ fn shell_words(script: &str) -> Vec<String> {
                 any = false;
             }
             None if ch == '\\' => {}
-            None => cur.push(ch),
+            _ => cur.push(ch),
         }
     }
     if !cur.is_empty() || any {
@@ -163,15 +162,20 @@ fn invocation<'a>(c: &Container<'a>) -> Option<Invocation<'a>> {
         }
     }
     // `sh -c "…"` / `bash -c`: the script's first word is the program.
-    let mut i = 0;
-    while i + 1 < words.len() && matches!(base_name(&words[i].0), "sh" | "bash" | "ash" | "dash") {
-        i += 1;
-        while i < words.len() && words[i].0.starts_with('-') {
-            i += 1;
+    let mut pos = 0;
+    while pos + 1 < words.len()
+        && matches!(base_name(&words[pos].0), "sh" | "bash" | "ash" | "dash")
+    {
+        pos += 1;
+        while pos < words.len() && words[pos].0.starts_with('-') {
+            pos += 1;
         }
     }
-    let mut program = if command.is_some() {
-        words.get(i).map(|w| base_name(&w.0).to_string())?
+    let (mut program, mut pos) = if command.is_some() {
+        (
+            words.get(pos).map(|w| base_name(&w.0).to_string())?,
+            pos + 1,
+        )
     } else {
         // Only `args`: the image's entrypoint runs; name it after the image.
         let image = c
@@ -181,28 +185,22 @@ fn invocation<'a>(c: &Container<'a>) -> Option<Invocation<'a>> {
             .unwrap_or_default();
         let repo = image.split('@').next().unwrap_or(image);
         let last = base_name(repo);
-        i = usize::MAX;
-        last.split(':').next().unwrap_or(last).to_string()
+        (last.split(':').next().unwrap_or(last).to_string(), 0)
     };
-    if i != usize::MAX {
-        i += 1;
-    } else {
-        i = 0;
-    }
     if program == "hyperkube"
-        && let Some((next, _)) = words.get(i)
+        && let Some((next, _)) = words.get(pos)
     {
         program = if next.starts_with("kube-") || next == "kubelet" {
             next.clone()
         } else {
             format!("kube-{next}")
         };
-        i += 1;
+        pos += 1;
     }
     let mut flags = Vec::new();
-    while i < words.len() {
-        let (w, span) = &words[i];
-        i += 1;
+    while pos < words.len() {
+        let (w, span) = &words[pos];
+        pos += 1;
         let Some(body) = w.strip_prefix("--").or_else(|| w.strip_prefix('-')) else {
             continue;
         };
@@ -211,9 +209,9 @@ fn invocation<'a>(c: &Container<'a>) -> Option<Invocation<'a>> {
         }
         let (name, value) = match body.split_once('=') {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
-            None => match words.get(i) {
+            None => match words.get(pos) {
                 Some((next, _)) if !next.starts_with('-') => {
-                    i += 1;
+                    pos += 1;
                     (body.to_string(), Some(next.clone()))
                 }
                 _ => (body.to_string(), None),

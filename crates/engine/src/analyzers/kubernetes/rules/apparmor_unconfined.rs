@@ -25,9 +25,17 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .sc("appArmorProfile")
                 .or_else(|| w.pod_sc("appArmorProfile"))
                 .filter(|p| p.get("type").and_then(Node::as_str) == Some("Unconfined"))
-                .map(|p| (p.span.clone(), "appArmorProfile type `Unconfined`".to_string()));
+                .map(|p| {
+                    (
+                        p.span.clone(),
+                        "appArmorProfile type `Unconfined`".to_string(),
+                    )
+                });
             let annotation = w
-                .annotation(&format!("container.apparmor.security.beta.kubernetes.io/{}", c.name))
+                .annotation(&format!(
+                    "container.apparmor.security.beta.kubernetes.io/{}",
+                    c.name
+                ))
                 .filter(|e| e.value.as_str() == Some("unconfined"))
                 .map(|e| (e.span(), format!("annotation `{}: unconfined`", e.key)));
             let Some((at, what)) = field.or(annotation) else {

@@ -4,6 +4,7 @@
 //! Cilium and other policy engines chained with it do enforce them.
 
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::kubernetes::yaml::Entry;
 use crate::analyzers::kubernetes::yaml::Node;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
@@ -13,7 +14,15 @@ use crate::rules::RuleId;
 declare_rule!(RuleId::KubernetesCniWithoutNetworkPolicy, check);
 
 /// Plugins that enforce NetworkPolicy when chained.
-const ENFORCING: &[&str] = &["calico", "cilium", "canal", "weave-net", "antrea", "kube-router", "cilium-cni"];
+const ENFORCING: &[&str] = &[
+    "calico",
+    "cilium",
+    "canal",
+    "weave-net",
+    "antrea",
+    "kube-router",
+    "cilium-cni",
+];
 
 /// Plugin types of a CNI configuration given as JSON text or a parsed node.
 fn plugin_types_json(v: &serde_json::Value) -> Vec<String> {
@@ -21,7 +30,12 @@ fn plugin_types_json(v: &serde_json::Value) -> Vec<String> {
     if let Some(t) = v.get("type").and_then(|t| t.as_str()) {
         out.push(t.to_ascii_lowercase());
     }
-    for p in v.get("plugins").and_then(|p| p.as_array()).into_iter().flatten() {
+    for p in v
+        .get("plugins")
+        .and_then(|p| p.as_array())
+        .into_iter()
+        .flatten()
+    {
         if let Some(t) = p.get("type").and_then(|t| t.as_str()) {
             out.push(t.to_ascii_lowercase());
         }
@@ -55,12 +69,22 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         if flannel_only(&plugin_types_node(root)) {
             let at = root
                 .get("plugins")
-                .and_then(|p| p.items().iter().find(|x| x.get("type").and_then(Node::as_str) == Some("flannel")))
+                .and_then(|p| {
+                    p.items()
+                        .iter()
+                        .find(|x| x.get("type").and_then(Node::as_str) == Some("flannel"))
+                })
                 .and_then(|x| x.entry("type"))
-                .map_or_else(|| root.span.start..root.span.start, |e| e.span());
+                .map_or_else(|| root.span.start..root.span.start, Entry::span);
             out.push(
-                RawFinding::new(ID, m.file, at, "the CNI configuration uses flannel alone: NetworkPolicies are not enforced".to_string())
-                    .content("cni flannel"),
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    at,
+                    "the CNI configuration uses flannel alone: NetworkPolicies are not enforced"
+                        .to_string(),
+                )
+                .content("cni flannel"),
             );
         }
     }
@@ -69,8 +93,12 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if !(e.key.ends_with(".json") || e.key.ends_with(".conflist")) {
                 continue;
             }
-            let Some(text) = e.value.as_str() else { continue };
-            let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else { continue };
+            let Some(text) = e.value.as_str() else {
+                continue;
+            };
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
+                continue;
+            };
             if v.get("cniVersion").is_none() && v.get("plugins").is_none() {
                 continue;
             }

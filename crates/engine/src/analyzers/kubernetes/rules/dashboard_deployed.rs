@@ -16,8 +16,12 @@ declare_rule!(RuleId::KubernetesDashboardDeployed, check);
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
         for c in &w.containers {
-            let Some(img) = c.node.get("image") else { continue };
-            let Some(r) = img.as_str().and_then(ImageRef::split) else { continue };
+            let Some(img) = c.node.get("image") else {
+                continue;
+            };
+            let Some(r) = img.as_str().and_then(ImageRef::split) else {
+                continue;
+            };
             let repo = r.repository.to_ascii_lowercase();
             let last = repo.rsplit('/').next().unwrap_or(&repo);
             let dashboard = last.starts_with("kubernetes-dashboard")
@@ -28,8 +32,13 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             }
             out.push(
-                RawFinding::new(ID, m.file, img.span.clone(), format!("{} runs the Kubernetes Dashboard", who(w, c)))
-                    .content(key(w, Some(c), "dashboard")),
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    img.span.clone(),
+                    format!("{} runs the Kubernetes Dashboard", who(w, c)),
+                )
+                .content(key(w, Some(c), "dashboard")),
             );
         }
     }

@@ -33,7 +33,9 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         let entry = o.path(&["metadata"]).and_then(|md| md.entry("namespace"));
         let (at, why) = match (entry, o.namespace.as_deref()) {
-            (Some(e), Some(ns @ "default")) => (e.span(), format!("is deployed in the `{ns}` namespace")),
+            (Some(e), Some(ns @ "default")) => {
+                (e.span(), format!("is deployed in the `{ns}` namespace"))
+            }
             (Some(e), Some(ns @ ("kube-system" | "kube-public" | "kube-node-lease"))) => (
                 e.span(),
                 format!("is deployed in the system namespace `{ns}`"),
@@ -41,8 +43,12 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             (None, _) => (
                 o.path(&["metadata"])
                     .and_then(|md| md.entry("name"))
-                    .map_or_else(|| o.anchor(), crate::analyzers::kubernetes::yaml::Entry::span),
-                "names no namespace (it lands in the deployer's current one, `default` by default)".to_string(),
+                    .map_or_else(
+                        || o.anchor(),
+                        crate::analyzers::kubernetes::yaml::Entry::span,
+                    ),
+                "names no namespace (it lands in the deployer's current one, `default` by default)"
+                    .to_string(),
             ),
             _ => continue,
         };

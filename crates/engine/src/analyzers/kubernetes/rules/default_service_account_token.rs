@@ -4,10 +4,11 @@
 
 use super::key;
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::kubernetes::yaml::Entry;
 use crate::analyzers::kubernetes::yaml::Node;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesDefaultServiceAccountToken, check);
@@ -31,7 +32,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             RawFinding::new(
                 ID,
                 m.file,
-                automount.map_or_else(|| w.spec_anchor(), |e| e.span()),
+                automount.map_or_else(|| w.spec_anchor(), Entry::span),
                 format!(
                     "{} mounts the `default` service account's API token (set `automountServiceAccountToken: false` or use a dedicated service account)",
                     w.describe()

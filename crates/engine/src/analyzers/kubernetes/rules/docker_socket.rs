@@ -4,9 +4,9 @@
 use super::{host_paths, key, pv_host_paths};
 use crate::analyzers::common::container::is_runtime_socket;
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesDockerSocket, check);

@@ -16,7 +16,12 @@ declare_rule!(RuleId::KubernetesEtcdInsecureFlag, check);
 
 const ETCD: &[&str] = &["etcd"];
 
-fn pair(i: &crate::analyzers::kubernetes::model::Invocation<'_>, a: &str, b: &str, what: &str) -> Option<String> {
+fn pair(
+    i: &crate::analyzers::kubernetes::model::Invocation<'_>,
+    a: &str,
+    b: &str,
+    what: &str,
+) -> Option<String> {
     if i.flag(a).is_some() && i.flag(b).is_some() {
         return None;
     }
@@ -24,26 +29,69 @@ fn pair(i: &crate::analyzers::kubernetes::model::Invocation<'_>, a: &str, b: &st
 }
 
 pub const CHECKS: &[FlagCheck] = &[
-    FlagCheck { programs: ETCD, flag: "cert-file", severity: Severity::Medium, test: |i| {
-        pair(i, "cert-file", "key-file", "clients talk to etcd without TLS")
-    }},
-    FlagCheck { programs: ETCD, flag: "client-cert-auth", severity: Severity::Medium, test: |i| {
-        must_be(i, "client-cert-auth", "true", true).map(|w| format!("{w}: any client that reaches etcd reads every secret"))
-    }},
-    FlagCheck { programs: ETCD, flag: "auto-tls", severity: Severity::Medium, test: |i| {
-        (must_be(i, "auto-tls", "false", false).is_some())
-            .then(|| "`--auto-tls=true`: self-signed certificates nobody verifies".to_string())
-    }},
-    FlagCheck { programs: ETCD, flag: "peer-cert-file", severity: Severity::High, test: |i| {
-        pair(i, "peer-cert-file", "peer-key-file", "etcd members replicate without TLS")
-    }},
-    FlagCheck { programs: ETCD, flag: "peer-client-cert-auth", severity: Severity::Medium, test: |i| {
-        must_be(i, "peer-client-cert-auth", "true", true).map(|w| format!("{w}: any host can join the etcd cluster as a peer"))
-    }},
-    FlagCheck { programs: ETCD, flag: "peer-auto-tls", severity: Severity::Medium, test: |i| {
-        (must_be(i, "peer-auto-tls", "false", false).is_some())
-            .then(|| "`--peer-auto-tls=true`: self-signed peer certificates nobody verifies".to_string())
-    }},
+    FlagCheck {
+        programs: ETCD,
+        flag: "cert-file",
+        severity: Severity::Medium,
+        test: |i| {
+            pair(
+                i,
+                "cert-file",
+                "key-file",
+                "clients talk to etcd without TLS",
+            )
+        },
+    },
+    FlagCheck {
+        programs: ETCD,
+        flag: "client-cert-auth",
+        severity: Severity::Medium,
+        test: |i| {
+            must_be(i, "client-cert-auth", "true", true)
+                .map(|w| format!("{w}: any client that reaches etcd reads every secret"))
+        },
+    },
+    FlagCheck {
+        programs: ETCD,
+        flag: "auto-tls",
+        severity: Severity::Medium,
+        test: |i| {
+            (must_be(i, "auto-tls", "false", false).is_some())
+                .then(|| "`--auto-tls=true`: self-signed certificates nobody verifies".to_string())
+        },
+    },
+    FlagCheck {
+        programs: ETCD,
+        flag: "peer-cert-file",
+        severity: Severity::High,
+        test: |i| {
+            pair(
+                i,
+                "peer-cert-file",
+                "peer-key-file",
+                "etcd members replicate without TLS",
+            )
+        },
+    },
+    FlagCheck {
+        programs: ETCD,
+        flag: "peer-client-cert-auth",
+        severity: Severity::Medium,
+        test: |i| {
+            must_be(i, "peer-client-cert-auth", "true", true)
+                .map(|w| format!("{w}: any host can join the etcd cluster as a peer"))
+        },
+    },
+    FlagCheck {
+        programs: ETCD,
+        flag: "peer-auto-tls",
+        severity: Severity::Medium,
+        test: |i| {
+            (must_be(i, "peer-auto-tls", "false", false).is_some()).then(|| {
+                "`--peer-auto-tls=true`: self-signed peer certificates nobody verifies".to_string()
+            })
+        },
+    },
 ];
 
 /// etcd's `--trusted-ca-file` equal to an API server's `--client-ca-file` in the same file:

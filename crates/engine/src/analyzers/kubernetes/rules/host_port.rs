@@ -21,7 +21,9 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         for c in &w.containers {
             for p in c.node.get("ports").map(Node::items).unwrap_or_default() {
-                let Some(hp) = p.get("hostPort") else { continue };
+                let Some(hp) = p.get("hostPort") else {
+                    continue;
+                };
                 let Some(port) = hp.as_i64().filter(|n| *n > 0) else {
                     continue;
                 };

@@ -16,14 +16,18 @@ declare_rule!(RuleId::KubernetesImageNotDigest, check, persona = Pedantic);
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
         for c in &w.containers {
-            let Some(img) = c.node.get("image") else { continue };
+            let Some(img) = c.node.get("image") else {
+                continue;
+            };
             let Some(image) = img.as_str().map(str::trim) else {
                 continue;
             };
             if image.is_empty() || image.contains("{{") {
                 continue;
             }
-            let Some(r) = ImageRef::split(image) else { continue };
+            let Some(r) = ImageRef::split(image) else {
+                continue;
+            };
             if r.has_digest() || r.tag.as_deref().is_none_or(|t| t == "latest") {
                 continue;
             }
@@ -32,7 +36,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     ID,
                     m.file,
                     img.span.clone(),
-                    format!("image `{image}` of {} is pinned by tag, not by digest", who(w, c)),
+                    format!(
+                        "image `{image}` of {} is pinned by tag, not by digest",
+                        who(w, c)
+                    ),
                 )
                 .content(key(w, Some(c), &format!("image tag {image}"))),
             );

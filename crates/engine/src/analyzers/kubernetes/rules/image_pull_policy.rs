@@ -16,20 +16,32 @@ declare_rule!(RuleId::KubernetesImagePullPolicy, check, persona = Auditor);
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
         for c in &w.containers {
-            let image = c.node.get("image").and_then(|i| i.as_str()).unwrap_or_default();
+            let image = c
+                .node
+                .get("image")
+                .and_then(|i| i.as_str())
+                .unwrap_or_default();
             let (at, what) = match c.node.entry("imagePullPolicy") {
                 Some(e) => match e.value.as_str() {
-                    Some("Always") => continue,
+                    Some("Always") | None => continue,
                     Some(p) => (e.span(), format!("`imagePullPolicy: {p}`")),
-                    None => continue,
                 },
                 None => {
                     // The default is Always for `:latest` and untagged images.
-                    let tag = crate::analyzers::common::image::ImageRef::split(image)
-                        .and_then(|r| if r.has_digest() { Some(String::new()) } else { r.tag });
+                    let tag =
+                        crate::analyzers::common::image::ImageRef::split(image).and_then(|r| {
+                            if r.has_digest() {
+                                Some(String::new())
+                            } else {
+                                r.tag
+                            }
+                        });
                     match tag.as_deref() {
                         None | Some("latest") => continue,
-                        Some(_) => (c.anchor(), "no imagePullPolicy (IfNotPresent for a tagged image)".to_string()),
+                        Some(_) => (
+                            c.anchor(),
+                            "no imagePullPolicy (IfNotPresent for a tagged image)".to_string(),
+                        ),
                     }
                 }
             };

@@ -9,19 +9,31 @@ use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::rules::RuleId;
 
-declare_rule!(RuleId::KubernetesNetworkPolicyUnmatched, check, persona = Pedantic);
+declare_rule!(
+    RuleId::KubernetesNetworkPolicyUnmatched,
+    check,
+    persona = Pedantic
+);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for o in m.objects_of(&["NetworkPolicy"]) {
-        let Some(sel) = o.path(&["spec", "podSelector"]) else { continue };
-        let labels = sel.get("matchLabels").map(Node::entries).unwrap_or_default();
+        let Some(sel) = o.path(&["spec", "podSelector"]) else {
+            continue;
+        };
+        let labels = sel
+            .get("matchLabels")
+            .map(Node::entries)
+            .unwrap_or_default();
         if labels.is_empty() || sel.get("matchExpressions").is_some() {
             continue;
         }
         let same_ns: Vec<_> = m
             .workloads
             .iter()
-            .filter(|w| w.namespace.as_deref().unwrap_or("default") == o.namespace.as_deref().unwrap_or("default"))
+            .filter(|w| {
+                w.namespace.as_deref().unwrap_or("default")
+                    == o.namespace.as_deref().unwrap_or("default")
+            })
             .collect();
         if same_ns.is_empty() {
             continue;
@@ -38,10 +50,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .iter()
             .map(|l| format!("{}={}", l.key, l.value.as_str().unwrap_or("?")))
             .collect();
-        let at = labels
-            .first()
-            .map(|f| f.key_span.start..labels.last().map_or(f.span().end, |l| l.span().end))
-            .unwrap_or_else(|| o.anchor());
+        let at = labels.first().map_or_else(
+            || o.anchor(),
+            |f| f.key_span.start..labels.last().map_or(f.span().end, |l| l.span().end),
+        );
         out.push(
             RawFinding::new(
                 ID,

@@ -13,7 +13,11 @@ use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::rules::RuleId;
 
-declare_rule!(RuleId::KubernetesNoNamespaceLimits, check, persona = Auditor);
+declare_rule!(
+    RuleId::KubernetesNoNamespaceLimits,
+    check,
+    persona = Auditor
+);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let ns_of = |o: &crate::analyzers::kubernetes::model::Object<'_>| {
@@ -23,12 +27,15 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         ("LimitRange", "containers without limits get none"),
         ("ResourceQuota", "nothing caps what the namespace consumes"),
     ] {
-        let covered: BTreeSet<String> = m.objects_of(&[limit]).map(|o| ns_of(o)).collect();
+        let covered: BTreeSet<String> = m.objects_of(&[limit]).map(&ns_of).collect();
         let mut reported = BTreeSet::new();
         for o in &m.objects {
             let runs = o.kind == "PersistentVolumeClaim"
                 || m.workloads.iter().any(|w| std::ptr::eq(w.object, o.node))
-                || matches!(o.kind.as_str(), "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob");
+                || matches!(
+                    o.kind.as_str(),
+                    "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob"
+                );
             let ns = ns_of(o);
             if !runs || covered.contains(&ns) || !reported.insert(ns.clone()) {
                 continue;
@@ -42,7 +49,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     ID,
                     m.file,
                     at,
-                    format!("namespace `{ns}` of {} has no {limit} in this file: {why}", o.describe()),
+                    format!(
+                        "namespace `{ns}` of {} has no {limit} in this file: {why}",
+                        o.describe()
+                    ),
                 )
                 .content(format!("{ns} no {limit}")),
             );

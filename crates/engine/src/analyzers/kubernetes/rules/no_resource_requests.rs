@@ -9,7 +9,11 @@ use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::rules::RuleId;
 
-declare_rule!(RuleId::KubernetesNoResourceRequests, check, persona = Pedantic);
+declare_rule!(
+    RuleId::KubernetesNoResourceRequests,
+    check,
+    persona = Pedantic
+);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -36,7 +40,11 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     missing_at(c, &["resources", "requests"]),
                     format!("{} has no {} request", who(w, c), missing.join(" or ")),
                 )
-                .content(key(w, Some(c), &format!("requests {}", missing.join(",")))),
+                .content(key(
+                    w,
+                    Some(c),
+                    &format!("requests {}", missing.join(",")),
+                )),
             );
         }
     }

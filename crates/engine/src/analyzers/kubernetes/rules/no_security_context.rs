@@ -10,7 +10,11 @@ use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::rules::RuleId;
 
-declare_rule!(RuleId::KubernetesNoSecurityContext, check, persona = Auditor);
+declare_rule!(
+    RuleId::KubernetesNoSecurityContext,
+    check,
+    persona = Auditor
+);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {

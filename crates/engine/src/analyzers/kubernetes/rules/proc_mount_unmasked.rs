@@ -26,7 +26,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                         ID,
                         m.file,
                         e.span(),
-                        format!("{} mounts /proc unmasked (`procMount: Unmasked`)", who(w, c)),
+                        format!(
+                            "{} mounts /proc unmasked (`procMount: Unmasked`)",
+                            who(w, c)
+                        ),
                     )
                     .content(key(w, Some(c), "procMount Unmasked")),
                 );
@@ -37,7 +40,12 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         let Some(e) = o.get("spec").and_then(|s| s.entry("allowedProcMountTypes")) else {
             continue;
         };
-        if e.value.items().iter().filter_map(Node::as_str).any(|t| t == "Unmasked") {
+        if e.value
+            .items()
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|t| t == "Unmasked")
+        {
             out.push(
                 RawFinding::new(
                     ID,
@@ -45,7 +53,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     e.span(),
                     format!("{} allows pods to mount /proc unmasked", o.describe()),
                 )
-                .content(format!("{} {} allowedProcMountTypes Unmasked", o.kind, o.name)),
+                .content(format!(
+                    "{} {} allowedProcMountTypes Unmasked",
+                    o.kind, o.name
+                )),
             );
         }
     }

@@ -9,7 +9,9 @@
 //! holds the permission.
 
 use crate::analyzers::kubernetes::model::Model;
-use crate::analyzers::kubernetes::rbac::{PolicyRule, ROLE_KINDS, bindings, bindings_of, policy_rules};
+use crate::analyzers::kubernetes::rbac::{
+    PolicyRule, ROLE_KINDS, bindings, bindings_of, policy_rules,
+};
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
@@ -44,21 +46,36 @@ const PERMISSIONS: &[Permission] = &[
     ("port-forward to pods", Severity::Medium, |r| {
         r.core_group() && explicit(r, &["create", "get"], &["pods/portforward"])
     }),
-    ("impersonate users, groups or service accounts", Severity::High, |r| {
-        (r.core_group() || r.api_groups.iter().any(|g| g == "authentication.k8s.io"))
-            && explicit(
-                r,
-                &["impersonate"],
-                &["users", "groups", "serviceaccounts", "uids", "userextras/scopes"],
-            )
-    }),
+    (
+        "impersonate users, groups or service accounts",
+        Severity::High,
+        |r| {
+            (r.core_group() || r.api_groups.iter().any(|g| g == "authentication.k8s.io"))
+                && explicit(
+                    r,
+                    &["impersonate"],
+                    &[
+                        "users",
+                        "groups",
+                        "serviceaccounts",
+                        "uids",
+                        "userextras/scopes",
+                    ],
+                )
+        },
+    ),
     ("bind or escalate roles", Severity::High, |r| {
-        (r.core_group() || r.api_groups.iter().any(|g| g == "rbac.authorization.k8s.io"))
+        (r.core_group()
+            || r.api_groups
+                .iter()
+                .any(|g| g == "rbac.authorization.k8s.io"))
             && explicit(r, &["bind", "escalate"], &["roles", "clusterroles"])
     }),
-    ("proxy to the kubelet API (nodes/proxy)", Severity::High, |r| {
-        r.core_group() && explicit(r, &["get", "create"], &["nodes/proxy"])
-    }),
+    (
+        "proxy to the kubelet API (nodes/proxy)",
+        Severity::High,
+        |r| r.core_group() && explicit(r, &["get", "create"], &["nodes/proxy"]),
+    ),
     ("request service account tokens", Severity::Medium, |r| {
         r.core_group() && explicit(r, &["create"], &["serviceaccounts/token"])
     }),
@@ -79,7 +96,11 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if granted.is_empty() {
                 continue;
             }
-            let severity = granted.iter().map(|p| p.1).max().unwrap_or(Severity::Medium);
+            let severity = granted
+                .iter()
+                .map(|p| p.1)
+                .max()
+                .unwrap_or(Severity::Medium);
             let what: Vec<&str> = granted.iter().map(|p| p.0).collect();
             let mut msg = format!(
                 "{} rule {} lets its subjects {}",
@@ -95,10 +116,20 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 ));
             }
             let mut f = RawFinding::new(ID, m.file, r.span(), msg)
-                .content(format!("{} {} rule {} {}", o.kind, o.name, i + 1, what.join(",")))
+                .content(format!(
+                    "{} {} rule {} {}",
+                    o.kind,
+                    o.name,
+                    i + 1,
+                    what.join(",")
+                ))
                 .severity(severity);
             if let Some((b, s)) = sa {
-                f = f.related(m.file, s.node.span.clone(), format!("subject of {}", b.object.describe()));
+                f = f.related(
+                    m.file,
+                    s.node.span.clone(),
+                    format!("subject of {}", b.object.describe()),
+                );
             }
             out.push(f);
         }

@@ -5,6 +5,7 @@
 
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::rbac::{ROLE_KINDS, policy_rules};
+use crate::analyzers::kubernetes::yaml::Entry;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
@@ -35,9 +36,12 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             let spans: Vec<_> = fields
                 .iter()
                 .filter_map(|f| r.entry(f))
-                .map(|e| e.span())
+                .map(Entry::span)
                 .collect();
-            let span = match (spans.iter().map(|s| s.start).min(), spans.iter().map(|s| s.end).max()) {
+            let span = match (
+                spans.iter().map(|s| s.start).min(),
+                spans.iter().map(|s| s.end).max(),
+            ) {
                 (Some(a), Some(b)) => a..b,
                 _ => r.span(),
             };

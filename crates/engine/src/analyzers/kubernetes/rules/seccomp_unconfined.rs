@@ -43,7 +43,10 @@ fn profile(w: &Workload<'_>, c: &Container<'_>) -> Profile {
     if let Some(p) = c.sc("seccompProfile") {
         return from_type(p);
     }
-    if let Some(e) = w.annotation(&format!("container.seccomp.security.alpha.kubernetes.io/{}", c.name)) {
+    if let Some(e) = w.annotation(&format!(
+        "container.seccomp.security.alpha.kubernetes.io/{}",
+        c.name
+    )) {
         return from_annotation(e);
     }
     if let Some(p) = w.pod_sc("seccompProfile") {
@@ -77,11 +80,16 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     // PodSecurityPolicy annotations written on a pod set nothing.
                     let misplaced = ["defaultProfileName", "allowedProfileNames"]
                         .iter()
-                        .find_map(|k| w.annotation(&format!("seccomp.security.alpha.kubernetes.io/{k}")));
+                        .find_map(|k| {
+                            w.annotation(&format!("seccomp.security.alpha.kubernetes.io/{k}"))
+                        });
                     let (at, note) = match misplaced {
                         Some(e) => (
                             e.span(),
-                            format!(" (`{}` is a PodSecurityPolicy annotation: a pod ignores it)", e.key),
+                            format!(
+                                " (`{}` is a PodSecurityPolicy annotation: a pod ignores it)",
+                                e.key
+                            ),
                         ),
                         None => (c.sc_anchor(), String::new()),
                     };

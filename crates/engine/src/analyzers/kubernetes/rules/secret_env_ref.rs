@@ -27,14 +27,25 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                         ID,
                         m.file,
                         r.span(),
-                        format!("{} reads Secret `{secret}` into the environment variable `{var}`", who(w, c)),
+                        format!(
+                            "{} reads Secret `{secret}` into the environment variable `{var}`",
+                            who(w, c)
+                        ),
                     )
-                    .content(key(w, Some(c), &format!("env {var} secret {secret}"))),
+                    .content(key(
+                        w,
+                        Some(c),
+                        &format!("env {var} secret {secret}"),
+                    )),
                 );
             }
-            let Some(ef) = c.node.entry("envFrom") else { continue };
+            let Some(ef) = c.node.entry("envFrom") else {
+                continue;
+            };
             for src in ef.value.items() {
-                let Some(r) = src.get("secretRef") else { continue };
+                let Some(r) = src.get("secretRef") else {
+                    continue;
+                };
                 let secret = r.get("name").and_then(Node::as_str).unwrap_or("?");
                 out.push(
                     RawFinding::new(

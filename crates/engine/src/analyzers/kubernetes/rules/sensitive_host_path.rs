@@ -7,9 +7,9 @@
 use super::{host_paths, key, pv_host_paths, read_only_log_mount};
 use crate::analyzers::common::container::{Platform, is_runtime_socket, sensitive_host_path};
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesSensitiveHostPath, check);

@@ -14,29 +14,59 @@ declare_rule!(RuleId::KubernetesServiceExposed, check, persona = Pedantic);
 
 /// Annotations that make a LoadBalancer internal, with the value that does.
 const INTERNAL: &[(&str, &str)] = &[
-    ("service.beta.kubernetes.io/aws-load-balancer-internal", "true"),
-    ("service.beta.kubernetes.io/aws-load-balancer-scheme", "internal"),
-    ("service.beta.kubernetes.io/azure-load-balancer-internal", "true"),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/aws-load-balancer-scheme",
+        "internal",
+    ),
+    (
+        "service.beta.kubernetes.io/azure-load-balancer-internal",
+        "true",
+    ),
     ("networking.gke.io/load-balancer-type", "Internal"),
     ("cloud.google.com/load-balancer-type", "Internal"),
-    ("service.beta.kubernetes.io/oci-load-balancer-internal", "true"),
-    ("service.beta.kubernetes.io/openstack-internal-load-balancer", "true"),
-    ("service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type", "private"),
+    (
+        "service.beta.kubernetes.io/oci-load-balancer-internal",
+        "true",
+    ),
+    (
+        "service.beta.kubernetes.io/openstack-internal-load-balancer",
+        "true",
+    ),
+    (
+        "service.kubernetes.io/ibm-load-balancer-cloud-provider-ip-type",
+        "private",
+    ),
 ];
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for o in m.objects_of(&["Service"]) {
-        let Some(t) = o.path(&["spec"]).and_then(|s| s.entry("type")) else { continue };
+        let Some(t) = o.path(&["spec"]).and_then(|s| s.entry("type")) else {
+            continue;
+        };
         match t.value.as_str() {
             Some("NodePort") => out.push(
-                RawFinding::new(ID, m.file, t.span(), format!("{} is a NodePort service: it opens a port on every node", o.describe()))
-                    .content(format!("{} {} NodePort", o.kind, o.name)),
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    t.span(),
+                    format!(
+                        "{} is a NodePort service: it opens a port on every node",
+                        o.describe()
+                    ),
+                )
+                .content(format!("{} {} NodePort", o.kind, o.name)),
             ),
             Some("LoadBalancer") => {
                 let internal = INTERNAL.iter().any(|(k, v)| {
                     o.annotation(k)
                         .and_then(|e| e.value.as_str())
-                        .is_some_and(|x| x.eq_ignore_ascii_case(v) || (*v == "true" && x == "0.0.0.0/0"))
+                        .is_some_and(|x| {
+                            x.eq_ignore_ascii_case(v) || (*v == "true" && x == "0.0.0.0/0")
+                        })
                 });
                 let ranges = o
                     .path(&["spec", "loadBalancerSourceRanges"])
@@ -68,20 +98,43 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             _ => {}
         }
     }
-    let services: Vec<&str> = m.objects_of(&["Service"]).map(|o| o.name.as_str()).collect();
+    let services: Vec<&str> = m
+        .objects_of(&["Service"])
+        .map(|o| o.name.as_str())
+        .collect();
     for o in m.objects_of(&["Ingress"]) {
-        for rule in o.path(&["spec", "rules"]).map(Node::items).unwrap_or_default() {
-            for p in rule.path(&["http", "paths"]).map(Node::items).unwrap_or_default() {
-                let Some(b) = p.entry("backend") else { continue };
+        for rule in o
+            .path(&["spec", "rules"])
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            for p in rule
+                .path(&["http", "paths"])
+                .map(Node::items)
+                .unwrap_or_default()
+            {
+                let Some(b) = p.entry("backend") else {
+                    continue;
+                };
                 let name = b
                     .value
                     .get("serviceName")
                     .or_else(|| b.value.path(&["service", "name"]))
                     .and_then(Node::as_str);
-                let Some(name) = name.filter(|n| services.contains(n)) else { continue };
+                let Some(name) = name.filter(|n| services.contains(n)) else {
+                    continue;
+                };
                 out.push(
-                    RawFinding::new(ID, m.file, b.span(), format!("{} exposes Service `{name}` through the ingress controller", o.describe()))
-                        .content(format!("{} {} backend {name}", o.kind, o.name)),
+                    RawFinding::new(
+                        ID,
+                        m.file,
+                        b.span(),
+                        format!(
+                            "{} exposes Service `{name}` through the ingress controller",
+                            o.describe()
+                        ),
+                    )
+                    .content(format!("{} {} backend {name}", o.kind, o.name)),
                 );
             }
         }

@@ -8,12 +8,17 @@ use std::collections::BTreeMap;
 
 use super::key;
 use crate::analyzers::kubernetes::model::{Model, Workload};
+use crate::analyzers::kubernetes::yaml::Entry;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::rules::RuleId;
 
-declare_rule!(RuleId::KubernetesSharedServiceAccount, check, persona = Pedantic);
+declare_rule!(
+    RuleId::KubernetesSharedServiceAccount,
+    check,
+    persona = Pedantic
+);
 
 fn account<'a>(w: &Workload<'a>) -> Option<&'a crate::analyzers::kubernetes::yaml::Entry> {
     w.pod_spec
@@ -25,9 +30,12 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let mut by_account: BTreeMap<(String, String), Vec<&Workload<'_>>> = BTreeMap::new();
     for w in &m.workloads {
         let entry = account(w).filter(|e| !e.value.is_null() || e.value.as_str() == Some(""));
-        let name = entry.and_then(|e| e.value.as_str()).map(str::trim).unwrap_or_default();
+        let name = entry
+            .and_then(|e| e.value.as_str())
+            .map(str::trim)
+            .unwrap_or_default();
         if name.is_empty() || name == "default" {
-            let at = entry.map_or_else(|| w.spec_anchor(), |e| e.span());
+            let at = entry.map_or_else(|| w.spec_anchor(), Entry::span);
             out.push(
                 RawFinding::new(
                     ID,
@@ -44,7 +52,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         let ns = w.namespace.clone().unwrap_or_default();
-        by_account.entry((ns, name.to_string())).or_default().push(w);
+        by_account
+            .entry((ns, name.to_string()))
+            .or_default()
+            .push(w);
     }
     for ((_, name), ws) in by_account {
         if ws.len() < 2 {

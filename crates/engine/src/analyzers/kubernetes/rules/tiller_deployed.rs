@@ -20,15 +20,21 @@ fn labelled_tiller(labels: Option<&Node>) -> bool {
 }
 
 fn is_tiller(w: &Workload<'_>, image: &str) -> bool {
-    let repo = ImageRef::split(image).map(|r| r.repository).unwrap_or_default();
-    repo.rsplit('/').next().is_some_and(|l| l.contains("tiller"))
+    let repo = ImageRef::split(image)
+        .map(|r| r.repository)
+        .unwrap_or_default();
+    repo.rsplit('/')
+        .next()
+        .is_some_and(|l| l.contains("tiller"))
         || labelled_tiller(w.pod_meta.and_then(|m| m.get("labels")))
 }
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
         for c in &w.containers {
-            let Some(img) = c.node.get("image") else { continue };
+            let Some(img) = c.node.get("image") else {
+                continue;
+            };
             let image = img.as_str().unwrap_or_default();
             if !is_tiller(w, image) {
                 continue;
@@ -43,10 +49,16 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             } else {
                 "Tiller (Helm v2, end of life) is deployed and its gRPC port listens beyond localhost (no `--listen=localhost:44134`): any pod can use its cluster-wide rights".to_string()
             };
-            let at = c.node.entry("args").map_or_else(|| c.anchor(), |a| a.key_span.start..img.span.end.max(a.span().end));
+            let at = c.node.entry("args").map_or_else(
+                || c.anchor(),
+                |a| a.key_span.start..img.span.end.max(a.span().end),
+            );
             out.push(
-                RawFinding::new(ID, m.file, at, format!("{}: {why}", who(w, c)))
-                    .content(key(w, Some(c), "tiller")),
+                RawFinding::new(ID, m.file, at, format!("{}: {why}", who(w, c))).content(key(
+                    w,
+                    Some(c),
+                    "tiller",
+                )),
             );
         }
     }
@@ -58,11 +70,23 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
         let at = sel
             .and_then(|s| s.entry("name"))
             .map(Entry::span)
-            .or_else(|| o.path(&["metadata"]).and_then(|md| md.entry("name")).map(Entry::span))
+            .or_else(|| {
+                o.path(&["metadata"])
+                    .and_then(|md| md.entry("name"))
+                    .map(Entry::span)
+            })
             .unwrap_or_else(|| o.anchor());
         out.push(
-            RawFinding::new(ID, m.file, at, format!("{} publishes Tiller's gRPC port (Helm v2, end of life)", o.describe()))
-                .content(format!("{} {} tiller service", o.kind, o.name)),
+            RawFinding::new(
+                ID,
+                m.file,
+                at,
+                format!(
+                    "{} publishes Tiller's gRPC port (Helm v2, end of life)",
+                    o.describe()
+                ),
+            )
+            .content(format!("{} {} tiller service", o.kind, o.name)),
         );
     }
 }

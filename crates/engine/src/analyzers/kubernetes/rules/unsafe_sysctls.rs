@@ -44,7 +44,9 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .unwrap_or_default();
         for s in sysctls {
             let Some(e) = s.entry("name") else { continue };
-            let Some(name) = e.value.as_str() else { continue };
+            let Some(name) = e.value.as_str() else {
+                continue;
+            };
             if safe(name) {
                 continue;
             }
@@ -75,7 +77,11 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 ID,
                 m.file,
                 e.span(),
-                format!("{} allows the unsafe sysctls {}", o.describe(), list.join(", ")),
+                format!(
+                    "{} allows the unsafe sysctls {}",
+                    o.describe(),
+                    list.join(", ")
+                ),
             )
             .content(format!("{} {} allowedUnsafeSysctls", o.kind, o.name)),
         );
