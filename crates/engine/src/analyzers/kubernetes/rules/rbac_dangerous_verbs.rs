@@ -3,7 +3,8 @@
 //! as any service account of the namespace, mounting its secrets), `exec`/`attach`/
 //! `portforward` into pods, impersonating users, groups or service accounts, `bind`/`escalate`
 //! on roles (granting what one does not hold), `nodes/proxy` (the kubelet API, exec on every
-//! pod of the node) and requesting service-account tokens. A permission granted only through
+//! pod of the node; a ClusterRole's only: nodes are cluster-scoped, a Role's rule on them
+//! grants nothing) and requesting service-account tokens. A permission granted only through
 //! `*` on both verbs and resources is `kubernetes/rbac-wildcard`'s. When a binding in the same
 //! file grants the role to a service account, the finding says so: every pod running as it
 //! holds the permission.
@@ -21,6 +22,9 @@ declare_rule!(RuleId::KubernetesRbacDangerousVerbs, check);
 
 /// (what the message says, severity, granted?)
 type Permission = (&'static str, Severity, fn(&PolicyRule<'_>) -> bool);
+
+/// A permission on a cluster-scoped resource: a (namespaced) Role cannot grant it.
+const NODES_PROXY: &str = "proxy to the kubelet API (nodes/proxy)";
 
 /// At least one side (verb or resource) named explicitly, so that `*`/`*` stays the wildcard
 /// rule's finding.
@@ -71,11 +75,9 @@ const PERMISSIONS: &[Permission] = &[
                 .any(|g| g == "rbac.authorization.k8s.io"))
             && explicit(r, &["bind", "escalate"], &["roles", "clusterroles"])
     }),
-    (
-        "proxy to the kubelet API (nodes/proxy)",
-        Severity::High,
-        |r| r.core_group() && explicit(r, &["get", "create"], &["nodes/proxy"]),
-    ),
+    (NODES_PROXY, Severity::High, |r| {
+        r.core_group() && explicit(r, &["get", "create"], &["nodes/proxy"])
+    }),
     ("request service account tokens", Severity::Medium, |r| {
         r.core_group() && explicit(r, &["create"], &["serviceaccounts/token"])
     }),
@@ -92,7 +94,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 .map(|s| (*b, s))
         });
         for (i, r) in policy_rules(o).iter().enumerate() {
-            let granted: Vec<&Permission> = PERMISSIONS.iter().filter(|p| (p.2)(r)).collect();
+            let granted: Vec<&Permission> = PERMISSIONS
+                .iter()
+                .filter(|p| (p.2)(r) && !(o.kind == "Role" && p.0 == NODES_PROXY))
+                .collect();
             if granted.is_empty() {
                 continue;
             }
