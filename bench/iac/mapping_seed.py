@@ -192,6 +192,13 @@ PG_KICS = {
         "shared_host_user_namespace": "compose/host-namespace~userns",
         "container_capabilities_unrestricted": "compose/cap-add",
         "volume_has_sensitive_host_directory": "compose/sensitive-host-mount",
+        # issue 21: compose hardening
+        "no_new_privileges_not_set": "compose/no-new-privileges",
+        "security_opt_not_set": "compose/no-new-privileges~has.no..security_opt",
+        "default_seccomp_profile_disabled": "compose/seccomp-unconfined",
+        "memory_not_limited": "compose/no-resource-limits~memory",
+        "pids_limit_not_set": "compose/no-resource-limits~pids",
+        "cpus_not_limited": "compose/no-resource-limits~cpu",
     },
     "terraform-aws": {
         "hardcoded_aws_access_key": "terraform/hardcoded-credentials secrets/aws-access-key-id secrets/aws-secret-access-key",
