@@ -33,7 +33,8 @@ fn world(cidr: &str) -> bool {
 fn azure_world(prefix: &str) -> bool {
     let p = prefix.trim();
     world(p)
-        || matches!(p, "*" | "0.0.0.0")
+        // (a bare `0.0.0.0` is one address, not a prefix)
+        || p == "*"
         || p.eq_ignore_ascii_case("internet")
         || p.eq_ignore_ascii_case("any")
         || p.ends_with("/0")
