@@ -581,8 +581,10 @@ fn install_from_a_loopback_release() {
     );
     let took = r.durations["install"];
     eprintln!("install from the loopback release: {took:?}");
+    // Only tells a download from a compile (cargo install takes minutes); the machine may be
+    // loaded, so this is no timing claim (docs/github-action.md has the measured figures).
     assert!(
-        took < std::time::Duration::from_secs(5),
+        took < std::time::Duration::from_secs(120),
         "install took {took:?}"
     );
     assert_eq!(server.hits(), 1);
