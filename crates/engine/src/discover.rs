@@ -52,7 +52,7 @@ fn classify_by_name(rel: &str) -> Option<FileKind> {
     if lower.ends_with(".tf") {
         return Some(FileKind::Terraform);
     }
-    if lower == "config.xml" {
+    if lower == "config.xml" || lower.ends_with(".json") || lower.ends_with(".conflist") {
         return None;
     }
     Some(FileKind::Other)
@@ -81,10 +81,28 @@ pub fn classify(rel: &str, text: &str) -> FileKind {
             FileKind::Other
         };
     }
+    if lower.ends_with(".json") || lower.ends_with(".conflist") {
+        return if looks_like_kubernetes_json(text) {
+            FileKind::Kubernetes
+        } else {
+            FileKind::Other
+        };
+    }
     if looks_like_kubernetes(text) {
         return FileKind::Kubernetes;
     }
     FileKind::Other
+}
+
+/// A JSON object with `"apiVersion"` and `"kind"` among its first keys (a manifest or a
+/// KubeletConfiguration written as JSON; `kubectl get -o json` output), or a CNI network
+/// configuration (`"cniVersion"`). JSON is YAML, so the Kubernetes analyzer reads it as it is.
+fn looks_like_kubernetes_json(text: &str) -> bool {
+    let head = text.get(..text.len().min(4096)).unwrap_or(text);
+    let head = head.trim_start_matches('\u{feff}').trim_start();
+    head.starts_with('{')
+        && ((head.contains("\"apiVersion\"") && head.contains("\"kind\""))
+            || head.contains("\"cniVersion\""))
 }
 
 /// Root elements of Jenkins job and folder definitions (plugins add variants, hence the suffix
