@@ -212,3 +212,51 @@ fn groovy_parser_reads_the_shared_library_itself() {
     let report = scan(&repo_root().join("jenkins-plugin-shim/examples"));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
 }
+
+/// A Jenkinsfile with a statement the parser cannot read is recovered: a low
+/// `jenkins/parse-error` names what was skipped, the rest is analysed (the injection after the
+/// bad statement is found), and the exit code is the policy's, not 2. A config.xml that is not
+/// XML is still not analysed (exit 2).
+#[test]
+fn unparseable_statement_is_skipped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixtures().join("rules/jenkins/parse-error/pos/Jenkinsfile.recovered");
+    std::fs::copy(&src, dir.path().join("Jenkinsfile")).unwrap();
+    let out = pipeguard()
+        .args([
+            "scan",
+            "--only",
+            "jenkins",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let report = crate::common::json_report(&out.get_output().stdout);
+    let lines = crate::common::rule_lines(&report);
+    assert!(
+        lines.contains(&("jenkins/parse-error".into(), "Jenkinsfile".into(), 4)),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&("jenkins/script-injection".into(), "Jenkinsfile".into(), 7)),
+        "{lines:?}"
+    );
+    let pe = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "jenkins/parse-error")
+        .unwrap();
+    assert_eq!(pe["severity"], "low");
+
+    let bad = fixtures().join("rules/jenkins/parse-error/pos/jobs/bad-xml");
+    pipeguard()
+        .args(["scan", "--only", "jenkins", "--fail-on", "critical"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+}

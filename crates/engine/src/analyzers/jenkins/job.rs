@@ -6,7 +6,7 @@
 use super::model::{self, Binding, Doc, Event, EventKind, Model, PrScope, Scope};
 use super::rules::{self, hardcoded_credentials};
 use super::xml::{self, Element};
-use super::{credential_records, pipeline_triggers};
+use super::{credential_records, pipeline_triggers, report_skipped};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Family;
 use crate::source::SourceFile;
@@ -195,23 +195,15 @@ fn analyze_script(
     out: &mut Output,
 ) {
     let text = &script.text;
-    let parsed = match groovy::parse(text) {
-        Ok(s) => s,
-        Err(e) => {
-            let at = script.text_map.map(e.at);
-            if cx.enabled(rules::PARSE_ERROR) {
-                out.parse_error(
-                    Family::Jenkins,
-                    file,
-                    at,
-                    format!("inline pipeline script: {}", e.message),
-                );
-            } else {
-                out.unparsed.push(file.path.clone());
-            }
-            return;
-        }
-    };
+    let parsed = groovy::parse_recovering(text);
+    report_skipped(
+        file,
+        &parsed.skipped,
+        Some(&script.text_map),
+        "inline pipeline script: ",
+        cx,
+        out,
+    );
     let mut m = model::build(&parsed);
     m.pr_aware |= pr_built;
     let doc = Doc {

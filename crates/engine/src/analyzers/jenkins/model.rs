@@ -284,12 +284,22 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
             }
         }
         fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Assign { target, value, .. } = &e.kind
-                && let ExprKind::Ident(n) = &target.kind
-                && self.tainted(value)
-            {
-                let n = n.clone();
-                self.mark(&n);
+            let ExprKind::Assign { target, value, .. } = &e.kind else {
+                return;
+            };
+            if !self.tainted(value) {
+                return;
+            }
+            // `x = v`, `(a, b) = v`.
+            let targets: Vec<&Expr> = match &target.kind {
+                ExprKind::List(items) => items.iter().collect(),
+                _ => vec![&**target],
+            };
+            for t in targets {
+                if let ExprKind::Ident(n) = &t.kind {
+                    let n = n.clone();
+                    self.mark(&n);
+                }
             }
         }
     }
@@ -413,6 +423,13 @@ impl Walker<'_> {
                 }
             }
             StmtKind::Method { body, .. } => self.block(body, scope),
+            StmtKind::Assert { cond, message } => {
+                self.expr(cond, scope);
+                if let Some(m) = message {
+                    self.expr(m, scope);
+                }
+            }
+            StmtKind::Labeled { body, .. } => self.stmt(body, scope),
             StmtKind::Return(None) | StmtKind::Other => {}
         }
     }
