@@ -153,7 +153,11 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
             el.name == "defaultValue" && parent.ends_with("PasswordParameterDefinition");
         if (model::secret_key(&el.name) || password_param) && el.children.is_empty() {
             let (v, span) = el.trimmed();
-            if !v.is_empty() && !encrypted(v) && !model::placeholder_value(v) {
+            if !v.is_empty()
+                && !encrypted(v)
+                && !model::placeholder_value(v)
+                && (el.name != "token" || !model::name_like_token(v))
+            {
                 secrets.push((el.name.clone(), span));
             }
         }

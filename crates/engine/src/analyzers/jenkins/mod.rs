@@ -5,6 +5,7 @@ use pipeguard_groovy as groovy;
 pub mod job;
 pub mod model;
 pub mod rules;
+pub mod sources;
 pub mod xml;
 
 use model::{Doc, Model, PrScope};

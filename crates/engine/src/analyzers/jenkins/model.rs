@@ -6,8 +6,10 @@
 //! Spans here are offsets into the parsed script text; [`Doc`] maps them into the file (the
 //! script of a job config.xml is XML-unescaped text inside the file).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+
+use super::sources::{self, Control};
 
 use crate::source::SourceFile;
 use pipeguard_groovy::{
@@ -55,8 +57,38 @@ pub struct Scope {
     pub pr: PrScope,
     /// The condition that set `pr` (for related locations).
     pub pr_span: Option<Range<usize>>,
-    /// Credential variables bound around this point: (variable, credential id).
-    pub cred_vars: Vec<(String, String)>,
+    /// Credential variables bound around this point.
+    pub cred_vars: Vec<CredVar>,
+}
+
+/// A variable a credential binding sets.
+#[derive(Clone, Debug)]
+pub struct CredVar {
+    pub var: String,
+    /// The credential id (empty when not literal).
+    pub id: String,
+    /// Whether the value is secret: not a user name (`usernameVariable`, `X_USR`) and not the
+    /// path of a temporary file (`keyFileVariable`, `file(variable:)`).
+    pub secret: bool,
+}
+
+/// A `${…}` (or `$x`) interpolation in a shell script, or a non-literal script argument: the
+/// identifier paths it reads.
+#[derive(Clone, Debug)]
+pub struct Interp {
+    pub span: Range<usize>,
+    pub refs: Vec<(String, Range<usize>)>,
+}
+
+/// Where a value a rule follows comes from and who controls it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub control: Control,
+    /// The variable (or the output) the value comes from: `env.CHANGE_TITLE`, `ghprbPullTitle`,
+    /// `commit messages (git log)`.
+    pub origin: String,
+    /// The Generic Webhook Trigger JSONPath, when the origin is such a variable.
+    pub webhook: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,8 +99,8 @@ pub struct ShellStep {
     /// The script argument, when it is a string literal.
     pub script: Option<StrLit>,
     pub script_span: Range<usize>,
-    /// Identifier paths Groovy interpolates into the script, with their spans.
-    pub interpolated: Vec<(String, Range<usize>)>,
+    /// What Groovy interpolates into the script.
+    pub interpolated: Vec<Interp>,
     pub scope: Scope,
 }
 
@@ -125,37 +157,35 @@ pub struct Model {
     /// The script tests for change requests somewhere (it is built for pull requests).
     pub pr_aware: bool,
     pub triggers: BTreeSet<String>,
-    /// Local variables holding PR-controlled values.
-    pub tainted_locals: BTreeSet<String>,
+    /// Local variables holding values someone outside the pipeline controls.
+    pub tainted_locals: BTreeMap<String, Taint>,
+    /// Generic Webhook Trigger variables whose JSONPath reads a PR author's field: name →
+    /// (JSONPath, who controls it). From `GenericTrigger(genericVariables: …)` in the script,
+    /// or from the job's config.xml.
+    pub webhook_vars: BTreeMap<String, (String, Control)>,
 }
 
-/// Environment variables a pull request's author controls.
-pub const PR_CONTROLLED: &[&str] = &[
-    "CHANGE_TITLE",
-    "CHANGE_BRANCH",
-    "BRANCH_NAME",
-    "CHANGE_AUTHOR",
-    "CHANGE_AUTHOR_DISPLAY_NAME",
-    "CHANGE_AUTHOR_EMAIL",
-    "CHANGE_FORK",
-    "CHANGE_URL",
-    "GIT_BRANCH",
-    "GIT_LOCAL_BRANCH",
-    "TAG_NAME",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "ghprbPullTitle",
-    "ghprbPullDescription",
-    "ghprbSourceBranch",
-    "ghprbPullAuthorLogin",
-    "ghprbPullLongDescription",
-    "ghprbCommentBody",
-    "gitlabSourceBranch",
-    "gitlabMergeRequestTitle",
-    "gitlabMergeRequestDescription",
-];
+impl Model {
+    /// Who controls the value at identifier path `path`, if anyone outside the pipeline does.
+    pub fn source(&self, path: &str) -> Option<Taint> {
+        if let Some(t) = self.tainted_locals.get(path) {
+            return Some(t.clone());
+        }
+        let name = var_name(path);
+        if let Some((jp, c)) = self.webhook_vars.get(name) {
+            return Some(Taint {
+                control: *c,
+                origin: name.to_string(),
+                webhook: Some(jp.clone()),
+            });
+        }
+        sources::env_source(path).map(|control| Taint {
+            control,
+            origin: path.to_string(),
+            webhook: None,
+        })
+    }
+}
 
 const SHELL_STEPS: &[&str] = &["sh", "bat", "powershell", "pwsh"];
 
@@ -212,10 +242,19 @@ pub fn secret_key(key: &str) -> bool {
         && !k.ends_with("_user")
 }
 
-/// A value that is obviously not a real secret (empty, a placeholder, a reference).
+/// A value that is obviously not a real secret (empty, a placeholder, a reference, a boolean
+/// or number option such as `<injectGlobalPasswords>false`, a Vault path such as
+/// `secret/team/ci/codecov`).
 pub fn placeholder_value(v: &str) -> bool {
     let t = v.trim();
+    let lower = t.to_ascii_lowercase();
     t.len() < 4
+        || matches!(
+            lower.as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off"
+        )
+        || t.chars().all(|c| c.is_ascii_digit())
+        || vault_path(t)
         || t.starts_with('$')
         || t.starts_with('<')
         || t.starts_with("{{")
@@ -235,9 +274,48 @@ pub fn placeholder_value(v: &str) -> bool {
         .any(|p| t.eq_ignore_ascii_case(p))
 }
 
+/// `secret/apm-team/ci/codecov`, `kv/data/app`: a path of lowercase words, not a secret value
+/// (a base64 secret with a `/` has mixed-case segments).
+fn vault_path(t: &str) -> bool {
+    let mut segs = t.split('/');
+    let Some(first) = segs.next() else {
+        return false;
+    };
+    t.contains('/')
+        && !first.is_empty()
+        && first
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && t.split('/').all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
+/// A Generic Webhook Trigger token that is a name (`build-cosa`, `example-app-pr`): it picks the
+/// job a webhook call starts, and a name is not a secret anyone relies on.
+pub fn name_like_token(t: &str) -> bool {
+    t.contains(['-', '_'])
+        && t.split(['-', '_']).all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
 pub fn build(script: &Script) -> Model {
-    let mut m = Model::default();
-    taint_locals(&script.body, &mut m.tainted_locals);
+    build_with(script, BTreeMap::new())
+}
+
+/// Build the model of a script whose job declares Generic Webhook Trigger variables.
+pub fn build_with(script: &Script, webhook_vars: BTreeMap<String, (String, Control)>) -> Model {
+    let mut m = Model {
+        webhook_vars,
+        ..Model::default()
+    };
+    generic_trigger_vars(&script.body, &mut m.webhook_vars);
+    taint_locals(&script.body, &mut m);
     let scope = Scope {
         stage: None,
         pr: PrScope::Any,
@@ -252,20 +330,130 @@ pub fn build(script: &Script) -> Model {
     m
 }
 
-/// Locals assigned from PR-controlled values (`def t = env.CHANGE_TITLE`), to a fixpoint.
-fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
+/// `GenericTrigger(genericVariables: [[key: 'ref', value: '$.pull_request.head.ref']])` in
+/// `triggers {}` or `pipelineTriggers([…])`: the variables that read a PR author's field.
+fn generic_trigger_vars(body: &[Stmt], out: &mut BTreeMap<String, (String, Control)>) {
+    struct V<'a>(&'a mut BTreeMap<String, (String, Control)>);
+    impl pipeguard_groovy::Visitor for V<'_> {
+        fn expr(&mut self, e: &Expr) {
+            let ExprKind::Call(c) = &e.kind else { return };
+            if c.name != "GenericTrigger" {
+                return;
+            }
+            let Some(ExprKind::List(vars)) = c.named("genericVariables").map(|v| &v.kind) else {
+                return;
+            };
+            for v in vars {
+                let ExprKind::Map(entries) = &v.kind else {
+                    continue;
+                };
+                let get = |k: &str| {
+                    entries
+                        .iter()
+                        .find(|a| a.name.as_ref().is_some_and(|(n, _)| n == k))
+                        .and_then(|a| a.value.literal_str())
+                };
+                let (Some(key), Some(path)) = (get("key"), get("value")) else {
+                    continue;
+                };
+                if let Some(ctl) = sources::webhook_source(&path) {
+                    self.0.insert(key, (path, ctl));
+                }
+            }
+        }
+    }
+    pipeguard_groovy::walk_stmts(body, &mut V(out));
+}
+
+/// The strongest source among the values an expression reads; `sh(returnStdout: true)` of a
+/// `git log` that prints messages is the PR author's text. A value passed through
+/// `replaceAll(/[^…]/, …)` (a negated character class) or converted to a number is clean.
+fn expr_taint(m: &Model, e: &Expr) -> Option<Taint> {
+    if let ExprKind::Call(c) = &e.kind {
+        if cleans(c) {
+            return None;
+        }
+        if c.target.is_none()
+            && c.name == "sh"
+            && c.named("returnStdout")
+                .is_some_and(|v| matches!(v.kind, ExprKind::Bool(true)))
+            && c.named("script")
+                .and_then(Expr::literal_str)
+                .is_some_and(|s| sources::prints_commit_text(&s))
+        {
+            return Some(Taint {
+                control: Control::ForkAuthor,
+                origin: "commit text (git log)".into(),
+                webhook: None,
+            });
+        }
+        if let Some(t) = &c.target
+            && let Some(x) = expr_taint(m, t)
+        {
+            return Some(x);
+        }
+    }
+    if matches!(&e.kind, ExprKind::Binary { op, .. } if matches!(op.as_str(), "==" | "!=" | "=~" | "==~" | "in" | "instanceof" | "<" | ">" | "<=" | ">=" | "&&" | "||"))
+    {
+        return None;
+    }
+    let mut best: Option<Taint> = None;
+    let mut consider = |t: Option<Taint>| {
+        if let Some(t) = t
+            && best.as_ref().is_none_or(|b| t.control > b.control)
+        {
+            best = Some(t);
+        }
+    };
+    match &e.kind {
+        ExprKind::Call(c) => {
+            for a in &c.args {
+                consider(expr_taint(m, &a.value));
+            }
+        }
+        ExprKind::Str(s) => {
+            for p in &s.parts {
+                if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
+                    consider(expr_taint(m, x));
+                }
+            }
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            consider(expr_taint(m, lhs));
+            consider(expr_taint(m, rhs));
+        }
+        ExprKind::Ternary {
+            then, otherwise, ..
+        } => {
+            consider(expr_taint(m, then));
+            consider(expr_taint(m, otherwise));
+        }
+        ExprKind::List(items) => items.iter().for_each(|x| consider(expr_taint(m, x))),
+        _ => {
+            for (r, _) in e.references() {
+                consider(m.source(&r));
+            }
+        }
+    }
+    best
+}
+
+/// Locals assigned from values someone outside the pipeline controls (`def t =
+/// env.CHANGE_TITLE`), to a fixpoint; each keeps its strongest source.
+fn taint_locals(body: &[Stmt], m: &mut Model) {
     struct V<'a> {
-        out: &'a mut BTreeSet<String>,
+        m: &'a mut Model,
         changed: bool,
     }
     impl V<'_> {
-        fn tainted(&self, e: &Expr) -> bool {
-            e.references()
-                .iter()
-                .any(|(r, _)| PR_CONTROLLED.contains(&var_name(r)) || self.out.contains(r.as_str()))
-        }
-        fn mark(&mut self, name: &str) {
-            if self.out.insert(name.to_string()) {
+        fn mark(&mut self, name: &str, t: &Taint) {
+            let stronger = self
+                .m
+                .tainted_locals
+                .get(name)
+                .is_none_or(|old| t.control > old.control);
+            if stronger {
+                self.m.tainted_locals.insert(name.to_string(), t.clone());
                 self.changed = true;
             }
         }
@@ -276,10 +464,10 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
                 names,
                 value: Some(v),
             } = &s.kind
-                && self.tainted(v)
+                && let Some(t) = expr_taint(self.m, v)
             {
                 for (n, _) in names {
-                    self.mark(n);
+                    self.mark(n, &t);
                 }
             }
         }
@@ -287,9 +475,9 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
             let ExprKind::Assign { target, value, .. } = &e.kind else {
                 return;
             };
-            if !self.tainted(value) {
+            let Some(taint) = expr_taint(self.m, value) else {
                 return;
-            }
+            };
             // `x = v`, `(a, b) = v`.
             let targets: Vec<&Expr> = match &target.kind {
                 ExprKind::List(items) => items.iter().collect(),
@@ -298,14 +486,14 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
             for t in targets {
                 if let ExprKind::Ident(n) = &t.kind {
                     let n = n.clone();
-                    self.mark(&n);
+                    self.mark(&n, &taint);
                 }
             }
         }
     }
     for _ in 0..4 {
         let mut v = V {
-            out: &mut *out,
+            m: &mut *m,
             changed: false,
         };
         pipeguard_groovy::walk_stmts(body, &mut v);
@@ -362,7 +550,11 @@ impl Walker<'_> {
                 let idv = id.clone().unwrap_or_default();
                 let vars = vec![name.clone(), format!("{name}_USR"), format!("{name}_PSW")];
                 for v in &vars {
-                    scope.cred_vars.push((v.clone(), idv.clone()));
+                    scope.cred_vars.push(CredVar {
+                        var: v.clone(),
+                        id: idv.clone(),
+                        secret: !v.ends_with("_USR"),
+                    });
                 }
                 self.m.bindings.push(Binding {
                     id,
@@ -506,6 +698,7 @@ impl Walker<'_> {
                 if secret_key(key)
                     && let Some(v) = a.value.literal_str()
                     && !placeholder_value(&v)
+                    && (key != "token" || !name_like_token(&v))
                 {
                     self.m.secret_args.push(SecretArg {
                         key: key.clone(),
@@ -597,20 +790,27 @@ impl Walker<'_> {
                 }
                 for (b, span) in bindings {
                     let id = b.named("credentialsId").and_then(Expr::literal_str);
-                    let vars: Vec<String> = b
-                        .args
-                        .iter()
-                        .filter(|a| {
-                            a.name
-                                .as_ref()
-                                .is_some_and(|(k, _)| k.ends_with("Variable") || k == "variable")
-                        })
-                        .filter_map(|a| a.value.literal_str())
-                        .collect();
-                    for v in &vars {
-                        inner
-                            .cred_vars
-                            .push((v.clone(), id.clone().unwrap_or_default()));
+                    let mut vars: Vec<String> = Vec::new();
+                    for a in &b.args {
+                        let Some((k, _)) = &a.name else { continue };
+                        if !(k.ends_with("Variable") || k == "variable") {
+                            continue;
+                        }
+                        let Some(v) = a.value.literal_str() else {
+                            continue;
+                        };
+                        // A user name, or the path of the temporary file holding the secret.
+                        let secret = !matches!(
+                            k.as_str(),
+                            "usernameVariable" | "keyFileVariable" | "keystoreVariable"
+                        ) && (k != "variable"
+                            || !matches!(b.name.as_str(), "file" | "zip"));
+                        inner.cred_vars.push(CredVar {
+                            var: v.clone(),
+                            id: id.clone().unwrap_or_default(),
+                            secret,
+                        });
+                        vars.push(v);
                     }
                     self.m.bindings.push(Binding {
                         id,
@@ -726,12 +926,22 @@ impl Walker<'_> {
             match &a.kind {
                 ExprKind::Str(s) => {
                     for p in &s.parts {
-                        if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
-                            interpolated.extend(x.references());
+                        if let pipeguard_groovy::StrPart::Interp {
+                            expr: Some(x),
+                            span,
+                        } = p
+                        {
+                            interpolated.push(Interp {
+                                span: span.clone(),
+                                refs: clean_refs(x),
+                            });
                         }
                     }
                 }
-                _ => interpolated.extend(a.references()),
+                _ => interpolated.extend(clean_refs(a).into_iter().map(|(p, span)| Interp {
+                    span: span.clone(),
+                    refs: vec![(p, span)],
+                })),
             }
         }
         if let Some(s) = &script {
@@ -765,6 +975,67 @@ impl Walker<'_> {
             scope: scope.clone(),
         });
     }
+}
+
+/// The identifier paths an interpolated expression reads, leaving out those it only tests or
+/// converts (`${x == 'a' ? 1 : 2}` pastes no part of `x`; `${n.toInteger()}` a number).
+fn clean_refs(e: &Expr) -> Vec<(String, Range<usize>)> {
+    match &e.kind {
+        ExprKind::Ternary {
+            then, otherwise, ..
+        } => {
+            let mut v = clean_refs(then);
+            v.extend(clean_refs(otherwise));
+            v
+        }
+        ExprKind::Binary { op, .. }
+            if matches!(
+                op.as_str(),
+                "==" | "!="
+                    | "=~"
+                    | "==~"
+                    | "in"
+                    | "instanceof"
+                    | "<"
+                    | ">"
+                    | "<="
+                    | ">="
+                    | "&&"
+                    | "||"
+            ) =>
+        {
+            Vec::new()
+        }
+        ExprKind::Call(c) if cleans(c) => Vec::new(),
+        _ => e.references(),
+    }
+}
+
+/// A call whose result holds no attacker text: a test, a number, or `replaceAll` with a negated
+/// character class (`x.replaceAll(/[^A-Za-z0-9._-]/, '')`).
+fn cleans(c: &Call) -> bool {
+    if c.name == "replaceAll" {
+        return c.positional(0).and_then(Expr::as_str).is_some_and(|s| {
+            s.parts.first().is_some_and(|p| {
+                matches!(p, pipeguard_groovy::StrPart::Lit { text, .. } if text.starts_with("[^"))
+            })
+        });
+    }
+    matches!(
+        c.name.as_str(),
+        "toInteger"
+            | "toLong"
+            | "isNumber"
+            | "parseInt"
+            | "size"
+            | "length"
+            | "contains"
+            | "startsWith"
+            | "endsWith"
+            | "equals"
+            | "matches"
+            | "isEmpty"
+    )
 }
 
 fn collect_calls_in_args(args: &[pipeguard_groovy::Arg], out: &mut Vec<String>) {
