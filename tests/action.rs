@@ -9,6 +9,7 @@ use std::process::Command;
 use serde_yaml::Value;
 
 use crate::common::{repo_root, sh};
+use crate::release_host::{ReleaseServer, release_layout};
 
 fn action() -> Value {
     serde_yaml::from_str(&std::fs::read_to_string(repo_root().join("action.yml")).unwrap()).unwrap()
@@ -20,6 +21,8 @@ fn built_pipeguard() -> PathBuf {
 
 struct Runner {
     dir: tempfile::TempDir,
+    /// Where the action is checked out (`GITHUB_ACTION_PATH`): the repository, or a copy.
+    action_dir: PathBuf,
     inputs: BTreeMap<String, String>,
     env: Vec<(String, String)>,
 }
@@ -30,6 +33,54 @@ struct Outcome {
     outputs: BTreeMap<String, String>,
     summary: String,
     log: String,
+    /// Wall time of each run step that ran, by step id.
+    durations: BTreeMap<String, std::time::Duration>,
+    /// The `uses:` steps whose condition held: (uses, evaluated `with:`).
+    used: Vec<(String, BTreeMap<String, String>)>,
+}
+
+/// The action's default for an input.
+fn input_default(name: &str) -> String {
+    action()["inputs"][name]["default"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The release target the install step picks on this machine.
+fn host_target() -> &'static str {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => "x86_64-unknown-linux-gnu",
+        ("linux", "aarch64") => "aarch64-unknown-linux-gnu",
+        ("macos", "aarch64") => "aarch64-apple-darwin",
+        ("macos", _) => "x86_64-apple-darwin",
+        _ => "x86_64-pc-windows-msvc",
+    }
+}
+
+/// A step condition, for the forms this action uses: terms joined by `&&`, each `!cancelled()`,
+/// `always()`, `X == 'lit'` or `X != 'lit'`. Returns (holds, runs even after a failed step).
+fn condition(expr: &str, ctx: &dyn Fn(&str) -> String) -> (bool, bool) {
+    let inner = expr
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|e| e.strip_suffix("}}"))
+        .unwrap_or(expr)
+        .trim();
+    let mut holds = true;
+    let mut after_failure = false;
+    for term in inner.split("&&").map(str::trim) {
+        if term == "!cancelled()" || term == "always()" {
+            after_failure = true;
+        } else if let Some((l, r)) = term.split_once("==") {
+            holds &= ctx(l.trim()) == r.trim().trim_matches('\'');
+        } else if let Some((l, r)) = term.split_once("!=") {
+            holds &= ctx(l.trim()) != r.trim().trim_matches('\'');
+        } else {
+            panic!("condition `{term}` not simulated");
+        }
+    }
+    (holds, after_failure)
 }
 
 /// `${{ path }}` and `${{ a || b }}`, enough for this action's expressions.
@@ -78,9 +129,15 @@ impl Runner {
         }
         Runner {
             dir,
+            action_dir: repo_root(),
             inputs: BTreeMap::new(),
             env: Vec::new(),
         }
+    }
+
+    fn action_dir(mut self, dir: &Path) -> Runner {
+        self.action_dir = dir.to_path_buf();
+        self
     }
 
     fn path(&self, rel: &str) -> PathBuf {
@@ -97,22 +154,57 @@ impl Runner {
         self
     }
 
-    /// Put the freshly built binary where the install step looks first (the tool cache).
+    /// Put the freshly built binary where the install step looks first (the tool cache, with the
+    /// marker a verified install leaves).
     fn with_cached_binary(self) -> Runner {
-        let target = match (std::env::consts::OS, std::env::consts::ARCH) {
-            ("linux", "x86_64") => "x86_64-unknown-linux-gnu",
-            ("linux", "aarch64") => "aarch64-unknown-linux-gnu",
-            ("macos", "aarch64") => "aarch64-apple-darwin",
-            _ => "x86_64-apple-darwin",
-        };
-        let bin = self.path(&format!("toolcache/pipeguard/0.1.0/{target}/bin"));
-        std::fs::create_dir_all(&bin).unwrap();
-        std::fs::copy(built_pipeguard(), bin.join("pipeguard")).unwrap();
+        let bin = self.cache_entry();
+        std::fs::copy(built_pipeguard(), &bin).unwrap();
         self
     }
 
+    /// A stand-in binary in the tool cache that records its arguments (one per line) in
+    /// temp/argv and exits 0; `--version` answers like pipeguard.
+    fn with_recording_binary(self) -> Runner {
+        let bin = self.cache_entry();
+        let argv = self.path("temp/argv");
+        std::fs::write(
+            &bin,
+            format!(
+                "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pipeguard {}'; exit 0; fi\nprintf '%s\\n' \"$@\" > '{}'\n",
+                input_default("version"),
+                argv.display()
+            ),
+        )
+        .unwrap();
+        sh(self.dir.path(), &format!("chmod +x '{}'", bin.display()));
+        self
+    }
+
+    /// The tool-cache path of the default version's binary, marked complete.
+    fn cache_entry(&self) -> PathBuf {
+        let entry = self.path(&format!(
+            "toolcache/pipeguard/{}/{}",
+            input_default("version"),
+            host_target()
+        ));
+        std::fs::create_dir_all(&entry).unwrap();
+        std::fs::write(entry.with_extension("complete"), "").unwrap();
+        entry.join("pipeguard")
+    }
+
+    fn argv(&self) -> Vec<String> {
+        std::fs::read_to_string(self.path("temp/argv"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
     fn run(&self) -> Outcome {
-        let action = action();
+        let action: Value = serde_yaml::from_str(
+            &std::fs::read_to_string(self.action_dir.join("action.yml")).unwrap(),
+        )
+        .unwrap();
         let defaults: BTreeMap<String, String> = action["inputs"]
             .as_mapping()
             .unwrap()
@@ -134,6 +226,8 @@ impl Runner {
         let mut summary = String::new();
         let mut log = String::new();
         let mut code = 0;
+        let mut durations = BTreeMap::new();
+        let mut used = Vec::new();
         for (i, step) in action["runs"]["steps"]
             .as_sequence()
             .unwrap()
@@ -143,15 +237,6 @@ impl Runner {
             let id = step["id"]
                 .as_str()
                 .map_or_else(|| format!("step{i}"), str::to_string);
-            assert_eq!(
-                step["shell"].as_str(),
-                Some("bash"),
-                "every run step names its shell"
-            );
-            let run = step["run"]
-                .as_str()
-                .expect("composite steps here are run steps");
-            assert!(!run.contains("${{"), "no expressions inside run: ({id})");
             let ctx = |p: &str| -> String {
                 if let Some(name) = p.strip_prefix("inputs.") {
                     let v = self
@@ -176,12 +261,46 @@ impl Runner {
                 }
                 match p {
                     "github.token" => token.clone(),
-                    "github.action_path" => repo_root().display().to_string(),
+                    "github.action_path" => self.action_dir.display().to_string(),
                     other => panic!("expression `{other}` not simulated"),
                 }
             };
+            let (holds, after_failure) = step["if"]
+                .as_str()
+                .map_or((true, false), |c| condition(c, &ctx));
+            if !holds || (code != 0 && !after_failure) {
+                continue; // the default condition is `success()`
+            }
+            if let Some(uses) = step["uses"].as_str() {
+                let with = step["with"]
+                    .as_mapping()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.as_str().unwrap().to_string(),
+                                    eval(v.as_str().unwrap_or_default(), &ctx),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                used.push((uses.to_string(), with));
+                continue;
+            }
+            assert_eq!(
+                step["shell"].as_str(),
+                Some("bash"),
+                "every run step names its shell"
+            );
+            let run = step["run"]
+                .as_str()
+                .expect("composite steps are run or uses steps");
+            assert!(!run.contains("${{"), "no expressions inside run: ({id})");
             let out_file = self.path(&format!("temp/output_{id}"));
             let summary_file = self.path(&format!("temp/summary_{id}"));
+            let _ = std::fs::remove_file(&out_file);
+            let _ = std::fs::remove_file(&summary_file);
             let script = self.path(&format!("temp/{id}.sh"));
             std::fs::write(&script, run).unwrap();
             let mut cmd = Command::new("bash");
@@ -193,7 +312,7 @@ impl Runner {
                 .env("HOME", self.path("temp"))
                 .env("GITHUB_ACTIONS", "true")
                 .env("CI", "true")
-                .env("GITHUB_ACTION_PATH", repo_root())
+                .env("GITHUB_ACTION_PATH", &self.action_dir)
                 .env("GITHUB_WORKSPACE", self.path("workspace"))
                 .env("GITHUB_OUTPUT", &out_file)
                 .env("GITHUB_STEP_SUMMARY", &summary_file)
@@ -212,7 +331,9 @@ impl Runner {
             for (k, v) in &self.env {
                 cmd.env(k, v);
             }
+            let started = std::time::Instant::now();
             let o = cmd.output().unwrap();
+            durations.insert(id.clone(), started.elapsed());
             log.push_str(&format!(
                 "--- {id} ({})\n{}{}",
                 o.status,
@@ -226,9 +347,8 @@ impl Runner {
             );
             step_outputs.insert(id, outs);
             summary.push_str(&std::fs::read_to_string(&summary_file).unwrap_or_default());
-            if !o.status.success() {
+            if !o.status.success() && code == 0 {
                 code = o.status.code().unwrap_or(-1);
-                break; // later steps have the default `if: success()`
             }
         }
         let ctx = |p: &str| -> String {
@@ -256,6 +376,8 @@ impl Runner {
             outputs,
             summary,
             log,
+            durations,
+            used,
         }
     }
 }
@@ -273,8 +395,16 @@ fn inputs_reach_run_steps_only_through_env() {
     let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
     let a = action();
     for step in a["runs"]["steps"].as_sequence().unwrap() {
-        let run = step["run"].as_str().unwrap();
-        assert!(!run.contains("${{"), "{run}");
+        if let Some(run) = step["run"].as_str() {
+            assert!(!run.contains("${{"), "{run}");
+        } else {
+            let uses = step["uses"].as_str().expect("a run or a uses step");
+            let (_, pin) = uses.split_once('@').expect("uses pinned");
+            assert!(
+                pin.len() == 40 && pin.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{uses} is pinned by commit"
+            );
+        }
     }
     // Every input is used, and only in env: blocks.
     for (k, _) in a["inputs"].as_mapping().unwrap() {
@@ -283,7 +413,8 @@ fn inputs_reach_run_steps_only_through_env() {
             continue;
         }
         assert!(
-            text.contains(&format!("${{{{ inputs.{k} }}}}")),
+            text.contains(&format!("${{{{ inputs.{k} }}}}"))
+                || text.contains(&format!(" inputs.{k} ")),
             "input {k} unused"
         );
     }
@@ -404,75 +535,352 @@ fn attest_checks_its_inputs_before_running() {
     assert_eq!(r.code, 2, "{}", r.log);
 }
 
-/// The install step's release path: a download whose SHA-256 matches the pinned one is used; one
-/// that does not is refused (no fallback).
-#[test]
-fn install_verifies_the_pinned_checksum() {
-    let t = tempfile::tempdir().unwrap();
-    let action_dir = t.path().join("action");
-    std::fs::create_dir_all(action_dir.join("github-action/scripts")).unwrap();
-    std::fs::copy(
-        repo_root().join("github-action/scripts/install.sh"),
-        action_dir.join("github-action/scripts/install.sh"),
-    )
-    .unwrap();
-    let target = sh(
-        t.path(),
-        "case \"$(uname -s)-$(uname -m)\" in Linux-x86_64) echo x86_64-unknown-linux-gnu;; Linux-aarch64) echo aarch64-unknown-linux-gnu;; *) echo other;; esac",
-    );
-    let asset = format!("pipeguard-9.9.9-{}.tar.gz", target.trim());
-    let release = t.path().join("release/v9.9.9");
-    std::fs::create_dir_all(&release).unwrap();
-    std::fs::copy(built_pipeguard(), t.path().join("pipeguard")).unwrap();
-    sh(
-        t.path(),
-        &format!("tar -czf release/v9.9.9/{asset} pipeguard"),
-    );
-    let sum = sh(
-        t.path(),
-        &format!("sha256sum release/v9.9.9/{asset} | cut -d' ' -f1"),
-    );
-    let install = |pinned: &str| {
-        std::fs::write(
-            action_dir.join("github-action/checksums.txt"),
-            format!("# test\n{pinned}  {asset}\n"),
+/// A copy of the action (action.yml, github-action/scripts) whose checksums.txt pins `lines`.
+fn action_copy(dir: &Path, lines: &str) -> PathBuf {
+    let a = dir.join("action");
+    std::fs::create_dir_all(a.join("github-action/scripts")).unwrap();
+    std::fs::copy(repo_root().join("action.yml"), a.join("action.yml")).unwrap();
+    for f in ["install.sh", "run.sh"] {
+        std::fs::copy(
+            repo_root().join("github-action/scripts").join(f),
+            a.join("github-action/scripts").join(f),
         )
         .unwrap();
-        let cache = t.path().join(format!("cache-{}", &pinned[..8]));
-        let out = t.path().join("out");
-        let _ = std::fs::remove_file(&out);
-        let o = Command::new("bash")
-            .arg(action_dir.join("github-action/scripts/install.sh"))
-            .env("PIPEGUARD_VERSION", "9.9.9")
-            .env(
-                "PIPEGUARD_RELEASE_BASE",
-                format!("file://{}", t.path().join("release").display()),
-            )
-            .env("RUNNER_TOOL_CACHE", &cache)
-            .env("GITHUB_OUTPUT", &out)
-            .env_remove("GITHUB_PATH")
-            .output()
-            .unwrap();
-        (o, std::fs::read_to_string(&out).unwrap_or_default())
-    };
-    let (o, out) = install(sum.trim());
+    }
+    std::fs::write(
+        a.join("github-action/checksums.txt"),
+        format!("# pinned for this test\n{lines}"),
+    )
+    .unwrap();
+    a
+}
+
+/// The install step against a release served on loopback: the verified asset installs in seconds;
+/// the next run on the same runner takes it from the tool cache without a download; a tampered
+/// asset, a missing one and a version without a pinned checksum are refused with their messages.
+#[test]
+fn install_from_a_loopback_release() {
+    let t = tempfile::tempdir().unwrap();
+    let version = input_default("version");
+    let asset = format!("pipeguard-{version}-{}.tar.gz", host_target());
+    let sums = release_layout(&t.path().join("release"), &version, &[host_target()]);
+    let server = ReleaseServer::start(&t.path().join("release"));
+    let action = action_copy(t.path(), &sums);
+
+    let runner = Runner::new()
+        .action_dir(&action)
+        .input("release-url", &server.url())
+        .input("fail-on", "never");
+    let r = runner.run();
+    assert_eq!(r.code, 0, "{}", r.log);
     assert!(
-        o.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(String::from_utf8_lossy(&o.stdout).contains("sha256 verified"));
-    let bin = out.trim().strip_prefix("bin=").unwrap();
-    assert!(Path::new(bin).is_file(), "{out}");
-    let (o, out) = install(&"0".repeat(64));
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("checksum mismatch"),
+        r.log
+            .contains(&format!("(release asset {asset}, sha256 verified")),
         "{}",
-        String::from_utf8_lossy(&o.stdout)
+        r.log
     );
-    assert_eq!(out, "");
+    let took = r.durations["install"];
+    eprintln!("install from the loopback release: {took:?}");
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "install took {took:?}"
+    );
+    assert_eq!(server.hits(), 1);
+    assert_eq!(r.outputs["verdict"], "pass", "{}", r.log);
+    let bin = runner.path(&format!(
+        "toolcache/pipeguard/{version}/{}/pipeguard",
+        host_target()
+    ));
+    assert_eq!(r.outputs["bin"], bin.display().to_string());
+    assert_eq!(
+        std::fs::read_to_string(runner.path("temp/path"))
+            .unwrap()
+            .trim(),
+        bin.parent().unwrap().display().to_string()
+    );
+
+    let r = runner.run();
+    assert_eq!(r.code, 0, "{}", r.log);
+    assert!(
+        r.log.contains(&format!("pipeguard {version} (tool cache)")),
+        "{}",
+        r.log
+    );
+    assert_eq!(server.hits(), 1, "the second run downloads nothing");
+
+    // Tampered: the served asset is not the one whose checksum is pinned.
+    let tampered = t.path().join("tampered");
+    release_layout(&tampered, &version, &[host_target()]);
+    let f = tampered.join(format!("v{version}/{asset}"));
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes.extend_from_slice(b"\0");
+    std::fs::write(&f, bytes).unwrap();
+    let evil = ReleaseServer::start(&tampered);
+    let runner = Runner::new()
+        .action_dir(&action)
+        .input("release-url", &evil.url());
+    let r = runner.run();
+    assert_eq!(r.code, 2, "{}", r.log);
+    assert!(
+        r.log.contains(&format!(
+            "::error title=pipeguard install::checksum mismatch for {asset}: expected {}",
+            &sums[..64]
+        )),
+        "{}",
+        r.log
+    );
+    assert!(r.log.contains("refusing to install it"), "{}", r.log);
+    assert!(
+        !runner
+            .path(&format!("toolcache/pipeguard/{version}/{}", host_target()))
+            .exists(),
+        "nothing is unpacked from a tampered download"
+    );
+    assert_eq!(r.outputs["verdict"], "", "pipeguard never ran");
+
+    // Missing: pinned, but the release has no such asset.
+    let empty = t.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let none = ReleaseServer::start(&empty);
+    let r = Runner::new()
+        .action_dir(&action)
+        .input("release-url", &none.url())
+        .run();
+    assert_eq!(r.code, 2, "{}", r.log);
+    assert!(
+        r.log.contains(&format!(
+            "::error title=pipeguard install::could not download {}/v{version}/{asset} (",
+            none.url()
+        )) && r.log.contains("404"),
+        "{}",
+        r.log
+    );
+    assert!(
+        r.log.contains(&format!(
+            "check that release v{version} has the asset {asset}, or set install: source"
+        )),
+        "{}",
+        r.log
+    );
+
+    // A version this action has no checksum for: refused before any download.
+    let hits = server.hits();
+    let r = Runner::new()
+        .action_dir(&action)
+        .input("release-url", &server.url())
+        .input("version", "0.0.1")
+        .run();
+    assert_eq!(r.code, 2, "{}", r.log);
+    assert!(
+        r.log.contains(&format!(
+            "no pinned checksum for pipeguard-0.0.1-{}.tar.gz in this action's checksums.txt",
+            host_target()
+        )),
+        "{}",
+        r.log
+    );
+    assert_eq!(server.hits(), hits);
+
+    // The base URL is https, or plain http to loopback only.
+    for bad in [
+        "http://127.0.0.1@attacker.example/",
+        "http://attacker.example/releases",
+        "ftp://127.0.0.1/",
+        "https://example.com/x\ny",
+    ] {
+        let r = Runner::new()
+            .action_dir(&action)
+            .input("release-url", bad)
+            .run();
+        assert_eq!(r.code, 2, "{bad}: {}", r.log);
+        assert!(
+            r.log.contains("release-url must be an https:// URL"),
+            "{bad}: {}",
+            r.log
+        );
+    }
+}
+
+/// The macOS and Windows branches of the install step, driven through RUNNER_OS/RUNNER_ARCH:
+/// asset names, the zip unpacking and the `.exe` name. The "Windows" and "macOS" assets hold this
+/// machine's binary, so the installed file runs here; cygpath and the pwsh fallback only exist on
+/// a real Windows runner.
+#[test]
+fn install_picks_the_asset_for_each_runner_platform() {
+    let t = tempfile::tempdir().unwrap();
+    let version = input_default("version");
+    let platforms = [
+        ("Linux", "X64", "x86_64-unknown-linux-gnu", ""),
+        ("Linux", "ARM64", "aarch64-unknown-linux-gnu", ""),
+        ("macOS", "ARM64", "aarch64-apple-darwin", ""),
+        ("macOS", "X64", "x86_64-apple-darwin", ""),
+        ("Windows", "X64", "x86_64-pc-windows-msvc", ".exe"),
+    ];
+    let targets: Vec<&str> = platforms.iter().map(|p| p.2).collect();
+    let sums = release_layout(&t.path().join("release"), &version, &targets);
+    let server = ReleaseServer::start(&t.path().join("release"));
+    let action = action_copy(t.path(), &sums);
+    for (os, arch, target, exe) in platforms {
+        if exe == ".exe" && Command::new("unzip").arg("-v").output().is_err() {
+            eprintln!(
+                "SKIPPED the Windows case of install_picks_the_asset_for_each_runner_platform: no unzip"
+            );
+            continue;
+        }
+        let runner = Runner::new()
+            .action_dir(&action)
+            .input("release-url", &server.url())
+            .input("command", "deploy")
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch);
+        let r = runner.run();
+        let ext = if exe.is_empty() { "tar.gz" } else { "zip" };
+        assert!(
+            r.log.contains(&format!(
+                "(release asset pipeguard-{version}-{target}.{ext}, sha256 verified"
+            )),
+            "{os} {arch}: {}",
+            r.log
+        );
+        assert_eq!(
+            r.outputs["bin"],
+            runner
+                .path(&format!(
+                    "toolcache/pipeguard/{version}/{target}/pipeguard{exe}"
+                ))
+                .display()
+                .to_string()
+        );
+        assert_eq!(r.code, 2, "`deploy` is not a command: {}", r.log);
+    }
+    let r = Runner::new()
+        .action_dir(&action)
+        .input("release-url", &server.url())
+        .env("RUNNER_OS", "Windows")
+        .env("RUNNER_ARCH", "ARM64")
+        .run();
+    assert_eq!(r.code, 2, "{}", r.log);
+    assert!(
+        r.log
+            .contains("no pipeguard release asset for Windows ARM64")
+            && r.log.contains("set install: source"),
+        "{}",
+        r.log
+    );
+}
+
+/// An empty `fail-on` (the default) leaves the verdict to the policy; `args` reaches pipeguard
+/// as separate words, never through a shell; `drift` and `upload-sarif` run what they say.
+#[test]
+fn fail_on_args_drift_and_upload_sarif() {
+    // The policy's fail_on decides when the input is empty.
+    let runner = Runner::new().with_cached_binary();
+    std::fs::write(
+        runner.path("workspace/Dockerfile"),
+        "FROM ubuntu:latest\nRUN echo hi\n",
+    )
+    .unwrap();
+    std::fs::write(runner.path("workspace/.pipeguard.yml"), "fail_on: never\n").unwrap();
+    let r = runner.run();
+    assert_eq!(r.code, 0, "{}", r.log);
+    assert_eq!(r.outputs["verdict"], "pass", "{}", r.log);
+    assert!(
+        r.outputs["high-count"].parse::<u32>().unwrap() >= 1,
+        "{:?}",
+        r.outputs
+    );
+    assert_eq!(r.outputs["critical-count"], "0", "{:?}", r.outputs);
+    let total: u32 = ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .map(|s| r.outputs[&format!("{s}-count")].parse::<u32>().unwrap())
+        .sum();
+    assert_eq!(r.outputs["findings-count"], total.to_string());
+    assert!(
+        r.used.is_empty(),
+        "upload-sarif is off by default: {:?}",
+        r.used
+    );
+
+    // args: quoted words stay one argument; nothing is expanded or run.
+    let runner = Runner::new().with_recording_binary().input(
+        "args",
+        "--only 'docker,github' --baseline \"my baseline.json\" $(touch pwned) `touch pwned2` ;touch pwned3",
+    );
+    let r = runner.run();
+    assert_eq!(r.code, 0, "{}", r.log);
+    let argv = runner.argv();
+    assert_eq!(argv[0], "scan");
+    assert!(!argv.contains(&"--fail-on".to_string()), "{argv:?}");
+    let tail: Vec<&str> = argv
+        .iter()
+        .map(String::as_str)
+        .skip_while(|a| *a != "--only")
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "--only",
+            "docker,github",
+            "--baseline",
+            "my baseline.json",
+            "$(touch",
+            "pwned)",
+            "`touch",
+            "pwned2`",
+            ";touch",
+            "pwned3"
+        ]
+    );
+    for f in ["pwned", "pwned2", "pwned3"] {
+        assert!(!runner.path(&format!("workspace/{f}")).exists());
+    }
+    let r = Runner::new()
+        .with_recording_binary()
+        .input("args", "--only 'docker")
+        .run();
+    assert_eq!(r.code, 2);
+    assert!(r.log.contains("args has an unclosed ' quote"), "{}", r.log);
+
+    // drift: a changed job against the lockfile fails at drift's default (medium).
+    let runner = Runner::new()
+        .with_cached_binary()
+        .input("command", "drift")
+        .input("upload-sarif", "true");
+    let ws = runner.path("workspace");
+    std::fs::create_dir_all(ws.join(".github/workflows")).unwrap();
+    std::fs::write(
+        ws.join(".github/workflows/ci.yml"),
+        "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n",
+    )
+    .unwrap();
+    let o = Command::new(built_pipeguard())
+        .args(["fingerprint", "--write", ".pipeguard/jobs.lock"])
+        .current_dir(&ws)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    std::fs::write(
+        ws.join(".github/workflows/ci.yml"),
+        "name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test && make lint\n",
+    )
+    .unwrap();
+    let r = runner.run();
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert_eq!(r.outputs["verdict"], "fail", "{}", r.log);
+    assert_eq!(r.outputs["medium-count"], "1", "{:?}", r.outputs);
+    assert!(r.log.contains("drift/job-changed"), "{}", r.log);
+    // The upload runs although the findings failed the run step.
+    assert_eq!(r.used.len(), 1, "{:?}", r.used);
+    assert!(
+        r.used[0]
+            .0
+            .starts_with("github/codeql-action/upload-sarif@"),
+        "{:?}",
+        r.used
+    );
+    assert_eq!(r.used[0].1["sarif_file"], "pipeguard.sarif");
+    let sarif = std::fs::read_to_string(ws.join("pipeguard.sarif")).unwrap();
+    assert!(sarif.contains("drift/job-changed"), "{sarif}");
 }
 
 /// docs/github-action.md shows the example workflows byte for byte.

@@ -97,7 +97,7 @@ fn engine_src() -> PathBuf {
     repo_root().join("crates/engine/src")
 }
 
-/// Module of a file of the engine: `analyzers/github/model.rs` → ["analyzers", "github", "model"].
+/// Module of a file of the engine: `analyzers/github/model.rs` → `["analyzers", "github", "model"]`.
 fn module_of(path: &Path) -> Vec<String> {
     let rel = path.strip_prefix(engine_src()).unwrap();
     let mut segs: Vec<String> = rel
@@ -114,16 +114,11 @@ fn module_of(path: &Path) -> Vec<String> {
 fn references(path: &Path) -> Vec<Vec<String>> {
     let c = code(path);
     let here = module_of(path);
-    let is_mod_file = path.file_name().is_some_and(|n| n == "mod.rs");
     let mut refs = paths_after(&c, "crate::");
     for p in paths_after(&c, "super::") {
-        // `super` of a mod.rs is the parent of its directory's module.
+        // `module_of` already names a mod.rs by its directory, so `super` is one pop either way.
         let mut base = here.clone();
-        if !is_mod_file {
-            base.pop();
-        } else {
-            base.pop();
-        }
+        base.pop();
         let mut segs = p.as_slice();
         while segs.first().is_some_and(|s| s == "super") {
             base.pop();

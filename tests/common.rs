@@ -138,3 +138,9 @@ pub fn sh(dir: &Path, script: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Path of the built `pipeguard` binary.
+#[allow(dead_code)]
+pub fn built_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_pipeguard"))
+}

@@ -16,6 +16,8 @@ mod jenkins;
 mod k8stf;
 mod policy;
 mod precommit;
+mod release;
+mod release_host;
 mod reports;
 mod robustness;
 mod rule_fixtures;

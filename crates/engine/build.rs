@@ -122,7 +122,7 @@ fn rule_ids(files: &[PathBuf]) -> String {
         let _ = writeln!(code, "            RuleId::{} => {id:?},", variant(id));
     }
     code.push_str(
-        "        }\n    }\n\n    pub const fn family(self) -> Family {\n        match self {\n",
+        "        }\n    }\n\n    #[allow(clippy::match_same_arms)] // one arm per rule, generated\n    pub const fn family(self) -> Family {\n        match self {\n",
     );
     for (id, _) in &rules {
         let _ = writeln!(
@@ -132,7 +132,7 @@ fn rule_ids(files: &[PathBuf]) -> String {
             family(id)
         );
     }
-    code.push_str("        }\n    }\n\n    /// Default severity, from the catalogue.\n    pub const fn default_severity(self) -> Severity {\n        match self {\n");
+    code.push_str("        }\n    }\n\n    /// Default severity, from the catalogue.\n    #[allow(clippy::match_same_arms)] // one arm per rule, generated\n    pub const fn default_severity(self) -> Severity {\n        match self {\n");
     for (id, sev) in &rules {
         let _ = writeln!(
             code,

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Run one pipeguard command for the action; inputs arrive as INPUT_* environment variables.
 # Outputs go to $GITHUB_OUTPUT, the job summary to $GITHUB_STEP_SUMMARY. Exit code = pipeguard's.
+# No input is ever evaluated by a shell: each one is a single argument, and INPUT_ARGS is split
+# into words by split_words below (quotes group, nothing expands). Arrays are expanded as
+# ${a[@]+"${a[@]}"}: an empty array is "unbound" under set -u in bash 3.2 (macOS).
 set -euo pipefail
 pg="${PIPEGUARD_BIN:-pipeguard}"
 work="${RUNNER_TEMP:-/tmp}/pipeguard"
@@ -9,7 +12,56 @@ cmd="${INPUT_COMMAND:-scan}"
 
 config_args=()
 if [ -n "${INPUT_CONFIG:-}" ]; then config_args+=(--config "$INPUT_CONFIG"); fi
-if [ -n "${INPUT_TRUSTED_CONFIG_REF:-}" ]; then config_args+=(--trusted-config-ref "$INPUT_TRUSTED_CONFIG_REF"); fi
+trusted_args=()
+if [ -n "${INPUT_TRUSTED_CONFIG_REF:-}" ]; then trusted_args+=(--trusted-config-ref "$INPUT_TRUSTED_CONFIG_REF"); fi
+# Empty fail-on: the policy (`fail_on` in .pipeguard.yml, else pipeguard's default) decides.
+fail_args=()
+if [ -n "${INPUT_FAIL_ON:-}" ]; then fail_args+=(--fail-on "$INPUT_FAIL_ON"); fi
+
+# Split $1 into words the way a shell groups them, without any expansion: blanks separate words,
+# '...' and "..." group (a backslash inside "..." takes the next character literally), a
+# backslash outside quotes takes the next character literally. Sets the array `extra`.
+split_words() {
+  local s="$1" word="" have=0 q="" c i n=${#1}
+  extra=()
+  if [ "$n" -gt 8192 ]; then
+    echo "::error title=pipeguard::args is longer than 8192 characters"
+    exit 2
+  fi
+  for ((i = 0; i < n; i++)); do
+    c="${s:i:1}"
+    if [ -n "$q" ]; then
+      if [ "$c" = "$q" ]; then
+        q=""
+      elif [ "$q" = '"' ] && [ "$c" = "\\" ] && [ $((i + 1)) -lt "$n" ]; then
+        i=$((i + 1))
+        word+="${s:i:1}"
+      else
+        word+="$c"
+      fi
+      continue
+    fi
+    case "$c" in
+      "'" | '"') q="$c" have=1 ;;
+      "\\")
+        if [ $((i + 1)) -lt "$n" ]; then i=$((i + 1)) word+="${s:i:1}"; fi
+        have=1
+        ;;
+      ' ' | $'\t' | $'\n' | $'\r')
+        if [ "$have" = 1 ]; then extra+=("$word"); fi
+        word="" have=0
+        ;;
+      *) word+="$c" have=1 ;;
+    esac
+  done
+  if [ -n "$q" ]; then
+    echo "::error title=pipeguard::args has an unclosed $q quote"
+    exit 2
+  fi
+  if [ "$have" = 1 ]; then extra+=("$word"); fi
+  return 0
+}
+split_words "${INPUT_ARGS:-}"
 
 # Read one field of a JSON file (jq on GitHub's runners; python3 otherwise).
 json_field() {
@@ -19,30 +71,43 @@ for k in sys.argv[2].strip(".").split("."): v=v[k]
 print(v)' "$1" "$2"; fi
 }
 
+# Outputs and summary of a scan or drift run, from its JSON report.
+report_outputs() {
+  local sarif="$1" format="$2" sev
+  if [ ! -f "$work/report.json" ]; then return 0; fi
+  {
+    echo "verdict=$(json_field "$work/report.json" .summary.verdict)"
+    echo "risk-score=$(json_field "$work/report.json" .summary.risk_score)"
+    for sev in critical high medium low info; do
+      echo "$sev-count=$(json_field "$work/report.json" ".summary.counts.$sev")"
+    done
+    echo "findings-count=$(json_field "$work/report.json" .summary.total)"
+    if [ -f "$sarif" ]; then echo "sarif-path=$sarif"; fi
+  } >>"$GITHUB_OUTPUT"
+  # `--format github` writes the summary itself; other formats get it here.
+  if [ "$format" != github ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ] && [ -f "$work/summary.md" ]; then
+    cat "$work/summary.md" >>"$GITHUB_STEP_SUMMARY"
+  fi
+}
+
 case "$cmd" in
   gate)
     rc=0
-    "$pg" gate --github "${config_args[@]}" --decision-file "$work/gate-decision.json" || rc=$?
+    "$pg" gate --github ${config_args[@]+"${config_args[@]}"} ${trusted_args[@]+"${trusted_args[@]}"} --decision-file "$work/gate-decision.json" ${extra[@]+"${extra[@]}"} || rc=$?
     # pipeguard writes `decision` to $GITHUB_OUTPUT and the summary itself.
     exit "$rc"
     ;;
-  scan)
+  scan | drift)
     sarif="${INPUT_SARIF_FILE:-pipeguard.sarif}"
     format="${INPUT_FORMAT:-github}"
+    rm -f "$work/report.json" "$work/summary.md"
+    args=("$cmd" "${INPUT_PATH:-.}" ${config_args[@]+"${config_args[@]}"})
+    # Drift compares job definitions; the trusted-ref policy switch is the scan's.
+    if [ "$cmd" = scan ]; then args+=(${trusted_args[@]+"${trusted_args[@]}"}); fi
+    args+=(${fail_args[@]+"${fail_args[@]}"} --format "$format" --sarif "$sarif" --json "$work/report.json" --summary "$work/summary.md")
     rc=0
-    "$pg" scan "${INPUT_PATH:-.}" "${config_args[@]}" --format "$format" --fail-on "${INPUT_FAIL_ON:-high}" \
-      --sarif "$sarif" --json "$work/report.json" --summary "$work/summary.md" || rc=$?
-    if [ -f "$work/report.json" ]; then
-      {
-        echo "verdict=$(json_field "$work/report.json" .summary.verdict)"
-        echo "risk-score=$(json_field "$work/report.json" .summary.risk_score)"
-        echo "sarif-path=$sarif"
-      } >>"$GITHUB_OUTPUT"
-      # `--format github` writes the summary itself; other formats get it here.
-      if [ "$format" != github ] && [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-        cat "$work/summary.md" >>"$GITHUB_STEP_SUMMARY"
-      fi
-    fi
+    "$pg" "${args[@]}" ${extra[@]+"${extra[@]}"} || rc=$?
+    report_outputs "$sarif" "$format"
     exit "$rc"
     ;;
   attest)
@@ -69,7 +134,7 @@ case "$cmd" in
     if [ -f "$work/report.json" ]; then args+=(--scan-report "$work/report.json"); fi
     if [ -f "$work/gate-decision.json" ]; then args+=(--gate-decision "$work/gate-decision.json"); fi
     rc=0
-    "$pg" "${args[@]}" || rc=$?
+    "$pg" "${args[@]}" ${extra[@]+"${extra[@]}"} || rc=$?
     if [ "$rc" = 0 ]; then
       echo "attestation-path=$out" >>"$GITHUB_OUTPUT"
       if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
@@ -79,7 +144,7 @@ case "$cmd" in
     exit "$rc"
     ;;
   *)
-    echo "::error title=pipeguard::unknown command '$cmd' (expected gate, scan or attest)"
+    echo "::error title=pipeguard::unknown command '$cmd' (expected gate, scan, drift or attest)"
     exit 2
     ;;
 esac

@@ -4,6 +4,10 @@
 // archiveArtifacts, error, unstable, withEnv and withCredentials are recorded.
 // Run: groovy test/PipeguardStepTest.groovy (from jenkins-plugin-shim/); exit 1 on failure.
 
+import com.sun.net.httpserver.HttpExchange
+import com.sun.net.httpserver.HttpHandler
+import com.sun.net.httpserver.HttpServer
+
 class StepError extends RuntimeException {
     StepError(String m) { super(m) }
 }
@@ -17,6 +21,7 @@ class Harness {
     List calls = []
     String result = 'SUCCESS'
     Map fake = [:]
+    Map resources = [:]             // libraryResource overrides (e.g. a test checksum table)
 
     Harness(File root) {
         this.root = root
@@ -24,7 +29,7 @@ class Harness {
     }
 
     Map effectiveEnv() {
-        Map e = [:] + System.getenv() + env
+        Map e = [:] + System.getenv() + [PIPEGUARD_CACHE: new File(ws, 'cache').path] + env
         overlays.each { e.putAll(it) }
         e['FAKE_LOG'] = new File(ws, 'fake').path
         fake.each { k, v -> e[k] = v.toString() }
@@ -41,6 +46,10 @@ class Harness {
         p.waitForProcessOutput(out, err)
         int rc = p.exitValue()
         if (a.returnStdout) {
+            // As in Jenkins: a failing script fails the step, returnStdout or not.
+            if (rc != 0) {
+                throw new StepError("script returned exit code ${rc}: ${err}")
+            }
             return out.toString()
         }
         if (a.returnStatus) {
@@ -70,12 +79,13 @@ class Harness {
     }
 
     Map file(Map m) { [kind: 'file'] + m }
+    Map string(Map m) { [kind: 'string'] + m }
     Map sarif(Map m) { [tool: 'sarif'] + m }
     def recordIssues(Map m) { calls << [step: 'recordIssues'] + m }
     def junit(Map m) { calls << [step: 'junit'] + m }
     def archiveArtifacts(Map m) { calls << [step: 'archiveArtifacts'] + m }
     def writeFile(Map m) { calls << [step: 'writeFile'] + m; new File(ws, m.file).with { parentFile.mkdirs(); text = m.text } }
-    String libraryResource(String p) { new File(root, "resources/${p}").text }
+    String libraryResource(String p) { resources[p] ?: new File(root, "resources/${p}").text }
     String pwd() { ws.path }
     def echo(String m) { calls << [step: 'echo', message: m] }
     def unstable(String m) { calls << [step: 'unstable', message: m]; if (result == 'SUCCESS') result = 'UNSTABLE' }
@@ -84,7 +94,7 @@ class Harness {
     Script load() {
         def binding = new Binding()
         binding.setVariable('env', env)
-        ['sh', 'withEnv', 'withCredentials', 'file', 'sarif', 'recordIssues', 'junit', 'archiveArtifacts',
+        ['sh', 'withEnv', 'withCredentials', 'file', 'string', 'sarif', 'recordIssues', 'junit', 'archiveArtifacts',
          'writeFile', 'libraryResource', 'pwd', 'echo', 'unstable', 'error'].each { String n ->
             binding.setVariable(n, this.&"${n}")
         }
@@ -106,6 +116,47 @@ class Harness {
         f.exists() ? f.readLines() : null
     }
 }
+
+// A release host on loopback (the JDK's HTTP server): serves `files` (URL path -> bytes), 404 for
+// anything else, and counts the requests.
+class ReleaseHost {
+    HttpServer server
+    Map<String, byte[]> files = [:]
+    int hits = 0
+
+    ReleaseHost() {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0)
+        server.createContext('/', { HttpExchange ex ->
+            hits++
+            byte[] body = files[ex.requestURI.path]
+            if (body == null) {
+                ex.sendResponseHeaders(404, -1)
+            } else {
+                ex.sendResponseHeaders(200, body.length)
+                ex.responseBody.write(body)
+            }
+            ex.close()
+        } as HttpHandler)
+        server.start()
+    }
+
+    String url() { "http://127.0.0.1:${server.address.port}" }
+    void stop() { server.stop(0) }
+}
+
+// A release asset as the release workflow packs it: pipeguard-<version>-<target>/pipeguard.
+byte[] releaseAsset(String version, String target, File binary) {
+    File dir = File.createTempDir('pipeguard-asset', '')
+    File top = new File(dir, "pipeguard-${version}-${target}")
+    top.mkdirs()
+    new File(top, 'pipeguard').with { bytes = binary.bytes; setExecutable(true) }
+    def p = ['tar', '-czf', 'asset.tar.gz', top.name].execute(null as String[], dir)
+    p.waitFor()
+    assert p.exitValue() == 0
+    return new File(dir, 'asset.tar.gz').bytes
+}
+
+String sha256(byte[] b) { java.security.MessageDigest.getInstance('SHA-256').digest(b).encodeHex().toString() }
 
 File root = new File(args.length > 0 ? args[0] : '.').canonicalFile
 String fakeBin = new File(root, 'test/fake-pipeguard.sh').path
@@ -229,13 +280,108 @@ test('binary found on PATH or installed') {
     assert err == null, err
     assert h.fakeArgs('scan') != null
 
-    // Not on PATH: the install script runs (here it fails: no network, bad URL) and stops the step.
+    // Not on PATH and the version has no pinned checksum: refused before any download.
     h = new Harness(root)
     h.env.PATH = '/usr/bin:/bin'
-    def (res2, err2) = h.run(downloadUrl: 'file:///nonexistent/${version}', sha256: '0' * 64)
-    assert err2 != null && err2.contains('exit code')
-    assert h.steps('writeFile')[0].file == '.pipeguard/install.sh'
-    assert h.steps('sh').find { it.script.contains('install.sh') }.env.PIPEGUARD_URL == 'file:///nonexistent/latest'
+    def (res2, err2) = h.run(version: '9.9.9')
+    assert err2 != null && err2.contains('pins no checksum for pipeguard-9.9.9-')
+    assert err2.contains("pass sha256:")
+    assert h.steps('sh').every { !it.script.contains('install.sh install') }
+}
+
+test('release download: verified against the pinned table, reused, tampered and missing refused') {
+    String target = ['sh', new File(root, 'resources/io/pipeguard/install.sh').path, 'target'].execute().text.trim()
+    assert target, 'this machine has a release target'
+    String name = "pipeguard-7.7.7-${target}.tar.gz"
+    byte[] asset = releaseAsset('7.7.7', target, new File(fakeBin))
+    def host = new ReleaseHost()
+    host.files["/v7.7.7/${name}".toString()] = asset
+    Map opts = [version: '7.7.7', downloadUrl: host.url() + '/v${version}/${asset}']
+    String table = "# test table\n${sha256(asset)}  ${name}\n"
+    try {
+        def h = new Harness(root)
+        h.env.PATH = '/usr/bin:/bin'
+        h.resources['io/pipeguard/checksums.txt'] = table
+        def (res, err) = h.run(opts)
+        assert err == null, err
+        assert host.hits == 1
+        assert h.fakeArgs('scan') != null
+        File cached = new File(h.ws, "cache/7.7.7/${target}/pipeguard")
+        assert cached.canExecute()
+        assert h.steps('sh').find { it.script.contains('install.sh install') }.env.PIPEGUARD_URL ==
+            "${host.url()}/v7.7.7/${name}".toString()
+
+        // The next build on this agent finds the verified binary in the cache: no download.
+        def h2 = new Harness(root)
+        h2.env.PATH = '/usr/bin:/bin'
+        h2.env.PIPEGUARD_CACHE = new File(h.ws, 'cache').path
+        h2.resources['io/pipeguard/checksums.txt'] = table
+        def (res2, err2) = h2.run(opts)
+        assert err2 == null, err2
+        assert host.hits == 1 && h2.fakeArgs('scan') != null
+
+        // Tampered: the served bytes are not the pinned ones; nothing is unpacked or run.
+        host.files["/v7.7.7/${name}".toString()] = (asset as List) + [0 as byte] as byte[]
+        def h3 = new Harness(root)
+        h3.env.PATH = '/usr/bin:/bin'
+        h3.resources['io/pipeguard/checksums.txt'] = table
+        def (res3, err3) = h3.run(opts)
+        assert err3 != null && err3.contains('exit code 4') && err3.contains("checksum mismatch"), err3
+        assert err3.contains(sha256(asset))
+        assert h3.fakeArgs('scan') == null && h3.fakeArgs('gate') == null
+        assert !new File(h3.ws, "cache/7.7.7/${target}/pipeguard").exists()
+
+        // Missing: the release has no such asset.
+        host.files.clear()
+        def h4 = new Harness(root)
+        h4.env.PATH = '/usr/bin:/bin'
+        h4.resources['io/pipeguard/checksums.txt'] = table
+        def (res4, err4) = h4.run(opts)
+        assert err4 != null && err4.contains('exit code 3') && err4.contains('could not download'), err4
+        assert err4.contains('404')
+
+        // A download the table does not pin is accepted only with an explicit sha256.
+        host.files['/custom/pipeguard.tar.gz'] = asset
+        Map custom = [version: '7.7.7', downloadUrl: host.url() + '/custom/pipeguard.tar.gz']
+        def h5 = new Harness(root)
+        h5.env.PATH = '/usr/bin:/bin'
+        def (res5, err5) = h5.run(custom)
+        assert err5 != null && err5.contains('pins no checksum'), err5
+        def (res6, err6) = h5.run(custom + [sha256: sha256(asset)])
+        assert err6 == null, err6
+        assert h5.fakeArgs('scan') != null
+
+        // No http except to loopback.
+        def h6 = new Harness(root)
+        h6.env.PATH = '/usr/bin:/bin'
+        def (res7, err7) = h6.run([version: '7.7.7', downloadUrl: 'http://127.0.0.1@example.com/x.tar.gz', sha256: '0' * 64])
+        assert err7 != null && err7.contains("refusing URL"), err7
+    } finally {
+        host.stop()
+    }
+}
+
+test('the gate gets the GitHub token, the scan never does; junit leaves the result to onFindings') {
+    def h = new Harness(root)
+    h.fake.FAKE_SCAN_EXIT = 1
+    def (res, err) = h.run(binary: fakeBin, credentialsId: 'github-token', onFindings: 'ignore')
+    assert err == null, err
+    def wc = h.steps('withCredentials')
+    assert wc.size() == 1 && wc[0].bindings[0].kind == 'string' && wc[0].bindings[0].credentialsId == 'github-token'
+    assert wc[0].bindings[0].variable == 'GITHUB_TOKEN'
+    def gateSh = h.steps('sh').find { it.script.contains(' gate ') }
+    assert gateSh.credentials && gateSh.env.GITHUB_TOKEN
+    assert h.steps('sh').findAll { it.script.contains(' scan ') }.every { !it.credentials && !it.env.containsKey('GITHUB_TOKEN') }
+    // Findings with onFindings: 'ignore' leave the build green: the junit step may not mark it.
+    def j = h.steps('junit')[0]
+    assert j.skipMarkingBuildUnstable == true
+    assert h.result == 'SUCCESS' && res.status == 'findings'
+
+    h = new Harness(root)
+    def (r2, e2) = h.run(binary: fakeBin, token: 'ghs_example')
+    assert e2 == null, e2
+    assert h.steps('sh').find { it.script.contains(' gate ') }.env.GITHUB_TOKEN == 'ghs_example'
+    assert h.steps('sh').find { it.script.contains(' scan ') }.env.GITHUB_TOKEN == System.getenv('GITHUB_TOKEN')
 }
 
 test('bad options are rejected with a clear error') {

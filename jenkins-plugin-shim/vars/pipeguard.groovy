@@ -9,12 +9,14 @@
 import groovy.transform.Field
 
 @Field static final Map DEFAULTS = [
-    version         : 'latest',
+    version         : '0.1.0',       // the release this library version pins checksums for
     binary          : null,          // path to an installed pipeguard; else PATH, else download
-    downloadUrl     : 'https://github.com/pipeguard/pipeguard/releases/download/${version}/pipeguard-x86_64-unknown-linux-musl',
-    sha256          : null,          // expected SHA-256 of the download (recommended)
+    downloadUrl     : 'https://github.com/pipeguard/pipeguard/releases/download/v${version}/${asset}',
+    sha256          : null,          // SHA-256 of the download; default: the library's pinned table
     path            : '.',           // what to scan
     gate            : true,          // run `pipeguard gate --jenkins` first
+    credentialsId   : null,          // "secret text" credential: GitHub token for the gate's API checks
+    token           : null,          // or the token itself (prefer credentialsId)
     failOn          : 'high',        // scan --fail-on
     onFindings      : 'unstable',    // 'unstable' | 'failure' | 'ignore' when findings reach failOn
     trustedConfigRef: null,          // scan --trusted-config-ref (default: target branch on PRs)
@@ -57,7 +59,9 @@ def call(Map args = [:]) {
 
         // 1. Gate: untrusted change-request builds stop here, before any credential is bound.
         if (cfg.gate) {
-            int gate = sh(script: '"$PIPEGUARD_BIN" gate --jenkins', label: 'pipeguard gate', returnStatus: true)
+            int gate = withGitHubToken(cfg) {
+                sh(script: '"$PIPEGUARD_BIN" gate --jenkins', label: 'pipeguard gate', returnStatus: true)
+            }
             if (gate == 1) {
                 result.status = 'blocked'
                 result.exitCode = 1
@@ -97,7 +101,10 @@ def call(Map args = [:]) {
                          enabledForFailure: true, skipPublishingChecks: true)
         }
         if (cfg.junit) {
-            junit(testResults: "${dir}/pipeguard-junit.xml", allowEmptyResults: true)
+            // The junit step must not set the result itself (it marks the build UNSTABLE for any
+            // failed case): onFindings below decides.
+            junit(testResults: "${dir}/pipeguard-junit.xml", allowEmptyResults: true,
+                  skipMarkingBuildUnstable: true, skipPublishingChecks: true)
         }
 
         if (status == 1) {
@@ -152,7 +159,33 @@ def call(Map args = [:]) {
     return result
 }
 
-// The binary: an explicit path, one on PATH, or a download verified against cfg.sha256.
+// The gate's GitHub API checks (reviews of the head commit, collaborator permission) need a
+// token: bound as GITHUB_TOKEN around the gate only, never around the scan.
+private def withGitHubToken(Map cfg, Closure body) {
+    if (cfg.credentialsId) {
+        return withCredentials([string(credentialsId: cfg.credentialsId.toString(), variable: 'GITHUB_TOKEN')]) { body() }
+    }
+    if (cfg.token) {
+        return withEnv(["GITHUB_TOKEN=${cfg.token}"]) { body() }
+    }
+    return body()
+}
+
+// The pinned SHA-256 of each release asset this library version knows, from
+// resources/io/pipeguard/checksums.txt ("<sha256>  <asset>" lines, as in SHA256SUMS).
+private Map pinnedChecksums() {
+    Map pins = [:]
+    libraryResource('io/pipeguard/checksums.txt').readLines().each { String line ->
+        def m = line =~ /^([0-9a-f]{64})  (\S+)$/
+        if (m.matches()) {
+            pins[m.group(2)] = m.group(1)
+        }
+    }
+    return pins
+}
+
+// The binary: an explicit path, one on PATH, or the release asset for this agent, verified against
+// the pinned checksum (or an explicit sha256:) before it is unpacked. Never an unverified download.
 private String locate(Map cfg) {
     if (cfg.binary) {
         return cfg.binary.toString()
@@ -161,12 +194,36 @@ private String locate(Map cfg) {
     if (found) {
         return found
     }
-    String url = cfg.downloadUrl.toString().replace('${version}', cfg.version.toString())
-    writeFile(file: '.pipeguard/install.sh', text: libraryResource('io/pipeguard/install.sh'))
-    withEnv(["PIPEGUARD_URL=${url}", "PIPEGUARD_SHA256=${cfg.sha256 ?: ''}"]) {
-        sh(script: 'sh .pipeguard/install.sh', label: 'pipeguard: install')
+    String version = cfg.version.toString()
+    if (!(version ==~ /[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?/)) {
+        error("pipeguard: version must be a release version such as '0.1.0', not '${version}'")
     }
-    return "${pwd()}/.pipeguard/bin/pipeguard"
+    writeFile(file: '.pipeguard/install.sh', text: libraryResource('io/pipeguard/install.sh'))
+    String target = sh(script: 'sh .pipeguard/install.sh target', returnStdout: true, label: 'pipeguard: platform').trim()
+    if (!target) {
+        error('pipeguard: no release asset for this agent\'s platform (Linux and macOS, x86_64 and arm64); ' +
+              'pass binary: with an installed pipeguard, or use the container image')
+    }
+    String asset = "pipeguard-${version}-${target}.tar.gz"
+    String url = cfg.downloadUrl.toString().replace('${version}', version).replace('${asset}', asset)
+    String sum = cfg.sha256 ? cfg.sha256.toString() : pinnedChecksums()[asset]
+    if (!sum) {
+        error("pipeguard: this library version pins no checksum for ${asset}; use the version it was released " +
+              "with (${DEFAULTS.version}), or pass sha256: '<sha256 of the download>' or binary: '/path/to/pipeguard'")
+    }
+    List installEnv = [
+        "PIPEGUARD_URL=${url}",
+        "PIPEGUARD_SHA256=${sum}",
+        "PIPEGUARD_MEMBER=${url.endsWith('.tar.gz') ? "pipeguard-${version}-${target}/pipeguard" : ''}",
+        "PIPEGUARD_INSTALL_VERSION=${version}",
+        "PIPEGUARD_INSTALL_TARGET=${target}",
+    ]
+    String bin
+    withEnv(installEnv) {
+        bin = sh(script: 'PIPEGUARD_DEST="${PIPEGUARD_CACHE:-${HOME:-$PWD/.pipeguard}/.cache/pipeguard}/$PIPEGUARD_INSTALL_VERSION/$PIPEGUARD_INSTALL_TARGET" sh .pipeguard/install.sh install',
+                 returnStdout: true, label: 'pipeguard: install').trim()
+    }
+    return bin
 }
 
 private void archive(Map cfg, String dir) {

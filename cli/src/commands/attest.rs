@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, anyhow, bail};
 use clap::Args;
 
-use super::scan::{Selection, run_scan};
+use super::scan::Selection;
 use pipeguard_attest::digest::{self, DigestKind, ImageDigest};
 use pipeguard_attest::statement::{ConfigRef, Digested, Statement, Subject, sha256_set};
 use pipeguard_attest::{dsse, keys, time};
@@ -140,14 +140,9 @@ pub fn run(args: &AttestArgs) -> anyhow::Result<u8> {
         }
         None => {
             let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::High);
-            let report = run_scan(
-                &args.selection,
-                registry,
-                &config,
-                fail_on,
-                args.max_risk,
-                None,
-            )?;
+            let report = args
+                .selection
+                .scan(registry, &config, fail_on, args.max_risk)?;
             (
                 ScanOutcome::from_report(&report, &args.selection.families()),
                 None,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::EXIT_PASS;
-use super::scan::{Selection, run_scan, write_file};
+use super::scan::{Selection, write_file};
 use pipeguard_engine::policy::baseline::Baseline;
 use pipeguard_engine::policy::config::FailOn;
 use pipeguard_engine::rules::Registry;
@@ -25,14 +25,9 @@ pub struct BaselineArgs {
 pub fn run(args: &BaselineArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
     let config = args.selection.load_config(registry)?;
-    let report = run_scan(
-        &args.selection,
-        registry,
-        &config,
-        FailOn::Never,
-        None,
-        None,
-    )?;
+    let report = args
+        .selection
+        .scan(registry, &config, FailOn::Never, None)?;
     let baseline = Baseline::from_findings(&report.findings);
     write_file(&args.write, &baseline.to_json())?;
     eprintln!(

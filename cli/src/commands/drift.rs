@@ -1,21 +1,13 @@
 //! `pipeguard drift [PATH] [--lock FILE | --against GIT_REF]`
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use anyhow::bail;
 use clap::Args;
 
 use crate::commands::fingerprint::{JobSources, lock_path};
 use crate::commands::scan::OutputArgs;
-use pipeguard_engine::drift::classify;
-use pipeguard_engine::drift::lock::{self, Lockfile};
-use pipeguard_engine::drift::sources;
-use pipeguard_engine::engine;
+use pipeguard_engine::engine::{self, DriftBase, DriftError, Policy};
 use pipeguard_engine::policy::config::FailOn;
-use pipeguard_engine::policy::suppress::FileSuppressions;
-use pipeguard_engine::policy::{self, PolicyInput};
-use pipeguard_engine::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
 use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
@@ -49,95 +41,32 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
     let config = args.sources.config(registry)?;
     let now = args.sources.collect(&config)?;
     let root = &args.sources.path;
-    let (old, against, mut diagnostics) = match &args.against {
-        Some(r) => {
-            let then = sources::at_ref(root, r, &config.exclude, config.max_file_size())?;
-            (
-                Lockfile::from_jobs(&then.jobs).jobs,
-                format!("`{r}`"),
-                then.diagnostics
-                    .into_iter()
-                    .map(|mut d| {
-                        // The old side is context: its problems do not make today's scan fail.
-                        d.level = pipeguard_engine::finding::DiagnosticLevel::Note;
-                        d
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => {
-            let path = lock_path(root, args.lock.as_deref());
-            if !path.is_file() {
-                bail!(
-                    "no lockfile at {}: run `pipeguard fingerprint --write` to approve today's jobs, or compare with a git ref (--against REF)",
-                    path.display()
-                );
-            }
-            if let Some(pubkey) = &args.pubkey {
-                let key = pipeguard_attest::keys::load_public(pubkey)?;
-                let sig = lock::signature_path(&path);
-                let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
-                    anyhow::anyhow!(
-                        "--pubkey given but the lockfile signature {} cannot be read ({e}); sign the lock with `pipeguard fingerprint --sign KEY`",
-                        sig.display()
-                    )
-                })?;
-                let bytes = std::fs::read(&path)?;
-                if let Err(e) =
-                    lock::verify_signature(&bytes, &sig_text, &key, &sig.display().to_string())
-                {
-                    eprintln!("error: lockfile signature check failed: {e:#}");
-                    return Ok(crate::commands::EXIT_FAIL);
-                }
-            }
-            (
-                Lockfile::load(&path)?.jobs,
-                "the lockfile".to_string(),
-                Vec::new(),
-            )
-        }
+    let pubkey = args
+        .pubkey
+        .as_deref()
+        .map(pipeguard_attest::keys::load_public)
+        .transpose()?;
+    let base = match &args.against {
+        Some(r) => DriftBase::Ref(r),
+        None => DriftBase::Lock {
+            path: lock_path(root, args.lock.as_deref()),
+            pubkey: pubkey.as_ref(),
+        },
     };
-    let (findings, diffs) = classify::compare(&old, &now.jobs, &now.files, &against);
-
-    let suppressions: HashMap<String, FileSuppressions> = now
-        .files
-        .values()
-        .filter_map(|f| FileSuppressions::parse(&f.text).map(|s| (f.path.clone(), s)))
-        .collect();
-    let outcome = policy::apply(
-        findings,
-        &PolicyInput {
-            registry,
-            config: &config,
-            suppressions: &suppressions,
-            baseline: None,
-            fail_on: args.fail_on,
-            max_risk: None,
-        },
-    );
-    diagnostics.extend(now.diagnostics);
-    diagnostics.sort();
-    let mut by_kind = BTreeMap::new();
-    for f in now.files.values() {
-        *by_kind.entry(f.kind).or_default() += 1;
-    }
-    let report = Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        root: root.display().to_string(),
-        rules: rules_of(registry, &outcome.findings),
-        summary: outcome.summary,
-        findings: outcome.findings,
-        suppressed: outcome.suppressed,
-        diagnostics,
-        files: FileStats {
-            scanned: now.files.len(),
-            by_kind,
-            skipped: 0,
-            failed: now.failed,
-        },
-        credentials: Vec::new(),
-        drift: diffs,
+    let policy = Policy {
+        registry,
+        config: &config,
+        baseline: None,
+        fail_on: args.fail_on,
+        max_risk: None,
+    };
+    let report = match engine::drift(root, &now, &base, &policy) {
+        Ok(r) => r,
+        Err(DriftError::Signature(e)) => {
+            eprintln!("error: lockfile signature check failed: {e:#}");
+            return Ok(crate::commands::EXIT_FAIL);
+        }
+        Err(DriftError::Other(e)) => return Err(e),
     };
     args.out.emit(&report)?;
     Ok(engine::exit_code(&report))

@@ -3,10 +3,10 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 
-use pipeguard_engine::engine::{self, ConfigSource, Input, ScanRequest};
+use pipeguard_engine::engine::{self, ConfigSource, Input, Run, ScanRequest};
 use pipeguard_engine::finding::Family;
 use pipeguard_engine::policy::baseline::Baseline;
 use pipeguard_engine::policy::config::{Config, FailOn};
@@ -108,60 +108,43 @@ pub struct ScanArgs {
     pub since: Option<String>,
 }
 
-/// Run the scan a `Selection` describes; shared with `baseline`.
-pub fn run_scan(
-    sel: &Selection,
-    registry: &Registry,
-    config: &Config,
-    fail_on: FailOn,
-    max_risk: Option<u8>,
-    baseline: Option<&Baseline>,
-) -> anyhow::Result<Report> {
-    if !sel.path.exists() {
-        bail!("{}: no such file or directory", sel.path.display());
+impl Selection {
+    /// The engine's request for this selection (tree walk of PATH).
+    pub fn request<'a>(
+        &self,
+        registry: &'a Registry,
+        config: &'a Config,
+        fail_on: FailOn,
+        max_risk: Option<u8>,
+        baseline: Option<&'a Baseline>,
+    ) -> ScanRequest<'a> {
+        ScanRequest {
+            root: self.path.clone(),
+            root_display: self.path.display().to_string(),
+            input: Input::Tree,
+            config,
+            registry,
+            families: self.families(),
+            baseline,
+            fail_on,
+            max_risk,
+        }
     }
-    let families = sel.families();
-    if families.is_empty() {
-        bail!("--only/--skip leave no family to run");
-    }
-    engine::scan(ScanRequest {
-        root: sel.path.clone(),
-        root_display: sel.path.display().to_string(),
-        input: Input::Tree,
-        config,
-        registry,
-        families,
-        baseline,
-        fail_on,
-        max_risk,
-    })
-}
 
-/// `scan --staged`: the staged blobs of the repository containing the path.
-fn run_staged(
-    sel: &Selection,
-    registry: &Registry,
-    config: &Config,
-    fail_on: FailOn,
-    max_risk: Option<u8>,
-    baseline: Option<&Baseline>,
-) -> anyhow::Result<Report> {
-    let families = sel.families();
-    if families.is_empty() {
-        bail!("--only/--skip leave no family to run");
+    /// Run the scan this selection describes (shared with `baseline` and `attest`).
+    pub fn scan(
+        &self,
+        registry: &Registry,
+        config: &Config,
+        fail_on: FailOn,
+        max_risk: Option<u8>,
+    ) -> anyhow::Result<Report> {
+        engine::run(Run {
+            scan: self.request(registry, config, fail_on, max_risk, None),
+            staged: false,
+            history: None,
+        })
     }
-    let candidates = pipeguard_engine::gitscan::staged_candidates(&sel.path, &config.exclude)?;
-    engine::scan(ScanRequest {
-        root: sel.path.clone(),
-        root_display: sel.path.display().to_string(),
-        input: Input::Candidates(candidates),
-        config,
-        registry,
-        families,
-        baseline,
-        fail_on,
-        max_risk,
-    })
 }
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
@@ -183,45 +166,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         None => args.max_risk,
     };
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
-    let mut report = if args.staged {
-        run_staged(
-            &args.selection,
-            registry,
-            &config,
-            fail_on,
-            max_risk,
-            baseline.as_ref(),
-        )?
-    } else {
-        run_scan(
-            &args.selection,
-            registry,
-            &config,
-            fail_on,
-            max_risk,
-            baseline.as_ref(),
-        )?
-    };
-    if args.history && args.selection.families().contains(&Family::Secrets) {
-        let history = pipeguard_engine::gitscan::scan_history(
-            &args.selection.path,
-            &config,
-            args.since.as_deref(),
-        )?;
-        let no_inline = std::collections::HashMap::new();
-        pipeguard_engine::gitscan::merge_history(
-            &mut report,
-            history,
-            &pipeguard_engine::policy::PolicyInput {
-                registry,
-                config: &config,
-                suppressions: &no_inline,
-                baseline: baseline.as_ref(),
-                fail_on,
-                max_risk,
-            },
-        );
-    }
+    let report = engine::run(Run {
+        scan: args
+            .selection
+            .request(registry, &config, fail_on, max_risk, baseline.as_ref()),
+        staged: args.staged,
+        history: args.history.then(|| args.since.clone()),
+    })?;
     args.out.emit(&report)?;
     Ok(engine::exit_code(&report))
 }

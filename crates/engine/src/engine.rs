@@ -10,7 +10,8 @@ use rayon::prelude::*;
 
 use crate::analyzers::{self, Analyzer, Output, ScanContext};
 use crate::discover::{self, Candidate, FileKind, ReadLimits, ReadOutcome, WalkOptions};
-use crate::finding::{Diagnostic, DiagnosticLevel, Family, Provenance, RawFinding};
+use crate::drift::classify::JobDiff;
+use crate::finding::{CiCredential, Diagnostic, DiagnosticLevel, Family, Provenance, RawFinding};
 use crate::policy::baseline::Baseline;
 use crate::policy::config::{CONFIG_FILE, Config, FailOn};
 use crate::policy::suppress::FileSuppressions;
@@ -65,6 +66,34 @@ pub enum Input {
     Candidates(Vec<Candidate>),
 }
 
+/// What decides the verdict: the rule catalogue, the config, the baseline and the thresholds.
+#[derive(Clone, Copy)]
+pub struct Policy<'a> {
+    pub registry: &'a Registry,
+    pub config: &'a Config,
+    pub baseline: Option<&'a Baseline>,
+    pub fail_on: FailOn,
+    pub max_risk: Option<u8>,
+}
+
+/// What one source of a run (a tree or staged scan, the git history, a drift comparison)
+/// produced before the policy: raw findings and what is known about the files. [`finish`]
+/// turns one or more of these into the report.
+#[derive(Default)]
+pub struct Collected {
+    pub findings: Vec<RawFinding>,
+    /// In the order they are reported.
+    pub diagnostics: Vec<Diagnostic>,
+    pub credentials: Vec<CiCredential>,
+    /// Inline suppressions of each file, by path.
+    pub suppressions: HashMap<String, FileSuppressions>,
+    pub files: FileStats,
+    pub drift: Vec<JobDiff>,
+    /// Inline suppressions already applied while collecting (history blobs).
+    pub suppressed_inline: usize,
+}
+
+/// A tree or staged scan: what to read and which families analyse it.
 pub struct ScanRequest<'a> {
     pub root: PathBuf,
     /// How the root is shown in reports (as typed by the user).
@@ -79,6 +108,18 @@ pub struct ScanRequest<'a> {
     pub max_risk: Option<u8>,
 }
 
+impl<'a> ScanRequest<'a> {
+    fn policy(&self) -> Policy<'a> {
+        Policy {
+            registry: self.registry,
+            config: self.config,
+            baseline: self.baseline,
+            fail_on: self.fail_on,
+            max_risk: self.max_risk,
+        }
+    }
+}
+
 /// The result of reading and analysing one file.
 struct FileResult {
     output: Output,
@@ -89,7 +130,79 @@ struct FileResult {
     failed: Option<Diagnostic>,
 }
 
+/// Scan and report: [`collect`] then [`finish`].
 pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
+    let policy = req.policy();
+    let root = req.root_display.clone();
+    Ok(finish(root, vec![collect(req)?], &policy))
+}
+
+/// What the `scan` command runs: the tree (or the staged blobs) and, with `history`, the secrets
+/// in what every commit added.
+pub struct Run<'a> {
+    pub scan: ScanRequest<'a>,
+    /// Scan the git index instead of the working tree.
+    pub staged: bool,
+    /// Also scan the history for secrets: `Some(since)`.
+    pub history: Option<Option<String>>,
+}
+
+/// The `scan` command's engine: every part collected, then the one tail.
+pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
+    let Run {
+        mut scan,
+        staged,
+        history,
+    } = run;
+    if !staged && !scan.root.exists() {
+        anyhow::bail!("{}: no such file or directory", scan.root.display());
+    }
+    if scan.families.is_empty() {
+        anyhow::bail!("--only/--skip leave no family to run");
+    }
+    if staged {
+        scan.input = Input::Candidates(crate::gitscan::staged_candidates(
+            &scan.root,
+            &scan.config.exclude,
+        )?);
+    }
+    let policy = scan.policy();
+    let root = scan.root.clone();
+    let root_display = scan.root_display.clone();
+    let secrets = scan.families.contains(&Family::Secrets);
+    let mut parts = vec![collect(scan)?];
+    if let Some(since) = history
+        && secrets
+    {
+        let h = crate::gitscan::scan_history(&root, policy.config, since.as_deref())?;
+        parts.push(history_part(h));
+    }
+    Ok(finish(root_display, parts, &policy))
+}
+
+/// The history scan as a part of the run: its findings (already de-duplicated to the earliest
+/// commit), its diagnostics and a note with what was read.
+fn history_part(history: crate::gitscan::History) -> Collected {
+    let mut diagnostics = history.diagnostics;
+    diagnostics.push(Diagnostic::note(
+        ".",
+        format!(
+            "history: {} commits, {} unique blobs ({}) scanned for secrets",
+            history.commits,
+            history.blobs,
+            discover::human_size(history.bytes)
+        ),
+    ));
+    Collected {
+        findings: history.findings,
+        diagnostics,
+        suppressed_inline: history.suppressed_inline,
+        ..Collected::default()
+    }
+}
+
+/// Read and analyse every file of the request: raw findings, diagnostics and file statistics.
+pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
     let all = analyzers::all();
     let active: Vec<&dyn Analyzer> = all
         .iter()
@@ -171,33 +284,88 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
     diagnostics.sort();
     diagnostics.dedup();
 
-    let outcome = policy::apply(
-        output.findings,
-        &PolicyInput {
-            registry: req.registry,
-            config: req.config,
-            suppressions: &suppressions,
-            baseline: req.baseline,
-            fail_on: req.fail_on,
-            max_risk: req.max_risk,
-        },
-    );
+    Ok(Collected {
+        findings: output.findings,
+        diagnostics,
+        credentials: output.credentials,
+        suppressions,
+        files: stats,
+        drift: Vec::new(),
+        suppressed_inline: 0,
+    })
+}
 
-    let rules = crate::report::rules_of(req.registry, &outcome.findings);
-
-    Ok(Report {
+/// The one engine tail. Each part's raw findings go through the policy (severity, fingerprints
+/// among the part's own findings, redaction, suppressions, baseline); a later part's finding
+/// that an earlier part already reported (same rule and fingerprint) only adds its provenance
+/// (the commit that introduced a secret still in the tree); then the summary, the verdict and
+/// the report.
+pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) -> Report {
+    let mut findings: Vec<crate::finding::Finding> = Vec::new();
+    let mut suppressed = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut credentials = Vec::new();
+    let mut drift = Vec::new();
+    let mut files = FileStats::default();
+    let mut suppressed_inline = 0;
+    for part in parts {
+        let outcome = policy::apply(
+            part.findings,
+            &PolicyInput {
+                registry: policy.registry,
+                config: policy.config,
+                suppressions: &part.suppressions,
+                baseline: policy.baseline,
+                fail_on: policy.fail_on,
+                max_risk: policy.max_risk,
+            },
+        );
+        if findings.is_empty() {
+            findings = outcome.findings;
+        } else {
+            let known: HashMap<(String, String), usize> = findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| ((f.rule_id.clone(), f.fingerprint.clone()), i))
+                .collect();
+            for f in outcome.findings {
+                match known.get(&(f.rule_id.clone(), f.fingerprint.clone())) {
+                    Some(&i) if findings[i].provenance.is_none() => {
+                        findings[i].provenance = f.provenance;
+                    }
+                    Some(_) => {}
+                    None => findings.push(f),
+                }
+            }
+        }
+        suppressed.extend(outcome.suppressed);
+        diagnostics.extend(part.diagnostics);
+        credentials.extend(part.credentials);
+        drift.extend(part.drift);
+        files.scanned += part.files.scanned;
+        files.skipped += part.files.skipped;
+        files.failed += part.files.failed;
+        for (k, n) in part.files.by_kind {
+            *files.by_kind.entry(k).or_default() += n;
+        }
+        suppressed_inline += part.suppressed_inline;
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut summary = policy::summarize(&findings, &suppressed, policy.fail_on, policy.max_risk);
+    summary.suppressed_inline += suppressed_inline;
+    Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
-        root: req.root_display,
-        summary: outcome.summary,
-        findings: outcome.findings,
-        suppressed: outcome.suppressed,
+        root: root_display,
+        summary,
+        rules: crate::report::rules_of(policy.registry, &findings),
+        findings,
+        suppressed,
         diagnostics,
-        files: stats,
-        credentials: join_credentials(output.credentials),
-        rules,
-        drift: Vec::new(),
-    })
+        files,
+        credentials: join_credentials(credentials),
+        drift,
+    }
 }
 
 fn process(
@@ -283,6 +451,117 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
     // Drift findings come from `pipeguard drift`, not from an analyzer.
     ids.extend_from_slice(crate::drift::classify::IDS);
     ids
+}
+
+/// What today's jobs are compared with.
+pub enum DriftBase<'a> {
+    /// The approved jobs of a lockfile, optionally required to be signed by `pubkey` (the
+    /// DSSE envelope `FILE.sig` beside it).
+    Lock {
+        path: PathBuf,
+        pubkey: Option<&'a ed25519_dalek::VerifyingKey>,
+    },
+    /// The jobs defined at a git ref (read through git, no checkout).
+    Ref(&'a str),
+}
+
+/// Why a drift comparison could not be made.
+#[derive(Debug)]
+pub enum DriftError {
+    /// The lockfile's signature is missing the required key or does not verify: the lock was
+    /// edited (exit 1, like drift).
+    Signature(anyhow::Error),
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for DriftError {
+    fn from(e: anyhow::Error) -> Self {
+        DriftError::Other(e)
+    }
+}
+
+/// `drift`: today's jobs (`now`, read from the tree and Jenkins) against the lock or a ref,
+/// classified, then the same tail as a scan.
+pub fn drift(
+    root: &Path,
+    now: &crate::drift::sources::Found,
+    base: &DriftBase<'_>,
+    policy: &Policy<'_>,
+) -> Result<Report, DriftError> {
+    use crate::drift::lock::{self, Lockfile};
+    let (old, against, mut diagnostics) = match base {
+        DriftBase::Ref(r) => {
+            let then = crate::drift::sources::at_ref(
+                root,
+                r,
+                &policy.config.exclude,
+                policy.config.max_file_size(),
+            )?;
+            (
+                Lockfile::from_jobs(&then.jobs).jobs,
+                format!("`{r}`"),
+                then.diagnostics
+                    .into_iter()
+                    .map(|mut d| {
+                        // The old side is context: its problems do not make today's scan fail.
+                        d.level = DiagnosticLevel::Note;
+                        d
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        }
+        DriftBase::Lock { path, pubkey } => {
+            if !path.is_file() {
+                return Err(DriftError::Other(anyhow::anyhow!(
+                    "no lockfile at {}: run `pipeguard fingerprint --write` to approve today's jobs, or compare with a git ref (--against REF)",
+                    path.display()
+                )));
+            }
+            if let Some(key) = pubkey {
+                let sig = lock::signature_path(path);
+                let sig_text = std::fs::read_to_string(&sig).map_err(|e| {
+                    anyhow::anyhow!(
+                        "--pubkey given but the lockfile signature {} cannot be read ({e}); sign the lock with `pipeguard fingerprint --sign KEY`",
+                        sig.display()
+                    )
+                })?;
+                let bytes = std::fs::read(path).map_err(anyhow::Error::from)?;
+                lock::verify_signature(&bytes, &sig_text, key, &sig.display().to_string())
+                    .map_err(DriftError::Signature)?;
+            }
+            (
+                Lockfile::load(path)?.jobs,
+                "the lockfile".to_string(),
+                Vec::new(),
+            )
+        }
+    };
+    let (findings, diffs) = crate::drift::classify::compare(&old, &now.jobs, &now.files, &against);
+    let suppressions: HashMap<String, FileSuppressions> = now
+        .files
+        .values()
+        .filter_map(|f| FileSuppressions::parse(&f.text).map(|s| (f.path.clone(), s)))
+        .collect();
+    diagnostics.extend(now.diagnostics.iter().cloned());
+    diagnostics.sort();
+    let mut by_kind = BTreeMap::new();
+    for f in now.files.values() {
+        *by_kind.entry(f.kind).or_default() += 1;
+    }
+    let part = Collected {
+        findings,
+        diagnostics,
+        suppressions,
+        files: FileStats {
+            scanned: now.files.len(),
+            by_kind,
+            skipped: 0,
+            failed: now.failed,
+        },
+        drift: diffs,
+        ..Collected::default()
+    };
+    Ok(finish(root.display().to_string(), vec![part], policy))
 }
 
 /// Exit status of a scan: 1 when the policy failed, else 2 when the scan was incomplete, else 0.

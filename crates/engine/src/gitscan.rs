@@ -596,69 +596,6 @@ fn common_suffix(a: &[u8], b: &[u8]) -> usize {
         .count()
 }
 
-/// Fold a history scan into the tree scan's report: the policy runs over the history findings
-/// (config, baseline), a history finding that is the same secret at the same path as a tree
-/// finding only adds its commit to it, and the summary and verdict are recomputed.
-pub fn merge_history(
-    report: &mut crate::report::Report,
-    history: History,
-    input: &crate::policy::PolicyInput<'_>,
-) {
-    let no_inline = HashMap::new();
-    let outcome = crate::policy::apply(
-        history.findings,
-        &crate::policy::PolicyInput {
-            suppressions: &no_inline,
-            ..*input
-        },
-    );
-    let by_fp: HashMap<(String, String), usize> = report
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| ((f.rule_id.clone(), f.fingerprint.clone()), i))
-        .collect();
-    for f in outcome.findings {
-        match by_fp.get(&(f.rule_id.clone(), f.fingerprint.clone())) {
-            Some(&i) if report.findings[i].provenance.is_none() => {
-                report.findings[i].provenance = f.provenance;
-            }
-            Some(_) => {}
-            None => report.findings.push(f),
-        }
-    }
-    report
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    report.suppressed.extend(outcome.suppressed);
-    report.diagnostics.extend(history.diagnostics);
-    report.diagnostics.push(Diagnostic::note(
-        ".",
-        format!(
-            "history: {} commits, {} unique blobs ({}) scanned for secrets",
-            history.commits,
-            history.blobs,
-            human_size(history.bytes)
-        ),
-    ));
-    let mut summary = crate::policy::summarize(
-        &report.findings,
-        &report.suppressed,
-        input.fail_on,
-        input.max_risk,
-    );
-    summary.suppressed_inline += history.suppressed_inline;
-    report.summary = summary;
-    for f in &report.findings {
-        if !report.rules.iter().any(|r| r.id == f.rule_id)
-            && let Some(m) = input.registry.get(&f.rule_id)
-        {
-            report.rules.push(m.clone());
-        }
-    }
-    report.rules.sort_by(|a, b| a.id.cmp(&b.id));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

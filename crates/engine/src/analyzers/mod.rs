@@ -60,7 +60,7 @@ impl Output {
         let message = message.into();
         self.findings.push(
             RawFinding::new(
-                &format!("{family}/parse-error"),
+                format!("{family}/parse-error"),
                 file,
                 at..at,
                 format!("could not parse: {message}"),

@@ -27,142 +27,111 @@ pub struct Tok {
     pub span: Range<usize>,
 }
 
-/// Tokenise; an unterminated string or comment is an error naming its line.
+/// The file as render units: the Groovy lexer's tokens (`pipeguard_groovy::lexer`: strings,
+/// comments and line continuations as the analyzer reads them), with runs of code between
+/// strings split into identifiers, numbers and single punctuation characters, and a `Newline`
+/// for each line break outside comments. A file the lexer rejects is an error naming its line.
 pub fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
-    let b = text.as_bytes();
-    let mut toks: Vec<Tok> = Vec::new();
-    let mut i = 0;
-    if text.starts_with("#!") {
-        i = text.find('\n').unwrap_or(text.len());
-    }
     let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\n' => {
-                toks.push(Tok {
-                    kind: TokKind::Newline,
-                    span: i..i + 1,
-                });
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' | 0x0c => i += 1,
-            b'\\' if b.get(i + 1) == Some(&b'\n') => i += 2,
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = text[i + 2..].find("*/").ok_or_else(|| {
-                    format!("unterminated comment starting on line {}", line_of(i))
-                })?;
-                i = i + 2 + end + 2;
-            }
-            b'\'' | b'"' => {
-                let start = i;
-                let triple = b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&c);
-                i += if triple { 3 } else { 1 };
-                loop {
-                    if i >= b.len() {
-                        return Err(format!(
-                            "unterminated string starting on line {}",
-                            line_of(start)
-                        ));
-                    }
-                    if b[i] == b'\\' {
-                        i += 2;
-                        continue;
-                    }
-                    if triple {
-                        if b[i] == c && b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&c) {
-                            i += 3;
-                            break;
-                        }
-                    } else if b[i] == c {
-                        i += 1;
-                        break;
-                    } else if b[i] == b'\n' {
-                        return Err(format!(
-                            "unterminated string starting on line {}",
-                            line_of(start)
-                        ));
-                    }
-                    i += 1;
-                }
-                toks.push(Tok {
-                    kind: TokKind::Str,
-                    span: start..i.min(b.len()),
-                });
-            }
-            b'/' if slashy_allowed(&toks, text) => {
-                let start = i;
-                i += 1;
-                while i < b.len() && b[i] != b'/' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                if i >= b.len() {
-                    return Err(format!(
-                        "unterminated slashy string starting on line {}",
-                        line_of(start)
-                    ));
-                }
-                i += 1;
-                toks.push(Tok {
-                    kind: TokKind::Str,
-                    span: start..i,
-                });
-            }
-            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 => {
-                let start = i;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric()
-                        || b[i] == b'_'
-                        || b[i] == b'$'
-                        || b[i] >= 0x80)
-                {
-                    i += 1;
-                }
-                toks.push(Tok {
-                    kind: TokKind::Ident,
-                    span: start..i,
-                });
-            }
-            c if c.is_ascii_digit() => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_')
-                {
-                    i += 1;
-                }
-                toks.push(Tok {
-                    kind: TokKind::Number,
-                    span: start..i,
-                });
-            }
-            _ => {
-                toks.push(Tok {
-                    kind: TokKind::Punct,
-                    span: i..i + 1,
-                });
-                i += 1;
-            }
-        }
+    let lexed = groovy::lexer::lex(text);
+    if let Some(e) = lexed.errors.first() {
+        return Err(format!("{} on line {}", e.message, line_of(e.at)));
     }
-    Ok(toks)
+    let block_comments: Vec<Range<usize>> = lexed
+        .comments
+        .iter()
+        .filter(|c| text[c.start..c.end].starts_with("/*"))
+        .cloned()
+        .collect();
+    let mut out: Vec<Tok> = Vec::new();
+    // Code between strings: adjacent tokens with nothing between them form one run.
+    let mut run: Option<Range<usize>> = None;
+    let mut prev_end = if text.starts_with("#!") {
+        text.find('\n').unwrap_or(text.len())
+    } else {
+        0
+    };
+    let tokens = lexed
+        .tokens
+        .iter()
+        .filter(|t| !matches!(t.tok, groovy::lexer::Tok::Eof));
+    for t in tokens {
+        let gap = prev_end..t.span.start;
+        if !gap.is_empty() {
+            if let Some(r) = run.take() {
+                split_code(text, r, &mut out);
+            }
+            newlines(text, gap, &block_comments, &mut out);
+        }
+        if matches!(t.tok, groovy::lexer::Tok::Str { .. }) {
+            if let Some(r) = run.take() {
+                split_code(text, r, &mut out);
+            }
+            out.push(Tok {
+                kind: TokKind::Str,
+                span: t.span.clone(),
+            });
+        } else {
+            run = Some(run.map_or(t.span.clone(), |r| r.start..t.span.end));
+        }
+        prev_end = t.span.end;
+    }
+    if let Some(r) = run.take() {
+        split_code(text, r, &mut out);
+    }
+    newlines(text, prev_end..text.len(), &block_comments, &mut out);
+    Ok(out)
 }
 
-/// `/` starts a slashy string where an operand is expected, not after a value.
-fn slashy_allowed(toks: &[Tok], text: &str) -> bool {
-    match toks.last() {
-        None => true,
-        Some(t) => match t.kind {
-            TokKind::Ident | TokKind::Number | TokKind::Str => false,
-            TokKind::Newline => true,
-            TokKind::Punct => !matches!(&text[t.span.clone()], ")" | "]" | "}"),
-        },
+/// A `Newline` for each line break in `gap` that is not inside a block comment or escaped by
+/// a line continuation.
+fn newlines(text: &str, gap: Range<usize>, block_comments: &[Range<usize>], out: &mut Vec<Tok>) {
+    let b = text.as_bytes();
+    for i in gap {
+        if b[i] != b'\n'
+            || (i > 0 && b[i - 1] == b'\\')
+            || block_comments.iter().any(|c| c.contains(&i))
+        {
+            continue;
+        }
+        out.push(Tok {
+            kind: TokKind::Newline,
+            span: i..i + 1,
+        });
+    }
+}
+
+/// Identifiers (`[A-Za-z_$]` or any non-ASCII byte, then those and digits), numbers (a digit,
+/// then letters, digits, `.` and `_`) and single punctuation characters.
+fn split_code(text: &str, run: Range<usize>, out: &mut Vec<Tok>) {
+    let b = text.as_bytes();
+    let mut i = run.start;
+    while i < run.end {
+        let c = b[i];
+        let start = i;
+        let kind = if c.is_ascii_alphabetic() || c == b'_' || c == b'$' || c >= 0x80 {
+            while i < run.end
+                && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80)
+            {
+                i += 1;
+            }
+            TokKind::Ident
+        } else if c.is_ascii_digit() {
+            while i < run.end && (b[i].is_ascii_alphanumeric() || b[i] == b'.' || b[i] == b'_') {
+                i += 1;
+            }
+            TokKind::Number
+        } else if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        } else {
+            i += 1;
+            TokKind::Punct
+        };
+        out.push(Tok {
+            kind,
+            span: start..i,
+        });
     }
 }
 

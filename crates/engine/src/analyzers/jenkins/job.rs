@@ -7,6 +7,7 @@ use super::model::{self, Binding, Doc, Event, EventKind, Model, PrScope, Scope};
 use super::rules::{self, hardcoded_credentials};
 use super::xml::{self, Element};
 use super::{credential_records, pipeline_triggers, report_skipped};
+use crate::analyzers::common::secrets::is_secret_name;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Family;
 use crate::source::SourceFile;
@@ -151,13 +152,9 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
         }
         let password_param =
             el.name == "defaultValue" && parent.ends_with("PasswordParameterDefinition");
-        if (model::secret_key(&el.name) || password_param) && el.children.is_empty() {
+        if (is_secret_name(&el.name) || password_param) && el.children.is_empty() {
             let (v, span) = el.trimmed();
-            if !v.is_empty()
-                && !encrypted(v)
-                && !model::placeholder_value(v)
-                && (el.name != "token" || !model::name_like_token(v))
-            {
+            if !v.is_empty() && !encrypted(v) && !model::not_a_secret(&el.name, v) {
                 secrets.push((el.name.clone(), span));
             }
         }

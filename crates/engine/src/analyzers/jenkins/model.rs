@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use super::sources::{self, Control};
-
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::source::SourceFile;
 use pipeguard_groovy::{
     Call, Closure, Expr, ExprKind, OffsetMap, Quote, Script, Stmt, StmtKind, StrLit, stage_name,
@@ -217,61 +217,15 @@ pub fn var_name(path: &str) -> &str {
     path.strip_prefix("env.").unwrap_or(path)
 }
 
-/// Argument names whose literal value is a secret.
-pub fn secret_key(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    (k.contains("password")
-        || k.contains("passwd")
-        || k.ends_with("secret")
-        || k.contains("secret_")
-        || k.contains("secretkey")
-        || k.contains("token")
-        || k.contains("apikey")
-        || k.contains("api_key")
-        || k.contains("private_key")
-        || k.contains("privatekey")
-        || k == "pass"
-        || k.ends_with("_pass")
-        || k.ends_with("_pwd"))
-        && !k.ends_with("variable")
-        && !k.ends_with("id")
-        && !k.ends_with("_file")
-        && !k.ends_with("file")
-        && !k.ends_with("_name")
-        && !k.ends_with("_url")
-        && !k.ends_with("_user")
-}
-
-/// A value that is obviously not a real secret (empty, a placeholder, a reference, a boolean
-/// or number option such as `<injectGlobalPasswords>false`, a Vault path such as
-/// `secret/team/ci/codecov`).
-pub fn placeholder_value(v: &str) -> bool {
+/// A value of a credential-named argument or element that is not a real secret: the common
+/// placeholders, and a number, a Vault path (`secret/team/ci/codecov`) or, for `token`, a
+/// Generic Webhook Trigger job name (`build-cosa`).
+pub fn not_a_secret(key: &str, v: &str) -> bool {
     let t = v.trim();
-    let lower = t.to_ascii_lowercase();
-    t.len() < 4
-        || matches!(
-            lower.as_str(),
-            "true" | "false" | "yes" | "no" | "on" | "off"
-        )
+    is_placeholder(t)
         || t.chars().all(|c| c.is_ascii_digit())
         || vault_path(t)
-        || t.starts_with('$')
-        || t.starts_with('<')
-        || t.starts_with("{{")
-        || t.chars().all(|c| c == '*' || c == 'x' || c == 'X')
-        || [
-            "changeme",
-            "change-me",
-            "placeholder",
-            "dummy",
-            "example",
-            "redacted",
-            "none",
-            "null",
-            "todo",
-        ]
-        .iter()
-        .any(|p| t.eq_ignore_ascii_case(p))
+        || (key == "token" && name_like_token(t))
 }
 
 /// `secret/apm-team/ci/codecov`, `kv/data/app`: a path of lowercase words, not a secret value
@@ -695,10 +649,9 @@ impl Walker<'_> {
                         scope: scope.clone(),
                     });
                 }
-                if secret_key(key)
+                if is_secret_name(key)
                     && let Some(v) = a.value.literal_str()
-                    && !placeholder_value(&v)
-                    && (key != "token" || !name_like_token(&v))
+                    && !not_a_secret(key, &v)
                 {
                     self.m.secret_args.push(SecretArg {
                         key: key.clone(),

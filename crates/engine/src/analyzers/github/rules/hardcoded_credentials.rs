@@ -2,6 +2,7 @@
 //! or a literal that looks like a real credential in an `env:` variable named like one (or in a
 //! known token format). Throwaway test values (`postgres`, `test`, `changeme`) are not reported.
 
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name, looks_like_secret_value};
 use crate::analyzers::github::model::KeyValue;
 use crate::analyzers::github::reach::Analysis;
 use crate::analyzers::{Output, ScanContext};
@@ -11,33 +12,8 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubHardcodedCredentials, check);
 
-const SECRET_NAMES: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "TOKEN",
-    "SECRET",
-    "API_KEY",
-    "APIKEY",
-    "ACCESS_KEY",
-    "PRIVATE_KEY",
-    "AUTH_TOKEN",
-    "CREDENTIAL",
-];
-const PREFIXES: &[&str] = &[
-    "ghp_",
-    "gho_",
-    "ghs_",
-    "ghu_",
-    "github_pat_",
-    "glpat-",
-    "xoxb-",
-    "xoxp-",
-    "AKIA",
-    "sk_live_",
-    "npm_",
-    "pypi-",
-    "SG.",
-];
+/// Throwaway values of CI service containers and tests (`postgres`, `test`): in a workflow
+/// `env:` these are far more often a test database than a leaked credential.
 const PLACEHOLDERS: &[&str] = &[
     "dummy",
     "test",
@@ -116,9 +92,9 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         if !literal(&kv.value) {
             continue;
         }
-        let name = kv.name.to_ascii_uppercase();
-        let known = PREFIXES.iter().any(|p| kv.value.starts_with(p)) && kv.value.len() >= 16;
-        let named = SECRET_NAMES.iter().any(|n| name.contains(n)) && looks_real(&kv.value);
+        let known = looks_like_secret_value(&kv.value);
+        let named =
+            is_secret_name(&kv.name) && !is_placeholder(&kv.value) && looks_real(&kv.value);
         if known || named {
             report(kv, "credential");
         }

@@ -3,7 +3,8 @@
 //! Job XML (`<password>`, `<secretToken>` with a plain value) is checked by `../job.rs`.
 
 use crate::analyzers::Output;
-use crate::analyzers::jenkins::model::{Doc, Model, placeholder_value, secret_key};
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
+use crate::analyzers::jenkins::model::{Doc, Model};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
@@ -12,13 +13,13 @@ declare_rule!(RuleId::JenkinsHardcodedCredentials, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for e in &m.env {
-        if !secret_key(&e.name) {
+        if !is_secret_name(&e.name) {
             continue;
         }
         let Some(value) = e.value.literal_str() else {
             continue;
         };
-        if placeholder_value(&value) {
+        if is_placeholder(&value) {
             continue;
         }
         let span = doc.range(&e.value.span);

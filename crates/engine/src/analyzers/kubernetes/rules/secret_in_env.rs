@@ -3,6 +3,7 @@
 //! manifest, in git, and readable by anyone who can `get` the workload. Values are redacted.
 
 use super::{key, who};
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::{Node, Style, Value};
 use crate::analyzers::{Output, ScanContext};
@@ -11,73 +12,6 @@ use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesSecretInEnv, check);
-
-const SECRET_WORDS: &[&str] = &[
-    "PASSWORD",
-    "PASSWD",
-    "PASSPHRASE",
-    "SECRET",
-    "TOKEN",
-    "APIKEY",
-    "API_KEY",
-    "PRIVATE_KEY",
-    "ACCESS_KEY",
-    "CREDENTIAL",
-    "AUTH_KEY",
-    "CLIENT_KEY",
-    "ENCRYPTION_KEY",
-    "SIGNING_KEY",
-];
-
-/// Names that hold a reference to a secret (a file, a name, a URL), not the secret itself.
-const NOT_A_VALUE: &[&str] = &[
-    "_FILE",
-    "_PATH",
-    "_NAME",
-    "_URL",
-    "_URI",
-    "_ENDPOINT",
-    "_DIR",
-    "_REF",
-    "_KEY_ID",
-    "_ID",
-    "_TYPE",
-    "_MODE",
-    "_ENABLED",
-    "_LENGTH",
-    "_TTL",
-    "_EXPIRY",
-    "_HEADER",
-];
-
-pub fn secret_name(name: &str) -> bool {
-    let n = name.to_ascii_uppercase().replace('-', "_");
-    let n = n.as_str();
-    (SECRET_WORDS.iter().any(|w| n.contains(w))
-        || n == "PASS"
-        || n.ends_with("_PASS")
-        || n.ends_with("_PWD"))
-        && !NOT_A_VALUE.iter().any(|s| n.ends_with(s))
-}
-
-/// Values that are obviously not a real secret: empty, booleans, references and placeholders.
-pub fn placeholder(v: &str) -> bool {
-    let t = v.trim();
-    let lower = t.to_ascii_lowercase();
-    t.len() < 4
-        || matches!(
-            lower.as_str(),
-            "true" | "false" | "null" | "none" | "changeme" | "change-me"
-        )
-        || t.starts_with("$(")
-        || t.starts_with("${")
-        || t.contains("{{")
-        || (t.starts_with('<') && t.ends_with('>'))
-        || lower.chars().all(|c| c == 'x' || c == '*')
-        || lower.contains("example")
-        || lower.contains("placeholder")
-        || lower.starts_with('/')
-}
 
 /// The value's text without its quotes, for redaction.
 fn inner(node: &Node) -> std::ops::Range<usize> {
@@ -100,7 +34,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     continue;
                 };
                 let Some(text) = value.as_str() else { continue };
-                if !secret_name(name) || placeholder(text) {
+                if !is_secret_name(name) || is_placeholder(text) {
                     continue;
                 }
                 let span = env

@@ -3,61 +3,13 @@
 //! `master_password`, or a credential-named variable's `default`. Values are redacted.
 
 use super::finding;
+use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::analyzers::terraform::model::{Attr, Block, Module, V};
 use crate::analyzers::{Output, ScanContext};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::TerraformHardcodedCredentials, check);
-
-const CREDENTIAL_KEYS: &[&str] = &[
-    "access_key",
-    "secret_key",
-    "token",
-    "password",
-    "master_password",
-    "admin_password",
-    "client_secret",
-    "api_key",
-    "api_token",
-    "secret",
-    "private_key",
-    "auth_token",
-    "access_token",
-    "sas_token",
-    "client_certificate_password",
-    "db_password",
-    "root_password",
-];
-
-fn credential_name(key: &str) -> bool {
-    let k = key.to_ascii_lowercase();
-    CREDENTIAL_KEYS.contains(&k.as_str())
-        || [
-            "password",
-            "secret_key",
-            "api_key",
-            "token",
-            "client_secret",
-            "private_key",
-        ]
-        .iter()
-        .any(|w| k.ends_with(w))
-            && !["_length", "_arn", "_id", "_name", "_version", "_wo"]
-                .iter()
-                .any(|s| k.ends_with(s))
-}
-
-fn placeholder(v: &str) -> bool {
-    let t = v.trim();
-    let l = t.to_ascii_lowercase();
-    t.len() < 4
-        || l.contains("example")
-        || l.contains("changeme")
-        || l.contains("placeholder")
-        || l.chars().all(|c| c == 'x' || c == '*')
-        || (t.starts_with('<') && t.ends_with('>'))
-}
 
 fn report(m: &Module, b: &Block, a: &Attr, out: &mut Output, context: &str) {
     let V::Str(value) = &a.value.v else { return };
@@ -67,7 +19,7 @@ fn report(m: &Module, b: &Block, a: &Attr, out: &mut Output, context: &str) {
         .text
         .get(a.value.span.clone())
         .is_some_and(|t| t.starts_with('"') || t.starts_with('<'));
-    if !literal_here || placeholder(value) {
+    if !literal_here || is_placeholder(value) {
         return;
     }
     let inner = a.value.span.start + 1
@@ -91,7 +43,7 @@ fn report(m: &Module, b: &Block, a: &Attr, out: &mut Output, context: &str) {
 
 fn walk(m: &Module, root: &Block, b: &Block, out: &mut Output, context: &str) {
     for a in &b.attrs {
-        if credential_name(&a.key) {
+        if is_secret_name(&a.key) {
             report(m, root, a, out, context);
         }
     }
@@ -107,7 +59,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
                 let context = format!("{} `{}`", b.ident, b.labels.join("."));
                 walk(m, b, b, out, &context);
             }
-            "variable" if b.labels.first().is_some_and(|n| credential_name(n)) => {
+            "variable" if b.labels.first().is_some_and(|n| is_secret_name(n)) => {
                 if let Some(a) = b.attr("default") {
                     report(m, b, a, out, &format!("variable `{}`", b.labels[0]));
                 }
