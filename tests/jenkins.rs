@@ -260,3 +260,81 @@ fn unparseable_statement_is_skipped_not_fatal() {
         .assert()
         .code(2);
 }
+
+/// Every `jjb.yaml` of the Jenkins rule fixtures renders (Jenkins Job Builder's `jenkins-jobs
+/// test --config-xml`, no server) to exactly the `jobs/*/config.xml` kept beside it. Skipped
+/// when `jenkins-jobs` is not installed (Debian `jenkins-job-builder`, or `pip install
+/// jenkins-job-builder`); regenerate a fixture with
+/// `cd <fixture> && jenkins-jobs --ignore-cache test --config-xml -o jobs jjb.yaml`.
+#[test]
+fn jjb_fixtures_match_what_jenkins_job_builder_renders() {
+    let have = std::process::Command::new("jenkins-jobs")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("jenkins-jobs not installed: JJB fixtures not re-rendered");
+        return;
+    }
+    let root = fixtures().join("rules/jenkins");
+    let mut yamls: Vec<std::path::PathBuf> = walkdir(&root)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "jjb.yaml"))
+        .collect();
+    yamls.sort();
+    assert!(yamls.len() >= 4, "JJB fixtures: {yamls:?}");
+    for y in yamls {
+        let dir = y.parent().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("jenkins-jobs")
+            .args(["--ignore-cache", "test", "--config-xml", "-o"])
+            .arg(tmp.path())
+            .arg(&y)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            y.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut rendered: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        rendered.sort();
+        let mut kept: Vec<String> = std::fs::read_dir(dir.join("jobs"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        kept.sort();
+        assert_eq!(rendered, kept, "{}: jobs rendered vs kept", y.display());
+        for job in rendered {
+            let a = std::fs::read_to_string(tmp.path().join(&job).join("config.xml")).unwrap();
+            let b =
+                std::fs::read_to_string(dir.join("jobs").join(&job).join("config.xml")).unwrap();
+            assert_eq!(
+                a,
+                b,
+                "{}: {job}/config.xml differs from the render",
+                y.display()
+            );
+        }
+    }
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

@@ -165,6 +165,9 @@ pub struct Model {
     pub webhook_vars: BTreeMap<String, (String, Control)>,
 }
 
+/// Generic Webhook Trigger variables: name → (JSONPath, who controls the field it reads).
+pub type WebhookVars = BTreeMap<String, (String, Control)>;
+
 impl Model {
     /// Who controls the value at identifier path `path`, if anyone outside the pipeline does.
     pub fn source(&self, path: &str) -> Option<Taint> {
