@@ -151,6 +151,91 @@ async fn jenkins_pull_then_scan() {
     assert_eq!(got, want);
 }
 
+/// A job deleted during the pull (404) does not abort it: exit 3, the job named on stderr,
+/// every other job saved; `fingerprint --jenkins-url` names the missing job and still writes
+/// the others to its lockfile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jenkins_pull_is_partial_when_a_job_cannot_be_read() {
+    let server = MockServer::start().await;
+    mount(&server, "/api/json", recorded("root.json"), true).await;
+    mount(
+        &server,
+        "/job/team/job/infra/api/json",
+        recorded("team-infra.json"),
+        true,
+    )
+    .await;
+    for (at, file) in [
+        ("/job/app/config.xml", "multibranch.xml"),
+        ("/job/example-org/config.xml", "orgfolder.xml"),
+        ("/job/example-org/job/web/config.xml", "multibranch.xml"),
+        ("/job/nightly%20export/config.xml", "freestyle.xml"),
+        ("/job/team/config.xml", "folder.xml"),
+        ("/job/team/job/infra/config.xml", "folder.xml"),
+        ("/job/team/job/infra/job/deploy/config.xml", "freestyle.xml"),
+    ] {
+        mount(&server, at, recorded(file), false).await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/job/team/job/release/config.xml"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(recorded("not-found.html")))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("home");
+    let lock = dir.path().join("jobs.lock");
+    let url = server.uri();
+    let (pull, fp) = tokio::task::spawn_blocking({
+        let (out, lock) = (out.clone(), lock.clone());
+        move || {
+            let pull = pipeguard()
+                .args(["jenkins", "pull", "--url", &url, "--user", "ci"])
+                .args(["--token-env", "PG_TEST_JENKINS_TOKEN", "--out"])
+                .arg(&out)
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .assert()
+                .code(3);
+            let empty = tempfile::tempdir().unwrap();
+            let fp = pipeguard()
+                .arg("fingerprint")
+                .arg(empty.path())
+                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
+                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN", "--write"])
+                .arg(&lock)
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .assert()
+                .code(2);
+            (pull, fp)
+        }
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&pull.get_output().stderr).into_owned();
+    assert!(err.contains("saved 2 job(s) and 5 folder(s)"), "{err}");
+    assert!(err.contains("could not read 1 job(s)"), "{err}");
+    assert!(
+        err.contains("  team/release: not found (HTTP 404)"),
+        "{err}"
+    );
+    assert!(
+        out.join("jobs/team/jobs/infra/jobs/deploy/config.xml")
+            .is_file()
+    );
+    assert!(!out.join("jobs/team/jobs/release/config.xml").exists());
+
+    let err = String::from_utf8_lossy(&fp.get_output().stderr).into_owned();
+    assert!(
+        err.contains("error: jenkins:jobs/team/jobs/release/config.xml: job `team/release` could not be pulled: not found (HTTP 404)"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&lock).unwrap();
+    assert!(
+        text.contains("jenkins:jobs/team/jobs/infra/jobs/deploy/config.xml"),
+        "{text}"
+    );
+    assert!(!text.contains("team/release"), "{text}");
+}
+
 #[test]
 fn jenkins_pull_reports_errors_with_exit_2() {
     // Token variable missing: a usage error before any request.

@@ -390,6 +390,18 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
             "triggers" => {
                 a.triggers.get_or_insert(span.clone());
             }
+            // The `input` step (`input 'Deploy?'`, `input(message: …)`, a declarative
+            // `input { message … }`), not a property `x.input`.
+            "input"
+                if toks
+                    .get(i.wrapping_sub(1))
+                    .is_none_or(|t| tok_text(text, t) != ".")
+                    && toks.get(i + 1).is_some_and(|t| {
+                        t.kind == TokKind::Str || matches!(tok_text(text, t), "(" | "{" | "message")
+                    }) =>
+            {
+                p.approvals += 1;
+            }
             "cron" | "pollSCM" | "upstream" | "githubPush" | "GenericTrigger" => {
                 p.triggers.insert(name.to_string());
                 a.triggers.get_or_insert(span.clone());

@@ -1,7 +1,7 @@
 //! Where job definitions come from: the working tree (one walk, as `scan` does) or a git ref
 //! (read through git2, no checkout).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,6 +21,9 @@ pub struct Found {
     pub diagnostics: Vec<Diagnostic>,
     /// Files that define jobs but could not be parsed.
     pub failed: usize,
+    /// Sources that exist but could not be read (a Jenkins job `jenkins pull` could not fetch):
+    /// their jobs are unknown, not removed.
+    pub unread: BTreeSet<String>,
 }
 
 impl Found {
@@ -154,6 +157,25 @@ pub fn at_ref(
 }
 
 impl Found {
+    /// A Jenkins job (`team/app`) whose config.xml could not be pulled: an error diagnostic
+    /// naming it, and its source (`jobs/team/jobs/app/config.xml`) marked unread.
+    pub fn not_pulled(&mut self, job: &str, error: &str) {
+        let mut path = String::new();
+        for seg in job.split('/') {
+            path.push_str("jobs/");
+            path.push_str(seg);
+            path.push('/');
+        }
+        path.push_str("config.xml");
+        self.failed += 1;
+        self.diagnostics.push(Diagnostic::error(
+            &path,
+            format!("job `{job}` could not be pulled: {error}"),
+        ));
+        self.diagnostics.sort();
+        self.unread.insert(path);
+    }
+
     /// The same jobs under `prefix` (e.g. `jenkins-home:`), for sources outside the tree.
     #[must_use]
     pub fn prefixed(self, prefix: &str) -> Found {
@@ -184,6 +206,11 @@ impl Found {
                 })
                 .collect(),
             failed: self.failed,
+            unread: self
+                .unread
+                .into_iter()
+                .map(|p| format!("{prefix}{p}"))
+                .collect(),
         }
     }
 
@@ -192,6 +219,7 @@ impl Found {
         self.files.extend(other.files);
         self.diagnostics.extend(other.diagnostics);
         self.failed += other.failed;
+        self.unread.extend(other.unread);
         self.jobs
             .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
         self.diagnostics.sort();
