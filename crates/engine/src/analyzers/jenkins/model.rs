@@ -221,14 +221,22 @@ pub fn var_name(path: &str) -> &str {
 }
 
 /// A value of a credential-named argument or element that is not a real secret: the common
-/// placeholders, and a number, a Vault path (`secret/team/ci/codecov`) or, for `token`, a
-/// Generic Webhook Trigger job name (`build-cosa`).
+/// placeholders, and a number, a Vault path (`secret/team/ci/codecov`), for `token` a Generic
+/// Webhook Trigger job name (`build-cosa`), for `…_CREDENTIALS` a credential id.
 pub fn not_a_secret(key: &str, v: &str) -> bool {
     let t = v.trim();
     is_placeholder(t)
         || t.chars().all(|c| c.is_ascii_digit())
         || vault_path(t)
         || (key == "token" && name_like_token(t))
+        || (is_credential_ref_name(key) && name_like_token(t))
+}
+
+/// `JOB_GCS_CREDENTIALS`, `gitCredentials`: a name for the id of a stored Jenkins credential;
+/// with a name-like value (`apm-ci-gcs-plugin`) it is that id, not a secret.
+fn is_credential_ref_name(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.ends_with("credentials") || k.ends_with("credential")
 }
 
 /// `secret/apm-team/ci/codecov`, `kv/data/app`: a path of lowercase words, not a secret value
