@@ -17,10 +17,12 @@ pub mod verify;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes, as documented: 0 passed, 1 policy failed, 2 usage/configuration/I-O error.
+/// Exit codes, as documented: 0 passed, 1 policy failed, 2 usage/configuration/I-O error,
+/// 3 partial `jenkins pull` (some jobs could not be read, every other one was saved).
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,7 +32,8 @@ pub const EXIT_ERROR: u8 = 2;
     long_about = "pipeguard scans a repository's CI definitions, secrets, Dockerfiles and infrastructure code,\n\
 fingerprints build jobs to detect drift, gates untrusted pull-request builds, and signs build attestations.\n\n\
 Exit codes: 0 passed, 1 policy failed (findings at/above --fail-on, drift, gate blocked, verification failed),\n\
-2 usage, configuration or I/O error (including files that could not be analysed).",
+2 usage, configuration or I/O error (including files that could not be analysed),\n\
+3 `jenkins pull` saved every job but some it could not read (listed on stderr).",
     after_help = "Examples:\n  pipeguard scan .\n  pipeguard scan --format sarif --output pipeguard.sarif\n  pipeguard rules --family docker\n  pipeguard explain docker/root-user"
 )]
 pub struct Cli {

@@ -38,6 +38,17 @@ fn classify_by_name(rel: &str) -> Option<FileKind> {
     {
         return Some(FileKind::Jenkinsfile);
     }
+    // `Jenkinsfile_windows`, `Jenkinsfile-release`, `JenkinsfileBase` (not docs or scripts about
+    // them: `Jenkinsfile_test.py`).
+    if let Some(rest) = name.strip_prefix("Jenkinsfile")
+        && rest
+            .chars()
+            .next()
+            .is_some_and(|c| c == '_' || c == '-' || c.is_ascii_uppercase())
+        && !is_source_or_doc(&lower)
+    {
+        return Some(FileKind::Jenkinsfile);
+    }
     if (lower == "dockerfile"
         || lower == "containerfile"
         || lower.starts_with("dockerfile.")
@@ -115,6 +126,9 @@ fn is_jenkins_job_xml(text: &str) -> bool {
         root,
         "project" | "flow-definition" | "maven2-moduleset" | "matrix-project"
     ) || root.ends_with("WorkflowMultiBranchProject")
+        // MultiJob (freestyle-like, with phases) and Build Flow (a Groovy `<dsl>`).
+        || root.ends_with("multijob.MultiJobProject")
+        || root.ends_with("flow.BuildFlow")
         || root.ends_with("OrganizationFolder")
         || root.ends_with("folder.Folder")
         || root.ends_with("WorkflowJob")
@@ -588,6 +602,12 @@ mod tests {
         assert_eq!(k("ci/Jenkinsfile.release"), FileKind::Jenkinsfile);
         assert_eq!(k("build.jenkinsfile"), FileKind::Jenkinsfile);
         assert_eq!(k("deploy.Jenkinsfile"), FileKind::Jenkinsfile);
+        assert_eq!(k("Jenkinsfile_windows"), FileKind::Jenkinsfile);
+        assert_eq!(k("ci/Jenkinsfile-release"), FileKind::Jenkinsfile);
+        assert_eq!(k("buildenv/jenkins/JenkinsfileBase"), FileKind::Jenkinsfile);
+        assert_eq!(k("jobs/build.jenkinsFile"), FileKind::Jenkinsfile);
+        assert_ne!(k("Jenkinsfile_test.py"), FileKind::Jenkinsfile);
+        assert_ne!(k("Jenkinsfiles"), FileKind::Jenkinsfile);
         assert_eq!(k("Dockerfile"), FileKind::Dockerfile);
         assert_eq!(k("docker/Dockerfile.alpine"), FileKind::Dockerfile);
         assert_eq!(k("app.dockerfile"), FileKind::Dockerfile);
@@ -626,6 +646,13 @@ mod tests {
             classify("config.xml", "<?xml version='1.1'?><hudson>"),
             FileKind::Other
         );
+        for root in [
+            "com.tikal.jenkins.plugins.multijob.MultiJobProject",
+            "com.cloudbees.plugins.flow.BuildFlow",
+        ] {
+            let xml = format!("<?xml version='1.1' encoding='UTF-8'?>\n<{root} plugin=\"x@1\">");
+            assert_eq!(classify("jobs/a/config.xml", &xml), FileKind::JenkinsJob);
+        }
         assert_eq!(classify("config.xml", "not xml"), FileKind::Other);
     }
 }

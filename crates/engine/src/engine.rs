@@ -830,7 +830,8 @@ pub fn drift(
             )
         }
     };
-    let (findings, diffs) = crate::drift::classify::compare(&old, &now.jobs, &now.files, &against);
+    let (findings, diffs) =
+        crate::drift::classify::compare(&old, &now.jobs, &now.files, &now.unread, &against);
     let suppressions: HashMap<String, FileSuppressions> = now
         .files
         .values()

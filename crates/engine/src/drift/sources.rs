@@ -2,7 +2,7 @@
 //! (read through git2, no checkout).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -26,6 +26,9 @@ pub struct Found {
     pub failed: usize,
     /// Secret values found in the job files (masked in every report of them).
     pub secret_values: Vec<String>,
+    /// Sources that exist but could not be read (a Jenkins job `jenkins pull` could not fetch):
+    /// their jobs are unknown, not removed.
+    pub unread: BTreeSet<String>,
 }
 
 /// The secrets the analyzers find in a job file: the secrets engine's, and the values of
@@ -203,6 +206,25 @@ pub fn at_ref(
 }
 
 impl Found {
+    /// A Jenkins job (`team/app`) whose config.xml could not be pulled: an error diagnostic
+    /// naming it, and its source (`jobs/team/jobs/app/config.xml`) marked unread.
+    pub fn not_pulled(&mut self, job: &str, error: &str) {
+        let mut path = String::new();
+        for seg in job.split('/') {
+            path.push_str("jobs/");
+            path.push_str(seg);
+            path.push('/');
+        }
+        path.push_str("config.xml");
+        self.failed += 1;
+        self.diagnostics.push(Diagnostic::error(
+            &path,
+            format!("job `{job}` could not be pulled: {error}"),
+        ));
+        self.diagnostics.sort();
+        self.unread.insert(path);
+    }
+
     /// The same jobs under `prefix` (e.g. `jenkins-home:`), for sources outside the tree.
     #[must_use]
     pub fn prefixed(self, prefix: &str) -> Found {
@@ -234,6 +256,11 @@ impl Found {
                 .collect(),
             failed: self.failed,
             secret_values: self.secret_values,
+            unread: self
+                .unread
+                .into_iter()
+                .map(|p| format!("{prefix}{p}"))
+                .collect(),
         }
     }
 
@@ -243,6 +270,7 @@ impl Found {
         self.diagnostics.extend(other.diagnostics);
         self.failed += other.failed;
         self.secret_values.extend(other.secret_values);
+        self.unread.extend(other.unread);
         self.jobs
             .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
         self.diagnostics.sort();
