@@ -10,7 +10,7 @@ use crate::common::{json_report, pipeguard, rule_lines, sh};
 
 /// Deterministic pseudo-random alphanumerics (xorshift): test tokens are built at run time so
 /// that no credential-shaped literal sits in the test source.
-fn alnum(seed: u64, n: usize) -> String {
+pub(crate) fn alnum(seed: u64, n: usize) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
@@ -23,7 +23,7 @@ fn alnum(seed: u64, n: usize) -> String {
         .collect()
 }
 
-fn github_token(seed: u64) -> String {
+pub(crate) fn github_token(seed: u64) -> String {
     const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let body = alnum(seed, 30);
     let mut n = crc32(body.as_bytes());
@@ -36,7 +36,7 @@ fn github_token(seed: u64) -> String {
     format!("ghp_{body}{}", String::from_utf8(check).unwrap())
 }
 
-fn aws_key_id(seed: u64) -> String {
+pub(crate) fn aws_key_id(seed: u64) -> String {
     let s: String = alnum(seed, 64)
         .chars()
         .filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
@@ -45,7 +45,7 @@ fn aws_key_id(seed: u64) -> String {
     format!("AKIA{s}")
 }
 
-fn stripe_key(seed: u64) -> String {
+pub(crate) fn stripe_key(seed: u64) -> String {
     format!("sk_live_{}", alnum(seed, 32))
 }
 
@@ -486,5 +486,161 @@ fn history_and_staged_outside_a_repository_are_errors() {
             .code(2);
         let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
         assert!(err.contains("not inside a git repository"), "{err}");
+    }
+}
+
+/// A zip archive of `files`, in memory.
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in files {
+        w.start_file(*name, opts).unwrap();
+        w.write_all(data.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[test]
+fn tree_scan_reads_archive_members_and_still_skips_other_binaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let gh = github_token(41);
+    let aws = aws_key_id(42);
+    fs::create_dir_all(root.join("dist")).unwrap();
+    fs::write(
+        root.join("dist/deploy-bundle.zip"),
+        zip_of(&[("deploy/.env", &format!("A=1\nGITHUB_TOKEN={gh}\n"))]),
+    )
+    .unwrap();
+    // A jar inside a tar.gz: depth 2.
+    let stage = root.join("stage");
+    fs::create_dir_all(stage.join("release")).unwrap();
+    fs::write(
+        stage.join("release/app.jar"),
+        zip_of(&[("application.properties", &format!("aws.key={aws}\n"))]),
+    )
+    .unwrap();
+    sh(
+        root,
+        "tar czf dist/release.tar.gz -C stage release && rm -r stage",
+    );
+    fs::write(
+        root.join("logo.png"),
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR",
+    )
+    .unwrap();
+
+    let out = pipeguard()
+        .args(["scan", "--only", "secrets", "--format", "json"])
+        .arg(root)
+        .assert()
+        .code(1);
+    let stdout = out.get_output().stdout.clone();
+    let report = json_report(&stdout);
+    assert_eq!(
+        rule_lines(&report),
+        vec![
+            (
+                "secrets/github-token".into(),
+                "dist/deploy-bundle.zip!deploy/.env".into(),
+                2
+            ),
+            (
+                "secrets/aws-access-key-id".into(),
+                "dist/release.tar.gz!release/app.jar!application.properties".into(),
+                1
+            ),
+        ]
+    );
+    let text = String::from_utf8_lossy(&stdout);
+    assert!(!text.contains(&gh) && !text.contains(&aws));
+    let notes: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == "logo.png")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(notes, vec!["skipped: binary file"]);
+
+    // `secrets.archives: false` leaves archives out again (skipped as binary files).
+    write(root, ".pipeguard.yml", "secrets:\n  archives: false\n");
+    pipeguard()
+        .args(["scan", "--only", "secrets"])
+        .arg(root)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn history_finds_encoded_and_archived_secrets_and_every_copy() {
+    let dir = git_repo();
+    let root = dir.path();
+    let gh = github_token(51);
+    let stripe = stripe_key(52);
+    write(root, "README.md", "hello\n");
+    sh(root, "git add . && git commit -q -m first");
+    let encoded = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("token={gh}"),
+    );
+    write(
+        root,
+        "k8s/config.yaml",
+        &format!("data:\n  blob: {encoded}\n"),
+    );
+    fs::write(
+        root.join("bundle.zip"),
+        zip_of(&[("conf/app.env", &format!("STRIPE={stripe}\n"))]),
+    )
+    .unwrap();
+    sh(root, "git add . && git commit -q -m 'config and bundle'");
+    // The same file copied to two more paths, one in a later commit inside a moved directory.
+    sh(
+        root,
+        "mkdir -p backup && cp k8s/config.yaml backup/config.yaml && git add . && git commit -q -m copy",
+    );
+    sh(root, "git mv k8s deploy && git commit -q -m move");
+
+    let report = history_report(root);
+    let findings = report["findings"].as_array().unwrap();
+    let decoded: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "secrets/github-token")
+        .collect();
+    // The two copies still in the working tree are tree findings; the history finding is at the
+    // path where the blob first appeared, and lists every other path as related.
+    let paths: Vec<&str> = decoded
+        .iter()
+        .map(|f| f["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "backup/config.yaml",
+            "deploy/config.yaml",
+            "k8s/config.yaml"
+        ],
+        "{findings:#?}"
+    );
+    let f = decoded[2];
+    assert!(f["provenance"]["commit"].is_string());
+    assert_eq!(f["location"]["start_line"], 2);
+    assert_eq!(f["properties"]["decoded"], "base64");
+    assert!(f["message"].as_str().unwrap().contains("base64-encoded"));
+    let related: Vec<&str> = f["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(related, vec!["backup/config.yaml", "deploy/config.yaml"]);
+    assert!(findings.iter().any(|f| f["rule_id"] == "secrets/stripe-key"
+        && f["location"]["path"] == "bundle.zip!conf/app.env"));
+    let text = report.to_string();
+    for s in [&gh, &stripe, &encoded] {
+        assert!(!text.contains(s.as_str()));
     }
 }

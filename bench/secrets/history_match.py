@@ -326,8 +326,21 @@ def load(out, repo):
             if v is None:
                 stats["pipeguard value not recovered (no candidate has its fingerprint)"] += 1
                 v = ""
+            values = [v] if v else []
+            # An encoded secret: its span is the encoded text; the decoded text is what the
+            # peers report (gitleaks decodes in place), so it is a value too.
+            chain = (f.get("properties") or {}).get("decoded")
+            if v and chain:
+                d = decode_chain(v, chain.split(">"))
+                if d:
+                    values.append(d)
             findings.append(dict(tool="pipeguard", rule=f["rule_id"], path=loc["path"], commit=commit,
-                                 line=loc["start_line"], values=[v] if v else []))
+                                 line=loc["start_line"], values=values))
+            # The same blob at other paths (a copied file): reported as related locations.
+            for rel in f.get("related") or []:
+                if rel.get("message", "").startswith("the same content at this path"):
+                    findings.append(dict(tool="pipeguard", rule=f["rule_id"], path=rel["location"]["path"],
+                                         commit=commit, line=rel["location"]["start_line"], values=values))
     gl = os.path.join(out, "gl.json")
     if os.path.exists(gl) and os.path.getsize(gl):
         for f in json.load(open(gl)) or []:
@@ -355,6 +368,35 @@ def load(out, repo):
                 text = None
         f["src_line"] = line_of(text, f["line"])
     return findings, stats
+
+
+def decode_chain(v, chain):
+    """`v` decoded along pipeguard's `decoded` chain (outermost first); None if it fails."""
+    import binascii
+    import urllib.parse
+    t = v
+    for i, enc in enumerate(chain):
+        if i > 0 and enc != "percent":
+            # An inner encoding is a run inside the outer decoded text: the longest one.
+            pat = r"[0-9A-Fa-f]{32,}" if enc == "hex" else r"[A-Za-z0-9+/_-]{16,}={0,2}"
+            runs = re.findall(pat, t)
+            if runs:
+                t = max(runs, key=len)
+        try:
+            if enc == "percent":
+                t = urllib.parse.unquote(t, errors="strict")
+            elif enc == "hex":
+                t = binascii.unhexlify(t[: len(t) & ~1]).decode("utf-8")
+            elif enc in ("base64", "base64url"):
+                s = t.strip("=")
+                s = s[: len(s) - 1] if len(s) % 4 == 1 else s
+                alt = b"-_" if enc == "base64url" else None
+                t = base64.b64decode(s + "=" * (-len(s) % 4), altchars=alt).decode("utf-8")
+            else:
+                return None
+        except (ValueError, UnicodeDecodeError):
+            return None
+    return t
 
 
 def same(a, b):

@@ -50,6 +50,9 @@ pub struct GateArgs {
     /// Longest wait for a GitHub API rate limit to reset before giving up (seconds).
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub max_wait: u64,
+    /// Append the decision to this hash-chained log (JSON lines; `pipeguard audit verify`).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -91,8 +94,20 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
     } else {
         "jenkins".into()
     };
-    let result = decide_all(args).and_then(|d| {
+    let result = decide_all(args).and_then(|(d, config_digest)| {
         write_outputs(args, &d)?;
+        let subject = match d.pull_request {
+            Some(n) => format!("{}#{n}", d.repository),
+            None => format!("{} ({})", d.repository, d.event),
+        };
+        super::audit::record(
+            args.audit_log.as_deref(),
+            "gate",
+            &subject,
+            Some(format!("sha256:{config_digest}")),
+            d.decision == Verdict::Allow,
+            d.reasons.clone(),
+        )?;
         Ok(d)
     });
     match result {
@@ -112,7 +127,8 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn decide_all(args: &GateArgs) -> anyhow::Result<Decision> {
+/// The decision and the digest of the config it was made under.
+fn decide_all(args: &GateArgs) -> anyhow::Result<(Decision, String)> {
     let registry = Registry::builtin()?;
     let selection = Selection {
         path: PathBuf::from("."),
@@ -120,6 +136,7 @@ fn decide_all(args: &GateArgs) -> anyhow::Result<Decision> {
         trusted_config_ref: args.trusted_config_ref.clone(),
         only: Vec::new(),
         skip: Vec::new(),
+        persona: None,
     };
     let config = selection.load_config(registry)?;
     let mut policy = policy_from(&config);
@@ -135,7 +152,7 @@ fn decide_all(args: &GateArgs) -> anyhow::Result<Decision> {
     for r in &mut d.reasons {
         *r = neutral(r);
     }
-    Ok(d)
+    Ok((d, config.digest))
 }
 
 /// An untrusted string on one line, control characters made visible.

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use pipeguard_engine::engine::{self, ConfigSource, Input, Run, ScanRequest};
-use pipeguard_engine::finding::Family;
+use pipeguard_engine::finding::{Family, Persona};
 use pipeguard_engine::policy::baseline::Baseline;
 use pipeguard_engine::policy::config::{Config, FailOn};
 use pipeguard_engine::report::{self, Format, RenderOptions, Report};
@@ -32,6 +32,11 @@ pub struct Selection {
     /// Skip these families (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "FAMILY,…")]
     pub skip: Vec<Family>,
+    /// How broad the scan is: regular (what is almost always a real problem), pedantic (also
+    /// what is usually worth fixing), auditor (everything that could matter). Default: config
+    /// `persona`, else regular.
+    #[arg(long, value_enum, value_name = "PERSONA")]
+    pub persona: Option<Persona>,
 }
 
 impl Selection {
@@ -58,7 +63,11 @@ impl Selection {
                 explicit: self.config.as_deref(),
             },
         };
-        engine::load_config(&source, registry)
+        let mut config = engine::load_config(&source, registry)?;
+        if self.persona.is_some() {
+            config.persona = self.persona;
+        }
+        Ok(config)
     }
 }
 
@@ -111,7 +120,7 @@ pub struct ScanArgs {
 impl Selection {
     /// The engine's request for this selection (tree walk of PATH).
     pub fn request<'a>(
-        &self,
+        &'a self,
         registry: &'a Registry,
         config: &'a Config,
         fail_on: FailOn,
@@ -128,6 +137,7 @@ impl Selection {
             baseline,
             fail_on,
             max_risk,
+            trusted_ref: self.trusted_config_ref.as_deref(),
         }
     }
 
@@ -141,6 +151,7 @@ impl Selection {
     ) -> anyhow::Result<Report> {
         engine::run(Run {
             scan: self.request(registry, config, fail_on, max_risk, None),
+            baseline_file: None,
             staged: false,
             history: None,
         })
@@ -165,15 +176,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         })?),
         None => args.max_risk,
     };
-    let baseline = args
-        .baseline
-        .as_deref()
-        .map(|p| load_baseline(p, &args.selection.path))
-        .transpose()?;
     let report = engine::run(Run {
         scan: args
             .selection
-            .request(registry, &config, fail_on, max_risk, baseline.as_ref()),
+            .request(registry, &config, fail_on, max_risk, None),
+        baseline_file: args.baseline.as_deref(),
         staged: args.staged,
         history: args.history.then(|| args.since.clone()),
     })?;
@@ -281,20 +288,3 @@ pub fn write_file(path: &Path, content: &str) -> anyhow::Result<()> {
     }
     std::fs::write(path, content).with_context(|| format!("cannot write {}", path.display()))
 }
-
-/// The baseline of `--baseline`: a regular file of bounded size (not `/dev/zero`), and not a
-/// symlink when it lies inside the scanned tree.
-fn load_baseline(path: &Path, root: &Path) -> anyhow::Result<Baseline> {
-    let dir = if root.is_file() {
-        root.parent().map(Path::to_path_buf).unwrap_or_default()
-    } else {
-        root.to_path_buf()
-    };
-    let follow = engine::follow_for(path, &dir);
-    pipeguard_attest::fsread::read_file(path, BASELINE_MAX_BYTES, follow)
-        .map_err(|e| anyhow::anyhow!("cannot read baseline {}: {e}", path.display()))?;
-    Baseline::load(path)
-}
-
-/// The largest baseline read (one entry per accepted finding).
-const BASELINE_MAX_BYTES: u64 = 64 * 1024 * 1024;

@@ -14,14 +14,13 @@ use rayon::prelude::*;
 use crate::analyzers::Output;
 use crate::analyzers::secrets::SecretsAnalyzer;
 use crate::discover::{Candidate, Excludes, Origin, classify, human_size};
-use crate::finding::{Diagnostic, Provenance, RawFinding};
-use crate::policy::config::Config;
+use crate::finding::{Diagnostic, Provenance, RawFinding, Related};
+use crate::policy::config::{Config, InlineIgnores};
 use crate::policy::suppress::FileSuppressions;
 use crate::source::SourceFile;
 
 /// Object ids are uniform already: FxHash over their bytes instead of SipHash (the walk
 /// looks up every tree entry of every commit).
-type OidSet = HashSet<Oid, BuildHasherDefault<rustc_hash::FxHasher>>;
 type OidMap<V> = HashMap<Oid, V, BuildHasherDefault<rustc_hash::FxHasher>>;
 
 /// Git file modes of regular files (symlinks and submodules are not content).
@@ -118,12 +117,22 @@ pub fn staged_candidates(root: &Path, exclude: &[String]) -> anyhow::Result<Vec<
 }
 
 /// One unique blob of the history and the first commit (in topological order) that had it.
+/// Kept small: the walk holds one per unique blob until the scan is done.
 struct BlobJob {
     oid: Oid,
     /// The blob at the same path in the commit's first parent, when there was one.
     before: Option<Oid>,
-    path: String,
-    commit: usize,
+    /// Index into the walk's commits.
+    commit: u32,
+    /// Order of discovery (the merge of results is in this order).
+    seq: u32,
+}
+
+/// Another path at which an already scanned blob appears (a copy, a rename, a moved directory):
+/// reported as a related location of the blob's findings.
+struct Copy {
+    path: u32,
+    commit: u32,
 }
 
 /// What a history scan found, before the policy runs.
@@ -179,21 +188,18 @@ fn provenance(c: &git2::Commit<'_>) -> Provenance {
 }
 
 /// Mark every tree and blob of `tree` as seen (the `--since` base: not new).
-fn mark_seen(
-    repo: &Repository,
-    tree: &git2::Tree<'_>,
-    trees: &mut OidSet,
-    blobs: &mut OidSet,
-) -> anyhow::Result<()> {
+fn mark_seen(repo: &Repository, tree: &git2::Tree<'_>, w: &mut Walker) -> anyhow::Result<()> {
     let mut stack = vec![tree.id()];
-    trees.insert(tree.id());
+    w.seen_trees.insert(tree.id(), BASE);
     while let Some(id) = stack.pop() {
         let t = repo.find_tree(id)?;
         for e in &t {
             match e.kind() {
-                Some(ObjectType::Tree) if trees.insert(e.id()) => stack.push(e.id()),
+                Some(ObjectType::Tree) if w.seen_trees.insert(e.id(), BASE).is_none() => {
+                    stack.push(e.id());
+                }
                 Some(ObjectType::Blob) => {
-                    blobs.insert(e.id());
+                    w.seen_blobs.insert(e.id(), BASE);
                 }
                 _ => {}
             }
@@ -218,6 +224,22 @@ fn progress_bar(len: Option<u64>, what: &str) -> Option<indicatif::ProgressBar> 
     };
     pb.set_message(what.to_string());
     Some(pb)
+}
+
+/// Switches libgit2's object cache off while it lives (process-wide; restored on drop).
+struct CacheOff;
+
+impl CacheOff {
+    fn new() -> CacheOff {
+        git2::opts::enable_caching(false);
+        CacheOff
+    }
+}
+
+impl Drop for CacheOff {
+    fn drop(&mut self) {
+        git2::opts::enable_caching(true);
+    }
 }
 
 thread_local! {
@@ -252,6 +274,11 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     // Reading is not verifying: libgit2 re-hashes every object it inflates unless told not to,
     // which costs more than finding the secrets in it (`git fsck` is the tool for that).
     git2::opts::strict_hash_verification(false);
+    // libgit2's object cache keeps every parsed tree and commit under 4 KiB until their raw
+    // sizes pass 256 MiB — several hundred MB of parsed trees on a long history, for objects
+    // the walk never reads again (each tree is walked once). Off for the history scan: the
+    // same findings, flat memory (docs/secrets-history.md, "Memory").
+    let _cache = CacheOff::new();
 
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
@@ -269,8 +296,7 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             pushed += 1;
         }
     }
-    let mut seen_trees = OidSet::default();
-    let mut seen_blobs = OidSet::default();
+    let mut walker = Walker::default();
     if let Some(since) = since {
         let base = repo
             .revparse_single(since)
@@ -278,83 +304,42 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             .peel_to_commit()
             .with_context(|| format!("--since: `{since}` does not name a commit"))?;
         walk.hide(base.id())?;
-        mark_seen(&repo, &base.tree()?, &mut seen_trees, &mut seen_blobs)?;
+        mark_seen(&repo, &base.tree()?, &mut walker)?;
     }
 
     let spinner = progress_bar(None, "walking history");
-    let mut commits: Vec<Provenance> = Vec::new();
-    let mut jobs: Vec<BlobJob> = Vec::new();
-    // Parents come before their children in the walk: their trees are known by then.
+    // Commit ids only: authors and dates are read again for the few commits with findings.
+    let mut commits: Vec<Oid> = Vec::new();
+    // Parents come before their children in the walk: their trees are known by then. Only
+    // commits whose children are still to come are kept.
     let mut tree_of: OidMap<Oid> = OidMap::default();
     if pushed > 0 {
         for oid in walk {
             let commit = repo.find_commit(oid?)?;
-            let ci = commits.len();
-            commits.push(provenance(&commit));
-            let tree = commit.tree()?;
-            if !seen_trees.insert(tree.id()) {
-                tree_of.insert(commit.id(), tree.id());
-                continue;
-            }
+            let ci = u32::try_from(commits.len()).unwrap_or(u32::MAX);
+            commits.push(commit.id());
+            let tree_id = commit.tree_id();
             // The first parent's tree at the same path: a changed blob is scanned for what it
-            // added to the parent's version, as `git log -p` shows it.
-            let parent_tree = match commit.parent_ids().next() {
-                Some(p) => match tree_of.get(&p) {
-                    Some(t) => Some(*t),
-                    None => Some(repo.find_commit(p)?.tree_id()),
-                },
-                None => None,
-            };
-            tree_of.insert(commit.id(), tree.id());
-            let mut stack: Vec<(Oid, Option<Oid>, String)> =
-                vec![(tree.id(), parent_tree, String::new())];
-            while let Some((id, parent_id, base)) = stack.pop() {
-                let t = repo.find_tree(id)?;
-                let parent = match parent_id {
-                    Some(p) => Some(repo.find_tree(p)?),
-                    None => None,
-                };
-                for e in &t {
-                    // Most entries are unchanged since the parent: settle those on the id alone.
-                    let new = match e.kind() {
-                        Some(ObjectType::Tree) => seen_trees.insert(e.id()),
-                        Some(ObjectType::Blob) => {
-                            is_file_mode(e.filemode() as u32) && seen_blobs.insert(e.id())
-                        }
-                        _ => false,
-                    };
-                    if !new {
-                        continue;
-                    }
-                    let before = parent
-                        .as_ref()
-                        .and_then(|p| p.get_name_bytes(e.name_bytes()));
-                    let before = before.filter(|b| b.kind() == e.kind()).map(|b| b.id());
-                    let name = String::from_utf8_lossy(e.name_bytes());
-                    let path = if base.is_empty() {
-                        name.into_owned()
-                    } else {
-                        format!("{base}/{name}")
-                    };
-                    if e.kind() == Some(ObjectType::Tree) {
-                        stack.push((e.id(), before, path));
-                    } else if let Some(rel) = under(&prefix, &path)
-                        && !excludes.excludes(rel)
-                    {
-                        jobs.push(BlobJob {
-                            oid: e.id(),
-                            before,
-                            path: rel.to_string(),
-                            commit: ci,
-                        });
-                    }
+            // added to the parent's version, as `git log -p` shows it. A commit's tree is kept
+            // until its first child is walked (later children of a branch point, rare, find it
+            // again): the map holds the walk's frontier, not the history.
+            let mut parent_tree = None;
+            for (i, p) in commit.parent_ids().enumerate() {
+                let known = tree_of.remove(&p);
+                if i == 0 {
+                    parent_tree = Some(match known {
+                        Some(t) => t,
+                        None => repo.find_commit(p)?.tree_id(),
+                    });
                 }
             }
+            tree_of.insert(commit.id(), tree_id);
+            walker.walk_commit(&repo, tree_id, parent_tree, ci, &prefix, &excludes)?;
             if let Some(s) = &spinner {
                 s.set_message(format!(
                     "walking history: {} commits, {} blobs",
                     commits.len(),
-                    jobs.len()
+                    walker.jobs
                 ));
                 s.tick();
             }
@@ -363,40 +348,45 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
+    let Walker {
+        paths,
+        chains,
+        copies,
+        jobs: job_count,
+        ..
+    } = walker;
 
     let analyzer = SecretsAnalyzer::default();
     let max = config.max_file_size();
-    let bar = progress_bar(Some(jobs.len() as u64), "scanning blobs");
-    // The versions of one path in order, scanned in sequence by one worker: each blob is
-    // compared with the version before it while that is still in memory.
-    let mut chains: Vec<Vec<usize>> = Vec::new();
-    let mut chain_of: HashMap<&str, usize> = HashMap::new();
-    for (i, job) in jobs.iter().enumerate() {
-        let c = *chain_of.entry(job.path.as_str()).or_insert_with(|| {
-            chains.push(Vec::new());
-            chains.len() - 1
-        });
-        chains[c].push(i);
-    }
-    chains.sort_by_key(|c| std::cmp::Reverse(c.len()));
-    let mut results: Vec<(usize, BlobResult)> = chains
+    let bar = progress_bar(Some(job_count as u64), "scanning blobs");
+    let bytes = std::sync::atomic::AtomicU64::new(0);
+    let mut order: Vec<usize> = (0..chains.len())
+        .filter(|&c| !chains[c].is_empty())
+        .collect();
+    order.sort_by_key(|&c| std::cmp::Reverse(chains[c].len()));
+    // Only blobs with something to report are kept: the result list does not grow with the
+    // history.
+    let mut results: Vec<(u32, u32, &BlobJob, BlobResult)> = order
         .par_iter()
-        .flat_map_iter(|chain| {
+        .flat_map_iter(|&c| {
             let mut last = None;
-            let mut out = Vec::with_capacity(chain.len());
-            for &i in chain {
+            let mut out = Vec::new();
+            for job in &chains[c] {
                 let r = scan_blob(
-                    &git_dir, &jobs[i], &mut last, &analyzer, config, max, &commits,
+                    &git_dir, &paths[c], job, &mut last, &analyzer, config, max, &commits,
                 );
+                bytes.fetch_add(r.bytes, std::sync::atomic::Ordering::Relaxed);
                 if let Some(b) = &bar {
                     b.inc(1);
                 }
-                out.push((i, r));
+                if !r.findings.is_empty() || !r.diagnostics.is_empty() || r.suppressed > 0 {
+                    out.push((job.seq, c as u32, job, r));
+                }
             }
             out
         })
         .collect();
-    results.sort_by_key(|(i, _)| *i);
+    results.sort_by_key(|(seq, ..)| *seq);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -405,14 +395,15 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
         findings: Vec::new(),
         diagnostics: Vec::new(),
         commits: commits.len(),
-        blobs: jobs.len(),
-        bytes: 0,
+        blobs: job_count,
+        bytes: bytes.into_inner(),
         suppressed_inline: 0,
     };
     // The same secret in later versions of a file is one finding: the earliest commit's.
     let mut first: HashMap<(String, String, String), usize> = HashMap::new();
-    for ((_, r), job) in results.into_iter().zip(&jobs) {
-        history.bytes += r.bytes;
+    // Per finding: the commit it was found in and its blob (for the copies).
+    let mut origin: Vec<(u32, Oid)> = Vec::new();
+    for (_, _, job, r) in results {
         history.suppressed_inline += r.suppressed;
         history.diagnostics.extend(r.diagnostics);
         for f in r.findings {
@@ -423,27 +414,183 @@ pub fn scan_history(root: &Path, config: &Config, since: Option<&str>) -> anyhow
             );
             match first.get(&key) {
                 Some(&i) => {
-                    let prev: &RawFinding = &history.findings[i];
-                    let prev_commit = commit_index(&commits, prev);
-                    if job.commit < prev_commit {
+                    if job.commit < origin[i].0 {
                         history.findings[i] = f;
+                        origin[i] = (job.commit, job.oid);
                     }
                 }
                 None => {
                     first.insert(key, history.findings.len());
                     history.findings.push(f);
+                    origin.push((job.commit, job.oid));
                 }
+            }
+        }
+    }
+    // Every other path at which the blob appears: the copies a clean-up must also remove.
+    if !copies.is_empty() {
+        for (f, (_, oid)) in history.findings.iter_mut().zip(&origin) {
+            let Some(list) = copies.get(oid) else {
+                continue;
+            };
+            let mut shown: Vec<u32> = Vec::new();
+            for c in list {
+                if shown.contains(&c.path) || paths[c.path as usize] == f.location.path {
+                    continue;
+                }
+                shown.push(c.path);
+                let mut location = f.location.clone();
+                location.path.clone_from(&paths[c.path as usize]);
+                let commit = commits[c.commit as usize].to_string();
+                f.related.push(Related {
+                    location,
+                    message: format!("the same content at this path (commit {})", &commit[..12]),
+                });
             }
         }
     }
     Ok(history)
 }
 
-fn commit_index(commits: &[Provenance], f: &RawFinding) -> usize {
-    f.provenance
-        .as_ref()
-        .and_then(|p| commits.iter().position(|c| c.commit == p.commit))
-        .unwrap_or(usize::MAX)
+/// Seen trees and blobs, where they were first seen, and the unique blobs to scan.
+#[derive(Default)]
+struct Walker {
+    /// Tree id → hash of the path it was first walked at.
+    seen_trees: OidMap<u64>,
+    /// Blob id → hash of the path it was first scanned at.
+    seen_blobs: OidMap<u64>,
+    /// Trees and blobs already met at a second path (walked or recorded once per path).
+    placed: HashSet<(Oid, u64), BuildHasherDefault<rustc_hash::FxHasher>>,
+    /// Every path met, by id; `chains[i]` holds the jobs of `paths[i]`.
+    paths: Vec<String>,
+    path_ids: HashMap<String, u32>,
+    chains: Vec<Vec<BlobJob>>,
+    copies: OidMap<Vec<Copy>>,
+    jobs: usize,
+}
+
+/// Path hash of the base of a `--since` walk: not a path, never a copy.
+const BASE: u64 = u64::MAX;
+
+fn path_hash(base: u64, name: &[u8]) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = BuildHasherDefault::<rustc_hash::FxHasher>::default().build_hasher();
+    h.write_u64(base);
+    h.write(name);
+    h.finish()
+}
+
+impl Walker {
+    fn path_id(&mut self, path: &str) -> u32 {
+        if let Some(&i) = self.path_ids.get(path) {
+            return i;
+        }
+        let i = u32::try_from(self.paths.len()).unwrap_or(u32::MAX);
+        self.paths.push(path.to_string());
+        self.path_ids.insert(path.to_string(), i);
+        self.chains.push(Vec::new());
+        i
+    }
+
+    /// Walk the trees of one commit: every tree and blob not seen at the same path before.
+    fn walk_commit(
+        &mut self,
+        repo: &Repository,
+        tree: Oid,
+        parent_tree: Option<Oid>,
+        commit: u32,
+        prefix: &str,
+        excludes: &Excludes,
+    ) -> anyhow::Result<()> {
+        let root_hash = path_hash(0, b"");
+        match self.seen_trees.get(&tree) {
+            Some(_) => return Ok(()),
+            None => {
+                self.seen_trees.insert(tree, root_hash);
+            }
+        }
+        let mut stack: Vec<(Oid, Option<Oid>, String, u64)> =
+            vec![(tree, parent_tree, String::new(), root_hash)];
+        while let Some((id, parent_id, base, base_hash)) = stack.pop() {
+            let t = repo.find_tree(id)?;
+            let parent = match parent_id {
+                Some(p) => Some(repo.find_tree(p)?),
+                None => None,
+            };
+            for e in &t {
+                let kind = e.kind();
+                let blob = kind == Some(ObjectType::Blob);
+                if !(kind == Some(ObjectType::Tree) || blob && is_file_mode(e.filemode() as u32)) {
+                    continue;
+                }
+                let id = e.id();
+                let hash = path_hash(base_hash, e.name_bytes());
+                let seen = if blob {
+                    &self.seen_blobs
+                } else {
+                    &self.seen_trees
+                };
+                // Most entries are unchanged since the parent: settled on the id alone.
+                let copy = match seen.get(&id) {
+                    Some(&h) if h == hash || h == BASE => continue,
+                    Some(_) => {
+                        if !self.placed.insert((id, hash)) {
+                            continue;
+                        }
+                        true
+                    }
+                    None => false,
+                };
+                let name = String::from_utf8_lossy(e.name_bytes());
+                let path = if base.is_empty() {
+                    name.into_owned()
+                } else {
+                    format!("{base}/{name}")
+                };
+                if !blob {
+                    if !copy {
+                        self.seen_trees.insert(id, hash);
+                    }
+                    let before = parent
+                        .as_ref()
+                        .and_then(|p| p.get_name_bytes(e.name_bytes()))
+                        .filter(|b| b.kind() == kind)
+                        .map(|b| b.id());
+                    stack.push((id, before, path, hash));
+                    continue;
+                }
+                let Some(rel) = under(prefix, &path) else {
+                    continue;
+                };
+                if excludes.excludes(rel) {
+                    continue;
+                }
+                let pid = self.path_id(rel);
+                if copy {
+                    self.copies
+                        .entry(id)
+                        .or_default()
+                        .push(Copy { path: pid, commit });
+                    continue;
+                }
+                self.seen_blobs.insert(id, hash);
+                let before = parent
+                    .as_ref()
+                    .and_then(|p| p.get_name_bytes(e.name_bytes()))
+                    .filter(|b| b.kind() == kind)
+                    .map(|b| b.id());
+                let seq = u32::try_from(self.jobs).unwrap_or(u32::MAX);
+                self.jobs += 1;
+                self.chains[pid as usize].push(BlobJob {
+                    oid: id,
+                    before,
+                    commit,
+                    seq,
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -459,28 +606,36 @@ type Versions = (Vec<u8>, Option<Vec<u8>>);
 
 /// Scan one blob for what it added to its path's previous version; `last` carries the
 /// previous blob of the chain in and this one out.
+#[allow(clippy::too_many_arguments)]
 fn scan_blob(
     git_dir: &Path,
+    path: &str,
     job: &BlobJob,
     last: &mut Option<(Oid, Vec<u8>)>,
     analyzer: &SecretsAnalyzer,
     config: &Config,
     max: u64,
-    commits: &[Provenance],
+    commits: &[Oid],
 ) -> BlobResult {
     let mut r = BlobResult::default();
+    let commit = commits[job.commit as usize];
     let at = || {
         format!(
-            "{} (blob {} in commit {})",
-            job.path,
+            "{path} (blob {} in commit {})",
             &job.oid.to_string()[..12],
-            &commits[job.commit].commit[..12]
+            &commit.to_string()[..12]
         )
+    };
+    let archive = SecretsAnalyzer::wants_archive(path, config);
+    let limit = if archive {
+        max.max(crate::analyzers::secrets::ARCHIVE_MAX)
+    } else {
+        max
     };
     let read = with_repo(git_dir, |repo| -> Result<Option<Versions>, git2::Error> {
         let odb = repo.odb()?;
         let (size, _) = odb.read_header(job.oid)?;
-        if size as u64 > max {
+        if size as u64 > limit {
             return Ok(None);
         }
         let bytes = repo.find_blob(job.oid)?.content().to_vec();
@@ -502,7 +657,7 @@ fn scan_blob(
         Ok(Ok(None)) => {
             r.diagnostics.push(Diagnostic::note(
                 at(),
-                format!("skipped: larger than {}", human_size(max)),
+                format!("skipped: larger than {}", human_size(limit)),
             ));
             return r;
         }
@@ -514,6 +669,19 @@ fn scan_blob(
     };
     r.bytes = bytes.len() as u64;
     if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        // Archives are read whole, members and all (they are not diffed).
+        if archive {
+            let mut out = Output::default();
+            if analyzer.scan_archive(path, &bytes, config, &mut out) {
+                let prov = finding_provenance(git_dir, commit, &out);
+                r.findings
+                    .extend(out.findings.into_iter().map(|f| match &prov {
+                        Some(p) => f.provenance(p.clone()),
+                        None => f,
+                    }));
+                r.diagnostics.extend(out.diagnostics);
+            }
+        }
         return r;
     }
     let lines = match &before {
@@ -528,11 +696,16 @@ fn scan_blob(
     };
     // Lossy decoding may have moved byte offsets: then the whole blob is scanned.
     let lines = if exact { lines } else { 0..text.len() };
-    let kind = classify(&job.path, &text);
-    let file = SourceFile::new(job.path.clone(), kind, text);
+    let kind = classify(path, &text);
+    let file = SourceFile::new(path.to_string(), kind, text);
     let mut out = Output::default();
     analyzer.scan_lines(&file, config, lines, &mut out);
-    let suppress = FileSuppressions::parse(&file.text);
+    // `inline_ignores: off` (also what trusted mode makes of `trusted-only` here: a directive in
+    // a past blob cannot be checked against the trusted ref's version of that blob).
+    let suppress = (config.inline_ignores != Some(InlineIgnores::Off))
+        .then(|| FileSuppressions::parse(&file.text))
+        .flatten();
+    let prov = finding_provenance(git_dir, commit, &out);
     for f in out.findings {
         // Inline suppressions apply to the version of the file that has them.
         if suppress
@@ -542,13 +715,33 @@ fn scan_blob(
             r.suppressed += 1;
             continue;
         }
-        r.findings.push(f.provenance(commits[job.commit].clone()));
+        match &prov {
+            Some(p) => r.findings.push(f.provenance(p.clone())),
+            None => r.findings.push(f),
+        }
     }
     r.diagnostics.extend(out.diagnostics);
     if exact {
         *last = Some((job.oid, file.text.into_bytes()));
     }
     r
+}
+
+/// Author and date only for the commits that have findings.
+fn finding_provenance(git_dir: &Path, commit: Oid, out: &Output) -> Option<Provenance> {
+    if out.findings.is_empty() {
+        return None;
+    }
+    match with_repo(git_dir, |repo| {
+        repo.find_commit(commit).map(|c| provenance(&c))
+    }) {
+        Ok(Ok(p)) => Some(p),
+        _ => Some(Provenance {
+            commit: commit.to_string(),
+            author: String::new(),
+            date: String::new(),
+        }),
+    }
 }
 
 /// The whole lines of `new` that differ from `old`: what is left between their common prefix

@@ -30,6 +30,11 @@ impl ScanContext<'_> {
     pub fn enabled(&self, rule_id: impl AsRef<str>) -> bool {
         self.config.rule_enabled(rule_id.as_ref())
     }
+
+    /// The persona the scan reports at: a rule whose lowest persona is above it need not run.
+    pub fn persona(&self) -> crate::finding::Persona {
+        self.config.persona.unwrap_or_default()
+    }
 }
 
 /// Everything an analyzer produces.
@@ -101,6 +106,24 @@ pub trait Analyzer: Send + Sync {
     }
 
     fn wants_project(&self) -> bool {
+        false
+    }
+
+    /// Binary files this analyzer reads itself, told by their name (the secrets analyzer's
+    /// archives); other binary files are skipped with a note.
+    fn wants_binary(&self, _path: &str, _cx: &ScanContext<'_>) -> bool {
+        false
+    }
+
+    /// Analyse a binary file `wants_binary` asked for; `false` when it is not one this analyzer
+    /// reads after all (then it is skipped as binary).
+    fn analyze_binary(
+        &self,
+        _path: &str,
+        _bytes: &[u8],
+        _cx: &ScanContext<'_>,
+        _out: &mut Output,
+    ) -> bool {
         false
     }
 }

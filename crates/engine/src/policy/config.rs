@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::finding::{Family, Severity};
+use crate::finding::{Family, Persona, Severity};
 use crate::rules::Registry;
 
 /// Name of the config file looked up at the scan root.
@@ -206,6 +206,12 @@ pub struct SecretsConfig {
     /// Built-in policies: lockfiles, minified bundles and vendored trees get provider-format
     /// rules only (no generic `password = …` rules).
     pub builtin_path_policies: bool,
+    /// How many decodings deep encoded values (base64, hex, percent) are followed; 0 = off.
+    pub decode_depth: u8,
+    /// Archive members (zip, jar, tar, compressed tars, image layers) are scanned.
+    pub archives: bool,
+    /// How many archives deep members are opened (an archive inside an archive is depth 2).
+    pub archive_depth: u8,
 }
 
 impl Default for SecretsConfig {
@@ -215,6 +221,9 @@ impl Default for SecretsConfig {
             rules: Vec::new(),
             paths: Vec::new(),
             builtin_path_policies: true,
+            decode_depth: 2,
+            archives: true,
+            archive_depth: 2,
         }
     }
 }
@@ -263,10 +272,26 @@ impl Default for GateConfig {
     }
 }
 
+/// How inline `pipeguard:ignore[…]` comments are honoured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InlineIgnores {
+    /// Every directive in the scanned file.
+    On,
+    /// None.
+    Off,
+    /// In trusted mode, only a directive the file also has at the trusted ref (outside trusted
+    /// mode the same as `on`).
+    TrustedOnly,
+}
+
 /// The whole policy file.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// How broad the scan is: rules and findings above this persona are not reported (default
+    /// regular; overridden by `--persona`).
+    pub persona: Option<Persona>,
     /// Lowest severity that fails `scan` (overridden by `--fail-on`).
     pub fail_on: Option<FailOn>,
     /// Rule id (or `family/*`) → setting.
@@ -275,6 +300,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this are skipped with a note (default 10 MiB).
     pub max_file_size: Option<ByteSize>,
+    /// Which inline `pipeguard:ignore[…]` comments count (default: `trusted-only` in trusted
+    /// mode, `on` otherwise).
+    pub inline_ignores: Option<InlineIgnores>,
     pub risk: RiskConfig,
     pub github: GithubConfig,
     pub jenkins: JenkinsConfig,

@@ -356,6 +356,55 @@ pub fn is_not_credential(value: &[u8]) -> bool {
     v.contains(&b'(') || v.contains(&b'[')
 }
 
+/// A key name that says the value is a digest or an identifier, not a credential
+/// (`token_hash`, `commit_sha`, `private_key_id`, `secret_version`).
+pub fn names_a_digest(name: &[u8]) -> bool {
+    const WORDS: &[&str] = &[
+        "hash",
+        "sha",
+        "md5",
+        "digest",
+        "checksum",
+        "commit",
+        "etag",
+        "integrity",
+        "fingerprint",
+        "nonce",
+        "salt",
+        "uuid",
+        "guid",
+        "revision",
+        "version",
+        "_id",
+        "-id",
+        "keyid",
+        "tokenid",
+    ];
+    let lower = name.to_ascii_lowercase();
+    let end = lower
+        .iter()
+        .rposition(u8::is_ascii_alphanumeric)
+        .map_or(0, |i| i + 1);
+    let lower = &lower[..end];
+    WORDS
+        .iter()
+        .any(|w| memchr::memmem::find(lower, w.as_bytes()).is_some())
+        || lower.ends_with(b"id")
+}
+
+/// [`is_not_credential`] knowing the key the value is assigned to: hex of key lengths (128,
+/// 160, 256 bits and up) is a credential under a credential's name, a digest only under a
+/// digest's name.
+pub fn is_not_credential_named(value: &[u8], name: &[u8]) -> bool {
+    let key_hex = hex_ok(value)
+        && matches!(value.len(), 32 | 40 | 48 | 56 | 64 | 96 | 128)
+        && !names_a_digest(name);
+    if key_hex {
+        return is_uuid(value) || low_variety(value);
+    }
+    is_not_credential(value)
+}
+
 /// `a.b.c` made of identifiers with at most one digit, or a CONSTANT_CASE name with `_`.
 fn is_identifier_path(v: &[u8]) -> bool {
     let ident = |seg: &[u8]| {

@@ -2,7 +2,9 @@
 //! Terraform, workflows…). Rules are data (`rules/secrets/*.yaml` plus `secrets.rules` in the
 //! config); see [`scanner`] for how they run and [`checks`] for what is not a credential.
 
+pub mod archive;
 pub mod checks;
+pub mod decode;
 pub mod paths;
 pub mod rules;
 pub mod scanner;
@@ -36,6 +38,7 @@ fn is_default(config: &Config) -> bool {
     c.rules.is_empty()
         && c.paths.is_empty()
         && c.builtin_path_policies
+        && c.decode_depth == SecretsConfig::default().decode_depth
         && c.allowlist.paths.is_empty()
         && c.allowlist.regexes.is_empty()
         && c.allowlist.stopwords.is_empty()
@@ -73,7 +76,8 @@ fn build(config: &Config) -> anyhow::Result<State> {
         |id| config.rule_enabled(id),
         allow,
         &cfg.allowlist.stopwords,
-    )?;
+    )?
+    .with_decode_depth(cfg.decode_depth);
     Ok(State {
         scanner,
         paths: PathPolicies::new(cfg)?,
@@ -151,7 +155,7 @@ impl SecretsAnalyzer {
             let shown = String::from_utf8_lossy(value);
             // Multi-line secrets (PEM blocks) are located at their first line only: the snippet
             // then shows the header, never lines of key material.
-            let primary = if rule.spec.multiline {
+            let primary = if rule.spec.multiline && m.decoded.is_empty() {
                 let line_end = file.text[m.secret.start..]
                     .find('\n')
                     .map_or(m.secret.end, |i| m.secret.start + i);
@@ -164,11 +168,17 @@ impl SecretsAnalyzer {
             } else {
                 rule.spec.title.as_str()
             };
+            let how = if m.decoded.is_empty() {
+                String::new()
+            } else {
+                let chain: Vec<&str> = m.decoded.iter().map(|e| e.as_str()).collect();
+                format!(" ({}-encoded)", chain.join(", then "))
+            };
             let mut f = RawFinding::new(
                 rule.id(),
                 file,
                 primary,
-                format!("{title} in plain text ({})", mask_secret(&shown)),
+                format!("{title}{how} in plain text ({})", mask_secret(&shown)),
             )
             .redact(file, m.secret.clone())
             .content(format!("<secret:{}>", &sha256_hex(value)[..16]))
@@ -177,10 +187,48 @@ impl SecretsAnalyzer {
                 "entropy",
                 format!("{:.2}", f64::from(m.entropy_milli) / 1000.0),
             );
+            if !m.decoded.is_empty() {
+                let chain: Vec<&str> = m.decoded.iter().map(|e| e.as_str()).collect();
+                f = f.property("decoded", chain.join(">"));
+            }
             if let Some(sev) = rule.spec.severity {
                 f = f.severity(sev);
             }
             out.push(f);
+        }
+    }
+}
+
+/// Largest archive read (the archive file itself; its members have their own caps).
+pub const ARCHIVE_MAX: u64 = 256 * 1024 * 1024;
+
+impl SecretsAnalyzer {
+    /// Whether `path` is read as an archive (by name; the content decides after reading).
+    pub fn wants_archive(path: &str, config: &Config) -> bool {
+        config.secrets.archives && archive::is_archive_name(path)
+    }
+
+    /// Findings in the members of the archive `bytes` at `path`, reported at
+    /// `path!member`; `false` when the bytes are not an archive.
+    pub fn scan_archive(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        config: &Config,
+        out: &mut Output,
+    ) -> bool {
+        let limits = archive::Limits::new(config.secrets.archive_depth, config.max_file_size());
+        let walk = archive::walk(path, bytes, &limits, &mut |member, data| {
+            let text = String::from_utf8_lossy(data).into_owned();
+            let file = SourceFile::new(member.to_string(), FileKind::Other, text);
+            self.scan_file(&file, config, out);
+        });
+        match walk {
+            Some(w) => {
+                out.diagnostics.extend(w.notes);
+                true
+            }
+            None => false,
         }
     }
 }
@@ -202,6 +250,20 @@ impl Analyzer for SecretsAnalyzer {
 
     fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
         self.scan_file(file, cx.config, out);
+    }
+
+    fn wants_binary(&self, path: &str, cx: &ScanContext<'_>) -> bool {
+        Self::wants_archive(path, cx.config)
+    }
+
+    fn analyze_binary(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        cx: &ScanContext<'_>,
+        out: &mut Output,
+    ) -> bool {
+        self.scan_archive(path, bytes, cx.config, out)
     }
 }
 

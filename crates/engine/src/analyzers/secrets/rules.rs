@@ -54,6 +54,14 @@ pub struct RuleSpec {
     /// The match may span lines (PEM blocks).
     #[serde(default)]
     pub multiline: bool,
+    /// A regex that must match the text just before the match (the [`CONTEXT_BYTES`] before
+    /// it, ending where the match starts; write it ending in `\z`): the `curl` command an `-u`
+    /// option belongs to, the `machine` line a `.netrc` password follows.
+    #[serde(default)]
+    pub context: Option<String>,
+    /// The window reaches over lines ending in a `\` continuation (shell commands).
+    #[serde(default)]
+    pub continuation: bool,
     /// Keywords are matched case-sensitively (token prefixes such as `AKIA`, `ghp_`).
     #[serde(default)]
     pub case_sensitive: bool,
@@ -91,20 +99,39 @@ pub struct SecretRule {
     stopwords: Vec<String>,
 }
 
+/// Bytes before a match that a rule's `context` regex sees.
+pub const CONTEXT_BYTES: usize = 2048;
+
 #[derive(Debug)]
 pub struct Compiled {
     pub regex: Regex,
-    /// Capture group holding the secret: `secret` if named, else 1, else the whole match.
-    pub group: usize,
+    /// Capture groups that may hold the secret, the first that took part is it: those named
+    /// `secret`, `secret2`, `secret3`… (one per alternative), else 1, else the whole match.
+    pub groups: Vec<usize>,
+    pub context: Option<Regex>,
 }
 
 impl Compiled {
-    fn new(regex: Regex) -> Compiled {
-        let group = regex
+    fn new(regex: Regex, context: Option<Regex>) -> Compiled {
+        let mut groups: Vec<usize> = regex
             .capture_names()
-            .position(|n| n == Some("secret"))
-            .unwrap_or(usize::from(regex.captures_len() > 1));
-        Compiled { regex, group }
+            .enumerate()
+            .filter(|(_, n)| {
+                n.is_some_and(|n| {
+                    n.strip_prefix("secret")
+                        .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_digit()))
+                })
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if groups.is_empty() {
+            groups.push(usize::from(regex.captures_len() > 1));
+        }
+        Compiled {
+            regex,
+            groups,
+            context,
+        }
     }
 }
 
@@ -129,7 +156,13 @@ impl SecretRule {
         if eager {
             let re = build_regex(&spec.regex)
                 .with_context(|| format!("{origin}: rule `{}`: invalid regex", spec.id))?;
-            let _ = regex.set(Some(Compiled::new(re)));
+            let context = match &spec.context {
+                Some(c) => Some(build_regex(c).with_context(|| {
+                    format!("{origin}: rule `{}`: invalid context regex", spec.id)
+                })?),
+                None => None,
+            };
+            let _ = regex.set(Some(Compiled::new(re, context)));
         }
         let allow_regexes = spec
             .allowlist
@@ -173,7 +206,14 @@ impl SecretRule {
     /// test catches that for built-in rules).
     pub fn compiled(&self) -> Option<&Compiled> {
         self.regex
-            .get_or_init(|| build_regex(&self.spec.regex).ok().map(Compiled::new))
+            .get_or_init(|| {
+                let re = build_regex(&self.spec.regex).ok()?;
+                let context = match &self.spec.context {
+                    Some(c) => Some(build_regex(c).ok()?),
+                    None => None,
+                };
+                Some(Compiled::new(re, context))
+            })
             .as_ref()
     }
 

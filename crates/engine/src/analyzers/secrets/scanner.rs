@@ -8,13 +8,16 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::Regex;
 
 use super::checks;
+use super::decode::{self, Encoding};
 use super::paths::PathMode;
-use super::rules::SecretRule;
+use super::rules::{CONTEXT_BYTES, RuleSpec, SecretRule};
 
 /// Bytes before a keyword hit that a window reaches back (within its line).
 const BEFORE: usize = 256;
 /// Bytes after a keyword hit that a window reaches forward (within its line).
 const AFTER: usize = 768;
+/// Lines after a `\` continuation that a `continuation` rule's window reaches.
+const CONTINUED_LINES: usize = 8;
 /// Multi-line rules (PEM blocks) look this far ahead, across lines.
 const MULTILINE_AFTER: usize = 24 * 1024;
 
@@ -26,6 +29,9 @@ pub struct Match {
     pub secret: Range<usize>,
     pub whole: Range<usize>,
     pub entropy_milli: u32,
+    /// Found in decoded text: the decodings from the file's text inwards (empty: plain text).
+    /// `secret` is then the encoded text in the file.
+    pub decoded: Vec<Encoding>,
 }
 
 /// A keyword automaton and, per keyword, the rules it serves.
@@ -104,7 +110,15 @@ pub struct Scanner {
     unkeyed: Vec<usize>,
     allow_regexes: Vec<Regex>,
     stopwords: Vec<String>,
+    /// How many decodings deep encoded candidates are followed (0: not decoded).
+    decode_depth: u8,
 }
+
+/// Context kept on each side of an encoded candidate when it is decoded in place.
+const DECODE_CONTEXT: usize = 256;
+
+/// The deepest nesting of encodings followed, whatever the config says.
+pub const MAX_DECODE_DEPTH: u8 = 5;
 
 impl Scanner {
     pub fn new(
@@ -158,7 +172,15 @@ impl Scanner {
             unkeyed,
             allow_regexes,
             stopwords: stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            decode_depth: 2,
         })
+    }
+
+    /// Follow encoded candidates `depth` decodings deep (0: off; at most [`MAX_DECODE_DEPTH`]).
+    #[must_use]
+    pub fn with_decode_depth(mut self, depth: u8) -> Scanner {
+        self.decode_depth = depth.min(MAX_DECODE_DEPTH);
+        self
     }
 
     pub fn rule(&self, i: usize) -> &SecretRule {
@@ -196,6 +218,126 @@ impl Scanner {
         mode: PathMode,
         code: bool,
     ) -> Vec<Match> {
+        let mut found = self.plain_lines(text, lines.clone(), mode, code);
+        if self.decode_depth == 0 || mode == PathMode::Off || text.is_empty() {
+            return found;
+        }
+        let lines = lines.start.min(text.len())..lines.end.min(text.len());
+        let decoded = self.decoded(text, lines, None, mode, code, self.decode_depth);
+        if decoded.is_empty() {
+            return found;
+        }
+        // A provider-format match on the encoded text itself stands; a generic one (the
+        // encoded text under a `secret:` key) gives way to what the text decodes to.
+        for d in decoded {
+            let overlaps =
+                |m: &Match| m.secret.start < d.secret.end && d.secret.start < m.secret.end;
+            if found
+                .iter()
+                .any(|m| overlaps(m) && !self.rule(m.rule).spec.generic)
+            {
+                continue;
+            }
+            found.retain(|m| !overlaps(m));
+            found.push(d);
+        }
+        found.sort_by_key(|m| (m.secret.start, m.rule));
+        found
+    }
+
+    /// Credentials in the decoded form of every encoded candidate of `text[search]` (only
+    /// those overlapping `within`, when given), reported at the encoded text.
+    fn decoded(
+        &self,
+        text: &[u8],
+        search: Range<usize>,
+        within: Option<&Range<usize>>,
+        mode: PathMode,
+        code: bool,
+        depth: u8,
+    ) -> Vec<Match> {
+        let mut out: Vec<Match> = Vec::new();
+        for seg in decode::segments(text, search) {
+            let r = seg.range.clone();
+            if within.is_some_and(|w| r.end <= w.start || r.start >= w.end) {
+                continue;
+            }
+            let Some(dec) = decode::decode(&text[r.clone()], seg.encoding) else {
+                continue;
+            };
+            // The candidate's line around it, the candidate replaced by its decoded text.
+            let floor = r.start.saturating_sub(DECODE_CONTEXT);
+            let ls = memchr::memrchr(b'\n', &text[floor..r.start]).map_or(floor, |i| floor + i + 1);
+            let ceil = (r.end + DECODE_CONTEXT).min(text.len());
+            let le = memchr::memchr(b'\n', &text[r.end..ceil]).map_or(ceil, |i| r.end + i);
+            let mut buf = Vec::with_capacity(dec.len() + (le - ls) - r.len());
+            buf.extend_from_slice(&text[ls..r.start]);
+            let region = buf.len()..buf.len() + dec.len();
+            buf.extend_from_slice(&dec);
+            buf.extend_from_slice(&text[r.end..le]);
+            let inside = |m: &Match| m.secret.start < region.end && m.secret.end > region.start;
+            let mut inner: Vec<Match> = self
+                .plain_lines(&buf, 0..buf.len(), mode, code)
+                .into_iter()
+                .filter(inside)
+                .collect();
+            if depth > 1 {
+                inner.extend(self.decoded(
+                    &buf,
+                    0..buf.len(),
+                    Some(&region),
+                    mode,
+                    code,
+                    depth - 1,
+                ));
+            }
+            // One finding per candidate: the most specific kind it holds.
+            let Some(best) = inner.into_iter().min_by_key(|m| {
+                let spec = &self.rule(m.rule).spec;
+                (
+                    spec.generic,
+                    spec.validator.is_none(),
+                    std::cmp::Reverse(m.secret.len()),
+                    m.secret.start,
+                )
+            }) else {
+                continue;
+            };
+            // Back to the file: the decoded part maps to the whole candidate, context 1:1.
+            let back = |p: usize, end: bool| {
+                if p < region.start {
+                    ls + p
+                } else if p > region.end || (p == region.end && !end) {
+                    r.end + (p - region.end)
+                } else if end {
+                    r.end
+                } else {
+                    r.start
+                }
+            };
+            let span =
+                back(best.secret.start, false).min(r.start)..back(best.secret.end, true).max(r.end);
+            let mut decoded = vec![seg.encoding];
+            decoded.extend(best.decoded);
+            out.push(Match {
+                rule: best.rule,
+                secret: span.clone(),
+                whole: span,
+                entropy_milli: best.entropy_milli,
+                decoded,
+            });
+        }
+        out
+    }
+
+    /// The plain-text matches (no decoding).
+    fn plain_lines(
+        &self,
+        text: &[u8],
+        lines: Range<usize>,
+        mode: PathMode,
+        code: bool,
+    ) -> Vec<Match> {
         if mode == PathMode::Off || text.is_empty() {
             return Vec::new();
         }
@@ -214,7 +356,7 @@ impl Scanner {
                         }
                         let spec = &self.rule(ri).spec;
                         let (start, end) = (at + m.start(), at + m.end());
-                        let (lo, hi) = window(text, start, end, spec.multiline, spec.prefix);
+                        let (lo, hi) = window(text, start, end, spec);
                         windows.push((ri, lo, hi));
                     }
                 }
@@ -292,8 +434,18 @@ impl Scanner {
             } else {
                 whole.end() + 1
             };
-            let secret = caps.get(compiled.group).unwrap_or(whole);
+            let secret = compiled
+                .groups
+                .iter()
+                .find_map(|&g| caps.get(g))
+                .unwrap_or(whole);
             let range = char_aligned(text, secret.start()..secret.end());
+            if let Some(cx) = &compiled.context {
+                let from = whole.start().saturating_sub(CONTEXT_BYTES);
+                if !cx.is_match(&text[from..whole.start()]) {
+                    continue;
+                }
+            }
             if rule.spec.generic && !generic_context_ok(text, &range, whole.start(), code) {
                 continue;
             }
@@ -330,8 +482,21 @@ impl Scanner {
         {
             return None;
         }
-        if rule.spec.generic && checks::is_not_credential(value) {
-            return None;
+        if rule.spec.generic {
+            // The key the value is assigned to: from the match's start to the value.
+            // (with the identifier the keyword ends: `checksum_` of `checksum_token`).
+            let mut from = whole.start.min(secret.start);
+            let floor = from.saturating_sub(64);
+            while from > floor
+                && (text[from - 1].is_ascii_alphanumeric()
+                    || matches!(text[from - 1], b'_' | b'-' | b'.'))
+            {
+                from -= 1;
+            }
+            let name = &text[from..secret.start];
+            if checks::is_not_credential_named(value, name) {
+                return None;
+            }
         }
         if rule.allowed(value) || self.allowed(value) {
             return None;
@@ -341,6 +506,7 @@ impl Scanner {
             secret,
             whole,
             entropy_milli: (entropy * 1000.0) as u32,
+            decoded: Vec::new(),
         })
     }
 
@@ -362,15 +528,31 @@ impl Scanner {
 /// quoted literal; `a::b` paths and `,`-separated argument lists are code, not assignments.
 fn generic_context_ok(text: &[u8], secret: &Range<usize>, whole_start: usize, code: bool) -> bool {
     let quoted = secret.start > 0 && matches!(text[secret.start - 1], b'"' | b'\'' | b'`');
-    if code && !quoted {
+    if code && !quoted && !in_string_literal(text, whole_start) {
         return false;
     }
     let span = &text[whole_start..secret.end];
     memchr::memmem::find(span, b"::").is_none()
 }
 
+/// Whether `at` lies inside a string literal opened earlier on its line (an odd number of `"`
+/// or of `` ` `` before it): the text there is data (a test case, a config template), not code.
+fn in_string_literal(text: &[u8], at: usize) -> bool {
+    let floor = at.saturating_sub(BEFORE);
+    let start = memchr::memrchr(b'\n', &text[floor..at]).map_or(floor, |i| floor + i + 1);
+    let line = &text[start..at];
+    let unescaped = |q: u8| {
+        line.iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == q && (i == 0 || line[i - 1] != b'\\'))
+            .count()
+    };
+    unescaped(b'"') % 2 == 1 || unescaped(b'`') % 2 == 1
+}
+
 /// The region around a keyword hit in which its rule's regex runs.
-fn window(text: &[u8], start: usize, end: usize, multiline: bool, prefix: bool) -> (usize, usize) {
+fn window(text: &[u8], start: usize, end: usize, spec: &RuleSpec) -> (usize, usize) {
+    let (multiline, prefix) = (spec.multiline, spec.prefix);
     // The regex engine still sees the bytes before `lo` for `\b`, so a prefix rule can start
     // exactly at its keyword.
     let lo = if prefix {
@@ -384,6 +566,19 @@ fn window(text: &[u8], start: usize, end: usize, multiline: bool, prefix: bool) 
     }
     let ceil = (end + AFTER).min(text.len());
     let mut hi = memchr::memchr(b'\n', &text[end..ceil]).map_or(ceil, |i| end + i);
+    // A shell command continued over lines: its options can be several lines below.
+    if spec.continuation {
+        let mut lines = 0;
+        while lines < CONTINUED_LINES
+            && hi < text.len()
+            && text[..hi].trim_ascii_end().ends_with(b"\\")
+        {
+            let next = hi + 1;
+            let ceil = (next + AFTER).min(text.len());
+            hi = memchr::memchr(b'\n', &text[next..ceil]).map_or(ceil, |i| next + i);
+            lines += 1;
+        }
+    }
     // Never cut a token in two at the window's end: a shorter tail could still match.
     let limit = (hi + 256).min(text.len());
     while hi < limit && is_token_byte(text[hi]) {
