@@ -1964,6 +1964,7 @@ list.each { item -> echo item }
     /// The constructs of the corpus fix list (docs/jenkins-corpus.md) parse, into the tree
     /// they mean.
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn fix_list_constructs() {
         let ok = |src: &str| parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
         // 1. ternary / elvis continued with the operator first
@@ -2171,6 +2172,7 @@ list.each { item -> echo item }
     }
 
     #[test]
+    #[allow(clippy::items_after_statements)]
     fn hundred_thousand_levels_fail_fast() {
         for unit in [
             "{", "(", "[", "!", "a.", "a + ", "f a ", "if (a) ", "x = ", "\"${", "a: ", "{ a = ",
