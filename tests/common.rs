@@ -59,16 +59,30 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         baseline: None,
         fail_on: FailOn::High,
         max_risk: None,
+        trusted_ref: None,
     })
     .expect("scan")
 }
 
-/// One line per finding: `path:line:col severity rule-id message`.
+/// One line per finding: `path:line:col severity rule-id message`, followed by
+/// `[persona, confidence]` when they are not the defaults (regular, high).
 pub fn finding_lines(report: &Report) -> String {
     let mut s = String::new();
     for f in &report.findings {
+        let mut tags = Vec::new();
+        if !f.persona.is_regular() {
+            tags.push(f.persona.as_str());
+        }
+        if !f.confidence.is_high() {
+            tags.push(f.confidence.as_str());
+        }
+        let tags = if tags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", tags.join(", "))
+        };
         s.push_str(&format!(
-            "{}:{}:{} {} {} {}\n",
+            "{}:{}:{} {} {} {}{tags}\n",
             f.location.path,
             f.location.start_line,
             f.location.start_column,

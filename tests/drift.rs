@@ -24,7 +24,13 @@ pub(crate) fn drift(before: &Path, after: &Path) -> Report {
     let new = sources::working_tree(after, &[], 1 << 20).expect("after");
     assert_eq!(old.failed + new.failed, 0, "fixture files must parse");
     let lock = Lockfile::from_jobs(&old.jobs);
-    let (findings, diffs) = classify::compare(&lock.jobs, &new.jobs, &new.files, "the lockfile");
+    let (findings, diffs) = classify::compare(
+        &lock.jobs,
+        &new.jobs,
+        &new.files,
+        &new.unread,
+        "the lockfile",
+    );
     let outcome = policy::apply(
         findings,
         &PolicyInput {

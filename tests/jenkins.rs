@@ -151,6 +151,91 @@ async fn jenkins_pull_then_scan() {
     assert_eq!(got, want);
 }
 
+/// A job deleted during the pull (404) does not abort it: exit 3, the job named on stderr,
+/// every other job saved; `fingerprint --jenkins-url` names the missing job and still writes
+/// the others to its lockfile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jenkins_pull_is_partial_when_a_job_cannot_be_read() {
+    let server = MockServer::start().await;
+    mount(&server, "/api/json", recorded("root.json"), true).await;
+    mount(
+        &server,
+        "/job/team/job/infra/api/json",
+        recorded("team-infra.json"),
+        true,
+    )
+    .await;
+    for (at, file) in [
+        ("/job/app/config.xml", "multibranch.xml"),
+        ("/job/example-org/config.xml", "orgfolder.xml"),
+        ("/job/example-org/job/web/config.xml", "multibranch.xml"),
+        ("/job/nightly%20export/config.xml", "freestyle.xml"),
+        ("/job/team/config.xml", "folder.xml"),
+        ("/job/team/job/infra/config.xml", "folder.xml"),
+        ("/job/team/job/infra/job/deploy/config.xml", "freestyle.xml"),
+    ] {
+        mount(&server, at, recorded(file), false).await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/job/team/job/release/config.xml"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(recorded("not-found.html")))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("home");
+    let lock = dir.path().join("jobs.lock");
+    let url = server.uri();
+    let (pull, fp) = tokio::task::spawn_blocking({
+        let (out, lock) = (out.clone(), lock.clone());
+        move || {
+            let pull = pipeguard()
+                .args(["jenkins", "pull", "--url", &url, "--user", "ci"])
+                .args(["--token-env", "PG_TEST_JENKINS_TOKEN", "--out"])
+                .arg(&out)
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .assert()
+                .code(3);
+            let empty = tempfile::tempdir().unwrap();
+            let fp = pipeguard()
+                .arg("fingerprint")
+                .arg(empty.path())
+                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
+                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN", "--write"])
+                .arg(&lock)
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .assert()
+                .code(2);
+            (pull, fp)
+        }
+    })
+    .await
+    .unwrap();
+    let err = String::from_utf8_lossy(&pull.get_output().stderr).into_owned();
+    assert!(err.contains("saved 2 job(s) and 5 folder(s)"), "{err}");
+    assert!(err.contains("could not read 1 job(s)"), "{err}");
+    assert!(
+        err.contains("  team/release: not found (HTTP 404)"),
+        "{err}"
+    );
+    assert!(
+        out.join("jobs/team/jobs/infra/jobs/deploy/config.xml")
+            .is_file()
+    );
+    assert!(!out.join("jobs/team/jobs/release/config.xml").exists());
+
+    let err = String::from_utf8_lossy(&fp.get_output().stderr).into_owned();
+    assert!(
+        err.contains("error: jenkins:jobs/team/jobs/release/config.xml: job `team/release` could not be pulled: not found (HTTP 404)"),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&lock).unwrap();
+    assert!(
+        text.contains("jenkins:jobs/team/jobs/infra/jobs/deploy/config.xml"),
+        "{text}"
+    );
+    assert!(!text.contains("team/release"), "{text}");
+}
+
 #[test]
 fn jenkins_pull_reports_errors_with_exit_2() {
     // Token variable missing: a usage error before any request.
@@ -211,4 +296,130 @@ fn groovy_parser_reads_the_shared_library_itself() {
     // The example pipeline is clean under its own scanner.
     let report = scan(&repo_root().join("jenkins-plugin-shim/examples"));
     assert!(report.findings.is_empty(), "{:#?}", report.findings);
+}
+
+/// A Jenkinsfile with a statement the parser cannot read is recovered: a low
+/// `jenkins/parse-error` names what was skipped, the rest is analysed (the injection after the
+/// bad statement is found), and the exit code is the policy's, not 2. A config.xml that is not
+/// XML is still not analysed (exit 2).
+#[test]
+fn unparseable_statement_is_skipped_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixtures().join("rules/jenkins/parse-error/pos/Jenkinsfile.recovered");
+    std::fs::copy(&src, dir.path().join("Jenkinsfile")).unwrap();
+    let out = pipeguard()
+        .args([
+            "scan",
+            "--only",
+            "jenkins",
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+        ])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let report = crate::common::json_report(&out.get_output().stdout);
+    let lines = crate::common::rule_lines(&report);
+    assert!(
+        lines.contains(&("jenkins/parse-error".into(), "Jenkinsfile".into(), 4)),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&("jenkins/script-injection".into(), "Jenkinsfile".into(), 7)),
+        "{lines:?}"
+    );
+    let pe = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "jenkins/parse-error")
+        .unwrap();
+    assert_eq!(pe["severity"], "low");
+
+    let bad = fixtures().join("rules/jenkins/parse-error/pos/jobs/bad-xml");
+    pipeguard()
+        .args(["scan", "--only", "jenkins", "--fail-on", "critical"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+}
+
+/// Every `jjb.yaml` of the Jenkins rule fixtures renders (Jenkins Job Builder's `jenkins-jobs
+/// test --config-xml`, no server) to exactly the `jobs/*/config.xml` kept beside it. Skipped
+/// when `jenkins-jobs` is not installed (Debian `jenkins-job-builder`, or `pip install
+/// jenkins-job-builder`); regenerate a fixture with
+/// `cd <fixture> && jenkins-jobs --ignore-cache test --config-xml -o jobs jjb.yaml`.
+#[test]
+fn jjb_fixtures_match_what_jenkins_job_builder_renders() {
+    let have = std::process::Command::new("jenkins-jobs")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have {
+        eprintln!("jenkins-jobs not installed: JJB fixtures not re-rendered");
+        return;
+    }
+    let root = fixtures().join("rules/jenkins");
+    let mut yamls: Vec<std::path::PathBuf> = walkdir(&root)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "jjb.yaml"))
+        .collect();
+    yamls.sort();
+    assert!(yamls.len() >= 4, "JJB fixtures: {yamls:?}");
+    for y in yamls {
+        let dir = y.parent().unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let out = std::process::Command::new("jenkins-jobs")
+            .args(["--ignore-cache", "test", "--config-xml", "-o"])
+            .arg(tmp.path())
+            .arg(&y)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            y.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut rendered: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        rendered.sort();
+        let mut kept: Vec<String> = std::fs::read_dir(dir.join("jobs"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        kept.sort();
+        assert_eq!(rendered, kept, "{}: jobs rendered vs kept", y.display());
+        for job in rendered {
+            let a = std::fs::read_to_string(tmp.path().join(&job).join("config.xml")).unwrap();
+            let b =
+                std::fs::read_to_string(dir.join("jobs").join(&job).join("config.xml")).unwrap();
+            assert_eq!(
+                a,
+                b,
+                "{}: {job}/config.xml differs from the render",
+                y.display()
+            );
+        }
+    }
+}
+
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

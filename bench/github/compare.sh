@@ -97,6 +97,12 @@ MAP = [
     ("github/push-without-scan", None),
     ("github/ci-deploys", None),
     ("github/parse-error", None),
+    ("github/dangerous-trigger", "dangerous-triggers"),
+    ("github/cache-poisoning", "cache-poisoning"),
+    ("github/unpinned-image", "unpinned-images"),
+    ("github/use-trusted-publishing", "use-trusted-publishing"),
+    ("github/unredacted-secrets", "unredacted-secrets"),
+    ("github/remote-script", None),
 ]
 pc = collections.Counter(f["rule_id"] for f in pg["findings"])
 zc = collections.Counter(x["ident"] for x in zz)

@@ -60,9 +60,12 @@ SHARED = {
     "bot-conditions": ["github/spoofable-actor-check"],
     # pipeguard's unpinned-action covers `uses: docker://` only, not container:/services: images
     "unpinned-images": ["github/unpinned-action", "github/unpinned-image"],
+    # added by issue 17
+    "cache-poisoning": ["github/cache-poisoning"],
+    "unredacted-secrets": ["github/unredacted-secrets"],
+    "use-trusted-publishing": ["github/use-trusted-publishing"],
 }
 PROPOSED = {
-    "cache-poisoning": ["github/cache-poisoning"],
     "adhoc-packages": ["github/adhoc-packages"],
     "anonymous-definition": ["github/anonymous-definition"],
     "archived-uses": ["github/archived-uses"],
@@ -81,11 +84,9 @@ PROPOSED = {
     "typosquat-uses": ["github/typosquat-uses"],
     "undocumented-permissions": ["github/undocumented-permissions"],
     "unpinned-tools": ["github/unpinned-tools"],
-    "unredacted-secrets": ["github/unredacted-secrets"],
     "unsound-condition": ["github/unsound-condition"],
     "unsound-contains": ["github/unsound-contains"],
     "unsound-ternary": ["github/unsound-ternary"],
-    "use-trusted-publishing": ["github/use-trusted-publishing"],
     "stale-action-refs": ["github/stale-action-refs"],
 }
 # Online audits: zizmor --offline cannot run them, pipeguard scans offline. Labels that need
@@ -358,16 +359,42 @@ def pipeguard(args, tree, persona=None):
     return out
 
 
+ZCACHE = {"dir": None}
+
+
 def zizmor(args, inputs, persona, cwd, config=None, extra=()):
     cmd = [args.zizmor, "--offline", "--no-progress", "--format", "json", f"--persona={persona}"]
     cmd += ["--config", config] if config else ["--no-config"]
     cmd += list(extra) + list(inputs)
-    p, cpu = run(cmd, cwd=cwd)
-    CPU["zizmor"] += cpu
+    cached = None
+    if ZCACHE["dir"]:
+        # Keyed by the command and the input files' bytes (temp dirs differ between runs).
+        import hashlib
+        h = hashlib.sha256(json.dumps([os.path.basename(c) if c == args.zizmor else c for c in cmd[1:-len(inputs)]]).encode())
+        for inp in inputs:
+            base = os.path.join(cwd, inp)
+            for dp, _, fns in sorted(os.walk(base)) if os.path.isdir(base) else [(os.path.dirname(base), [], [os.path.basename(base)])]:
+                for n in sorted(fns):
+                    fp = os.path.join(dp, n)
+                    h.update(os.path.relpath(fp, base).encode())
+                    try:
+                        h.update(open(fp, "rb").read())
+                    except OSError:
+                        pass
+        cached = os.path.join(ZCACHE["dir"], h.hexdigest() + ".json")
+    if cached and os.path.exists(cached):
+        stdout, stderr = json.load(open(cached))
+    else:
+        p, cpu = run(cmd, cwd=cwd)
+        CPU["zizmor"] += cpu
+        stdout, stderr = p.stdout, p.stderr
+        if cached:
+            os.makedirs(ZCACHE["dir"], exist_ok=True)
+            json.dump([stdout, stderr], open(cached, "w"))
     try:
-        doc = json.loads(p.stdout or "[]")
+        doc = json.loads(stdout or "[]")
     except json.JSONDecodeError:
-        return None, p.stderr
+        return None, stderr
     out = []
     for x in doc:
         prim = [l for l in x["locations"] if l["symbolic"]["kind"] == "Primary"] or x["locations"][:1]
@@ -387,7 +414,7 @@ def zizmor(args, inputs, persona, cwd, config=None, extra=()):
         out.append(F(x["ident"], os.path.normpath(os.path.join(cwd, key)),
                      prim[0]["concrete"]["location"]["start_point"]["row"] + 1, rel,
                      prim[0]["symbolic"].get("annotation", ""), d["severity"].lower(), d["persona"].lower()))
-    return out, p.stderr
+    return out, stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1096,7 +1123,10 @@ def main():
     ap.add_argument("--misses", help="recall-misses.tsv: group pipeguard's misses by work item, list unjudged ones")
     ap.add_argument("--match", choices=("region", "line"), default="region",
                     help="region (default): same step/job/top-level key; line: the very same line")
+    ap.add_argument("--zizmor-cache", help="directory caching zizmor's output per command and input bytes "
+                    "(iterating on pipeguard; the CPU line then counts only zizmor runs not cached)")
     args = ap.parse_args()
+    ZCACHE["dir"] = args.zizmor_cache
     only = set(args.only.split(","))
     MATCH["mode"] = args.match
     report = []

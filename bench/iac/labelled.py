@@ -16,6 +16,8 @@ Sub-commands (labelled.sh runs them in order):
                               read the tools' reports from OUT and print the coverage tables
   list FIXTURES PLATFORM      the queries of a platform (id, severity, name), for editing MAPPING
   worklist-summary CSV        the work list grouped by proposed rule (markdown)
+  show OUT MAPPING QUERY…     a query's staged cases with expected lines (>>), the mapped tools'
+                              findings on them and the score (QUERY: KICS slug, id or trivy id)
 
 Matching (what "found" means), per query Q with mapped ids in MAPPING:
   KICS    each expectation is (file, line). pipeguard finds it when a finding of a mapped rule
@@ -705,6 +707,45 @@ def list_queries(fixtures, platform):
         print(f"{q['key']}\t{q['severity']}\t{q['slug']}\t{q['name']}\t{npos}")
 
 
+def show(out, mapping_path, wanted):
+    """Print each wanted query's cases: positive lines marked `>>` where expected, then the
+    findings of every tool on the case (mapped ids marked `*`) and pipeguard's score."""
+    with open(os.path.join(out, "cases.json")) as f:
+        cases = json.load(f)
+    mapping = load_mapping(mapping_path)
+    pg = load_pipeguard(out)
+    ck, _ = load_checkov(out)
+    by_query = defaultdict(list)
+    for rel, meta in cases["files"].items():
+        by_query[(meta["source"], meta["key"])].append((rel, meta))
+    for q in cases["queries"]:
+        if not any(w in (q["slug"], q["key"], q["slug"].split("+")[-1]) for w in wanted):
+            continue
+        ids = ids_for(mapping, q, "pipeguard")
+        print(f"=== {q['source']} {q['platform']} {q['slug']} {q['key']} [{q['severity']}] {q['name']}")
+        print(f"    pipeguard: {' '.join(sorted(ids)) or '-'}   checkov: {' '.join(sorted(ids_for(mapping, q, 'checkov'))) or '-'}")
+        if q.get("expected_any"):
+            print(f"    expected in any positive file: {q['expected_any']}")
+        for rel, meta in sorted(by_query[(q["source"], q["key"])], key=lambda x: (x[1]["kind"] != "pos", x[0])):
+            exp = set(meta.get("expected") or [])
+            print(f"--- {meta['kind']} {rel}  expected {sorted(exp) if meta.get('expected') is not None else 'anywhere'}")
+            try:
+                with open(os.path.join(out, "stage", rel), errors="replace") as f:
+                    lines = f.read().splitlines()
+            except OSError:
+                lines = []
+            for i, line in enumerate(lines[:400], 1):
+                print(f"{'>>' if i in exp else '  '}{i:4d} {line}")
+            for tool, rep in (("pipeguard", pg), ("checkov", ck)):
+                tids = ids_for(mapping, q, tool)
+                for fnd in rep.get(rel, []):
+                    mark = "*" if matches(fnd, tids) else " "
+                    msg = fnd[3] if len(fnd) > 3 else ""
+                    print(f"    {mark} {tool} {fnd[0]} {fnd[1]}-{fnd[2]} {msg}")
+        s = score(q, by_query[(q["source"], q["key"])], pg, ids)
+        print(f"    score: {s['line']}/{s['exp']} found, fp {s['fp']}/{s['neg']}, missed {s['missed']}")
+
+
 def main(argv):
     if len(argv) >= 3 and argv[0] == "stage":
         stage(argv[1], argv[2])
@@ -721,6 +762,8 @@ def main(argv):
         report(argv[1], argv[2], wl, js)
     elif len(argv) >= 2 and argv[0] == "worklist-summary":
         worklist_summary(argv[1])
+    elif len(argv) >= 4 and argv[0] == "show":
+        show(argv[1], argv[2], argv[3:])
     elif len(argv) >= 3 and argv[0] == "list":
         list_queries(argv[1], argv[2])
     else:

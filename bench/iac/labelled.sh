@@ -44,10 +44,13 @@ if [ "${REUSE_STAGE:-0}" != 1 ] || [ ! -f "$out/cases.json" ]; then
 fi
 
 # pipeguard: one scan per set (every family that reads these files; the mapping decides what counts).
+# Every rule counts, whatever its persona: the widest persona when the binary has them.
+persona=()
+if "$pg" scan --help 2>/dev/null | grep -q -- '--persona'; then persona=(--persona auditor); fi
 for dir in "$out"/stage/*/; do
   set_name="$(basename "$dir")"
   /usr/bin/time -f '%U %S %M' -o "$out/pg-$set_name.time" \
-    "$pg" scan "$dir" --skip github,jenkins,drift --format json --fail-on never \
+    "$pg" scan "$dir" --skip github,jenkins,drift "${persona[@]}" --format json --fail-on never \
     --output "$out/pg-$set_name.json" 2> "$out/pg-$set_name.stderr" || true
 done
 

@@ -754,6 +754,38 @@ pub async fn evaluate_github(
     Ok(g.finish(allow, ev))
 }
 
+/// The inputs a Jenkins decision reads: the CHANGE_* variables that are set, the repository
+/// CHANGE_URL names, and whether a GitHub token is used.
+fn jenkins_inputs(change: &JenkinsChange, repo: Option<&str>, token: bool) -> String {
+    let set: Vec<&str> = [
+        ("CHANGE_ID", &change.change_id),
+        ("CHANGE_FORK", &change.change_fork),
+        ("CHANGE_AUTHOR", &change.change_author),
+        ("CHANGE_TARGET", &change.change_target),
+        ("CHANGE_URL", &change.change_url),
+    ]
+    .iter()
+    .filter(|(_, v)| v.is_some())
+    .map(|(n, _)| *n)
+    .collect();
+    let vars = if set.is_empty() {
+        "no CHANGE_* variable set".to_string()
+    } else {
+        set.join(", ")
+    };
+    let url = match (&change.change_url, repo) {
+        (Some(_), Some(r)) => format!("; CHANGE_URL names the GitHub repository {r}"),
+        (Some(_), None) => "; CHANGE_URL is not a GitHub pull request URL".to_string(),
+        (None, _) => String::new(),
+    };
+    let api = if token {
+        "; a GitHub token, for the pull request's approvals, labels and team membership"
+    } else {
+        "; no GitHub token (approvals, labels and team membership not checked)"
+    };
+    format!("decided from the Jenkins environment: {vars}{url}{api}")
+}
+
 /// Decide for a Jenkins multibranch build. `repo`/`client` come from CHANGE_URL and a token.
 pub async fn evaluate_jenkins(
     change: &JenkinsChange,
@@ -763,6 +795,9 @@ pub async fn evaluate_jenkins(
 ) -> Result<Decision, GateError> {
     let repo_name = repo.unwrap_or("").to_string();
     let mut g = Gate::new(policy, client, &repo_name);
+    // Jenkins has no event payload: say exactly which inputs this decision reads.
+    g.reasons.clear();
+    g.say(jenkins_inputs(change, repo, client.is_some()));
     let Some(id) = &change.change_id else {
         g.say("CHANGE_ID is not set: a branch or tag build, not a change request");
         return Ok(g.finish(true, "jenkins"));
@@ -785,8 +820,23 @@ pub async fn evaluate_jenkins(
         return Ok(g.finish(true, "jenkins"));
     }
     let (Some(_), Some(n), false) = (client, number, repo_name.is_empty()) else {
+        let mut missing = Vec::new();
+        if client.is_none() {
+            missing.push("no GitHub token".to_string());
+        }
+        match (&change.change_url, repo_name.is_empty()) {
+            (None, _) => missing.push("CHANGE_URL is not set".into()),
+            (Some(u), true) => {
+                missing.push(format!("CHANGE_URL `{u}` is not a GitHub pull request URL"))
+            }
+            _ => {}
+        }
+        if number.is_none() {
+            missing.push(format!("CHANGE_ID `{id}` is not a pull request number"));
+        }
         g.say(format!(
-            "blocked: author `{author}` is not in gate.trusted_users, and without a token and CHANGE_URL the pull request's approvals cannot be checked"
+            "blocked: author `{author}` is not in gate.trusted_users, and the pull request's approvals cannot be checked: {}",
+            missing.join(", ")
         ));
         return Ok(g.finish(false, "jenkins"));
     };

@@ -542,6 +542,37 @@ async fn jenkins_changes() {
     };
     let d = evaluate_jenkins(&fork, &p, Some(REPO), None).await.unwrap();
     assert_eq!(d.decision, Verdict::Block, "{d:?}");
+    // The messages name exactly the inputs used: CHANGE_URL is set and read, the token is not.
+    assert_eq!(
+        d.reasons[0],
+        format!(
+            "decided from the Jenkins environment: CHANGE_ID, CHANGE_FORK, CHANGE_AUTHOR, CHANGE_TARGET, CHANGE_URL; CHANGE_URL names the GitHub repository {REPO}; no GitHub token (approvals, labels and team membership not checked)"
+        ),
+        "{d:?}"
+    );
+    assert!(
+        d.reasons.iter().all(|r| !r.contains("event payload")),
+        "{d:?}"
+    );
+    assert!(
+        d.reasons
+            .last()
+            .unwrap()
+            .ends_with("the pull request's approvals cannot be checked: no GitHub token"),
+        "{d:?}"
+    );
+    let no_url = JenkinsChange {
+        change_url: None,
+        ..fork.clone()
+    };
+    let d = evaluate_jenkins(&no_url, &p, None, None).await.unwrap();
+    assert!(
+        d.reasons
+            .last()
+            .unwrap()
+            .ends_with("cannot be checked: no GitHub token, CHANGE_URL is not set"),
+        "{d:?}"
+    );
     let server = MockServer::start().await;
     serve(
         &server,

@@ -387,16 +387,32 @@ fn is_tls(detail: &str) -> bool {
     .any(|k| d.contains(k))
 }
 
-/// What a pull wrote.
+/// What a pull wrote, and the jobs it could not read.
 #[derive(Debug, Default)]
 pub struct PullSummary {
     pub jobs: usize,
     pub folders: usize,
     pub files: Vec<PathBuf>,
+    /// Jobs (and folders) whose config.xml could not be read (deleted during the pull, not
+    /// readable by the user, a proxy's error page…), with the error: everything else was saved.
+    pub failed: Vec<(String, Error)>,
 }
 
+impl PullSummary {
+    /// Some jobs could not be read.
+    pub fn partial(&self) -> bool {
+        !self.failed.is_empty()
+    }
+}
+
+/// After this many jobs in a row fail with a connection or TLS error, the server is taken to
+/// be gone and the pull stops (each such job costs its retries).
+const MAX_CONSECUTIVE_CONNECT_FAILURES: usize = 3;
+
 /// List every job and save its config.xml under `out` in JENKINS_HOME layout. `progress` is
-/// called after each file with (done, total, job name).
+/// called after each job with (done, total, job name). A job whose config.xml cannot be read is
+/// recorded in [`PullSummary::failed`] and the pull goes on; listing errors, write errors and a
+/// server that stops answering end it with an error.
 pub async fn pull(
     client: &Client,
     out: &Path,
@@ -404,8 +420,28 @@ pub async fn pull(
 ) -> Result<PullSummary, Error> {
     let jobs = client.list_jobs().await?;
     let mut summary = PullSummary::default();
+    let mut unreachable = 0usize;
     for (i, job) in jobs.iter().enumerate() {
-        let xml = client.fetch_config(job).await?;
+        let xml = match client.fetch_config(job).await {
+            Ok(x) => {
+                unreachable = 0;
+                x
+            }
+            Err(e @ Error::Io { .. }) => return Err(e),
+            Err(e) => {
+                if matches!(e, Error::Connect { .. } | Error::Tls { .. }) {
+                    unreachable += 1;
+                    if unreachable >= MAX_CONSECUTIVE_CONNECT_FAILURES {
+                        return Err(e);
+                    }
+                } else {
+                    unreachable = 0;
+                }
+                summary.failed.push((job.full_name.clone(), e));
+                progress(i + 1, jobs.len(), &job.full_name);
+                continue;
+            }
+        };
         let path = out.join(job.home_path());
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| Error::Io {

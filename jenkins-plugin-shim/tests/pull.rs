@@ -174,6 +174,56 @@ async fn pull_writes_jenkins_home_layout() {
     }
 }
 
+/// One job deleted during the pull (404, Jetty's error page as Jenkins serves it) and one the
+/// user may not read (403): both are listed, every other job and folder is saved.
+#[tokio::test]
+async fn pull_survives_jobs_it_cannot_read() {
+    let server = jenkins().await;
+    Mock::given(method("GET"))
+        .and(path("/job/team/job/release/config.xml"))
+        .respond_with(ResponseTemplate::new(404).set_body_string(recorded("not-found.html")))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/job/nightly%20export/config.xml"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .insert_header("x-you-are-authenticated-as", "ci")
+                .set_body_string(recorded("forbidden.html")),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let client = Client::new(opts(&server)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = 0;
+    let summary = pull(&client, dir.path(), |done, _, _| seen = done)
+        .await
+        .unwrap();
+    assert!(summary.partial());
+    assert_eq!((summary.jobs, summary.folders), (1, 5));
+    assert_eq!(seen, 8, "progress reaches the end");
+    let failed: Vec<(&str, bool)> = summary
+        .failed
+        .iter()
+        .map(|(j, e)| (j.as_str(), matches!(e, Error::NotFound { .. })))
+        .collect();
+    assert_eq!(failed, [("nightly export", false), ("team/release", true)]);
+    assert!(matches!(summary.failed[0].1, Error::Forbidden { .. }));
+    assert!(
+        !dir.path()
+            .join("jobs/team/jobs/release/config.xml")
+            .exists()
+    );
+    assert!(!dir.path().join("jobs/nightly export/config.xml").exists());
+    assert!(
+        dir.path()
+            .join("jobs/team/jobs/infra/jobs/deploy/config.xml")
+            .is_file()
+    );
+}
+
 #[tokio::test]
 async fn auth_errors_are_clear() {
     let server = MockServer::start().await;

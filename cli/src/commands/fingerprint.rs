@@ -67,15 +67,24 @@ impl JobSources {
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_nanos())
             ));
-            let pulled = crate::commands::jenkins::pull(&crate::commands::jenkins::PullArgs {
-                url: url.clone(),
-                user: self.jenkins_user.clone(),
-                token_env: self.jenkins_token_env.clone(),
-                out: dir.clone(),
-                retries: 3,
-                timeout: 30,
-            })
-            .and_then(|_| sources::working_tree(&dir, &[], config.max_file_size()));
+            let pulled =
+                crate::commands::jenkins::pull_summary(&crate::commands::jenkins::PullArgs {
+                    url: url.clone(),
+                    user: self.jenkins_user.clone(),
+                    token_env: self.jenkins_token_env.clone(),
+                    out: dir.clone(),
+                    retries: 3,
+                    timeout: 30,
+                })
+                .and_then(|summary| {
+                    let mut f = sources::working_tree(&dir, &[], config.max_file_size())?;
+                    // A job that could not be read is named, not silently absent: an error
+                    // diagnostic, so the run says it is incomplete.
+                    for (job, e) in &summary.failed {
+                        f.not_pulled(job, &e.to_string());
+                    }
+                    Ok(f)
+                });
             let _ = std::fs::remove_dir_all(&dir);
             found.merge(pulled?.prefixed("jenkins:"));
         }

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use pipeguard_jenkins::{Client, ClientOptions};
 
-use super::EXIT_PASS;
+use super::{EXIT_PARTIAL, EXIT_PASS};
 
 #[derive(Args, Debug)]
 pub struct JenkinsArgs {
@@ -28,7 +28,10 @@ Then `pipeguard scan DIR` analyses the job definitions (inline pipeline scripts,
 fork-PR trust, sandboxing). Branch jobs of multibranch projects are not fetched: they are generated\n\
 from the repository's Jenkinsfile, which `pipeguard scan` reads from the repository.\n\n\
 The API token is read from the environment variable named by --token-env, never from the command\n\
-line. The user needs Overall/Read and Job/ExtendedRead.",
+line. The user needs Overall/Read and Job/ExtendedRead.\n\n\
+A job whose config.xml cannot be read (deleted during the pull, not readable by the user) does not\n\
+stop the pull: every other job is saved, the ones that failed are listed on stderr, and the exit\n\
+code is 3. Errors listing the jobs, writing DIR, or a server that stops answering exit 2.",
         after_help = "Example:\n  JENKINS_TOKEN=… pipeguard jenkins pull --url https://ci.example.com --user me \\\n      --token-env JENKINS_TOKEN --out jenkins-home && pipeguard scan jenkins-home"
     )]
     Pull(PullArgs),
@@ -62,8 +65,19 @@ pub fn run(args: &JenkinsArgs) -> anyhow::Result<u8> {
     }
 }
 
-/// `jenkins pull`; also used by `fingerprint`/`drift --jenkins-url`.
+/// `jenkins pull`: 0 when every job was saved, 3 when some could not be read.
 pub fn pull(a: &PullArgs) -> anyhow::Result<u8> {
+    let summary = pull_summary(a)?;
+    Ok(if summary.partial() {
+        EXIT_PARTIAL
+    } else {
+        EXIT_PASS
+    })
+}
+
+/// Pull into `a.out` and say on stderr what was saved and which jobs could not be read; also
+/// used by `fingerprint`/`drift --jenkins-url`, which report the missing jobs and go on.
+pub fn pull_summary(a: &PullArgs) -> anyhow::Result<pipeguard_jenkins::PullSummary> {
     let mut opts = ClientOptions::new(a.url.clone());
     opts.retries = a.retries;
     opts.timeout = Duration::from_secs(a.timeout.max(1));
@@ -111,5 +125,14 @@ pub fn pull(a: &PullArgs) -> anyhow::Result<u8> {
         client.base_url(),
         a.out.display()
     );
-    Ok(EXIT_PASS)
+    if summary.partial() {
+        eprintln!(
+            "could not read {} job(s); everything else was saved:",
+            summary.failed.len()
+        );
+        for (job, e) in &summary.failed {
+            eprintln!("  {job}: {e}");
+        }
+    }
+    Ok(summary)
 }

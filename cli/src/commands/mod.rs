@@ -1,6 +1,7 @@
 //! The command line (clap derive). Each command has its arguments and its `run` in one file.
 
 pub mod attest;
+pub mod audit;
 pub mod baseline;
 pub mod drift;
 pub mod explain;
@@ -8,16 +9,20 @@ pub mod fingerprint;
 pub mod gate;
 pub mod jenkins;
 pub mod keygen;
+pub mod policy;
+pub mod registry;
 pub mod rules;
 pub mod scan;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
 
-/// Exit codes, as documented: 0 passed, 1 policy failed, 2 usage/configuration/I-O error.
+/// Exit codes, as documented: 0 passed, 1 policy failed, 2 usage/configuration/I-O error,
+/// 3 partial `jenkins pull` (some jobs could not be read, every other one was saved).
 pub const EXIT_PASS: u8 = 0;
 pub const EXIT_FAIL: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
+pub const EXIT_PARTIAL: u8 = 3;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -27,7 +32,8 @@ pub const EXIT_ERROR: u8 = 2;
     long_about = "pipeguard scans a repository's CI definitions, secrets, Dockerfiles and infrastructure code,\n\
 fingerprints build jobs to detect drift, gates untrusted pull-request builds, and signs build attestations.\n\n\
 Exit codes: 0 passed, 1 policy failed (findings at/above --fail-on, drift, gate blocked, verification failed),\n\
-2 usage, configuration or I/O error (including files that could not be analysed).",
+2 usage, configuration or I/O error (including files that could not be analysed),\n\
+3 `jenkins pull` saved every job but some it could not read (listed on stderr).",
     after_help = "Examples:\n  pipeguard scan .\n  pipeguard scan --format sarif --output pipeguard.sarif\n  pipeguard rules --family docker\n  pipeguard explain docker/root-user"
 )]
 pub struct Cli {
@@ -45,7 +51,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
-    /// Create an Ed25519 signing key pair (PKCS#8 PEM private, SPKI PEM public).
+    /// Create a signing key pair, Ed25519 or ECDSA P-256 (PKCS#8 PEM private, SPKI PEM public).
     Keygen(keygen::KeygenArgs),
     /// Sign an in-toto attestation binding the scan verdict and risk score to an image digest.
     Attest(Box<attest::AttestArgs>),
@@ -59,6 +65,12 @@ pub enum Command {
     Gate(gate::GateArgs),
     /// Jenkins: pull job definitions (config.xml) from a live instance.
     Jenkins(jenkins::JenkinsArgs),
+    /// Admission policies (Kyverno, Sigstore policy-controller) that enforce the attestation.
+    Policy(policy::PolicyArgs),
+    /// Registry: audit a repository's images for valid, passing attestations.
+    Registry(registry::RegistryArgs),
+    /// The hash-chained decision log of --audit-log.
+    Audit(audit::AuditArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -74,5 +86,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Drift(a) => drift::run(&a),
         Command::Gate(a) => gate::run(&a),
         Command::Jenkins(a) => jenkins::run(&a),
+        Command::Policy(a) => policy::run(&a),
+        Command::Registry(a) => registry::run(&a),
+        Command::Audit(a) => audit::run(&a),
     }
 }

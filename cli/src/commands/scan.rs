@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 
 use pipeguard_engine::engine::{self, ConfigSource, Input, Run, ScanRequest};
-use pipeguard_engine::finding::Family;
+use pipeguard_engine::finding::{Family, Persona};
 use pipeguard_engine::policy::baseline::Baseline;
 use pipeguard_engine::policy::config::{Config, FailOn};
 use pipeguard_engine::report::{self, Format, RenderOptions, Report};
@@ -32,6 +32,11 @@ pub struct Selection {
     /// Skip these families (comma-separated).
     #[arg(long, value_delimiter = ',', value_name = "FAMILY,…")]
     pub skip: Vec<Family>,
+    /// How broad the scan is: regular (what is almost always a real problem), pedantic (also
+    /// what is usually worth fixing), auditor (everything that could matter). Default: config
+    /// `persona`, else regular.
+    #[arg(long, value_enum, value_name = "PERSONA")]
+    pub persona: Option<Persona>,
 }
 
 impl Selection {
@@ -58,7 +63,11 @@ impl Selection {
                 explicit: self.config.as_deref(),
             },
         };
-        engine::load_config(&source, registry)
+        let mut config = engine::load_config(&source, registry)?;
+        if self.persona.is_some() {
+            config.persona = self.persona;
+        }
+        Ok(config)
     }
 }
 
@@ -111,7 +120,7 @@ pub struct ScanArgs {
 impl Selection {
     /// The engine's request for this selection (tree walk of PATH).
     pub fn request<'a>(
-        &self,
+        &'a self,
         registry: &'a Registry,
         config: &'a Config,
         fail_on: FailOn,
@@ -128,6 +137,7 @@ impl Selection {
             baseline,
             fail_on,
             max_risk,
+            trusted_ref: self.trusted_config_ref.as_deref(),
         }
     }
 
@@ -141,6 +151,7 @@ impl Selection {
     ) -> anyhow::Result<Report> {
         engine::run(Run {
             scan: self.request(registry, config, fail_on, max_risk, None),
+            baseline_file: None,
             staged: false,
             history: None,
         })
@@ -165,11 +176,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         })?),
         None => args.max_risk,
     };
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let report = engine::run(Run {
         scan: args
             .selection
-            .request(registry, &config, fail_on, max_risk, baseline.as_ref()),
+            .request(registry, &config, fail_on, max_risk, None),
+        baseline_file: args.baseline.as_deref(),
         staged: args.staged,
         history: args.history.then(|| args.since.clone()),
     })?;

@@ -81,6 +81,13 @@ pub enum Family {
     Terraform,
     Secrets,
     Drift,
+    /// Findings about the policy itself: suppressions a change added in trusted mode (reported
+    /// by the engine, not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Policy,
+    /// `pipeguard registry audit`: images in a registry (not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Registry,
 }
 
 impl Family {
@@ -105,13 +112,18 @@ impl Family {
             Family::Terraform => "terraform",
             Family::Secrets => "secrets",
             Family::Drift => "drift",
+            Family::Policy => "policy",
+            Family::Registry => "registry",
         }
     }
 
     /// The family of a rule id (`docker/root-user` → Docker).
     pub fn of_rule(rule_id: &str) -> Option<Family> {
         let prefix = rule_id.split('/').next()?;
-        Family::ALL.into_iter().find(|f| f.as_str() == prefix)
+        Family::ALL
+            .into_iter()
+            .chain([Family::Policy, Family::Registry])
+            .find(|f| f.as_str() == prefix)
     }
 }
 
@@ -215,6 +227,12 @@ pub struct Finding {
     /// Rule-specific facts (e.g. the secret's provider, the trigger); sorted for stable output.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub properties: BTreeMap<String, String>,
+    /// Lowest persona that reports it (omitted: regular).
+    #[serde(default, skip_serializing_if = "Persona::is_regular")]
+    pub persona: Persona,
+    /// How likely it is a true positive (omitted: high).
+    #[serde(default, skip_serializing_if = "Confidence::is_high")]
+    pub confidence: Confidence,
 }
 
 impl Finding {
@@ -231,6 +249,58 @@ impl Finding {
             &self.rule_id,
             &self.message,
         )
+    }
+}
+
+/// How broad a scan is: `regular` reports what is almost always a real problem, `pedantic`
+/// adds what is usually worth fixing, `auditor` everything that could matter.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+#[serde(rename_all = "lowercase")]
+pub enum Persona {
+    #[default]
+    Regular,
+    Pedantic,
+    Auditor,
+}
+
+/// How likely a finding is a true positive (SARIF `precision`, `rank`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    #[default]
+    High,
+}
+
+impl Persona {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Persona::Regular => "regular",
+            Persona::Pedantic => "pedantic",
+            Persona::Auditor => "auditor",
+        }
+    }
+    pub fn is_regular(&self) -> bool {
+        *self == Persona::Regular
+    }
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+    pub fn is_high(&self) -> bool {
+        *self == Confidence::High
     }
 }
 
@@ -251,9 +321,14 @@ pub struct RawFinding {
     pub properties: BTreeMap<String, String>,
     /// Severity chosen by the rule for this occurrence (else the registry default).
     pub severity_hint: Option<Severity>,
+    /// Lowest persona that reports this occurrence (else the rule's).
+    pub persona: Option<Persona>,
+    /// Confidence of this occurrence (else the rule's).
+    pub confidence: Option<Confidence>,
     /// Normalised content the fingerprint is computed from (else the primary span's text).
     pub(crate) content: String,
     pub(crate) redactions: Vec<Redaction>,
+    pub(crate) secret_values: Vec<String>,
 }
 
 impl RawFinding {
@@ -284,8 +359,11 @@ impl RawFinding {
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
+            persona: None,
+            confidence: None,
             content,
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -302,8 +380,11 @@ impl RawFinding {
             provenance: None,
             properties: BTreeMap::new(),
             severity_hint: None,
+            persona: None,
+            confidence: None,
             content: String::new(),
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -344,6 +425,20 @@ impl RawFinding {
         self
     }
 
+    /// Lowest persona that reports this occurrence when it differs from the rule's.
+    #[must_use]
+    pub fn persona(mut self, persona: Persona) -> Self {
+        self.persona = Some(persona);
+        self
+    }
+
+    /// Confidence of this occurrence when it differs from the rule's.
+    #[must_use]
+    pub fn confidence(mut self, confidence: Confidence) -> Self {
+        self.confidence = Some(confidence);
+        self
+    }
+
     /// Remediation specific to this occurrence (else the rule's documented fix).
     #[must_use]
     pub fn remediation(mut self, text: impl Into<String>) -> Self {
@@ -370,6 +465,9 @@ impl RawFinding {
     pub fn redact(mut self, file: &SourceFile, range: Range<usize>) -> Self {
         self.redactions.extend(redactions_for(file, range.clone()));
         let value = file.text.get(range).unwrap_or_default();
+        if !value.is_empty() {
+            self.secret_values.push(value.to_string());
+        }
         if !value.is_empty() && self.content.contains(value) {
             self.content = self
                 .content
@@ -384,6 +482,11 @@ impl RawFinding {
 
     pub(crate) fn take_redactions(&mut self) -> Vec<Redaction> {
         std::mem::take(&mut self.redactions)
+    }
+
+    /// The secret values this finding marked (for the run's one redaction pass).
+    pub fn secret_values(&self) -> &[String] {
+        &self.secret_values
     }
 }
 

@@ -13,6 +13,37 @@ pub struct Script {
     pub body: Vec<Stmt>,
     /// Spans of `//`, `/* */` and shebang comments.
     pub comments: Vec<Span>,
+    /// Every annotation, in source order (`@Library('lib@v1') _`, `@Field`, `@NonCPS`).
+    pub annotations: Vec<Annotation>,
+    /// What the parser could not read and skipped (empty for a file it reads fully), in
+    /// source order; see [`crate::parse_recovering`].
+    pub skipped: Vec<Skipped>,
+}
+
+/// Source the parser skipped: where it stopped, why, and the range it skipped to recover.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub at: usize,
+    pub message: String,
+    /// The source skipped (from the start of the unreadable statement to where parsing
+    /// resumed); empty when nothing was skipped (a missing `}` at the end of input).
+    pub span: Span,
+}
+
+/// `@Name` or `@Name(args)`; `@Library('a@1', 'b') _` has the library references as arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Annotation {
+    /// As written, possibly qualified (`groovy.transform.Field`).
+    pub name: String,
+    pub args: Vec<Arg>,
+    pub span: Span,
+}
+
+/// A closure or method parameter, with its default value (`b = null`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub default: Option<Expr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -41,15 +72,27 @@ pub enum StmtKind {
         head: Vec<Expr>,
         bodies: Vec<Vec<Stmt>>,
     },
-    /// `def name(params) { … }` (also with a return type).
+    /// `def name(params) { … }` (also with a return type); an abstract or interface method
+    /// has no body (`abstract String tag()`).
     Method {
         name: String,
         name_span: Span,
-        params: Vec<String>,
+        params: Vec<Param>,
         body: Vec<Stmt>,
     },
     Return(Option<Expr>),
     Throw(Expr),
+    /// `assert cond`, `assert cond : message`.
+    Assert {
+        cond: Expr,
+        message: Option<Expr>,
+    },
+    /// `outer: for (…) { … }`, `Build: { … }`: a statement with a label.
+    Labeled {
+        label: String,
+        label_span: Span,
+        body: Box<Stmt>,
+    },
     /// `import …`, `package …`, `break`, `continue`, annotations without a target.
     Other,
 }
@@ -175,7 +218,7 @@ pub struct Arg {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Closure {
-    pub params: Vec<String>,
+    pub params: Vec<Param>,
     pub body: Vec<Stmt>,
     pub span: Span,
 }
@@ -396,6 +439,13 @@ pub fn walk_stmt(s: &Stmt, v: &mut impl Visitor) {
     v.stmt(s);
     match &s.kind {
         StmtKind::Expr(e) | StmtKind::Return(Some(e)) | StmtKind::Throw(e) => walk_expr(e, v),
+        StmtKind::Assert { cond, message } => {
+            walk_expr(cond, v);
+            if let Some(m) = message {
+                walk_expr(m, v);
+            }
+        }
+        StmtKind::Labeled { body, .. } => walk_stmt(body, v),
         StmtKind::Decl { value, .. } => {
             if let Some(e) = value {
                 walk_expr(e, v);
@@ -418,8 +468,19 @@ pub fn walk_stmt(s: &Stmt, v: &mut impl Visitor) {
                 walk_stmts(b, v);
             }
         }
-        StmtKind::Method { body, .. } => walk_stmts(body, v),
+        StmtKind::Method { params, body, .. } => {
+            walk_params(params, v);
+            walk_stmts(body, v);
+        }
         StmtKind::Return(None) | StmtKind::Other => {}
+    }
+}
+
+fn walk_params(params: &[Param], v: &mut impl Visitor) {
+    for p in params {
+        if let Some(d) = &p.default {
+            walk_expr(d, v);
+        }
     }
 }
 
@@ -446,10 +507,14 @@ pub fn walk_expr(e: &Expr, v: &mut impl Visitor) {
                 walk_expr(&a.value, v);
             }
             for cl in &c.closures {
+                walk_params(&cl.params, v);
                 walk_stmts(&cl.body, v);
             }
         }
-        ExprKind::Closure(c) => walk_stmts(&c.body, v),
+        ExprKind::Closure(c) => {
+            walk_params(&c.params, v);
+            walk_stmts(&c.body, v);
+        }
         ExprKind::List(items) => {
             for x in items {
                 walk_expr(x, v);

@@ -66,16 +66,22 @@ pub struct Token {
     pub nl_before: bool,
 }
 
+/// Text the lexer could not tokenize properly; it recovered after `end` (an unterminated string
+/// ends at the end of its line, an unterminated comment at the end of the input, a stray
+/// character is skipped).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LexError {
     pub at: usize,
+    /// End of the text the error affects.
+    pub end: usize,
     pub message: String,
 }
 
-/// Tokens, and the spans of comments.
+/// Tokens, the spans of comments, and what could not be tokenized (empty for valid input).
 pub struct Lexed {
     pub tokens: Vec<Token>,
     pub comments: Vec<Range<usize>>,
+    pub errors: Vec<LexError>,
 }
 
 const OPS: &[&str] = &[
@@ -88,13 +94,16 @@ const OPS: &[&str] = &[
 /// Deepest `${}` nesting accepted; deeper input is rejected rather than recursing without bound.
 const MAX_DEPTH: usize = 16;
 
-pub fn lex(src: &str) -> Result<Lexed, LexError> {
+/// Tokenize `src`; never fails: what cannot be tokenized is recorded in [`Lexed::errors`] and
+/// skipped, so that the parser can analyse the rest.
+pub fn lex(src: &str) -> Lexed {
     let mut lx = Lexer {
         src,
         b: src.as_bytes(),
         pos: 0,
         comments: Vec::new(),
         depth: 0,
+        errors: Vec::new(),
     };
     // A shebang line is a comment.
     if src.starts_with("#!") {
@@ -102,11 +111,12 @@ pub fn lex(src: &str) -> Result<Lexed, LexError> {
         lx.comments.push(0..end);
         lx.pos = end;
     }
-    let tokens = lx.tokens(false)?;
-    Ok(Lexed {
+    let tokens = lx.tokens(false);
+    Lexed {
         tokens,
         comments: lx.comments,
-    })
+        errors: lx.errors,
+    }
 }
 
 struct Lexer<'a> {
@@ -115,6 +125,7 @@ struct Lexer<'a> {
     pos: usize,
     comments: Vec<Range<usize>>,
     depth: usize,
+    errors: Vec<LexError>,
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -126,12 +137,19 @@ fn is_ident_char(c: char) -> bool {
 }
 
 impl Lexer<'_> {
-    #[allow(clippy::unused_self)] // method form keeps call sites short
-    fn err<T>(&self, at: usize, message: impl Into<String>) -> Result<T, LexError> {
-        Err(LexError {
+    fn err(&mut self, at: usize, end: usize, message: impl Into<String>) {
+        self.errors.push(LexError {
             at,
+            end,
             message: message.into(),
-        })
+        });
+    }
+
+    /// End of the line at `self.pos` (before the newline).
+    fn line_end(&self) -> usize {
+        self.src[self.pos..]
+            .find('\n')
+            .map_or(self.src.len(), |i| self.pos + i)
     }
 
     fn peek_char(&self) -> Option<char> {
@@ -143,32 +161,32 @@ impl Lexer<'_> {
     }
 
     /// Tokens until end of input, or (when `until_brace`) until the `}` closing a `${`.
-    fn tokens(&mut self, until_brace: bool) -> Result<Vec<Token>, LexError> {
+    fn tokens(&mut self, until_brace: bool) -> Vec<Token> {
         let mut out: Vec<Token> = Vec::new();
         let mut nl = true;
         let mut braces = 0usize;
         loop {
-            nl |= self.skip_trivia()?;
+            nl |= self.skip_trivia();
             let start = self.pos;
             let Some(c) = self.peek_char() else {
                 if until_brace {
-                    return self.err(start, "unterminated `${` interpolation");
+                    self.err(start, start, "unterminated `${` interpolation");
                 }
                 out.push(Token {
                     tok: Tok::Eof,
                     span: start..start,
                     nl_before: true,
                 });
-                return Ok(out);
+                return out;
             };
             let tok = if c == '\'' || c == '"' {
-                self.string()?
+                self.string()
             } else if c == '$' && self.starts("$/") {
                 self.pos += 2;
-                self.string_body(Quote::DollarSlashy, start)?
+                self.string_body(Quote::DollarSlashy, start)
             } else if c == '/' && slashy_allowed(out.last()) {
                 self.pos += 1;
-                self.string_body(Quote::Slashy, start)?
+                self.string_body(Quote::Slashy, start)
             } else if is_ident_start(c) {
                 let len = self.src[self.pos..]
                     .find(|ch: char| !is_ident_char(ch))
@@ -179,7 +197,11 @@ impl Lexer<'_> {
                 self.number()
             } else {
                 let Some(op) = OPS.iter().find(|o| self.starts(o)) else {
-                    return self.err(start, format!("unexpected character `{c}`"));
+                    // A character Groovy has no token for (a backquote, `#` outside a shebang):
+                    // skip it and go on.
+                    self.pos += c.len_utf8();
+                    self.err(start, self.pos, format!("unexpected character `{c}`"));
+                    continue;
                 };
                 if until_brace && *op == "{" {
                     braces += 1;
@@ -191,7 +213,7 @@ impl Lexer<'_> {
                             span: start..start,
                             nl_before: true,
                         });
-                        return Ok(out);
+                        return out;
                     }
                     braces -= 1;
                 }
@@ -208,7 +230,7 @@ impl Lexer<'_> {
     }
 
     /// Skip spaces, comments and line continuations; true when a newline was crossed.
-    fn skip_trivia(&mut self) -> Result<bool, LexError> {
+    fn skip_trivia(&mut self) -> bool {
         let mut nl = false;
         loop {
             match self.b.get(self.pos) {
@@ -231,10 +253,13 @@ impl Lexer<'_> {
                     self.pos = end;
                 }
                 Some(b'/') if self.b.get(self.pos + 1) == Some(&b'*') => {
-                    let Some(i) = self.src[self.pos + 2..].find("*/") else {
-                        return self.err(self.pos, "unterminated `/*` comment");
+                    let end = match self.src[self.pos + 2..].find("*/") {
+                        Some(i) => self.pos + 2 + i + 2,
+                        None => {
+                            self.err(self.pos, self.src.len(), "unterminated `/*` comment");
+                            self.src.len()
+                        }
                     };
-                    let end = self.pos + 2 + i + 2;
                     if self.src[self.pos..end].contains('\n') {
                         nl = true;
                     }
@@ -247,10 +272,10 @@ impl Lexer<'_> {
                         Some(ch) if ch.is_whitespace() || ch == '\u{feff}' => {
                             self.pos += ch.len_utf8();
                         }
-                        _ => return Ok(nl),
+                        _ => return nl,
                     }
                 }
-                _ => return Ok(nl),
+                _ => return nl,
             }
         }
     }
@@ -270,7 +295,7 @@ impl Lexer<'_> {
         Tok::Number(self.src[start..self.pos].to_string())
     }
 
-    fn string(&mut self) -> Result<Tok, LexError> {
+    fn string(&mut self) -> Tok {
         let start = self.pos;
         let quote = if self.starts("'''") {
             self.pos += 3;
@@ -289,7 +314,9 @@ impl Lexer<'_> {
     }
 
     /// The rest of a string literal after its opening delimiter.
-    fn string_body(&mut self, quote: Quote, start: usize) -> Result<Tok, LexError> {
+    /// The rest of a string literal after its opening delimiter. An unterminated literal is an
+    /// error; it ends at the end of its line (single-line quotes) or of the input.
+    fn string_body(&mut self, quote: Quote, start: usize) -> Tok {
         let close = match quote {
             Quote::Single => "'",
             Quote::Double => "\"",
@@ -303,18 +330,28 @@ impl Lexer<'_> {
         let mut lit = LitBuf::new(self.pos);
         loop {
             let Some(c) = self.peek_char() else {
-                return self.err(start, "unterminated string literal");
+                self.err(start, self.pos, "unterminated string literal");
+                lit.flush(&mut parts, self.pos);
+                return Tok::Str { quote, parts };
             };
             if self.starts(close) {
                 lit.flush(&mut parts, self.pos);
                 self.pos += close.len();
-                return Ok(Tok::Str { quote, parts });
+                return Tok::Str { quote, parts };
             }
             if c == '\n' && !multiline {
-                return self.err(
+                let end = if self.pos > 0 && self.b[self.pos - 1] == b'\r' {
+                    self.pos - 1
+                } else {
+                    self.pos
+                };
+                self.err(
                     start,
+                    end,
                     "unterminated string literal (newline in a quoted string)",
                 );
+                lit.flush(&mut parts, self.pos);
+                return Tok::Str { quote, parts };
             }
             if quote == Quote::DollarSlashy && (self.starts("$$") || self.starts("$/")) {
                 lit.push(&self.src[self.pos + 1..self.pos + 2], self.pos);
@@ -336,7 +373,10 @@ impl Lexer<'_> {
                     continue;
                 }
                 let Some(n) = next else {
-                    return self.err(start, "unterminated string literal");
+                    self.pos += 1;
+                    self.err(start, self.pos, "unterminated string literal");
+                    lit.flush(&mut parts, self.pos);
+                    return Tok::Str { quote, parts };
                 };
                 self.pos += 1 + n.len_utf8();
                 match n {
@@ -363,7 +403,7 @@ impl Lexer<'_> {
             }
             if c == '$'
                 && quote.interpolates()
-                && let Some(part) = self.interpolation()?
+                && let Some(part) = self.interpolation()
             {
                 lit.flush(&mut parts, self.pos);
                 parts.push(part);
@@ -376,22 +416,33 @@ impl Lexer<'_> {
     }
 
     /// `${…}` or `$name(.name)*` at `self.pos`; `None` when the `$` is literal.
-    fn interpolation(&mut self) -> Result<Option<RawPart>, LexError> {
+    fn interpolation(&mut self) -> Option<RawPart> {
         let start = self.pos;
         if self.starts("${") {
             if self.depth >= MAX_DEPTH {
-                return self.err(start, "interpolations nested too deeply");
+                // Too deep to follow: the rest of the line is skipped.
+                let end = self.line_end();
+                self.err(start, end, "interpolations nested too deeply");
+                self.pos = end;
+                return Some(RawPart::Interp {
+                    tokens: vec![Token {
+                        tok: Tok::Eof,
+                        span: end..end,
+                        nl_before: true,
+                    }],
+                    span: start..end,
+                    braced: true,
+                });
             }
             self.pos += 2;
             self.depth += 1;
             let tokens = self.tokens(true);
             self.depth -= 1;
-            let tokens = tokens?;
-            return Ok(Some(RawPart::Interp {
+            return Some(RawPart::Interp {
                 tokens,
                 span: start..self.pos,
                 braced: true,
-            }));
+            });
         }
         let rest = &self.src[start + 1..];
         if !rest
@@ -399,7 +450,7 @@ impl Lexer<'_> {
             .next()
             .is_some_and(|c| c != '$' && is_ident_start(c))
         {
-            return Ok(None);
+            return None;
         }
         // `$a.b.c`: a property path; a dot not followed by an identifier ends it.
         let mut tokens = Vec::new();
@@ -417,8 +468,13 @@ impl Lexer<'_> {
                 nl_before: false,
             });
             p += len;
+            // `"$a.$b"`: the dot is text when no identifier follows it.
             let after_dot = self.src[p..].strip_prefix('.');
-            if after_dot.is_some_and(|r| r.chars().next().is_some_and(is_ident_start)) {
+            if after_dot.is_some_and(|r| {
+                r.chars()
+                    .next()
+                    .is_some_and(|c| c != '$' && is_ident_start(c))
+            }) {
                 tokens.push(Token {
                     tok: Tok::Op("."),
                     span: p..p + 1,
@@ -435,11 +491,11 @@ impl Lexer<'_> {
             nl_before: true,
         });
         self.pos = p;
-        Ok(Some(RawPart::Interp {
+        Some(RawPart::Interp {
             tokens,
             span: start..p,
             braced: false,
-        }))
+        })
     }
 }
 
@@ -500,7 +556,7 @@ mod tests {
     use super::*;
 
     fn toks(s: &str) -> Vec<Tok> {
-        lex(s).unwrap().tokens.into_iter().map(|t| t.tok).collect()
+        lex(s).tokens.into_iter().map(|t| t.tok).collect()
     }
 
     #[test]
@@ -527,7 +583,7 @@ mod tests {
                 ..
             }
         )));
-        assert_eq!(lex("x // c\n/* d */").unwrap().comments.len(), 2);
+        assert_eq!(lex("x // c\n/* d */").comments.len(), 2);
     }
 
     #[test]
@@ -540,15 +596,35 @@ mod tests {
     }
 
     #[test]
-    fn errors() {
-        assert!(lex("'abc").is_err());
-        assert!(lex("\"a ${b\"").is_err());
-        assert!(lex("/* x").is_err());
+    fn errors_are_recovered() {
+        let l = lex("'abc");
+        assert_eq!(l.errors.len(), 1);
+        assert!(matches!(l.tokens[0].tok, Tok::Str { .. }));
+        assert!(!lex("\"a ${b\"").errors.is_empty());
+        assert_eq!(lex("/* x").errors[0].end, 4);
+        // An unterminated quote ends at its line: the next line is lexed as code.
+        let l = lex("sh 'make\nfoo()");
+        assert_eq!(l.errors[0].at, 3);
+        assert_eq!(l.errors[0].end, 8);
+        assert!(l.tokens.iter().any(|t| t.tok == Tok::Ident("foo".into())));
+        let l = lex("a ` b");
+        assert_eq!(l.errors.len(), 1);
+        assert_eq!(l.tokens.len(), 3);
+    }
+
+    #[test]
+    fn dollar_dot_dollar() {
+        let t = toks(r#""$v.$w""#);
+        let Tok::Str { parts, .. } = &t[0] else {
+            panic!()
+        };
+        assert_eq!(parts.len(), 3);
+        assert!(matches!(&parts[1], RawPart::Lit { text, .. } if text == "."));
     }
 
     #[test]
     fn literal_map_tracks_escapes() {
-        let l = lex(r"'a\nb'").unwrap();
+        let l = lex(r"'a\nb'");
         let Tok::Str { parts, .. } = &l.tokens[0].tok else {
             panic!()
         };

@@ -11,12 +11,21 @@
 //! ```
 //!
 //! Covered: single, double, triple-quoted, slashy and dollar-slashy strings with `${…}` and
-//! `$a.b` interpolation; comments; closures with parameters; calls with named arguments, with
-//! and without parentheses, with trailing closures; lists and maps; operators; `if`/`else`,
-//! `for`, `while`, `switch`, `try`/`catch`/`finally`; declarations and method definitions;
-//! annotations and imports (skipped). Not covered: class bodies beyond statements, generics
-//! beyond skipping, command chains (`a b c d`), GString `${}` containing unbalanced braces in
-//! strings, and the full Java-style syntax Groovy accepts outside pipelines.
+//! `$a.b` interpolation; comments; closures with parameters (typed, with default values);
+//! calls with named arguments, with and without parentheses, with trailing closures; command
+//! chains (`a b c d` is `a(b).c(d)`); lists and maps (GString keys); operators, with ternary,
+//! elvis, `&&` and `||` continued on the next line; `if`/`else`, `for`, `while`, `do`,
+//! `switch`, `try`/`catch`/`finally`, `assert … : …`, labels; declarations (`def (a, b) =`),
+//! multiple assignment (`(a, b) = …`), method definitions (abstract ones too); class,
+//! interface and enum definitions (constants, members); annotations (recorded, see
+//! [`Script::annotations`], e.g. `@Library`) and imports (skipped). Not covered: generics beyond
+//! skipping, GString `${}` containing unbalanced braces in strings, and the Java-style syntax
+//! Groovy accepts that pipelines do not use (anonymous classes, lambdas of Groovy 3).
+//!
+//! [`parse`] is strict; [`parse_recovering`] skips what it cannot read (a statement, up to the
+//! next one) and records it in [`Script::skipped`], so that the rest of a file is analysed.
+//! Nesting is bounded: input nested deeper than the parser allows is an error, never a stack
+//! overflow, in the parser and in any walk over the tree it returns.
 
 pub mod ast;
 pub mod lexer;
@@ -25,10 +34,10 @@ pub mod parser;
 use std::ops::Range;
 
 pub use ast::{
-    Arg, Call, Closure, Expr, ExprKind, OffsetMap, Quote, Script, Stmt, StmtKind, StrLit, StrPart,
-    Visitor, walk_expr, walk_stmts,
+    Annotation, Arg, Call, Closure, Expr, ExprKind, OffsetMap, Param, Quote, Script, Skipped, Stmt,
+    StmtKind, StrLit, StrPart, Visitor, walk_expr, walk_stmts,
 };
-pub use parser::{ParseError, parse};
+pub use parser::{ParseError, parse, parse_recovering};
 
 /// A `stage('name') { … }` (declarative or scripted), possibly nested in `parallel` or other
 /// stages.

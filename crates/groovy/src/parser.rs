@@ -4,7 +4,8 @@
 //! `sh script: 'x', returnStdout: true`) and trailing closures (`stage('a') { … }`).
 
 use crate::ast::{
-    Arg, Call, Closure, Expr, ExprKind, Script, Span, Stmt, StmtKind, StrLit, StrPart,
+    Annotation, Arg, Call, Closure, Expr, ExprKind, Param, Script, Skipped, Span, Stmt, StmtKind,
+    StrLit, StrPart,
 };
 use crate::lexer::{self, RawPart, Tok, Token};
 
@@ -21,27 +22,75 @@ impl std::fmt::Display for ParseError {
     }
 }
 
-/// Parse Groovy source into a [`Script`]; spans are byte offsets into `src`.
+/// Parse Groovy source into a [`Script`]; spans are byte offsets into `src`. Strict: the first
+/// thing the parser cannot read is an error (see [`parse_recovering`] for the rest of the file).
 pub fn parse(src: &str) -> Result<Script, ParseError> {
-    let lexed = lexer::lex(src).map_err(|e| ParseError {
-        at: e.at,
-        message: e.message,
-    })?;
-    let mut p = Parser::new(lexed.tokens);
-    let body = p.block_body(false)?;
-    if !p.at_eof() {
-        return p.fail("unexpected `}` (unbalanced braces)");
+    let script = parse_recovering(src);
+    match script.skipped.first() {
+        Some(s) => Err(ParseError {
+            at: s.at,
+            message: s.message.clone(),
+        }),
+        None => Ok(script),
     }
-    Ok(Script {
+}
+
+/// Parse Groovy source, recovering from what the parser cannot read: a statement that does
+/// not parse is skipped up to the next statement (the next line at its depth, or the end of
+/// its block), unbalanced braces are closed at the end of input, stray `}` are dropped, and
+/// each skip is recorded in [`Script::skipped`]. The rest of the file is in the tree.
+pub fn parse_recovering(src: &str) -> Script {
+    let lexed = lexer::lex(src);
+    let mut p = Parser::new(src, lexed.tokens);
+    p.recover = true;
+    for e in lexed.errors {
+        p.skipped.push(Skipped {
+            at: e.at,
+            span: e.at..e.end,
+            message: e.message,
+        });
+    }
+    let mut body = Vec::new();
+    loop {
+        // Recovery never fails a block: errors are recorded and skipped.
+        match p.block_body(false) {
+            Ok(b) => body.extend(b),
+            Err(e) => {
+                let at = e.at;
+                p.record(e, at..src.len());
+                break;
+            }
+        }
+        if p.at_eof() {
+            break;
+        }
+        // A `}` closing nothing.
+        let t = p.bump();
+        p.record(
+            ParseError {
+                at: t.span.start,
+                message: "unexpected `}` (unbalanced braces)".into(),
+            },
+            t.span,
+        );
+    }
+    p.skipped.sort_by_key(|s| (s.at, s.span.end));
+    Script {
         body,
         comments: lexed.comments,
-    })
+        annotations: p.annotations,
+        skipped: p.skipped,
+    }
 }
 
 /// Nesting (expressions and blocks) deeper than this is rejected instead of overflowing the
-/// stack: 64 keeps a debug build under 2 MiB of stack (rayon's worker threads) and allows 30
-/// nested closures, far beyond real pipelines.
-const MAX_DEPTH: usize = 64;
+/// stack. Depth is counted in units: a recursive step of the parser (an expression, a block)
+/// costs [`REC`], a link of an iterative chain (`a.b.c`, `a + b + c`, `a b c d`) costs 1, since
+/// it deepens the tree (which walkers, `Clone` and `Drop` recurse over) but not the parser.
+/// 64 recursive steps keep a debug build under 2 MiB of stack (rayon's worker threads) and
+/// allow 30 nested closures, far beyond real pipelines; a chain may have 512 links.
+const MAX_DEPTH: usize = 64 * REC;
+const REC: usize = 8;
 
 const MODIFIERS: &[&str] = &[
     "def",
@@ -61,7 +110,21 @@ const PRIMITIVES: &[&str] = &[
 
 type PResult<T> = Result<T, ParseError>;
 
-struct Parser {
+/// Words that end a command chain instead of continuing it (`if (a) sh 'x' else sh 'y'`).
+const CHAIN_STOP: &[&str] = &[
+    "in",
+    "instanceof",
+    "as",
+    "else",
+    "catch",
+    "finally",
+    "while",
+    "case",
+    "default",
+];
+
+struct Parser<'s> {
+    src: &'s str,
     toks: Vec<Token>,
     i: usize,
     /// End of the last consumed token.
@@ -69,6 +132,10 @@ struct Parser {
     /// Inside parentheses/brackets newlines do not end expressions.
     nl_ok: bool,
     depth: usize,
+    /// Skip unparseable statements instead of failing (see [`parse_recovering`]).
+    recover: bool,
+    skipped: Vec<Skipped>,
+    annotations: Vec<Annotation>,
 }
 
 fn binary_prec(op: &str) -> Option<u8> {
@@ -92,15 +159,96 @@ const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", "&=", "|=", "^=",
 ];
 
-impl Parser {
-    fn new(toks: Vec<Token>) -> Self {
+impl<'s> Parser<'s> {
+    fn new(src: &'s str, toks: Vec<Token>) -> Self {
         Parser {
+            src,
             toks,
             i: 0,
             prev_end: 0,
             nl_ok: false,
             depth: 0,
+            recover: false,
+            skipped: Vec::new(),
+            annotations: Vec::new(),
         }
+    }
+
+    /// Record a recovered error (once per position).
+    fn record(&mut self, e: ParseError, span: Span) {
+        if self.skipped.iter().any(|s| s.at == e.at) {
+            return;
+        }
+        self.skipped.push(Skipped {
+            at: e.at,
+            span,
+            message: e.message,
+        });
+    }
+
+    /// Column of the token at `j` (bytes from the start of its line).
+    fn column(&self, j: usize) -> usize {
+        let at = self.toks[j.min(self.toks.len() - 1)].span.start;
+        let line_start = self.src[..at.min(self.src.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        at - line_start
+    }
+
+    /// After statement `i0` failed with `e`: move to where the next statement starts and record
+    /// what was skipped. The skip follows brackets; where they do not balance (a missing `)`),
+    /// a line indented no deeper than the failed statement ends it (a `}` at the statement's
+    /// own indentation is its closing brace and is skipped too). A `}` closing the enclosing
+    /// block is left for the block.
+    fn resync(&mut self, i0: usize, e: ParseError) {
+        let c0 = self.column(i0);
+        let mut stack: Vec<&'static str> = Vec::new();
+        let mut j = i0;
+        let last = self.toks.len() - 1;
+        loop {
+            let t = &self.toks[j];
+            if j > i0 {
+                if matches!(t.tok, Tok::Eof) {
+                    break;
+                }
+                let line_start = t.nl_before || matches!(self.toks[j - 1].tok, Tok::Op(";"));
+                if stack.is_empty() && (line_start || matches!(t.tok, Tok::Op("}"))) {
+                    break;
+                }
+                if t.nl_before && !stack.is_empty() && self.column(j) <= c0 {
+                    if matches!(t.tok, Tok::Op("}")) && self.column(j) == c0 {
+                        j += 1;
+                    }
+                    break;
+                }
+            }
+            match t.tok {
+                Tok::Op(o @ ("(" | "[" | "{")) => stack.push(o),
+                Tok::Op(c @ (")" | "]" | "}")) => {
+                    let open = match c {
+                        ")" => "(",
+                        "]" => "[",
+                        _ => "{",
+                    };
+                    if let Some(k) = stack.iter().rposition(|o| *o == open) {
+                        stack.truncate(k);
+                    }
+                }
+                Tok::Eof => break,
+                _ => {}
+            }
+            j += 1;
+            if j > last {
+                j = last;
+                break;
+            }
+        }
+        let j = j.max(i0 + 1).min(last);
+        let start = self.toks[i0].span.start;
+        let end = self.toks[j - 1].span.end.max(start);
+        self.i = j;
+        self.prev_end = end;
+        self.record(e, start..end);
     }
 
     fn cur(&self) -> &Token {
@@ -155,6 +303,19 @@ impl Parser {
     }
 
     fn enter(&mut self) -> PResult<()> {
+        self.depth += REC;
+        if self.depth > MAX_DEPTH {
+            return self.fail("nesting too deep");
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= REC;
+    }
+
+    /// One more link of an iterative chain.
+    fn link(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return self.fail("nesting too deep");
@@ -195,14 +356,37 @@ impl Parser {
             if self.at_eof() {
                 if braced {
                     self.nl_ok = saved;
-                    return self.fail("unexpected end of file: missing `}`");
+                    if !self.recover {
+                        return self.fail("unexpected end of file: missing `}`");
+                    }
+                    // Close the block here: what it holds is still analysed.
+                    let at = self.cur().span.start;
+                    self.record(
+                        ParseError {
+                            at,
+                            message: "unexpected end of file: missing `}`".into(),
+                        },
+                        at..at,
+                    );
                 }
                 break;
             }
-            out.push(self.stmt()?);
+            let (i0, depth0) = (self.i, self.depth);
+            match self.stmt() {
+                Ok(s) => out.push(s),
+                Err(e) if self.recover => {
+                    self.depth = depth0;
+                    self.nl_ok = false;
+                    self.resync(i0, e);
+                }
+                Err(e) => {
+                    self.nl_ok = saved;
+                    return Err(e);
+                }
+            }
         }
         self.nl_ok = saved;
-        self.depth -= 1;
+        self.leave();
         Ok(out)
     }
 
@@ -214,7 +398,7 @@ impl Parser {
         } else {
             self.enter()?;
             let s = self.stmt()?;
-            self.depth -= 1;
+            self.leave();
             Ok(vec![s])
         }
     }
@@ -233,6 +417,18 @@ impl Parser {
             self.annotation()?;
             if self.at_eof() || self.is_op("}") {
                 return Ok(StmtKind::Other);
+            }
+        }
+        // `abstract class`, `public static enum`: modifiers of a type declaration.
+        let mut j = self.i;
+        while matches!(self.tok_at(j), Tok::Ident(n) if MODIFIERS.contains(&n.as_str())) {
+            j += 1;
+        }
+        if j > self.i
+            && matches!(self.tok_at(j), Tok::Ident(n) if matches!(n.as_str(), "class" | "interface" | "enum" | "trait"))
+        {
+            while self.i < j {
+                self.bump();
             }
         }
         let kw = match &self.cur().tok {
@@ -265,6 +461,17 @@ impl Parser {
                 self.bump();
                 return Ok(StmtKind::Throw(self.expr()?));
             }
+            "assert" if !matches!(self.peek(1), Tok::Op("." | "=" | ":")) => {
+                self.bump();
+                let cond = self.expr()?;
+                let message = if (self.is_op(":") || self.is_op(",")) && !self.nl_stop() {
+                    self.bump();
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                return Ok(StmtKind::Assert { cond, message });
+            }
             "if" => return self.if_stmt(),
             "for" | "while" | "switch" | "synchronized" => {
                 self.bump();
@@ -295,20 +502,49 @@ impl Parser {
                 });
             }
             "try" => return self.try_stmt(),
-            "class" | "interface" | "enum" | "trait" => {
+            "class" | "interface" | "enum" | "trait" if matches!(self.peek(1), Tok::Ident(_)) => {
                 self.bump();
+                // The type's name; `extends`/`implements` clauses and generics are skipped.
+                let name = self.cur().clone();
+                let mut head = Vec::new();
+                if let Tok::Ident(n) = &name.tok {
+                    head.push(Expr {
+                        kind: ExprKind::Ident(n.clone()),
+                        span: name.span.clone(),
+                    });
+                }
                 while !self.at_eof() && !self.is_op("{") {
                     self.bump();
                 }
                 self.expect("{")?;
-                let body = self.block_body(true)?;
+                let mut body = Vec::new();
+                if kw == "enum" {
+                    body = self.enum_constants()?;
+                }
+                body.extend(self.block_body(true)?);
                 return Ok(StmtKind::Compound {
                     keyword: kw,
-                    head: Vec::new(),
+                    head,
                     bodies: vec![body],
                 });
             }
             _ => {}
+        }
+        // `label: statement` (`outer: for (…)`, `Build: { … }`).
+        if let (Tok::Ident(label), Tok::Op(":")) = (&self.cur().tok, self.peek(1))
+            && !matches!(label.as_str(), "case" | "default")
+        {
+            let label = label.clone();
+            let label_span = self.bump().span;
+            self.bump();
+            self.enter()?;
+            let body = self.stmt()?;
+            self.leave();
+            return Ok(StmtKind::Labeled {
+                label,
+                label_span,
+                body: Box::new(body),
+            });
         }
         if let Some(decl) = self.declaration()? {
             return Ok(decl);
@@ -327,17 +563,79 @@ impl Parser {
         Ok(StmtKind::Expr(self.command_or_expr()?))
     }
 
-    /// `@Name`, `@a.b.Name(…)`: skipped.
+    /// The constants at the start of an enum body (`A, B('x'), C { … };`), as expression
+    /// statements; the members after them are parsed by the caller.
+    fn enum_constants(&mut self) -> PResult<Vec<Stmt>> {
+        let mut out = Vec::new();
+        // `enum E { }` or members only.
+        loop {
+            while self.is_op("@") {
+                self.annotation()?;
+            }
+            let Tok::Ident(_) = &self.cur().tok else {
+                break;
+            };
+            // A member declaration (`String x`, `def f()`) rather than a constant.
+            if !matches!(self.peek(1), Tok::Op("," | ";" | "}" | "(" | "{"))
+                && !self.toks.get(self.i + 1).is_some_and(|t| t.nl_before)
+            {
+                break;
+            }
+            let start = self.cur().span.start;
+            let (name, name_span) = self.ident()?;
+            let mut args = Vec::new();
+            if self.is_op("(") {
+                args = self.call_args()?;
+            }
+            let mut closures = Vec::new();
+            if self.is_op("{") {
+                closures.push(self.closure()?);
+            }
+            let e = Expr {
+                span: start..self.prev_end,
+                kind: ExprKind::Call(Call {
+                    target: None,
+                    name,
+                    name_span,
+                    args,
+                    closures,
+                    command: false,
+                }),
+            };
+            out.push(Stmt {
+                span: e.span.clone(),
+                kind: StmtKind::Expr(e),
+            });
+            if self.is_op(",") {
+                self.bump();
+                continue;
+            }
+            if self.is_op(";") {
+                self.bump();
+            }
+            break;
+        }
+        Ok(out)
+    }
+
+    /// `@Name`, `@a.b.Name(…)`: recorded in [`Script::annotations`].
     fn annotation(&mut self) -> PResult<()> {
-        self.expect("@")?;
-        self.ident()?;
+        let start = self.expect("@")?.span.start;
+        let (mut name, _) = self.ident()?;
         while self.is_op(".") {
             self.bump();
-            self.ident()?;
+            name.push('.');
+            name.push_str(&self.ident()?.0);
         }
+        let mut args = Vec::new();
         if self.is_op("(") && !self.cur().nl_before {
-            self.skip_group()?;
+            args = self.call_args()?;
         }
+        self.annotations.push(Annotation {
+            name,
+            args,
+            span: start..self.prev_end,
+        });
         Ok(())
     }
 
@@ -364,7 +662,7 @@ impl Parser {
     fn if_stmt(&mut self) -> PResult<StmtKind> {
         self.enter()?;
         let r = self.if_stmt_inner();
-        self.depth -= 1;
+        self.leave();
         r
     }
 
@@ -514,15 +812,20 @@ impl Parser {
         if modifiers && self.is_op("(") {
             self.bump();
             let mut names = Vec::new();
+            // `def (String a, int b)`: the name is the last identifier of each item.
+            let mut last = None;
             while !self.is_op(")") {
                 if self.at_eof() {
                     return self.fail("unexpected end of file: missing `)`");
                 }
-                if let Tok::Ident(n) = &self.cur().tok {
-                    names.push((n.clone(), self.cur().span.clone()));
+                match &self.cur().tok {
+                    Tok::Ident(n) => last = Some((n.clone(), self.cur().span.clone())),
+                    Tok::Op(",") => names.extend(last.take()),
+                    _ => {}
                 }
                 self.bump();
             }
+            names.extend(last);
             self.bump();
             let value = if self.is_op("=") {
                 self.bump();
@@ -564,12 +867,19 @@ impl Parser {
         if self.is_op("(") && !self.cur().nl_before {
             let params = self.params()?;
             if self.is_kw("throws") {
-                while !self.at_eof() && !self.is_op("{") {
+                while !self.at_eof() && !self.is_op("{") && !self.is_op(";") && !self.is_op("}") {
                     self.bump();
                 }
             }
-            self.expect("{")?;
-            let body = self.block_body(true)?;
+            // An abstract or interface method ends without a body.
+            let body = if !self.is_op("{")
+                && (self.cur().nl_before || self.is_op(";") || self.is_op("}") || self.at_eof())
+            {
+                Vec::new()
+            } else {
+                self.expect("{")?;
+                self.block_body(true)?
+            };
             return Ok(Some(StmtKind::Method {
                 name,
                 name_span,
@@ -709,8 +1019,19 @@ impl Parser {
         }
     }
 
-    /// `(a, String b, c = 1)` → parameter names.
-    fn params(&mut self) -> PResult<Vec<String>> {
+    /// `(a, String b, c = 1)` → parameters (default values are skipped).
+    fn params(&mut self) -> PResult<Vec<Param>> {
+        Ok(self
+            .param_names()?
+            .into_iter()
+            .map(|name| Param {
+                name,
+                default: None,
+            })
+            .collect())
+    }
+
+    fn param_names(&mut self) -> PResult<Vec<String>> {
         self.expect("(")?;
         let mut out = Vec::new();
         let mut last: Option<String> = None;
@@ -782,6 +1103,60 @@ impl Parser {
         if !self.starts_command_arg() {
             return Ok(e);
         }
+        let start = e.span.start;
+        let (args, closures) = self.command_args()?;
+        let mut call = Expr {
+            kind: ExprKind::Call(Call {
+                target,
+                name,
+                name_span,
+                args,
+                closures,
+                command: true,
+            }),
+            span: start..self.prev_end,
+        };
+        // A command chain: `a b c d` is `a(b).c(d)`, `a b c` is `a(b).c`. Each link nests
+        // the tree one level deeper, so it counts against the nesting limit.
+        let depth0 = self.depth;
+        while let Tok::Ident(n) = &self.cur().tok {
+            if self.cur().nl_before || CHAIN_STOP.contains(&n.as_str()) {
+                break;
+            }
+            let name = n.clone();
+            self.link()?;
+            let name_span = self.bump().span;
+            if self.starts_command_arg() {
+                let (args, closures) = self.command_args()?;
+                call = Expr {
+                    span: start..self.prev_end,
+                    kind: ExprKind::Call(Call {
+                        target: Some(Box::new(call)),
+                        name,
+                        name_span,
+                        args,
+                        closures,
+                        command: true,
+                    }),
+                };
+            } else {
+                call = Expr {
+                    span: start..name_span.end,
+                    kind: ExprKind::Property {
+                        target: Box::new(call),
+                        name,
+                        name_span,
+                        safe: false,
+                    },
+                };
+            }
+        }
+        self.depth = depth0;
+        Ok(call)
+    }
+
+    /// The arguments of a command-style call (`a, b: c`, same line) and a closure after them.
+    fn command_args(&mut self) -> PResult<(Vec<Arg>, Vec<Closure>)> {
         let mut args = Vec::new();
         loop {
             args.push(self.arg()?);
@@ -795,17 +1170,7 @@ impl Parser {
         if self.is_op("{") && !self.cur().nl_before {
             closures.push(self.closure()?);
         }
-        Ok(Expr {
-            kind: ExprKind::Call(Call {
-                target,
-                name,
-                name_span,
-                args,
-                closures,
-                command: true,
-            }),
-            span: e.span.start..self.prev_end,
-        })
+        Ok((args, closures))
     }
 
     /// `name: value` or a positional value.
@@ -869,13 +1234,14 @@ impl Parser {
             }
             _ => lhs,
         };
-        self.depth -= 1;
+        self.leave();
         Ok(r)
     }
 
     fn ternary(&mut self) -> PResult<Expr> {
         let cond = self.binary(0)?;
-        if self.is_op("?") && !self.nl_stop() {
+        // No statement starts with `?` or `?:`: on the next line they continue the expression.
+        if self.is_op("?") {
             self.bump();
             let then = self.expr()?;
             self.expect(":")?;
@@ -890,7 +1256,7 @@ impl Parser {
                 span,
             });
         }
-        if self.is_op("?:") && !self.nl_stop() {
+        if self.is_op("?:") {
             self.bump();
             let rhs = self.expr()?;
             let span = cond.span.start..rhs.span.end;
@@ -907,9 +1273,17 @@ impl Parser {
     }
 
     fn binary(&mut self, min: u8) -> PResult<Expr> {
+        let depth0 = self.depth;
+        let r = self.binary_chain(min);
+        self.depth = depth0;
+        r
+    }
+
+    fn binary_chain(&mut self, min: u8) -> PResult<Expr> {
         let mut lhs = self.unary()?;
         loop {
-            if self.nl_stop() {
+            // `&&` and `||` cannot start a statement: a line starting with one continues.
+            if self.nl_stop() && !self.is_op("&&") && !self.is_op("||") {
                 break;
             }
             let op = match &self.cur().tok {
@@ -921,6 +1295,7 @@ impl Parser {
             if prec < min {
                 break;
             }
+            self.link()?;
             self.bump();
             let rhs = self.binary(prec + 1)?;
             let span = lhs.span.start..rhs.span.end;
@@ -941,7 +1316,7 @@ impl Parser {
             let start = self.bump().span.start;
             self.enter()?;
             let operand = self.unary()?;
-            self.depth -= 1;
+            self.leave();
             let span = start..operand.span.end;
             return Ok(Expr {
                 kind: ExprKind::Unary {
@@ -955,8 +1330,16 @@ impl Parser {
         self.postfix(p)
     }
 
-    fn postfix(&mut self, mut e: Expr) -> PResult<Expr> {
+    fn postfix(&mut self, e: Expr) -> PResult<Expr> {
+        let depth0 = self.depth;
+        let r = self.postfix_chain(e);
+        self.depth = depth0;
+        r
+    }
+
+    fn postfix_chain(&mut self, mut e: Expr) -> PResult<Expr> {
         loop {
+            self.link()?;
             let t = self.cur().clone();
             match t.tok {
                 // Method chains may continue on the next line (`.with { }`).
@@ -1118,6 +1501,11 @@ impl Parser {
                 self.nl_ok = saved;
                 return self.fail("unexpected end of file: missing `)`");
             }
+            // `f(a, , b)`: Groovy ignores an empty argument.
+            if self.is_op(",") && !args.is_empty() {
+                self.bump();
+                continue;
+            }
             args.push(self.arg()?);
             if self.is_op(",") {
                 self.bump();
@@ -1144,32 +1532,84 @@ impl Parser {
         Ok(out)
     }
 
-    /// After `{`: `a, b ->` or `->` comes before anything else.
+    /// At `{`: a parameter list (`a, b ->`, `String s, Map m = [:] ->`, `->`) comes first.
     fn closure_params_ahead(&self) -> bool {
-        let mut j = self.i + 1;
-        loop {
-            match self.tok_at(j) {
-                Tok::Op("->") => return true,
-                Tok::Ident(_) | Tok::Op(",") => j += 1,
+        self.params_arrow_from(self.i + 1)
+    }
+
+    /// Whether the tokens from `j` are closure parameters up to `->`: names and types, commas,
+    /// and default values after `=`. Bounded: the list ends on its line (or the next, after a
+    /// comma), and within a few hundred tokens.
+    fn params_arrow_from(&self, mut j: usize) -> bool {
+        let first = j;
+        let mut depth = 0usize;
+        let mut in_default = false;
+        let limit = j + 512;
+        while j < limit {
+            let t = &self.toks[j.min(self.toks.len() - 1)];
+            if t.nl_before && depth == 0 && j > first && !matches!(self.tok_at(j - 1), Tok::Op(","))
+            {
+                return false;
+            }
+            match &t.tok {
+                Tok::Op("->") if depth == 0 => return true,
+                Tok::Op("(" | "[" | "{") if in_default => depth += 1,
+                Tok::Op(")" | "]" | "}") if depth > 0 => depth -= 1,
+                Tok::Op("}" | ";") | Tok::Eof => return false,
+                Tok::Op(",") if depth == 0 => in_default = false,
+                Tok::Op("=") if depth == 0 => in_default = true,
+                _ if in_default => {}
+                Tok::Ident(_) | Tok::Op("." | "<" | ">" | ">>" | "?" | "[" | "]") => {}
                 _ => return false,
             }
+            j += 1;
         }
+        false
     }
 
     fn closure(&mut self) -> PResult<Closure> {
         let start = self.expect("{")?.span.start;
         let mut params = Vec::new();
-        if self.closure_params_ahead_here() {
-            let mut last = None;
+        if self.params_arrow_from(self.i) {
+            self.enter()?;
+            let saved = std::mem::replace(&mut self.nl_ok, true);
             while !self.is_op("->") {
-                match &self.cur().tok {
-                    Tok::Ident(n) => last = Some(n.clone()),
-                    Tok::Op(",") => params.extend(last.take()),
-                    _ => {}
+                // `Type name = default`: the name is the identifier before `=`, `,` or `->`.
+                let mut name = None;
+                let mut angle = 0i32;
+                loop {
+                    match &self.cur().tok {
+                        Tok::Ident(n) => name = Some(n.clone()),
+                        Tok::Op("<") => angle += 1,
+                        Tok::Op(">") => angle -= 1,
+                        Tok::Op(">>") => angle -= 2,
+                        Tok::Op(",") if angle > 0 => {}
+                        Tok::Op("." | "?" | "[" | "]") => {}
+                        _ => break,
+                    }
+                    self.bump();
                 }
-                self.bump();
+                let default = if self.is_op("=") {
+                    self.bump();
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                if let Some(name) = name {
+                    params.push(Param { name, default });
+                }
+                if self.is_op(",") {
+                    self.bump();
+                } else if !self.is_op("->") {
+                    let found = describe(&self.cur().tok);
+                    self.nl_ok = saved;
+                    return self.fail(format!(
+                        "expected `,` or `->` in closure parameters, found {found}"
+                    ));
+                }
             }
-            params.extend(last);
+            self.nl_ok = saved;
+            self.leave();
             self.bump();
         }
         let body = self.block_body(true)?;
@@ -1178,18 +1618,6 @@ impl Parser {
             body,
             span: start..self.prev_end,
         })
-    }
-
-    /// Like `closure_params_ahead`, from just after the `{`.
-    fn closure_params_ahead_here(&self) -> bool {
-        let mut j = self.i;
-        loop {
-            match self.tok_at(j) {
-                Tok::Op("->") => return true,
-                Tok::Ident(_) | Tok::Op(",") => j += 1,
-                _ => return false,
-            }
-        }
     }
 
     fn primary(&mut self) -> PResult<Expr> {
@@ -1237,7 +1665,20 @@ impl Parser {
             Tok::Op("(") => {
                 self.bump();
                 let saved = std::mem::replace(&mut self.nl_ok, true);
-                let inner = self.expr()?;
+                let mut inner = self.expr()?;
+                // `(a, b) = pair()`: a tuple, the target of a multiple assignment.
+                if self.is_op(",") {
+                    let start = inner.span.start;
+                    let mut items = vec![inner];
+                    while self.is_op(",") {
+                        self.bump();
+                        items.push(self.expr()?);
+                    }
+                    inner = Expr {
+                        span: start..self.prev_end,
+                        kind: ExprKind::List(items),
+                    };
+                }
                 self.nl_ok = saved;
                 self.expect(")")?;
                 // A cast `(Type) expr`: keep the operand.
@@ -1272,7 +1713,7 @@ impl Parser {
         if tokens.len() <= 1 {
             return Ok(None);
         }
-        let mut sub = Parser::new(tokens);
+        let mut sub = Parser::new(self.src, tokens);
         sub.depth = self.depth;
         // `${ -> x }` lazy interpolation, or statements: take the last expression.
         let stmts = sub.block_body(false)?;
@@ -1512,6 +1953,245 @@ list.each { item -> echo item }
                 .unwrap()
                 .join();
             assert!(r.is_ok(), "{unit}");
+        }
+    }
+
+    /// The constructs of the corpus fix list (docs/jenkins-corpus.md) parse, into the tree
+    /// they mean.
+    #[test]
+    fn fix_list_constructs() {
+        let ok = |src: &str| parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
+        // 1. ternary / elvis continued with the operator first
+        let s = ok("def v = cond\n  ? 'a'\n  : 'b'\ndef w = x\n  ?: 'y'\nfoo()");
+        assert_eq!(s.body.len(), 3);
+        let StmtKind::Decl { value: Some(v), .. } = &s.body[0].kind else {
+            panic!()
+        };
+        assert!(matches!(v.kind, ExprKind::Ternary { .. }));
+        let StmtKind::Decl { value: Some(v), .. } = &s.body[1].kind else {
+            panic!()
+        };
+        assert!(matches!(&v.kind, ExprKind::Binary { op, .. } if op == "?:"));
+        let s = ok("if (a\n && b\n || c) { x() }");
+        assert_eq!(s.body.len(), 1);
+        // 2. assert with a message
+        for src in [
+            "assert list.contains('x') : 'x missing'",
+            "assert a == b : 'differ'",
+            "assert params.\"${k}\" : 'no such parameter'",
+            "assert x, 'comma form'",
+            "assert(ok)",
+        ] {
+            let s = ok(src);
+            assert!(matches!(s.body[0].kind, StmtKind::Assert { .. }), "{src}");
+        }
+        let s = ok("assert a == b : \"got ${a}\"");
+        let StmtKind::Assert {
+            cond,
+            message: Some(m),
+        } = &s.body[0].kind
+        else {
+            panic!()
+        };
+        assert!(matches!(&cond.kind, ExprKind::Binary { op, .. } if op == "=="));
+        assert!(m.as_str().is_some());
+        // 3. multiple assignment, with and without def
+        let s = ok("(first, second) = pair()\ndef (String a, int b) = two()");
+        let StmtKind::Expr(Expr {
+            kind: ExprKind::Assign { target, .. },
+            ..
+        }) = &s.body[0].kind
+        else {
+            panic!("{:?}", s.body[0])
+        };
+        assert!(matches!(&target.kind, ExprKind::List(items) if items.len() == 2));
+        let StmtKind::Decl { names, .. } = &s.body[1].kind else {
+            panic!()
+        };
+        assert_eq!(
+            names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        // 4. closure parameters with defaults (typed or not)
+        let s = ok(
+            "def f = { a, b = null -> a }\ndef g = { Map m = [:], Closure c -> c() }\ndef h = { Map<String, List<X>> m, x -> }",
+        );
+        let names = |i: usize| {
+            let StmtKind::Decl {
+                value:
+                    Some(Expr {
+                        kind: ExprKind::Closure(c),
+                        ..
+                    }),
+                ..
+            } = &s.body[i].kind
+            else {
+                panic!()
+            };
+            c.params
+                .iter()
+                .map(|p| (p.name.clone(), p.default.is_some()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(0), [("a".into(), false), ("b".into(), true)]);
+        assert_eq!(names(1), [("m".into(), true), ("c".into(), false)]);
+        assert_eq!(names(2), [("m".into(), false), ("x".into(), false)]);
+        // 5, 6. enum constants, abstract methods
+        let s = ok(
+            "enum Mode { FAST, SLOW('s') { int x() { 1 } }; Mode() {} \n String tag() { 'x' } }",
+        );
+        let StmtKind::Compound {
+            keyword,
+            head,
+            bodies,
+        } = &s.body[0].kind
+        else {
+            panic!()
+        };
+        assert_eq!(keyword, "enum");
+        assert_eq!(head[0].dotted().as_deref(), Some("Mode"));
+        assert!(bodies[0].len() >= 3, "{:?}", bodies[0]);
+        let s = ok(
+            "abstract class Base {\n  abstract String tag()\n  boolean d() { true }\n}\ninterface I { void f(); int g() }",
+        );
+        let StmtKind::Compound { bodies, .. } = &s.body[0].kind else {
+            panic!()
+        };
+        assert!(
+            matches!(&bodies[0][0].kind, StmtKind::Method { name, body, .. } if name == "tag" && body.is_empty())
+        );
+        assert!(matches!(&bodies[0][1].kind, StmtKind::Method { name, .. } if name == "d"));
+        // 7. labels
+        let s = ok("Build: { echo 'x' }\nouter: for (x in xs) { break outer }");
+        assert!(matches!(&s.body[0].kind, StmtKind::Labeled { label, .. } if label == "Build"));
+        assert!(
+            matches!(&s.body[1].kind, StmtKind::Labeled { label, body, .. }
+            if label == "outer" && matches!(&body.kind, StmtKind::Compound { keyword, .. } if keyword == "for"))
+        );
+        assert_eq!(calls("Build: { echo 'x' }"), ["echo"]);
+        // 8. `"$v.$w"`
+        let s = ok("echo \"$v.$w\"");
+        let refs = s.body[0].kind.clone();
+        let StmtKind::Expr(e) = refs else { panic!() };
+        let r: Vec<String> = e.references().into_iter().map(|r| r.0).collect();
+        assert_eq!(r, ["v", "w"]);
+        // 9. an empty argument
+        assert_eq!(calls("sh(script: 'pwd', , returnStdout: true)"), ["sh"]);
+    }
+
+    #[test]
+    fn command_chains_are_nested_calls() {
+        // `a b c d` is `a(b).c(d)`; `a b c` is `a(b).c`.
+        let s = parse("take 2.pills of chloroquine after 6.hours").unwrap();
+        assert_eq!(s.body.len(), 1);
+        let StmtKind::Expr(e) = &s.body[0].kind else {
+            panic!()
+        };
+        let c = e.as_call().unwrap();
+        assert_eq!(c.name, "after");
+        let of = c.target.as_deref().and_then(Expr::as_call).unwrap();
+        assert_eq!(of.name, "of");
+        assert_eq!(
+            of.positional(0).and_then(Expr::dotted).as_deref(),
+            Some("chloroquine")
+        );
+        let take = of.target.as_deref().and_then(Expr::as_call).unwrap();
+        assert_eq!(take.name, "take");
+        let s = parse("foo a b").unwrap();
+        let StmtKind::Expr(e) = &s.body[0].kind else {
+            panic!()
+        };
+        assert!(matches!(&e.kind, ExprKind::Property { name, .. } if name == "b"));
+        // Keywords end a chain.
+        let s = parse("if (x) echo 'a' else echo 'b'").unwrap();
+        assert!(matches!(&s.body[0].kind, StmtKind::If { otherwise, .. } if otherwise.len() == 1));
+    }
+
+    #[test]
+    fn annotations_are_recorded() {
+        let s = parse("@Library(['shared@v1', 'other']) _\n@groovy.transform.Field\ndef x = 1\n@NonCPS\ndef f() { }").unwrap();
+        let names: Vec<_> = s.annotations.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["Library", "groovy.transform.Field", "NonCPS"]);
+        let lib = &s.annotations[0];
+        assert!(matches!(&lib.args[0].value.kind, ExprKind::List(l) if l.len() == 2));
+        assert!(
+            matches!(&s.body.last().unwrap().kind, StmtKind::Method { name, .. } if name == "f")
+        );
+    }
+
+    #[test]
+    fn recovery_skips_a_statement_and_keeps_the_rest() {
+        // A statement the parser cannot read is skipped up to the next line.
+        let src = "node {\n  sh 'a'\n  x = = 2\n  sh 'b'\n}\nsh 'c'";
+        assert!(parse(src).is_err());
+        let s = parse_recovering(src);
+        assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
+        assert_eq!(&src[s.skipped[0].span.clone()], "x = = 2");
+        assert_eq!(calls_of(&s), ["node", "sh", "sh", "sh"]);
+        // A missing `)` (invalid Groovy): the lines indented deeper belong to the bad
+        // statement; the `}` at its own indentation closes it.
+        let src = "node {\n  for (v in list(a) {\n    sh 'x'\n  }\n  sh 'after'\n}\n";
+        let s = parse_recovering(src);
+        assert_eq!(s.skipped.len(), 1, "{:?}", s.skipped);
+        assert!(src[s.skipped[0].span.clone()].starts_with("for (v in"));
+        assert!(src[s.skipped[0].span.clone()].ends_with("  }"));
+        assert_eq!(calls_of(&s), ["node", "sh"]);
+        // A stray `}` at the top level, and an unterminated string.
+        let s = parse_recovering(
+            "stage('a') { sh 'x' }\n}\nstage('b') { sh 'y\n}\nstage('c') { echo 'z' }",
+        );
+        assert_eq!(s.skipped.len(), 2, "{:?}", s.skipped);
+        assert!(s.skipped[0].message.contains("unbalanced"));
+        assert!(s.skipped[1].message.contains("newline in a quoted string"));
+        let names: Vec<_> = crate::stages(&s).into_iter().map(|s| s.name).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        // A missing `}` at the end: the block is closed there.
+        let s = parse_recovering("node {\n stage('x') {\n  sh 'make'\n");
+        assert_eq!(calls_of(&s), ["node", "stage", "sh"]);
+        assert_eq!(s.skipped.len(), 1);
+    }
+
+    fn calls_of(s: &Script) -> Vec<String> {
+        struct V(Vec<String>);
+        impl crate::ast::Visitor for V {
+            fn expr(&mut self, e: &Expr) {
+                if let ExprKind::Call(c) = &e.kind {
+                    self.0.push(c.qualified_name());
+                }
+            }
+        }
+        let mut v = V(Vec::new());
+        crate::ast::walk_stmts(&s.body, &mut v);
+        v.0
+    }
+
+    #[test]
+    fn hundred_thousand_levels_fail_fast() {
+        for unit in [
+            "{", "(", "[", "!", "a.", "a + ", "f a ", "if (a) ", "x = ", "\"${", "a: ", "{ a = ",
+        ] {
+            let src = unit.repeat(100_000);
+            let t = std::time::Instant::now();
+            // Must return without overflowing a 2 MiB thread stack, with a parse error.
+            let r = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || {
+                    let s = parse_recovering(&src);
+                    // Walking and dropping the tree must not overflow either.
+                    let mut n = 0;
+                    struct C<'a>(&'a mut usize);
+                    impl crate::ast::Visitor for C<'_> {
+                        fn expr(&mut self, _e: &Expr) {
+                            *self.0 += 1;
+                        }
+                    }
+                    crate::ast::walk_stmts(&s.body, &mut C(&mut n));
+                    !s.skipped.is_empty()
+                })
+                .unwrap()
+                .join();
+            assert!(matches!(r, Ok(true)), "{unit}: {r:?}");
+            assert!(t.elapsed().as_secs() < 5, "{unit}: {:?}", t.elapsed());
         }
     }
 

@@ -30,6 +30,11 @@ impl ScanContext<'_> {
     pub fn enabled(&self, rule_id: impl AsRef<str>) -> bool {
         self.config.rule_enabled(rule_id.as_ref())
     }
+
+    /// The persona the scan reports at: a rule whose lowest persona is above it need not run.
+    pub fn persona(&self) -> crate::finding::Persona {
+        self.config.persona.unwrap_or_default()
+    }
 }
 
 /// Everything an analyzer produces.

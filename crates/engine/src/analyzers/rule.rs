@@ -3,35 +3,9 @@
 //! file declares itself with [`declare_rule!`]; each family lists its rule modules once with
 //! [`declare_rules!`], which generates the modules and the family's rule list.
 
-use serde::{Deserialize, Serialize};
-
 use crate::rules::RuleId;
 
-/// How broad a scan is: `regular` reports what is almost always a real problem, `pedantic`
-/// adds what is usually worth fixing, `auditor` everything that could matter.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
-#[serde(rename_all = "lowercase")]
-pub enum Persona {
-    #[default]
-    Regular,
-    Pedantic,
-    Auditor,
-}
-
-/// How likely a finding of the rule is a true positive.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Confidence {
-    Low,
-    Medium,
-    #[default]
-    High,
-}
+pub use crate::finding::{Confidence, Persona};
 
 /// A rule of a family whose checks have the signature `C`.
 pub struct Rule<C> {

@@ -25,6 +25,8 @@ pub const IDS: &[&str] = &[
     "drift/push-added",
     "drift/deploy-added",
     "drift/runner-changed",
+    "drift/sandbox-disabled",
+    "drift/approval-removed",
 ];
 
 /// One job's change, with a unified diff of its canonical forms.
@@ -61,6 +63,8 @@ pub fn exposure(trigger: &str) -> u8 {
         | "any-build"
         | "pull-request"
         | "GenericTrigger" => 2,
+        // Anyone's pull request, no approval (GHPRB permitAll).
+        "GhprbTrigger:permitAll" => 4,
         t if t.starts_with("fork-pull-request:") => 2,
         _ => 1,
     }
@@ -110,11 +114,13 @@ fn diff(old: &str, new: &str, a: &str, b: &str) -> String {
         .to_string()
 }
 
-/// Compare; `against` names the old side in messages (`the lockfile`, `origin/main`).
+/// Compare; `against` names the old side in messages (`the lockfile`, `origin/main`). Jobs of
+/// `unread` sources (they exist but could not be read) are not reported removed.
 pub fn compare(
     old: &[LockedJob],
     new: &[Job],
     files: &BTreeMap<String, Arc<SourceFile>>,
+    unread: &BTreeSet<String>,
     against: &str,
 ) -> (Vec<RawFinding>, Vec<JobDiff>) {
     let old_by: BTreeMap<String, &LockedJob> = old.iter().map(|j| (j.key(), j)).collect();
@@ -173,7 +179,7 @@ pub fn compare(
         }
     }
     for (key, o) in &old_by {
-        if new_by.contains_key(key) {
+        if new_by.contains_key(key) || unread.contains(&o.source) {
             continue;
         }
         let msg = format!(
@@ -283,6 +289,30 @@ fn classify(cx: &mut Ctx<'_>, o: &Profile, job: &Job, added: bool) {
     for s in new_secrets {
         let msg = format!("job `{}` now references secret `{s}`", job.id);
         cx.at("drift/secret-added", job, a.secrets.get(s), msg, s);
+    }
+    if n.unsandboxed && !o.unsandboxed {
+        let msg = if added {
+            format!(
+                "new job `{}` runs Groovy outside the script-security sandbox",
+                job.id
+            )
+        } else {
+            format!(
+                "job `{}` now runs its Groovy outside the script-security sandbox (it was sandboxed in {})",
+                job.id, cx.against
+            )
+        };
+        cx.at("drift/sandbox-disabled", job, a.sandbox.as_ref(), msg, "");
+    }
+    if !added && n.approvals < o.approvals && (n.deploys || n.pushes_images || o.deploys) {
+        let msg = format!(
+            "job `{}` lost {} `input` approval step(s) ({} → {}) and still deploys or publishes",
+            job.id,
+            o.approvals - n.approvals,
+            o.approvals,
+            n.approvals
+        );
+        cx.at("drift/approval-removed", job, a.deploy.as_ref(), msg, "");
     }
     if n.pushes_images && !o.pushes_images {
         let msg = format!("job `{}` now pushes images", job.id);

@@ -398,6 +398,7 @@ fn anchors(doc: &Document, text: &str, id: &str, p: &Profile, steps: &StepFacts)
         push: steps.push.and_then(step_span),
         deploy: steps.deploy.and_then(step_span),
         job,
+        sandbox: None,
     }
 }
 

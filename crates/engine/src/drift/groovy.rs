@@ -33,8 +33,10 @@ pub struct Tok {
 /// for each line break outside comments. A file the lexer rejects is an error naming its line.
 pub fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
     let line_of = |at: usize| text[..at.min(text.len())].matches('\n').count() + 1;
-    let lexed =
-        groovy::lexer::lex(text).map_err(|e| format!("{} on line {}", e.message, line_of(e.at)))?;
+    let lexed = groovy::lexer::lex(text);
+    if let Some(e) = lexed.errors.first() {
+        return Err(format!("{} on line {}", e.message, line_of(e.at)));
+    }
     let block_comments: Vec<Range<usize>> = lexed
         .comments
         .iter()
@@ -387,6 +389,18 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
             }
             "triggers" => {
                 a.triggers.get_or_insert(span.clone());
+            }
+            // The `input` step (`input 'Deploy?'`, `input(message: …)`, a declarative
+            // `input { message … }`), not a property `x.input`.
+            "input"
+                if toks
+                    .get(i.wrapping_sub(1))
+                    .is_none_or(|t| tok_text(text, t) != ".")
+                    && toks.get(i + 1).is_some_and(|t| {
+                        t.kind == TokKind::Str || matches!(tok_text(text, t), "(" | "{" | "message")
+                    }) =>
+            {
+                p.approvals += 1;
             }
             "cron" | "pollSCM" | "upstream" | "githubPush" | "GenericTrigger" => {
                 p.triggers.insert(name.to_string());

@@ -246,7 +246,19 @@ fn walk(e: &Elem, text: &str, p: &mut Profile, a: &mut Anchors) {
             a.triggers.get_or_insert(e.span.clone());
             for t in e.elems() {
                 p.triggers.insert(short(&t.name).to_string());
+                // GHPRB with permitAll builds anyone's pull request: a wider trigger than
+                // GHPRB with an allow-list.
+                if short(&t.name) == "GhprbTrigger"
+                    && t.elems()
+                        .any(|c| c.name == "permitAll" && c.text().trim() == "true")
+                {
+                    p.triggers.insert("GhprbTrigger:permitAll".into());
+                }
             }
+        }
+        "sandbox" if e.text().trim() == "false" => {
+            p.unsandboxed = true;
+            a.sandbox.get_or_insert(e.span.clone());
         }
         "assignedNode" => {
             p.runners.insert(e.text().trim().to_string());
@@ -279,6 +291,7 @@ fn walk(e: &Elem, text: &str, p: &mut Profile, a: &mut Anchors) {
                 p.scans_images |= sp.scans_images;
                 p.pushes_images |= sp.pushes_images;
                 p.deploys |= sp.deploys;
+                p.approvals += sp.approvals;
                 // Offsets inside the unescaped script do not map 1:1 to the file: point at
                 // the element.
                 for k in sa.secrets.keys() {

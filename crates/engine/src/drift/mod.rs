@@ -52,6 +52,22 @@ pub struct Profile {
     pub scans_images: bool,
     pub pushes_images: bool,
     pub deploys: bool,
+    /// Jenkins: some inline Groovy of the job runs outside the script-security sandbox.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unsandboxed: bool,
+    /// Jenkins: `input` approval steps in the job.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub approvals: u32,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Byte ranges in the job's source where drift findings point (only for jobs read from files).
@@ -66,6 +82,8 @@ pub struct Anchors {
     pub secrets: BTreeMap<String, Range<usize>>,
     pub push: Option<Range<usize>>,
     pub deploy: Option<Range<usize>>,
+    /// The `<sandbox>false</sandbox>` element.
+    pub sandbox: Option<Range<usize>>,
 }
 
 /// One build job with its canonical form, fingerprint and profile.

@@ -1,9 +1,12 @@
 //! Where job definitions come from: the working tree (one walk, as `scan` does) or a git ref
 //! (read through git2, no checkout).
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::redact::{Redactor, keyed_placeholder};
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -21,17 +24,65 @@ pub struct Found {
     pub diagnostics: Vec<Diagnostic>,
     /// Files that define jobs but could not be parsed.
     pub failed: usize,
+    /// Secret values found in the job files (masked in every report of them).
+    pub secret_values: Vec<String>,
+    /// Sources that exist but could not be read (a Jenkins job `jenkins pull` could not fetch):
+    /// their jobs are unknown, not removed.
+    pub unread: BTreeSet<String>,
+}
+
+/// The secrets the analyzers find in a job file: the secrets engine's, and the values of
+/// secret-named fields the family's hard-coded-credential rules flag.
+fn secrets_in(file: &SourceFile) -> Vec<String> {
+    let config = crate::policy::config::Config::default();
+    let cx = crate::analyzers::ScanContext { config: &config };
+    let mut values = Vec::new();
+    for a in crate::analyzers::all() {
+        if !a.accepts(file.kind) {
+            continue;
+        }
+        let mut out = crate::analyzers::Output::default();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.analyze_file(file, &cx, &mut out);
+        }));
+        if run.is_ok() {
+            for f in &out.findings {
+                values.extend(f.secret_values().iter().cloned());
+            }
+        }
+    }
+    values.sort();
+    values.dedup();
+    values
 }
 
 impl Found {
     fn add(&mut self, path: &str, kind: FileKind, text: String) {
         match extract(path, kind, &text) {
-            Ok(jobs) => {
+            Ok(mut jobs) => {
+                let file = SourceFile::new(path, kind, text);
+                let secrets = secrets_in(&file);
+                if !secrets.is_empty() {
+                    // The lockfile and every diff keep a keyed hash of a secret, never the
+                    // value: a changed secret is still a changed job.
+                    let redactor = Redactor::new(&secrets);
+                    let key = crate::redact::lock_key();
+                    for job in &mut jobs {
+                        if let Cow::Owned(c) =
+                            redactor.replace(&job.canonical, |v| keyed_placeholder(&key, v))
+                        {
+                            job.canonical = c;
+                        }
+                    }
+                    self.secret_values.extend(secrets);
+                }
+                for job in &mut jobs {
+                    if let Cow::Owned(c) = crate::redact::strip_url_credentials(&job.canonical) {
+                        job.canonical = c;
+                    }
+                }
                 self.jobs.extend(jobs);
-                self.files.insert(
-                    path.to_string(),
-                    Arc::new(SourceFile::new(path, kind, text)),
-                );
+                self.files.insert(path.to_string(), Arc::new(file));
             }
             Err(e) => {
                 self.failed += 1;
@@ -63,6 +114,7 @@ pub fn working_tree(root: &Path, exclude: &[String], max_file_size: u64) -> anyh
     let walk = discover::walk(&WalkOptions {
         root: root.to_path_buf(),
         exclude: exclude.to_vec(),
+        trusted_ignores: None,
     })?;
     let limits = ReadLimits { max_file_size };
     let read: Vec<ReadOutcome> = walk
@@ -154,6 +206,25 @@ pub fn at_ref(
 }
 
 impl Found {
+    /// A Jenkins job (`team/app`) whose config.xml could not be pulled: an error diagnostic
+    /// naming it, and its source (`jobs/team/jobs/app/config.xml`) marked unread.
+    pub fn not_pulled(&mut self, job: &str, error: &str) {
+        let mut path = String::new();
+        for seg in job.split('/') {
+            path.push_str("jobs/");
+            path.push_str(seg);
+            path.push('/');
+        }
+        path.push_str("config.xml");
+        self.failed += 1;
+        self.diagnostics.push(Diagnostic::error(
+            &path,
+            format!("job `{job}` could not be pulled: {error}"),
+        ));
+        self.diagnostics.sort();
+        self.unread.insert(path);
+    }
+
     /// The same jobs under `prefix` (e.g. `jenkins-home:`), for sources outside the tree.
     #[must_use]
     pub fn prefixed(self, prefix: &str) -> Found {
@@ -184,6 +255,12 @@ impl Found {
                 })
                 .collect(),
             failed: self.failed,
+            secret_values: self.secret_values,
+            unread: self
+                .unread
+                .into_iter()
+                .map(|p| format!("{prefix}{p}"))
+                .collect(),
         }
     }
 
@@ -192,6 +269,8 @@ impl Found {
         self.files.extend(other.files);
         self.diagnostics.extend(other.diagnostics);
         self.failed += other.failed;
+        self.secret_values.extend(other.secret_values);
+        self.unread.extend(other.unread);
         self.jobs
             .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
         self.diagnostics.sort();

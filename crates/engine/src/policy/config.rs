@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::finding::{Family, Severity};
+use crate::finding::{Family, Persona, Severity};
 use crate::rules::Registry;
 
 /// Name of the config file looked up at the scan root.
@@ -272,10 +272,26 @@ impl Default for GateConfig {
     }
 }
 
+/// How inline `pipeguard:ignore[…]` comments are honoured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InlineIgnores {
+    /// Every directive in the scanned file.
+    On,
+    /// None.
+    Off,
+    /// In trusted mode, only a directive the file also has at the trusted ref (outside trusted
+    /// mode the same as `on`).
+    TrustedOnly,
+}
+
 /// The whole policy file.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// How broad the scan is: rules and findings above this persona are not reported (default
+    /// regular; overridden by `--persona`).
+    pub persona: Option<Persona>,
     /// Lowest severity that fails `scan` (overridden by `--fail-on`).
     pub fail_on: Option<FailOn>,
     /// Rule id (or `family/*`) → setting.
@@ -284,6 +300,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this are skipped with a note (default 10 MiB).
     pub max_file_size: Option<ByteSize>,
+    /// Which inline `pipeguard:ignore[…]` comments count (default: `trusted-only` in trusted
+    /// mode, `on` otherwise).
+    pub inline_ignores: Option<InlineIgnores>,
     pub risk: RiskConfig,
     pub github: GithubConfig,
     pub jenkins: JenkinsConfig,

@@ -97,6 +97,7 @@ pub fn apply(raw: Vec<RawFinding>, input: &PolicyInput<'_>) -> Outcome {
     let mut pending: Vec<Pending> = raw
         .into_iter()
         .filter(|f| input.config.rule_enabled(&f.rule_id))
+        .filter(|f| f.persona.unwrap_or_default() <= input.config.persona.unwrap_or_default())
         .map(|f| resolve(f, input.registry, input.config))
         .collect();
 
@@ -188,6 +189,8 @@ fn resolve(mut f: RawFinding, registry: &Registry, config: &Config) -> Pending {
             fingerprint: String::new(),
             provenance: f.provenance,
             properties: f.properties,
+            persona: f.persona.unwrap_or_default(),
+            confidence: f.confidence.unwrap_or_default(),
         },
         content,
         redactions,

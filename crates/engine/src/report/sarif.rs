@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::Report;
-use crate::finding::{DiagnosticLevel, Location, Severity};
+use crate::finding::{Confidence, DiagnosticLevel, Location, Severity};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const INFO_URI: &str = "https://github.com/pipeguard/pipeguard";
@@ -105,6 +105,18 @@ pub fn render(report: &Report) -> String {
             });
             if let Some(i) = index_of(&f.rule_id) {
                 r["ruleIndex"] = json!(i);
+            }
+            // The rule-level precision is "high"; a finding the rule is less sure of says so
+            // (and ranks lower), so that high-confidence ones sort first.
+            if !f.confidence.is_high() {
+                r["rank"] = json!(match f.confidence {
+                    Confidence::Medium => 60.0,
+                    _ => 30.0,
+                });
+                r["properties"]["precision"] = json!(f.confidence.as_str());
+            }
+            if !f.persona.is_regular() {
+                r["properties"]["persona"] = json!(f.persona.as_str());
             }
             if !f.related.is_empty() {
                 r["relatedLocations"] = Value::Array(

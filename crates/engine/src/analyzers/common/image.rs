@@ -17,7 +17,19 @@ impl ImageRef {
     /// contain unresolved variables (`$BASE`), which cannot be judged.
     pub fn parse(s: &str) -> Option<ImageRef> {
         let s = s.trim();
-        if s.is_empty() || s.contains('$') || s.eq_ignore_ascii_case("scratch") {
+        if s.contains('$') || s.eq_ignore_ascii_case("scratch") {
+            return None;
+        }
+        ImageRef::split(s)
+    }
+
+    /// Split a reference into its parts as written, without judging it: `scratch` and `$VAR`
+    /// are repositories like any other here (a Kubernetes `image:` has no build-time
+    /// variables, and `scratch` there is a real repository name). `None` when it is empty or
+    /// has no repository.
+    pub fn split(s: &str) -> Option<ImageRef> {
+        let s = s.trim();
+        if s.is_empty() {
             return None;
         }
         let (rest, digest) = match s.split_once('@') {

@@ -164,3 +164,50 @@ pub fn bind_mounts(service: &Value) -> Vec<Mount> {
     }
     out
 }
+
+/// One `security_opt` entry of a service: `key=value` or the older `key:value` (Docker splits on
+/// `=` first, then on the first `:`), a bare `no-new-privileges` (on), or the mapping that
+/// `- no-new-privileges: true` parses to.
+pub struct SecurityOpt {
+    pub index: usize,
+    /// Lowercased: `no-new-privileges`, `seccomp`, `apparmor`, `label`, `systempaths`…
+    pub key: String,
+    pub value: String,
+}
+
+pub fn security_opts(service: &Value) -> Vec<SecurityOpt> {
+    let mut out = Vec::new();
+    let Some(list) = service.get("security_opt").and_then(Value::as_sequence) else {
+        return out;
+    };
+    for (index, v) in list.iter().enumerate() {
+        let (key, value) = match v {
+            Value::Mapping(m) if m.len() == 1 => {
+                let Some((k, val)) = m.iter().next() else {
+                    continue;
+                };
+                let (Some(k), Some(val)) = (scalar(k), scalar(val)) else {
+                    continue;
+                };
+                (k, val)
+            }
+            _ => {
+                let Some(s) = scalar(v) else { continue };
+                let s = s.trim().to_string();
+                if let Some((k, val)) = s.split_once('=') {
+                    (k.to_string(), val.to_string())
+                } else if let Some((k, val)) = s.split_once(':') {
+                    (k.to_string(), val.to_string())
+                } else {
+                    (s, "true".to_string())
+                }
+            }
+        };
+        out.push(SecurityOpt {
+            index,
+            key: key.trim().to_ascii_lowercase(),
+            value: value.trim().to_string(),
+        });
+    }
+    out
+}

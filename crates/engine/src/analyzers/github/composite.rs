@@ -1,21 +1,21 @@
-//! Cross-file taint: a workflow passes attacker-controlled text (`with: title: ${{
+//! Cross-file facts: a workflow passes attacker-controlled text (`with: title: ${{
 //! github.event.issue.title }}`) to a local composite action (`uses: ./.github/actions/x`) whose
 //! `run:` expands `${{ inputs.title }}`. Neither file is wrong alone; together they are a
-//! script injection, reported in the action at the expansion with the workflow's `with:` related.
+//! script injection, which `rules/script_injection.rs` reports in the action.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::expr;
-use super::model::{DocKind, Model, Seg, route_with};
-use super::reach::{Analysis, OUTSIDER};
-use crate::analyzers::Output;
-use crate::finding::{RawFinding, Severity};
+use super::facts::Facts;
+use super::model::{DocKind, Model};
+use super::reach::OUTSIDER;
 use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// Inputs of one composite action that reach a script: input name → expression sites.
-type Sinks = BTreeMap<String, Vec<(std::ops::Range<usize>, String)>>;
+type Sinks = BTreeMap<String, Vec<(Range<usize>, String)>>;
 
 fn action_sinks(file: &SourceFile) -> Sinks {
     let mut sinks = Sinks::new();
@@ -24,14 +24,7 @@ fn action_sinks(file: &SourceFile) -> Sinks {
     };
     for job in &m.jobs {
         for step in &job.steps {
-            let route = if step.run.is_some() {
-                route_with(&step.route, Seg::Key("run".into()))
-            } else if step.action().as_deref() == Some("actions/github-script") {
-                match step.with_value("script") {
-                    Some(kv) => kv.route.clone(),
-                    None => continue,
-                }
-            } else {
+            let Some((_, route)) = super::taint::code_sink(step) else {
                 continue;
             };
             let r = m.value_bytes(&route);
@@ -50,7 +43,83 @@ fn action_sinks(file: &SourceFile) -> Sinks {
     sinks
 }
 
-pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
+/// An input of a local composite action expanded into a script, where no workflow or action
+/// of the tree calls the action (a published action: its callers are elsewhere and control
+/// the input).
+pub struct UncalledInput<'a> {
+    pub action: &'a Arc<SourceFile>,
+    pub range: Range<usize>,
+    pub label: String,
+    pub input: String,
+}
+
+/// Inputs of composite actions that no file of the tree calls, expanded into scripts.
+pub fn uncalled_inputs(files: &[Arc<SourceFile>]) -> Vec<UncalledInput<'_>> {
+    let mut out = Vec::new();
+    for f in files
+        .iter()
+        .filter(|f| f.kind == FileKind::GithubAction && f.text.contains("inputs."))
+    {
+        let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+        let called = files.iter().any(|o| {
+            if o.path == f.path
+                || !matches!(o.kind, FileKind::GithubWorkflow | FileKind::GithubAction)
+            {
+                return false;
+            }
+            if dir.is_empty() || dir == "." {
+                // The repository's own root action: `uses: ./` in a workflow.
+                o.text.lines().any(|l| {
+                    let l = l.trim().trim_start_matches("- ").trim();
+                    matches!(
+                        l.strip_prefix("uses:").map(str::trim),
+                        Some("./" | "." | "$/" | "\"./\"" | "'./'")
+                    )
+                })
+            } else {
+                o.text.contains(&format!("./{dir}")) || o.text.contains(&format!("$/{dir}"))
+            }
+        });
+        if called {
+            continue;
+        }
+        for (input, sites) in action_sinks(f) {
+            for (range, label) in sites {
+                out.push(UncalledInput {
+                    action: f,
+                    range,
+                    label,
+                    input: input.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// An attacker-controlled value a workflow passes to a local composite action, and one place
+/// the action expands that input into a script.
+pub struct TaintedInput<'a> {
+    pub action: &'a Arc<SourceFile>,
+    /// The `${{ inputs.X }}` in the action.
+    pub range: Range<usize>,
+    /// Label of the action's step whose script expands it.
+    pub label: String,
+    pub input: String,
+    pub workflow: &'a Arc<SourceFile>,
+    /// The workflow's `with:` value passing it.
+    pub with_bytes: Range<usize>,
+    pub context: String,
+    pub why: &'static str,
+    /// Triggers of the calling job that outsiders can fire, with the first one's key bytes.
+    pub outsider: Vec<String>,
+    pub trigger_bytes: Range<usize>,
+}
+
+/// Every attacker-controlled input passed to a local composite action that expands it into a
+/// script, in workflow, step, input and site order.
+pub fn tainted_inputs(files: &[Arc<SourceFile>]) -> Vec<TaintedInput<'_>> {
+    let mut out = Vec::new();
     let actions: BTreeMap<String, &Arc<SourceFile>> = files
         .iter()
         .filter(|f| f.kind == FileKind::GithubAction && f.text.contains("inputs."))
@@ -60,10 +129,9 @@ pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
         })
         .collect();
     if actions.is_empty() {
-        return;
+        return out;
     }
     let mut sink_cache: BTreeMap<String, Sinks> = BTreeMap::new();
-    let mut seen = BTreeSet::new();
     for wf in files
         .iter()
         .filter(|f| f.kind == FileKind::GithubWorkflow && f.text.contains("./"))
@@ -71,7 +139,7 @@ pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
         let Ok(m) = Model::parse(wf, DocKind::Workflow) else {
             continue;
         };
-        let a = Analysis::new(&m);
+        let a = Facts::new(&m);
         for (job, r) in m.jobs.iter().zip(&a.jobs) {
             for step in &job.steps {
                 if !step.is_local_action() {
@@ -102,41 +170,30 @@ pub fn check(files: &[Arc<SourceFile>], out: &mut Output, id: &str) {
                     let Some(sites) = sinks.get(&kv.name.to_ascii_lowercase()) else {
                         continue;
                     };
+                    let outsider: Vec<String> = r
+                        .triggers
+                        .iter()
+                        .filter(|t| OUTSIDER.contains(&t.as_str()))
+                        .cloned()
+                        .collect();
+                    let trigger_bytes = outsider.first().map_or(0..0, |t| a.trigger_bytes(t));
                     for (range, label) in sites {
-                        if !seen.insert((action.path.clone(), range.start, wf.path.clone())) {
-                            continue;
-                        }
-                        let mut f = RawFinding::new(
-                            id,
+                        out.push(TaintedInput {
                             action,
-                            range.clone(),
-                            format!(
-                                "`inputs.{}` is expanded into the script of step `{label}`, and `{}` passes `{ctx}` ({why}) to it: its text becomes code",
-                                kv.name, wf.path
-                            ),
-                        )
-                        .related(wf, m.value_bytes(&kv.route), format!("attacker-controlled `{ctx}` passed as `{}`", kv.name))
-                        .content(format!("{} inputs.{} {}", action.path, kv.name, wf.path))
-                        .property("context", ctx.clone());
-                        let outsider: Vec<&String> = r
-                            .triggers
-                            .iter()
-                            .filter(|t| OUTSIDER.contains(&t.as_str()))
-                            .collect();
-                        if let Some(t) = outsider.first() {
-                            f = f.related(
-                                wf,
-                                a.trigger_bytes(t),
-                                format!("`{t}` lets outsiders choose that text"),
-                            );
-                        }
-                        if !outsider.iter().any(|t| t.as_str() != "pull_request") {
-                            f = f.severity(Severity::Medium);
-                        }
-                        out.push(f);
+                            range: range.clone(),
+                            label: label.clone(),
+                            input: kv.name.clone(),
+                            workflow: wf,
+                            with_bytes: m.value_bytes(&kv.route),
+                            context: ctx.clone(),
+                            why,
+                            outsider: outsider.clone(),
+                            trigger_bytes: trigger_bytes.clone(),
+                        });
                     }
                 }
             }
         }
     }
+    out
 }

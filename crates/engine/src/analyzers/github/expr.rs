@@ -208,6 +208,10 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
     if c == "github.head_ref" {
         return Some("the PR's branch name");
     }
+    // The whole event (or the whole `github` context) carries every attacker-chosen field.
+    if c == "github.event" || c == "github" {
+        return Some("the whole event");
+    }
     let ev = c.strip_prefix("github.event.")?;
     // Fields whose text is free-form and chosen by the author of the event.
     // `.name` alone is too broad: only for labels/releases/pages/discussion categories.
@@ -251,11 +255,24 @@ pub fn attacker_controlled(ctx: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether a context's value is chosen by someone with write access or a token (not by an
+/// outsider): `repository_dispatch` payloads (dispatch inputs depend on their declared type:
+/// see `taint::EnvScope`).
+pub fn writer_controlled(ctx: &str) -> Option<&'static str> {
+    let ev = ctx.strip_prefix("github.event.")?;
+    if ev.starts_with("client_payload") {
+        return Some("a repository_dispatch payload");
+    }
+    None
+}
+
 /// Attacker-controlled text that can contain a newline: git ref names cannot (no control
 /// characters), so branch names inject into scripts but not into `$GITHUB_ENV` lines.
 pub fn can_hold_newline(ctx: &str) -> bool {
     attacker_controlled(ctx).is_some()
         && !(ctx == "github.head_ref"
+            || ctx.ends_with("label.name")
+            || ctx.ends_with("labels.*.name")
             || ctx.ends_with(".head.ref")
             || ctx.ends_with(".head_branch")
             || ctx.ends_with(".head.label"))

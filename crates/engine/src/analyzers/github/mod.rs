@@ -1,15 +1,19 @@
 //! GitHub Actions analyzer: workflows (`.github/workflows/*.y{a,}ml`) and action metadata
-//! (`action.y{a,}ml`). Parse into the loose span-keeping model, compute per-job reachability
-//! (triggers → untrusted code → executing steps → secrets), run the rules, and record every
-//! secret a job can reach as a `CiCredential`.
+//! (`action.y{a,}ml`). Parse into the loose span-keeping model, compute the per-job facts once
+//! (triggers → untrusted code → executing steps → secrets, taint of expressions), run the rules
+//! over them, and record every secret a job can reach as a `CiCredential`.
 
 pub mod actions;
 pub mod composite;
 pub mod expr;
+pub mod facts;
 pub mod locate;
 pub mod model;
+pub mod publish;
 pub mod reach;
 pub mod rules;
+pub mod spans;
+pub mod taint;
 
 use std::sync::Arc;
 
@@ -18,8 +22,8 @@ use crate::finding::{Family, Location};
 use crate::source::FileKind;
 use crate::source::SourceFile;
 
+use facts::Facts;
 use model::{DocKind, Model};
-use reach::Analysis;
 
 pub struct GithubAnalyzer;
 
@@ -49,7 +53,7 @@ impl Analyzer for GithubAnalyzer {
                 return;
             }
         };
-        let analysis = Analysis::new(&model);
+        let analysis = Facts::new(&model);
         rules::run(&analysis, cx, out);
         record_credentials(&analysis, out);
     }
@@ -60,16 +64,15 @@ impl Analyzer for GithubAnalyzer {
 
     /// Composite actions of the repository fed attacker-controlled inputs by its workflows.
     fn analyze_project(&self, files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
-        let id = "github/script-injection";
-        if cx.enabled(id) {
-            composite::check(files, out, id);
+        if cx.enabled(rules::script_injection::ID) {
+            rules::script_injection::check_project(files, out);
         }
     }
 }
 
 /// Every `secrets.X` each job references, with the triggers that start the job and whether
 /// untrusted code runs in it; the report joins them across files.
-fn record_credentials(a: &Analysis<'_, '_>, out: &mut Output) {
+fn record_credentials(a: &Facts<'_, '_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         let mut seen: Vec<&str> = Vec::new();

@@ -253,6 +253,8 @@ pub struct Job {
     pub route: Route,
     pub name: Option<String>,
     pub runs_on: Vec<String>,
+    /// `runs-on: {group: …}`: a runner group (self-hosted, or larger GitHub-hosted runners).
+    pub runner_group: Option<String>,
     pub if_cond: Option<String>,
     pub permissions: Option<PermsAt>,
     pub env: Vec<KeyValue>,
@@ -392,6 +394,7 @@ impl<'f> Model<'f> {
         if let Some(r) = get(v, "runs-on") {
             all_scalars(r, &mut runs_on);
         }
+        let runner_group = get(v, "runs-on").and_then(|r| get_str(r, "group"));
         let mut matrix_values = Vec::new();
         if let Some(mx) = get(v, "strategy").and_then(|s| get(s, "matrix")) {
             all_scalars(mx, &mut matrix_values);
@@ -421,6 +424,7 @@ impl<'f> Model<'f> {
         Job {
             name: get_str(v, "name"),
             runs_on,
+            runner_group,
             if_cond: get_str(v, "if"),
             permissions: get(v, "permissions").map(|p| PermsAt {
                 perms: Perms::parse(p),
@@ -567,6 +571,53 @@ impl<'f> Model<'f> {
 
     pub fn trigger(&self, name: &str) -> Option<&Trigger> {
         self.triggers.iter().find(|t| t.name == name)
+    }
+
+    /// The value at a route of the document (keys and indices only).
+    pub fn value_at(&self, route: &[Seg]) -> Option<&Value> {
+        let mut v = &self.root;
+        for s in route {
+            v = match s {
+                Seg::Key(k) => v.as_mapping()?.get(k.as_str())?,
+                Seg::Index(i) => v.as_sequence()?.get(*i)?,
+            };
+        }
+        Some(v)
+    }
+
+    /// The values `matrix.<key>` takes in a job: the key's list and the `include:` rows that set
+    /// it; an `exclude:` row naming only this key removes the value (an excluded combination
+    /// of several keys leaves the value in other combinations, so it stays).
+    pub fn matrix_values(&self, job: &Job, key: &str) -> Vec<String> {
+        let Some(matrix) = self
+            .value_at(&job.route)
+            .and_then(|j| get(j, "strategy"))
+            .and_then(|s| get(s, "matrix"))
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        if let Some(x) = get(matrix, key) {
+            all_scalars(x, &mut out);
+        }
+        // `exclude:` rows that name only this key remove the value from the list.
+        if let Some(rows) = get(matrix, "exclude").and_then(Value::as_sequence) {
+            for row in rows {
+                if row.as_mapping().is_some_and(|r| r.len() == 1)
+                    && let Some(x) = get(row, key).and_then(scalar)
+                {
+                    out.retain(|v| *v != x);
+                }
+            }
+        }
+        if let Some(rows) = get(matrix, "include").and_then(Value::as_sequence) {
+            for row in rows {
+                if let Some(x) = get(row, key) {
+                    all_scalars(x, &mut out);
+                }
+            }
+        }
+        out
     }
 }
 

@@ -1,13 +1,14 @@
-//! Reachability per job: which triggers fire it and who can fire them, which untrusted code it
-//! checks out or downloads, which later steps execute that code, and which secrets and token
-//! permissions those steps can reach. The rules read this instead of spotting triggers.
+//! Reachability of untrusted code in a job: which triggers fire it and who can fire them, which
+//! untrusted code it checks out or downloads (sources), and which later steps execute that code
+//! (executions). [`CodeFlow`] walks a job's steps once; the facts layer keeps the result.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
 
 use super::expr;
-use super::model::{Job, Model, Seg, Step, route_with};
-use pipeguard_shell::{self as shell, Script, classify};
+use super::model::{Model, Seg, Step, route_with};
+use super::spans::map_range;
+use pipeguard_shell::{Script, classify};
 
 /// Triggers that run in the base repository's context (secrets, write token) and that people
 /// without write access can fire.
@@ -65,228 +66,12 @@ pub struct Exec {
     pub runs_code: bool,
 }
 
-/// An attacker-controlled expression expanded into a script.
-#[derive(Clone, Debug)]
-pub struct Injection {
-    pub step: usize,
-    pub bytes: Range<usize>,
-    pub context: String,
-    pub why: &'static str,
-    /// `run` or `script` (github-script).
-    pub sink: &'static str,
-}
-
-/// A secret referenced in a job: where, and in which step (None: job/workflow level).
-#[derive(Clone, Debug)]
-pub struct SecretRef {
-    pub name: String,
-    pub bytes: Range<usize>,
-    pub step: Option<usize>,
-    /// Referenced in a `run:` script (used once, not left behind for later steps).
-    pub in_run: bool,
-}
-
-/// Per-step facts computed once.
-#[derive(Default)]
-pub struct StepInfo {
-    pub script: Option<Script>,
-    pub actions: Vec<classify::Action>,
-    /// Byte range of the `run:` value in the source.
-    pub run_bytes: Range<usize>,
-}
-
-pub struct JobReach {
-    /// Triggers that can start the job (after `if: github.event_name == …`).
-    pub triggers: Vec<String>,
-    pub privileged: Vec<String>,
-    /// Fork PRs are excluded by the job's `if:` (same-repository check).
-    pub fork_guarded: bool,
-    /// A gate (author association, label) that a maintainer must pass first.
-    pub gate: Option<String>,
-    pub sources: Vec<Source>,
-    pub execs: Vec<Exec>,
-    pub injections: Vec<Injection>,
-    pub steps: Vec<StepInfo>,
-    pub secrets: Vec<SecretRef>,
-    /// Env var names bound to attacker-controlled expressions (workflow, job, per step).
-    pub tainted_env: BTreeSet<String>,
-}
-
-impl JobReach {
-    /// Untrusted code runs in the job on a privileged trigger that outsiders can fire.
-    pub fn runs_untrusted(&self) -> bool {
-        !self.privileged.is_empty()
-            && !self.fork_guarded
-            && (self.execs.iter().any(|e| e.runs_code) || !self.injections.is_empty())
-    }
-
-    /// The first step from which untrusted code runs.
-    pub fn first_untrusted_step(&self) -> Option<usize> {
-        let e = self.execs.iter().filter(|e| e.runs_code).map(|e| e.step);
-        let i = self.injections.iter().map(|i| i.step);
-        e.chain(i).min()
-    }
-}
-
-pub struct Analysis<'m, 'f> {
-    pub m: &'m Model<'f>,
-    pub jobs: Vec<JobReach>,
-}
-
-impl<'m, 'f> Analysis<'m, 'f> {
-    pub fn new(m: &'m Model<'f>) -> Self {
-        let jobs = m.jobs.iter().map(|j| job_reach(m, j)).collect();
-        Analysis { m, jobs }
-    }
-
-    /// Byte range of a trigger's key for related locations.
-    pub fn trigger_bytes(&self, name: &str) -> Range<usize> {
-        match self.m.trigger(name) {
-            Some(t) => self.m.key_bytes(&t.route),
-            None => 0..0,
-        }
-    }
-
-    /// Map an offset into a step's decoded `run:` text to a source offset (line-accurate).
-    pub fn run_offset(&self, job: usize, step: usize, off: usize) -> usize {
-        let info = &self.jobs[job].steps[step];
-        let Some(run) = self.m.jobs[job].steps[step].run.as_deref() else {
-            return info.run_bytes.start;
-        };
-        map_scalar_offset(self.m, &info.run_bytes, run, off)
-    }
-
-    pub fn run_range(&self, job: usize, step: usize, r: &Range<usize>) -> Range<usize> {
-        let s = self.run_offset(job, step, r.start);
-        let e = self.run_offset(job, step, r.end.saturating_sub(1).max(r.start)) + 1;
-        s..e.max(s)
-    }
-
-    /// The `uses:` value (or the step's first line) for pointing at a step.
-    pub fn step_head(&self, step: &Step) -> Range<usize> {
-        if step.uses.is_some() {
-            return self
-                .m
-                .value_bytes(&route_with(&step.route, Seg::Key("uses".into())));
-        }
-        if step.run.is_some() {
-            return self
-                .m
-                .key_bytes(&route_with(&step.route, Seg::Key("run".into())));
-        }
-        self.m.key_bytes(&step.route)
-    }
-}
-
-/// Decoded-scalar offset → source offset. Block scalars map line by line; flow scalars add the
-/// opening quote.
-pub fn map_scalar_offset(m: &Model<'_>, src: &Range<usize>, decoded: &str, off: usize) -> usize {
-    let text = m.text(src);
-    let mut off = off.min(decoded.len());
-    while off > 0 && !decoded.is_char_boundary(off) {
-        off -= 1;
-    }
-    let line_no = decoded[..off].matches('\n').count();
-    let col = off - decoded[..off].rfind('\n').map_or(0, |i| i + 1);
-    let is_block = text.starts_with('|') || text.starts_with('>');
-    let mut lines = text.split_inclusive('\n');
-    let mut pos = src.start;
-    if is_block {
-        // Skip the header line (`|`, `|-`, `>+2` …).
-        if let Some(h) = lines.next() {
-            pos += h.len();
-        }
-    }
-    let quote = usize::from(!is_block && (text.starts_with('"') || text.starts_with('\'')));
-    // Blank lines of the decoded text may be absent from, or indented in, the source.
-    for (i, l) in lines.enumerate() {
-        if i == line_no {
-            let indent = if i == 0 && !is_block {
-                quote
-            } else {
-                l.len() - l.trim_start_matches([' ', '\t']).len()
-            };
-            return (pos + indent + col)
-                .min(pos + l.len())
-                .min(src.end.max(src.start));
-        }
-        pos += l.len();
-    }
-    src.start
-}
-
-/// Words of the commands the rules look for in scripts (image push/scan, deploys, PR fetches).
-/// A false match only costs a parse.
-fn worth_parsing(run: &str) -> bool {
-    static WORDS: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    const KEYWORDS: &[&str] = &[
-        "push",
-        "trivy",
-        "grype",
-        "snyk",
-        "scout",
-        "anchore",
-        "clair",
-        "dockle",
-        "twistcli",
-        "wizcli",
-        "jf ",
-        "jfrog",
-        "pipeguard",
-        "docker",
-        "podman",
-        "nerdctl",
-        "buildah",
-        "executor",
-        "kaniko",
-        "crane",
-        "skopeo",
-        "ko ",
-        "jib",
-        "publishImage",
-        "kubectl",
-        "helm",
-        "terraform",
-        "tofu",
-        "terragrunt",
-        "pulumi",
-        "cdk",
-        "serverless",
-        "sls ",
-        "aws ",
-        "az ",
-        "gcloud",
-        "argocd",
-        "flux",
-        "skaffold",
-        "heroku",
-        "fly",
-        "vercel",
-        "netlify",
-        "eb ",
-        "kamal",
-        "ansible",
-        "wrangler",
-        "firebase",
-        "surge",
-        "deploy",
-        "git ",
-        "gh ",
-        "hub ",
-    ];
-    WORDS
-        .get_or_init(|| aho_corasick::AhoCorasick::new(KEYWORDS).ok())
-        .as_ref()
-        .is_none_or(|ac| ac.is_match(run))
-}
-
 fn lc(s: &str) -> String {
     s.to_ascii_lowercase()
 }
 
 /// `if:` restrictions on `github.event_name`.
-fn restrict_triggers(all: &[String], cond: Option<&str>) -> Vec<String> {
+pub fn restrict_triggers(all: &[String], cond: Option<&str>) -> Vec<String> {
     let Some(c) = cond else { return all.to_vec() };
     let c = c.replace('"', "'");
     let mut eq = Vec::new();
@@ -322,7 +107,7 @@ fn restrict_triggers(all: &[String], cond: Option<&str>) -> Vec<String> {
     out
 }
 
-fn fork_guard(cond: Option<&str>) -> bool {
+pub fn fork_guard(cond: Option<&str>) -> bool {
     let Some(c) = cond else { return false };
     let c = lc(c).replace(' ', "");
     // `fork == false || (fork && label)` lets forks in: only a guard in every branch counts.
@@ -337,7 +122,7 @@ fn fork_guard(cond: Option<&str>) -> bool {
         || c.contains("github.event.pull_request.head.repo.owner.login==github.repository_owner")
 }
 
-fn gate_of(cond: Option<&str>) -> Option<String> {
+pub fn gate_of(cond: Option<&str>) -> Option<String> {
     let c = lc(cond?);
     if c.contains("author_association") {
         return Some("an author-association check".into());
@@ -588,80 +373,34 @@ fn consumes_files(script: &Script) -> Option<(Range<usize>, String)> {
     None
 }
 
-fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
-    let all = m.trigger_names();
-    let triggers = restrict_triggers(&all, job.if_cond.as_deref());
-    let privileged: Vec<String> = triggers
-        .iter()
-        .filter(|t| PRIVILEGED.contains(&t.as_str()))
-        .cloned()
-        .collect();
-    let fork_guarded = fork_guard(job.if_cond.as_deref());
-    let mut gate = gate_of(job.if_cond.as_deref());
+/// A step's parsed `run:` script (when it was parsed), what its commands do, and where the
+/// `run:` value is in the source.
+#[derive(Clone, Copy)]
+pub struct StepScript<'s> {
+    pub script: Option<&'s Script>,
+    pub actions: &'s [classify::Action],
+    pub run_bytes: &'s Range<usize>,
+}
 
-    // Env bindings: names bound to PR-head expressions and to attacker-controlled text.
-    let mut ref_env = BTreeSet::new();
-    let mut tainted_env = BTreeSet::new();
-    let bind = |kvs: &[super::model::KeyValue],
-                ref_env: &mut BTreeSet<String>,
-                tainted: &mut BTreeSet<String>| {
-        for kv in kvs {
-            if untrusted_ref_in(&kv.value, &BTreeSet::new()).is_some() {
-                ref_env.insert(lc(&kv.name));
-            }
-            if expr::find(&kv.value, 0).iter().any(|s| {
-                expr::dataflow_contexts(&kv.value[s.body.clone()])
-                    .iter()
-                    .any(|c| expr::attacker_controlled(c).is_some())
-            }) {
-                tainted.insert(kv.name.clone());
-            }
-        }
-    };
-    bind(&m.env, &mut ref_env, &mut tainted_env);
-    bind(&job.env, &mut ref_env, &mut tainted_env);
+/// Untrusted code entering a job and the steps that execute it, gathered step by step.
+#[derive(Default)]
+pub struct CodeFlow {
+    pub sources: Vec<Source>,
+    pub execs: Vec<Exec>,
+}
 
-    let mut steps = Vec::with_capacity(job.steps.len());
-    let mut sources: Vec<Source> = Vec::new();
-    let mut execs: Vec<Exec> = Vec::new();
-    let mut injections = Vec::new();
-
-    for (si, step) in job.steps.iter().enumerate() {
-        let mut step_ref_env = ref_env.clone();
-        let mut step_tainted = tainted_env.clone();
-        bind(&step.env, &mut step_ref_env, &mut step_tainted);
-        let mut info = StepInfo::default();
+impl CodeFlow {
+    /// Record what step `si` executes of earlier sources and which sources it adds. `refs` are
+    /// the env names bound to PR-head expressions in the step's scope.
+    pub fn step(
+        &mut self,
+        m: &Model<'_>,
+        si: usize,
+        step: &Step,
+        info: StepScript<'_>,
+        refs: &BTreeSet<String>,
+    ) {
         let action = step.action();
-        // A step that fails the job unless the commenter/author is trusted gates what follows.
-        if gate.is_none() && sources.is_empty() {
-            let body = step
-                .run
-                .as_deref()
-                .or_else(|| step.with_value("script").map(|v| v.value.as_str()))
-                .unwrap_or_default();
-            if body.contains("author_association") || body.contains("authorAssociation") {
-                gate = Some(format!(
-                    "an author-association check in step `{}`",
-                    step.label()
-                ));
-            }
-        }
-        if let Some(run) = step.run.as_deref() {
-            // Parsing every script is the analyzer's biggest cost: only scripts that can matter
-            // (after untrusted code entered the job, or naming a tool some rule looks for).
-            if !sources.is_empty() || worth_parsing(run) {
-                let script = shell::parse(run);
-                info.actions = classify::classify(&script);
-                info.script = Some(script);
-            }
-            if info.script.is_some()
-                || run.contains("${{")
-                || run.contains("GITHUB_")
-                || run.contains("ACTIONS_ALLOW")
-            {
-                info.run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
-            }
-        }
         let head = |m: &Model<'_>| {
             if step.uses.is_some() {
                 m.value_bytes(&route_with(&step.route, Seg::Key("uses".into())))
@@ -669,6 +408,8 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
                 m.key_bytes(&step.route)
             }
         };
+        let sources = &mut self.sources;
+        let execs = &mut self.execs;
 
         // Executions of earlier sources.
         if !sources.is_empty() {
@@ -676,7 +417,7 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             let kind = sources[src_idx].kind.clone();
             let mut what = None;
             let mut bytes = None;
-            if let Some(script) = &info.script {
+            if let Some(script) = info.script {
                 let run = step.run.as_deref().unwrap_or_default();
                 let repo = info
                     .actions
@@ -685,12 +426,12 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
                 if let Some(a) = repo {
                     what = Some(format!("runs `{}`", a.tool));
                     let r = script.commands[a.command].span.clone();
-                    bytes = Some(map_range(m, &info.run_bytes, run, &r));
+                    bytes = Some(map_range(m, info.run_bytes, run, &r));
                 } else if kind == SourceKind::Artifact
                     && let Some((r, w)) = consumes_files(script)
                 {
                     what = Some(w);
-                    bytes = Some(map_range(m, &info.run_bytes, run, &r));
+                    bytes = Some(map_range(m, info.run_bytes, run, &r));
                 }
             } else if step.is_local_action() {
                 what = Some(format!(
@@ -720,7 +461,7 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
             let r = step.with_value("ref").map(|v| (v, "ref"));
             let repo = step.with_value("repository").map(|v| (v, "repository"));
             for (kv, field) in [r, repo].into_iter().flatten() {
-                if let Some(why) = untrusted_ref_in(&kv.value, &step_ref_env) {
+                if let Some(why) = untrusted_ref_in(&kv.value, refs) {
                     sources.push(Source {
                         step: si,
                         bytes: m.value_bytes(&kv.route),
@@ -731,13 +472,13 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
                 }
             }
         }
-        if let Some(script) = &info.script {
+        if let Some(script) = info.script {
             let run = step.run.as_deref().unwrap_or_default();
-            if let Some((r, what)) = script_source(script, run, &step_ref_env) {
+            if let Some((r, what)) = script_source(script, run, refs) {
                 let idx = sources.len();
                 sources.push(Source {
                     step: si,
-                    bytes: map_range(m, &info.run_bytes, run, &r),
+                    bytes: map_range(m, info.run_bytes, run, &r),
                     what: format!("fetches PR code: {what}"),
                     kind: SourceKind::Code,
                 });
@@ -749,7 +490,7 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
                     let cr = script.commands[a.command].span.clone();
                     execs.push(Exec {
                         step: si,
-                        bytes: map_range(m, &info.run_bytes, run, &cr),
+                        bytes: map_range(m, info.run_bytes, run, &cr),
                         what: format!("runs `{}`", a.tool),
                         source: idx,
                         runs_code: true,
@@ -765,139 +506,14 @@ fn job_reach(m: &Model<'_>, job: &Job) -> JobReach {
                 kind: SourceKind::Artifact,
             });
         }
-
-        // Injections into run: and github-script script:.
-        let sink = if step.run.is_some() {
-            Some(("run", route_with(&step.route, Seg::Key("run".into()))))
-        } else if action.as_deref() == Some("actions/github-script") {
-            step.with_value("script")
-                .map(|kv| ("script", kv.route.clone()))
-        } else {
-            None
-        };
-        if let Some((sink, route)) = sink {
-            let r = m.value_bytes(&route);
-            for site in m.sites_in(&r) {
-                let body = m.text(&site.body);
-                for ctx in expr::dataflow_contexts(body) {
-                    let why = expr::attacker_controlled(&ctx).or_else(|| {
-                        ctx.strip_prefix("env.")
-                            .filter(|v| step_tainted.iter().any(|t| t.eq_ignore_ascii_case(v)))
-                            .map(|_| "an env var set from attacker-controlled text")
-                    });
-                    if let Some(why) = why {
-                        injections.push(Injection {
-                            step: si,
-                            bytes: site.range.clone(),
-                            context: ctx,
-                            why,
-                            sink,
-                        });
-                        break;
-                    }
-                }
-            }
-        }
-        steps.push(info);
-    }
-
-    // Secrets referenced by the job (and the workflow-level env it inherits).
-    let mut secrets = Vec::new();
-    let mut add_sites =
-        |r: &Range<usize>, step: Option<usize>, in_run: bool, secrets: &mut Vec<SecretRef>| {
-            for site in m.sites_in(r) {
-                for name in expr::secret_names(m.text(&site.body)) {
-                    secrets.push(SecretRef {
-                        name,
-                        bytes: site.range.clone(),
-                        step,
-                        in_run,
-                    });
-                }
-            }
-        };
-    if !m.env.is_empty() {
-        add_sites(
-            &m.value_bytes(&vec![Seg::Key("env".into())]),
-            None,
-            false,
-            &mut secrets,
-        );
-    }
-    // Job-level parts outside steps.
-    let steps_r = if job.steps.is_empty() {
-        0..0
-    } else {
-        m.value_bytes(&route_with(&job.route, Seg::Key("steps".into())))
-    };
-    for site in m.sites_in(&job.bytes) {
-        if steps_r.start <= site.range.start && site.range.end <= steps_r.end && !steps_r.is_empty()
-        {
-            continue;
-        }
-        for name in expr::secret_names(m.text(&site.body)) {
-            secrets.push(SecretRef {
-                name,
-                bytes: site.range.clone(),
-                step: None,
-                in_run: false,
-            });
-        }
-    }
-    let any_secret = m
-        .sites_in(&steps_r)
-        .any(|x| m.text(&x.body).to_ascii_lowercase().contains("secrets"));
-    for (si, step) in job.steps.iter().enumerate() {
-        if !any_secret {
-            break;
-        }
-        let run_r = &steps[si].run_bytes;
-        let step_bytes = m.value_bytes(&step.route);
-        for site in m.sites_in(&step_bytes) {
-            let in_run =
-                !run_r.is_empty() && run_r.start <= site.range.start && site.range.end <= run_r.end;
-            for name in expr::secret_names(m.text(&site.body)) {
-                secrets.push(SecretRef {
-                    name,
-                    bytes: site.range.clone(),
-                    step: Some(si),
-                    in_run,
-                });
-            }
-        }
-    }
-    let _ = &mut add_sites;
-
-    JobReach {
-        triggers,
-        privileged,
-        fork_guarded,
-        gate,
-        sources,
-        execs,
-        injections,
-        steps,
-        secrets,
-        tainted_env,
     }
 }
 
-pub fn map_range(
-    m: &Model<'_>,
-    src: &Range<usize>,
-    decoded: &str,
-    r: &Range<usize>,
-) -> Range<usize> {
-    let s = map_scalar_offset(m, src, decoded, r.start);
-    // End: the end of the first line of the command keeps multi-line commands readable.
-    let first_line_end = decoded[r.start.min(decoded.len())..r.end.min(decoded.len())]
-        .find('\n')
-        .map_or(r.end, |i| r.start + i);
-    let e = map_scalar_offset(
-        m,
-        src,
-        decoded,
-        first_line_end.saturating_sub(1).max(r.start),
-    ) + 1;
-    s..e.max(s + 1)
+/// Env names (lower-cased) bound to PR-head expressions, added to `refs`.
+pub fn bind_refs(kvs: &[super::model::KeyValue], refs: &mut BTreeSet<String>) {
+    for kv in kvs {
+        if untrusted_ref_in(&kv.value, &BTreeSet::new()).is_some() {
+            refs.insert(lc(&kv.name));
+        }
+    }
 }

@@ -4,10 +4,10 @@
 //! builders are classified for pushes/deploys; fork-PR trust and sandboxing are checked.
 
 use super::model::{self, Binding, Doc, Event, EventKind, Model, PrScope, Scope};
-use super::rules::{self, hardcoded_credentials};
+use super::rules::{self, hardcoded_credentials, webhook_injection};
 use super::xml::{self, Element};
-use super::{credential_records, pipeline_triggers};
-use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
+use super::{credential_records, pipeline_triggers, report_skipped};
+use crate::analyzers::common::secrets::is_secret_name;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::Family;
 use crate::source::SourceFile;
@@ -85,6 +85,7 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
     let multibranch = root.name.ends_with("WorkflowMultiBranchProject")
         || root.name.ends_with("OrganizationFolder");
 
+    let webhook_vars = webhook_injection::job_webhook_vars(&root);
     for r in rules::JOB_RULES {
         if cx.enabled(r.id) {
             (r.check)(file, &root, &job, out);
@@ -98,7 +99,13 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
             .is_some_and(|c| c.contains("CpsFlowDefinition"))
         && let Some(script) = def.child("script")
     {
-        analyze_script(file, script, &job, &trig, pr_built, cx, out);
+        let jc = JobContext {
+            job: &job,
+            trig: &trig,
+            pr_built,
+            webhook_vars: &webhook_vars,
+        };
+        analyze_script(file, script, &jc, cx, out);
     }
 
     // Freestyle: shell builders, credential bindings, plain-text secrets.
@@ -118,6 +125,16 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
         if matches!(short, "Shell" | "BatchFile" | "PowerShell")
             && let Some(cmd) = el.child("command")
         {
+            if !webhook_vars.is_empty() && cx.enabled(webhook_injection::ID) {
+                webhook_injection::shell_builder(
+                    file,
+                    &cmd.text,
+                    &cmd.text_map,
+                    short,
+                    &webhook_vars,
+                    out,
+                );
+            }
             let parsed = shell::parse(&cmd.text);
             for a in classify::classify(&parsed) {
                 let kind = match a.kind {
@@ -154,7 +171,7 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
             el.name == "defaultValue" && parent.ends_with("PasswordParameterDefinition");
         if (is_secret_name(&el.name) || password_param) && el.children.is_empty() {
             let (v, span) = el.trimmed();
-            if !v.is_empty() && !encrypted(v) && !is_placeholder(v) {
+            if !v.is_empty() && !encrypted(v) && !model::not_a_secret(&el.name, v) {
                 secrets.push((el.name.clone(), span));
             }
         }
@@ -186,34 +203,38 @@ fn encrypted(v: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
 }
 
+/// What the job's XML says around its inline script.
+struct JobContext<'a> {
+    job: &'a str,
+    trig: &'a [String],
+    pr_built: bool,
+    webhook_vars: &'a model::WebhookVars,
+}
+
 fn analyze_script(
     file: &SourceFile,
     script: &Element,
-    job: &str,
-    trig: &[String],
-    pr_built: bool,
+    jc: &JobContext<'_>,
     cx: &ScanContext<'_>,
     out: &mut Output,
 ) {
+    let JobContext {
+        job,
+        trig,
+        pr_built,
+        webhook_vars,
+    } = *jc;
     let text = &script.text;
-    let parsed = match groovy::parse(text) {
-        Ok(s) => s,
-        Err(e) => {
-            let at = script.text_map.map(e.at);
-            if cx.enabled(rules::PARSE_ERROR) {
-                out.parse_error(
-                    Family::Jenkins,
-                    file,
-                    at,
-                    format!("inline pipeline script: {}", e.message),
-                );
-            } else {
-                out.unparsed.push(file.path.clone());
-            }
-            return;
-        }
-    };
-    let mut m = model::build(&parsed);
+    let parsed = groovy::parse_recovering(text);
+    report_skipped(
+        file,
+        &parsed.skipped,
+        Some(&script.text_map),
+        "inline pipeline script: ",
+        cx,
+        out,
+    );
+    let mut m = model::build_with(&parsed, webhook_vars.clone());
     m.pr_aware |= pr_built;
     let doc = Doc {
         file,

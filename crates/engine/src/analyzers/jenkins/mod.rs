@@ -5,12 +5,13 @@ use pipeguard_groovy as groovy;
 pub mod job;
 pub mod model;
 pub mod rules;
+pub mod sources;
 pub mod xml;
 
 use model::{Doc, Model, PrScope};
 
 use crate::analyzers::{Analyzer, CiCredential, Output, ScanContext};
-use crate::finding::{Family, Location};
+use crate::finding::{Family, Location, RawFinding, Severity};
 use crate::source::FileKind;
 use crate::source::SourceFile;
 
@@ -39,17 +40,8 @@ impl Analyzer for JenkinsAnalyzer {
 }
 
 fn analyze_jenkinsfile(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
-    let script = match groovy::parse(&file.text) {
-        Ok(s) => s,
-        Err(e) => {
-            if cx.enabled(rules::PARSE_ERROR) {
-                out.parse_error(Family::Jenkins, file, e.at, e.message);
-            } else {
-                out.unparsed.push(file.path.clone());
-            }
-            return;
-        }
-    };
+    let script = groovy::parse_recovering(&file.text);
+    report_skipped(file, &script.skipped, None, "", cx, out);
     let m = model::build(&script);
     let doc = Doc {
         file,
@@ -61,6 +53,72 @@ fn analyze_jenkinsfile(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output
     rules::run_pipeline(&doc, &m, cx, out);
     let triggers = pipeline_triggers(&m, &[]);
     credential_records(&doc, &m, &triggers, out);
+}
+
+/// At most this many `jenkins/parse-error` findings for the places skipped in one script; the
+/// last one counts the rest.
+const MAX_SKIPPED_FINDINGS: usize = 10;
+
+/// A `jenkins/parse-error` finding (low) for each place the parser could not read and skipped,
+/// at the position it stopped, naming the lines skipped. The script was still analysed: the file
+/// is recovered, not unparsed, so the exit code does not change. `map` maps offsets of an inline
+/// job script into its config.xml.
+pub(crate) fn report_skipped(
+    file: &SourceFile,
+    skipped: &[groovy::Skipped],
+    map: Option<&groovy::OffsetMap>,
+    what: &str,
+    cx: &ScanContext<'_>,
+    out: &mut Output,
+) {
+    if skipped.is_empty() || !cx.enabled(rules::PARSE_ERROR) {
+        return;
+    }
+    let m = |r: std::ops::Range<usize>| map.map_or(r.clone(), |m| m.map_range(&r));
+    for (i, s) in skipped.iter().enumerate().take(MAX_SKIPPED_FINDINGS) {
+        let at = m(s.at..s.at).start;
+        let stop = file.position(at);
+        // The finding points at the start of what was skipped; the message says where the
+        // parser stopped when that is elsewhere (a missing `)` noticed lines later).
+        let (start, what_skipped) = if s.span.is_empty() {
+            (at, "nothing skipped".to_string())
+        } else {
+            let r = m(s.span.clone());
+            let a = file.position(r.start).line;
+            let b = file.position(r.end.saturating_sub(1).max(r.start)).line;
+            let lines = if a == b {
+                format!("line {a}")
+            } else {
+                format!("lines {a}–{b}")
+            };
+            (r.start, format!("skipped {lines}"))
+        };
+        let stopped = if file.position(start) == stop {
+            String::new()
+        } else {
+            format!(" at {}:{}", stop.line, stop.column)
+        };
+        let more = match skipped.len() - i {
+            n if i + 1 == MAX_SKIPPED_FINDINGS && n > 1 => {
+                format!("; {} more unreadable place(s) in this file", n - 1)
+            }
+            _ => String::new(),
+        };
+        out.push(
+            RawFinding::new(
+                rules::PARSE_ERROR,
+                file,
+                start..start,
+                format!(
+                    "{what}could not parse{stopped}: {}; {what_skipped} and analysed the rest of the file{more}",
+                    s.message
+                ),
+            )
+            .severity(Severity::Low)
+            .content(format!("parse-error {what}{}", s.message))
+            .property("recovered", "true"),
+        );
+    }
 }
 
 /// What starts a pipeline: a Jenkinsfile is built by a multibranch job (branches, and change

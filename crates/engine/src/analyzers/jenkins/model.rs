@@ -6,9 +6,10 @@
 //! Spans here are offsets into the parsed script text; [`Doc`] maps them into the file (the
 //! script of a job config.xml is XML-unescaped text inside the file).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use super::sources::{self, Control};
 use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::source::SourceFile;
 use pipeguard_groovy::{
@@ -56,8 +57,38 @@ pub struct Scope {
     pub pr: PrScope,
     /// The condition that set `pr` (for related locations).
     pub pr_span: Option<Range<usize>>,
-    /// Credential variables bound around this point: (variable, credential id).
-    pub cred_vars: Vec<(String, String)>,
+    /// Credential variables bound around this point.
+    pub cred_vars: Vec<CredVar>,
+}
+
+/// A variable a credential binding sets.
+#[derive(Clone, Debug)]
+pub struct CredVar {
+    pub var: String,
+    /// The credential id (empty when not literal).
+    pub id: String,
+    /// Whether the value is secret: not a user name (`usernameVariable`, `X_USR`) and not the
+    /// path of a temporary file (`keyFileVariable`, `file(variable:)`).
+    pub secret: bool,
+}
+
+/// A `${…}` (or `$x`) interpolation in a shell script, or a non-literal script argument: the
+/// identifier paths it reads.
+#[derive(Clone, Debug)]
+pub struct Interp {
+    pub span: Range<usize>,
+    pub refs: Vec<(String, Range<usize>)>,
+}
+
+/// Where a value a rule follows comes from and who controls it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Taint {
+    pub control: Control,
+    /// The variable (or the output) the value comes from: `env.CHANGE_TITLE`, `ghprbPullTitle`,
+    /// `commit messages (git log)`.
+    pub origin: String,
+    /// The Generic Webhook Trigger JSONPath, when the origin is such a variable.
+    pub webhook: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -68,8 +99,8 @@ pub struct ShellStep {
     /// The script argument, when it is a string literal.
     pub script: Option<StrLit>,
     pub script_span: Range<usize>,
-    /// Identifier paths Groovy interpolates into the script, with their spans.
-    pub interpolated: Vec<(String, Range<usize>)>,
+    /// What Groovy interpolates into the script.
+    pub interpolated: Vec<Interp>,
     pub scope: Scope,
 }
 
@@ -126,37 +157,38 @@ pub struct Model {
     /// The script tests for change requests somewhere (it is built for pull requests).
     pub pr_aware: bool,
     pub triggers: BTreeSet<String>,
-    /// Local variables holding PR-controlled values.
-    pub tainted_locals: BTreeSet<String>,
+    /// Local variables holding values someone outside the pipeline controls.
+    pub tainted_locals: BTreeMap<String, Taint>,
+    /// Generic Webhook Trigger variables whose JSONPath reads a PR author's field: name →
+    /// (JSONPath, who controls it). From `GenericTrigger(genericVariables: …)` in the script,
+    /// or from the job's config.xml.
+    pub webhook_vars: BTreeMap<String, (String, Control)>,
 }
 
-/// Environment variables a pull request's author controls.
-pub const PR_CONTROLLED: &[&str] = &[
-    "CHANGE_TITLE",
-    "CHANGE_BRANCH",
-    "BRANCH_NAME",
-    "CHANGE_AUTHOR",
-    "CHANGE_AUTHOR_DISPLAY_NAME",
-    "CHANGE_AUTHOR_EMAIL",
-    "CHANGE_FORK",
-    "CHANGE_URL",
-    "GIT_BRANCH",
-    "GIT_LOCAL_BRANCH",
-    "TAG_NAME",
-    "GIT_AUTHOR_NAME",
-    "GIT_AUTHOR_EMAIL",
-    "GIT_COMMITTER_NAME",
-    "GIT_COMMITTER_EMAIL",
-    "ghprbPullTitle",
-    "ghprbPullDescription",
-    "ghprbSourceBranch",
-    "ghprbPullAuthorLogin",
-    "ghprbPullLongDescription",
-    "ghprbCommentBody",
-    "gitlabSourceBranch",
-    "gitlabMergeRequestTitle",
-    "gitlabMergeRequestDescription",
-];
+/// Generic Webhook Trigger variables: name → (JSONPath, who controls the field it reads).
+pub type WebhookVars = BTreeMap<String, (String, Control)>;
+
+impl Model {
+    /// Who controls the value at identifier path `path`, if anyone outside the pipeline does.
+    pub fn source(&self, path: &str) -> Option<Taint> {
+        if let Some(t) = self.tainted_locals.get(path) {
+            return Some(t.clone());
+        }
+        let name = var_name(path);
+        if let Some((jp, c)) = self.webhook_vars.get(name) {
+            return Some(Taint {
+                control: *c,
+                origin: name.to_string(),
+                webhook: Some(jp.clone()),
+            });
+        }
+        sources::env_source(path).map(|control| Taint {
+            control,
+            origin: path.to_string(),
+            webhook: None,
+        })
+    }
+}
 
 const SHELL_STEPS: &[&str] = &["sh", "bat", "powershell", "pwsh"];
 
@@ -188,9 +220,67 @@ pub fn var_name(path: &str) -> &str {
     path.strip_prefix("env.").unwrap_or(path)
 }
 
+/// A value of a credential-named argument or element that is not a real secret: the common
+/// placeholders, and a number, a Vault path (`secret/team/ci/codecov`), for `token` a Generic
+/// Webhook Trigger job name (`build-cosa`), for `…_CREDENTIALS` a credential id.
+pub fn not_a_secret(key: &str, v: &str) -> bool {
+    let t = v.trim();
+    is_placeholder(t)
+        || t.chars().all(|c| c.is_ascii_digit())
+        || vault_path(t)
+        || (key == "token" && name_like_token(t))
+        || (is_credential_ref_name(key) && name_like_token(t))
+}
+
+/// `JOB_GCS_CREDENTIALS`, `gitCredentials`: a name for the id of a stored Jenkins credential;
+/// with a name-like value (`apm-ci-gcs-plugin`) it is that id, not a secret.
+fn is_credential_ref_name(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.ends_with("credentials") || k.ends_with("credential")
+}
+
+/// `secret/apm-team/ci/codecov`, `kv/data/app`: a path of lowercase words, not a secret value
+/// (a base64 secret with a `/` has mixed-case segments).
+fn vault_path(t: &str) -> bool {
+    let mut segs = t.split('/');
+    let Some(first) = segs.next() else {
+        return false;
+    };
+    t.contains('/')
+        && !first.is_empty()
+        && first
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && t.split('/').all(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
+/// A Generic Webhook Trigger token that is a name (`build-cosa`, `example-app-pr`): it picks the
+/// job a webhook call starts, and a name is not a secret anyone relies on.
+pub fn name_like_token(t: &str) -> bool {
+    t.contains(['-', '_'])
+        && t.split(['-', '_']).all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
 pub fn build(script: &Script) -> Model {
-    let mut m = Model::default();
-    taint_locals(&script.body, &mut m.tainted_locals);
+    build_with(script, BTreeMap::new())
+}
+
+/// Build the model of a script whose job declares Generic Webhook Trigger variables.
+pub fn build_with(script: &Script, webhook_vars: BTreeMap<String, (String, Control)>) -> Model {
+    let mut m = Model {
+        webhook_vars,
+        ..Model::default()
+    };
+    generic_trigger_vars(&script.body, &mut m.webhook_vars);
+    taint_locals(&script.body, &mut m);
     let scope = Scope {
         stage: None,
         pr: PrScope::Any,
@@ -205,20 +295,130 @@ pub fn build(script: &Script) -> Model {
     m
 }
 
-/// Locals assigned from PR-controlled values (`def t = env.CHANGE_TITLE`), to a fixpoint.
-fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
+/// `GenericTrigger(genericVariables: [[key: 'ref', value: '$.pull_request.head.ref']])` in
+/// `triggers {}` or `pipelineTriggers([…])`: the variables that read a PR author's field.
+fn generic_trigger_vars(body: &[Stmt], out: &mut BTreeMap<String, (String, Control)>) {
+    struct V<'a>(&'a mut BTreeMap<String, (String, Control)>);
+    impl pipeguard_groovy::Visitor for V<'_> {
+        fn expr(&mut self, e: &Expr) {
+            let ExprKind::Call(c) = &e.kind else { return };
+            if c.name != "GenericTrigger" {
+                return;
+            }
+            let Some(ExprKind::List(vars)) = c.named("genericVariables").map(|v| &v.kind) else {
+                return;
+            };
+            for v in vars {
+                let ExprKind::Map(entries) = &v.kind else {
+                    continue;
+                };
+                let get = |k: &str| {
+                    entries
+                        .iter()
+                        .find(|a| a.name.as_ref().is_some_and(|(n, _)| n == k))
+                        .and_then(|a| a.value.literal_str())
+                };
+                let (Some(key), Some(path)) = (get("key"), get("value")) else {
+                    continue;
+                };
+                if let Some(ctl) = sources::webhook_source(&path) {
+                    self.0.insert(key, (path, ctl));
+                }
+            }
+        }
+    }
+    pipeguard_groovy::walk_stmts(body, &mut V(out));
+}
+
+/// The strongest source among the values an expression reads; `sh(returnStdout: true)` of a
+/// `git log` that prints messages is the PR author's text. A value passed through
+/// `replaceAll(/[^…]/, …)` (a negated character class) or converted to a number is clean.
+fn expr_taint(m: &Model, e: &Expr) -> Option<Taint> {
+    if let ExprKind::Call(c) = &e.kind {
+        if cleans(c) {
+            return None;
+        }
+        if c.target.is_none()
+            && c.name == "sh"
+            && c.named("returnStdout")
+                .is_some_and(|v| matches!(v.kind, ExprKind::Bool(true)))
+            && c.named("script")
+                .and_then(Expr::literal_str)
+                .is_some_and(|s| sources::prints_commit_text(&s))
+        {
+            return Some(Taint {
+                control: Control::ForkAuthor,
+                origin: "commit text (git log)".into(),
+                webhook: None,
+            });
+        }
+        if let Some(t) = &c.target
+            && let Some(x) = expr_taint(m, t)
+        {
+            return Some(x);
+        }
+    }
+    if matches!(&e.kind, ExprKind::Binary { op, .. } if matches!(op.as_str(), "==" | "!=" | "=~" | "==~" | "in" | "instanceof" | "<" | ">" | "<=" | ">=" | "&&" | "||"))
+    {
+        return None;
+    }
+    let mut best: Option<Taint> = None;
+    let mut consider = |t: Option<Taint>| {
+        if let Some(t) = t
+            && best.as_ref().is_none_or(|b| t.control > b.control)
+        {
+            best = Some(t);
+        }
+    };
+    match &e.kind {
+        ExprKind::Call(c) => {
+            for a in &c.args {
+                consider(expr_taint(m, &a.value));
+            }
+        }
+        ExprKind::Str(s) => {
+            for p in &s.parts {
+                if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
+                    consider(expr_taint(m, x));
+                }
+            }
+        }
+        ExprKind::Binary { lhs, rhs, .. } => {
+            consider(expr_taint(m, lhs));
+            consider(expr_taint(m, rhs));
+        }
+        ExprKind::Ternary {
+            then, otherwise, ..
+        } => {
+            consider(expr_taint(m, then));
+            consider(expr_taint(m, otherwise));
+        }
+        ExprKind::List(items) => items.iter().for_each(|x| consider(expr_taint(m, x))),
+        _ => {
+            for (r, _) in e.references() {
+                consider(m.source(&r));
+            }
+        }
+    }
+    best
+}
+
+/// Locals assigned from values someone outside the pipeline controls (`def t =
+/// env.CHANGE_TITLE`), to a fixpoint; each keeps its strongest source.
+fn taint_locals(body: &[Stmt], m: &mut Model) {
     struct V<'a> {
-        out: &'a mut BTreeSet<String>,
+        m: &'a mut Model,
         changed: bool,
     }
     impl V<'_> {
-        fn tainted(&self, e: &Expr) -> bool {
-            e.references()
-                .iter()
-                .any(|(r, _)| PR_CONTROLLED.contains(&var_name(r)) || self.out.contains(r.as_str()))
-        }
-        fn mark(&mut self, name: &str) {
-            if self.out.insert(name.to_string()) {
+        fn mark(&mut self, name: &str, t: &Taint) {
+            let stronger = self
+                .m
+                .tainted_locals
+                .get(name)
+                .is_none_or(|old| t.control > old.control);
+            if stronger {
+                self.m.tainted_locals.insert(name.to_string(), t.clone());
                 self.changed = true;
             }
         }
@@ -229,26 +429,36 @@ fn taint_locals(body: &[Stmt], out: &mut BTreeSet<String>) {
                 names,
                 value: Some(v),
             } = &s.kind
-                && self.tainted(v)
+                && let Some(t) = expr_taint(self.m, v)
             {
                 for (n, _) in names {
-                    self.mark(n);
+                    self.mark(n, &t);
                 }
             }
         }
         fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Assign { target, value, .. } = &e.kind
-                && let ExprKind::Ident(n) = &target.kind
-                && self.tainted(value)
-            {
-                let n = n.clone();
-                self.mark(&n);
+            let ExprKind::Assign { target, value, .. } = &e.kind else {
+                return;
+            };
+            let Some(taint) = expr_taint(self.m, value) else {
+                return;
+            };
+            // `x = v`, `(a, b) = v`.
+            let targets: Vec<&Expr> = match &target.kind {
+                ExprKind::List(items) => items.iter().collect(),
+                _ => vec![&**target],
+            };
+            for t in targets {
+                if let ExprKind::Ident(n) = &t.kind {
+                    let n = n.clone();
+                    self.mark(&n, &taint);
+                }
             }
         }
     }
     for _ in 0..4 {
         let mut v = V {
-            out: &mut *out,
+            m: &mut *m,
             changed: false,
         };
         pipeguard_groovy::walk_stmts(body, &mut v);
@@ -305,7 +515,11 @@ impl Walker<'_> {
                 let idv = id.clone().unwrap_or_default();
                 let vars = vec![name.clone(), format!("{name}_USR"), format!("{name}_PSW")];
                 for v in &vars {
-                    scope.cred_vars.push((v.clone(), idv.clone()));
+                    scope.cred_vars.push(CredVar {
+                        var: v.clone(),
+                        id: idv.clone(),
+                        secret: !v.ends_with("_USR"),
+                    });
                 }
                 self.m.bindings.push(Binding {
                     id,
@@ -366,6 +580,13 @@ impl Walker<'_> {
                 }
             }
             StmtKind::Method { body, .. } => self.block(body, scope),
+            StmtKind::Assert { cond, message } => {
+                self.expr(cond, scope);
+                if let Some(m) = message {
+                    self.expr(m, scope);
+                }
+            }
+            StmtKind::Labeled { body, .. } => self.stmt(body, scope),
             StmtKind::Return(None) | StmtKind::Other => {}
         }
     }
@@ -441,7 +662,7 @@ impl Walker<'_> {
                 }
                 if is_secret_name(key)
                     && let Some(v) = a.value.literal_str()
-                    && !is_placeholder(&v)
+                    && !not_a_secret(key, &v)
                 {
                     self.m.secret_args.push(SecretArg {
                         key: key.clone(),
@@ -533,20 +754,27 @@ impl Walker<'_> {
                 }
                 for (b, span) in bindings {
                     let id = b.named("credentialsId").and_then(Expr::literal_str);
-                    let vars: Vec<String> = b
-                        .args
-                        .iter()
-                        .filter(|a| {
-                            a.name
-                                .as_ref()
-                                .is_some_and(|(k, _)| k.ends_with("Variable") || k == "variable")
-                        })
-                        .filter_map(|a| a.value.literal_str())
-                        .collect();
-                    for v in &vars {
-                        inner
-                            .cred_vars
-                            .push((v.clone(), id.clone().unwrap_or_default()));
+                    let mut vars: Vec<String> = Vec::new();
+                    for a in &b.args {
+                        let Some((k, _)) = &a.name else { continue };
+                        if !(k.ends_with("Variable") || k == "variable") {
+                            continue;
+                        }
+                        let Some(v) = a.value.literal_str() else {
+                            continue;
+                        };
+                        // A user name, or the path of the temporary file holding the secret.
+                        let secret = !matches!(
+                            k.as_str(),
+                            "usernameVariable" | "keyFileVariable" | "keystoreVariable"
+                        ) && (k != "variable"
+                            || !matches!(b.name.as_str(), "file" | "zip"));
+                        inner.cred_vars.push(CredVar {
+                            var: v.clone(),
+                            id: id.clone().unwrap_or_default(),
+                            secret,
+                        });
+                        vars.push(v);
                     }
                     self.m.bindings.push(Binding {
                         id,
@@ -662,12 +890,22 @@ impl Walker<'_> {
             match &a.kind {
                 ExprKind::Str(s) => {
                     for p in &s.parts {
-                        if let pipeguard_groovy::StrPart::Interp { expr: Some(x), .. } = p {
-                            interpolated.extend(x.references());
+                        if let pipeguard_groovy::StrPart::Interp {
+                            expr: Some(x),
+                            span,
+                        } = p
+                        {
+                            interpolated.push(Interp {
+                                span: span.clone(),
+                                refs: clean_refs(x),
+                            });
                         }
                     }
                 }
-                _ => interpolated.extend(a.references()),
+                _ => interpolated.extend(clean_refs(a).into_iter().map(|(p, span)| Interp {
+                    span: span.clone(),
+                    refs: vec![(p, span)],
+                })),
             }
         }
         if let Some(s) = &script {
@@ -701,6 +939,67 @@ impl Walker<'_> {
             scope: scope.clone(),
         });
     }
+}
+
+/// The identifier paths an interpolated expression reads, leaving out those it only tests or
+/// converts (`${x == 'a' ? 1 : 2}` pastes no part of `x`; `${n.toInteger()}` a number).
+fn clean_refs(e: &Expr) -> Vec<(String, Range<usize>)> {
+    match &e.kind {
+        ExprKind::Ternary {
+            then, otherwise, ..
+        } => {
+            let mut v = clean_refs(then);
+            v.extend(clean_refs(otherwise));
+            v
+        }
+        ExprKind::Binary { op, .. }
+            if matches!(
+                op.as_str(),
+                "==" | "!="
+                    | "=~"
+                    | "==~"
+                    | "in"
+                    | "instanceof"
+                    | "<"
+                    | ">"
+                    | "<="
+                    | ">="
+                    | "&&"
+                    | "||"
+            ) =>
+        {
+            Vec::new()
+        }
+        ExprKind::Call(c) if cleans(c) => Vec::new(),
+        _ => e.references(),
+    }
+}
+
+/// A call whose result holds no attacker text: a test, a number, or `replaceAll` with a negated
+/// character class (`x.replaceAll(/[^A-Za-z0-9._-]/, '')`).
+fn cleans(c: &Call) -> bool {
+    if c.name == "replaceAll" {
+        return c.positional(0).and_then(Expr::as_str).is_some_and(|s| {
+            s.parts.first().is_some_and(|p| {
+                matches!(p, pipeguard_groovy::StrPart::Lit { text, .. } if text.starts_with("[^"))
+            })
+        });
+    }
+    matches!(
+        c.name.as_str(),
+        "toInteger"
+            | "toLong"
+            | "isNumber"
+            | "parseInt"
+            | "size"
+            | "length"
+            | "contains"
+            | "startsWith"
+            | "endsWith"
+            | "equals"
+            | "matches"
+            | "isEmpty"
+    )
 }
 
 fn collect_calls_in_args(args: &[pipeguard_groovy::Arg], out: &mut Vec<String>) {

@@ -2,7 +2,9 @@
 //! Workload kinds (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob…) are
 //! checked at their pod spec; other kinds are parsed and ignored.
 
+pub mod flags;
 pub mod model;
+pub mod rbac;
 pub mod rules;
 pub mod yaml;
 

@@ -88,11 +88,7 @@ impl Node {
     /// A boolean; quoted `"true"` counts too, as the API server would reject it anyway and the
     /// author's intent is plain.
     pub fn as_bool(&self) -> Option<bool> {
-        match self.as_str()?.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" => Some(true),
-            "false" | "no" | "off" => Some(false),
-            _ => None,
-        }
+        crate::analyzers::common::container::switch(self.as_str()?)
     }
 
     pub fn as_i64(&self) -> Option<i64> {

@@ -4,6 +4,7 @@
 
 use yamlpath::Component;
 
+use crate::analyzers::common::container::is_runtime_socket;
 use crate::analyzers::compose::model::{Model, bind_mounts};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -11,22 +12,6 @@ use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::ComposeDockerSocket, check);
-
-pub fn is_runtime_socket(path: &str) -> bool {
-    let p = path.trim_end_matches('/');
-    [
-        "/var/run/docker.sock",
-        "/run/docker.sock",
-        "/var/run/docker",
-        "/run/containerd/containerd.sock",
-        "/var/run/containerd/containerd.sock",
-        "/run/podman/podman.sock",
-        "/var/run/crio/crio.sock",
-    ]
-    .contains(&p)
-        || p.ends_with("/docker.sock")
-        || p.ends_with("/podman.sock")
-}
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for s in m.services() {

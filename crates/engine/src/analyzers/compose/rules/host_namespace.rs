@@ -4,6 +4,7 @@
 
 use yamlpath::Component;
 
+use crate::analyzers::common::container::COMPOSE_NAMESPACE_KEYS;
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -12,11 +13,9 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::ComposeHostNamespace, check);
 
-const KEYS: &[&str] = &["network_mode", "pid", "ipc", "uts", "userns_mode", "net"];
-
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for s in m.services() {
-        for key in KEYS {
+        for (key, _) in COMPOSE_NAMESPACE_KEYS {
             let Some(v) = s.value.get(*key).and_then(scalar) else {
                 continue;
             };

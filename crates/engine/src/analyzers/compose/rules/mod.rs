@@ -16,6 +16,11 @@ declare_rules! {
         cap_add,
         secret_in_env,
         unpinned_image,
+        no_new_privileges,
+        seccomp_unconfined,
+        apparmor_unconfined,
+        writable_root_fs,
+        no_resource_limits,
     ];
 }
 

@@ -3,6 +3,7 @@
 
 use yamlpath::Component;
 
+use crate::analyzers::common::container::switch;
 use crate::analyzers::compose::model::{Model, scalar};
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -17,7 +18,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             .value
             .get("privileged")
             .and_then(scalar)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+            .is_some_and(|v| switch(&v) == Some(true));
         if !on {
             continue;
         }

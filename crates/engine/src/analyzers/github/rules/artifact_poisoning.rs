@@ -1,7 +1,8 @@
 //! `github/artifact-poisoning`: a privileged job downloads artifacts of the triggering run (which
 //! a fork PR can produce) and then unpacks, reads or executes them.
 
-use crate::analyzers::github::reach::{Analysis, SourceKind};
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::SourceKind;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -9,7 +10,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubArtifactPoisoning, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         if r.privileged.is_empty() {

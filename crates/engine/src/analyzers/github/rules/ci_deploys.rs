@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use crate::analyzers::github::actions;
-use crate::analyzers::github::reach::{Analysis, map_range};
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
@@ -14,7 +14,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubCiDeploys, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (ji, job) in m.jobs.iter().enumerate() {
         for (si, step) in job.steps.iter().enumerate() {
@@ -25,21 +25,21 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             {
                 hit = Some((a.step_head(step), act));
             }
-            if let (Some(script), Some(run)) = (&info.script, step.run.as_deref())
+            if let (Some(script), Some(_)) = (&info.script, step.run.as_deref())
                 && hit.is_none()
                 && let Some(act) = info.actions.iter().find(|x| x.kind == Kind::Deploy)
             {
                 let r = script.commands[act.command].span.clone();
-                hit = Some((map_range(m, &info.run_bytes, run, &r), act.tool.clone()));
+                hit = Some((a.run_range(ji, si, &r), act.tool.clone()));
             }
-            if let (Some(script), Some(run)) = (&info.script, step.run.as_deref())
+            if let (Some(script), Some(_)) = (&info.script, step.run.as_deref())
                 && hit.is_none()
                 && let Some((cmd, tool)) = script
                     .commands
                     .iter()
                     .find_map(|c| extra_deploy(c).map(|t| (c, t)))
             {
-                hit = Some((map_range(m, &info.run_bytes, run, &cmd.span), tool));
+                hit = Some((a.run_range(ji, si, &cmd.span), tool));
             }
             let Some((bytes, tool)) = hit else { continue };
             let env = job

@@ -4,7 +4,7 @@
 
 use crate::analyzers::common::secrets::{is_placeholder, is_secret_name, looks_like_secret_value};
 use crate::analyzers::github::model::KeyValue;
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -55,7 +55,7 @@ fn looks_real(v: &str) -> bool {
     digits > 0 && (upper > 0 || lowerc > 0) && (upper + lowerc) > 3
 }
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let mut report = |kv: &KeyValue, what: &str| {
         let bytes = m.value_bytes(&kv.route);

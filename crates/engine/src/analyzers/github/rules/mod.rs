@@ -1,11 +1,11 @@
 //! GitHub rules, one per file. Each declares itself with `declare_rule!` (id, persona, confidence, `check(analysis, cx, out)`); `declare_rules!` lists them once.
 
-use super::reach::Analysis;
+use super::facts::Facts;
 use crate::analyzers::rule::{self, declare_rules};
 use crate::analyzers::{Output, ScanContext};
 use crate::rules::RuleId;
 
-type Check = fn(&Analysis<'_, '_>, &ScanContext<'_>, &mut Output);
+type Check = fn(&Facts<'_, '_>, &ScanContext<'_>, &mut Output);
 
 declare_rules! {
     RULES: Check = [
@@ -25,6 +25,12 @@ declare_rules! {
         spoofable_actor_check,
         push_without_scan,
         ci_deploys,
+        use_trusted_publishing,
+        unredacted_secrets,
+        dangerous_trigger,
+        cache_poisoning,
+        unpinned_image,
+        remote_script,
     ];
 }
 
@@ -33,10 +39,15 @@ pub fn ids() -> impl Iterator<Item = &'static str> {
     rule::ids(RuleId::GithubParseError, RULES)
 }
 
-pub fn run(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+pub fn run(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     for r in RULES {
-        if cx.enabled(r.id) {
+        if cx.enabled(r.id) && r.persona <= cx.persona() {
+            let from = out.findings.len();
             (r.check)(a, cx, out);
+            for f in &mut out.findings[from..] {
+                f.persona.get_or_insert(r.persona);
+                f.confidence.get_or_insert(r.confidence);
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use crate::analyzers::github::actions;
 use crate::analyzers::github::model::Step;
-use crate::analyzers::github::reach::{Analysis, map_range};
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use pipeguard_shell::classify::Kind;
@@ -19,7 +19,7 @@ fn input(step: &Step) -> impl Fn(&str) -> Option<String> + '_ {
     |k| step.with_value(k).map(|v| v.value.clone())
 }
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (ji, job) in m.jobs.iter().enumerate() {
         let mut scanned = false;
@@ -33,13 +33,13 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     push = Some((a.step_head(step), act));
                 }
             }
-            if let (Some(script), Some(run)) = (&info.script, step.run.as_deref()) {
+            if let (Some(script), Some(_)) = (&info.script, step.run.as_deref()) {
                 for act in &info.actions {
                     match act.kind {
                         Kind::ImageScan => scanned = true,
                         Kind::ImagePush if !scanned && push.is_none() => {
                             let r = script.commands[act.command].span.clone();
-                            push = Some((map_range(m, &info.run_bytes, run, &r), act.tool.clone()));
+                            push = Some((a.run_range(ji, si, &r), act.tool.clone()));
                         }
                         _ => {}
                     }

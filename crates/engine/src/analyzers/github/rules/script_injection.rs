@@ -1,20 +1,95 @@
 //! `github/script-injection`: an attacker-controlled expression (issue/PR/comment text, branch
 //! names, commit messages, env vars set from them) is expanded into a `run:` script or a
-//! github-script `script:`. Passed through `env:` and used as a quoted `$VAR` it is safe.
+//! github-script `script:`, in the file or through a local composite action's input. Passed
+//! through `env:` and used as a quoted `$VAR` it is safe.
 
-use crate::analyzers::github::reach::{Analysis, OUTSIDER};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::analyzers::github::composite;
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::OUTSIDER;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{RawFinding, Severity};
+use crate::analyzers::github::taint::Origin;
+use crate::analyzers::github::expr;
+use crate::finding::{Confidence, Persona, RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
+use crate::source::SourceFile;
 
 declare_rule!(RuleId::GithubScriptInjection, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+/// Contexts whose value cannot carry code: secrets (an attacker does not choose them), numbers
+/// and ids, commit SHAs, runner paths, the job's own strategy indices.
+fn constrained(ctx: &str) -> bool {
+    ctx == "secrets"
+        || ctx.starts_with("secrets.")
+        || ctx.starts_with("runner.")
+        || ctx.starts_with("strategy.")
+        || matches!(
+            ctx,
+            "github.sha" | "github.workspace" | "github.action_path" | "github.run_id"
+                | "github.run_number" | "github.run_attempt" | "github.retention_days"
+                | "github.server_url" | "github.api_url" | "github.graphql_url" | "github.job"
+                | "github.token" | "env.github_workspace"
+        )
+        || [".number", ".id", "_id", ".sha", "_sha", ".run_number", ".run_attempt", ".size", ".count", "_count"]
+            .iter()
+            .any(|s| ctx.ends_with(s))
+}
+
+/// At pedantic: every other expansion into code whose value is not provably constrained —
+/// it bypasses shell quoting even when nobody outside chooses it today.
+fn unconstrained(a: &Facts<'_, '_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
+        for s in r.sinks.iter().filter(|s| s.taint.is_none()) {
+            let body = m.text(&s.bytes);
+            let inner = body.trim().trim_start_matches("${{").trim_end_matches("}}");
+            let ctx = expr::dataflow_contexts(inner).into_iter().find(|c| {
+                if constrained(c) {
+                    return false;
+                }
+                // A literal matrix member (no expression in any of its values) is static.
+                if let Some(k) = c.strip_prefix("matrix.") {
+                    let vals = m.matrix_values(job, k);
+                    return vals.is_empty() || vals.iter().any(|v| v.contains("${{"));
+                }
+                // Typed inputs (boolean, number, choice) are constrained; string inputs are
+                // tainted already, and composite inputs are resolved across files.
+                !c.starts_with("inputs.")
+            });
+            let Some(ctx) = ctx else { continue };
+            let step = &job.steps[s.step];
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    s.bytes.clone(),
+                    format!(
+                        "`{ctx}` is expanded into the `{}` script of step `{}`: its value becomes code unescaped; pass it through `env:` and use \"$VAR\"",
+                        s.sink,
+                        step.label()
+                    ),
+                )
+                .severity(Severity::Low)
+                .persona(Persona::Pedantic)
+                .confidence(Confidence::Low)
+                .content(format!("{} {} {ctx} unescaped", job.id, step.label()))
+                .property("context", ctx.clone()),
+            );
+        }
+    }
+}
+
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    let m = a.m;
+    if cx.persona() >= Persona::Pedantic {
+        unconstrained(a, out);
+    }
+    for (job, r) in m.jobs.iter().zip(&a.jobs) {
         let outsider = r.triggers.iter().find(|t| OUTSIDER.contains(&t.as_str()));
-        for inj in &r.injections {
+        for (inj, taint) in r.injections() {
             let step = &job.steps[inj.step];
             let mut f = RawFinding::new(
                 ID,
@@ -22,14 +97,19 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 inj.bytes.clone(),
                 format!(
                     "`{}` ({}) is expanded into the `{}` script of step `{}`: its text becomes code; pass it through `env:` and use \"$VAR\"",
-                    inj.context,
-                    inj.why,
+                    taint.context,
+                    taint.why,
                     inj.sink,
                     step.label()
                 ),
             )
-            .content(format!("{} {} {}", job.id, step.label(), inj.context))
-            .property("context", inj.context.clone());
+            .content(format!("{} {} {}", job.id, step.label(), taint.context))
+            .property("context", taint.context.clone());
+            if taint.origin == Origin::Writer {
+                // Only someone who can dispatch, call or push chooses the text.
+                out.push(f.severity(Severity::Low).confidence(Confidence::Medium));
+                continue;
+            }
             match outsider {
                 Some(t) => {
                     f = f.related(
@@ -51,5 +131,70 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             }
             out.push(f);
         }
+    }
+}
+
+/// A composite action that no file of the tree calls expands `inputs.X` into a script: whoever
+/// calls it (in another repository) controls the text. Low confidence: the callers may pass
+/// only constants.
+fn uncalled(files: &[Arc<SourceFile>], out: &mut Output) {
+    for u in composite::uncalled_inputs(files) {
+        out.push(
+            RawFinding::new(
+                ID,
+                u.action,
+                u.range.clone(),
+                format!(
+                    "`inputs.{}` is expanded into the script of step `{}`: whoever calls this action chooses that text and it becomes code; pass it through `env:` and use \"$VAR\"",
+                    u.input, u.label
+                ),
+            )
+            .severity(Severity::Low)
+            .confidence(Confidence::Low)
+            .content(format!("{} uncalled inputs.{} {}", u.action.path, u.input, u.label))
+            .property("context", format!("inputs.{}", u.input)),
+        );
+    }
+}
+
+/// Across files: a workflow passes attacker-controlled text to a local composite action that
+/// expands the input into a script; reported in the action, the workflow's `with:` related.
+pub fn check_project(files: &[Arc<SourceFile>], out: &mut Output) {
+    uncalled(files, out);
+    let mut seen = BTreeSet::new();
+    for t in composite::tainted_inputs(files) {
+        if !seen.insert((t.action.path.clone(), t.range.start, t.workflow.path.clone())) {
+            continue;
+        }
+        let mut f = RawFinding::new(
+            ID,
+            t.action,
+            t.range.clone(),
+            format!(
+                "`inputs.{}` is expanded into the script of step `{}`, and `{}` passes `{}` ({}) to it: its text becomes code",
+                t.input, t.label, t.workflow.path, t.context, t.why
+            ),
+        )
+        .related(
+            t.workflow,
+            t.with_bytes.clone(),
+            format!("attacker-controlled `{}` passed as `{}`", t.context, t.input),
+        )
+        .content(format!(
+            "{} inputs.{} {}",
+            t.action.path, t.input, t.workflow.path
+        ))
+        .property("context", t.context.clone());
+        if let Some(trig) = t.outsider.first() {
+            f = f.related(
+                t.workflow,
+                t.trigger_bytes.clone(),
+                format!("`{trig}` lets outsiders choose that text"),
+            );
+        }
+        if !t.outsider.iter().any(|t| t.as_str() != "pull_request") {
+            f = f.severity(Severity::Medium);
+        }
+        out.push(f);
     }
 }

@@ -2,7 +2,7 @@
 //! (or an attacker-chosen one) where a single step can read them.
 
 use crate::analyzers::github::expr;
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -10,7 +10,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubSecretsDump, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for site in &m.sites {
         let body = m.text(&site.body);

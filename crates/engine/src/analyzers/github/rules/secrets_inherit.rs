@@ -2,7 +2,7 @@
 //! workflow, whatever it needs. Low severity when the called workflow is in the same repository.
 
 use crate::analyzers::github::model::{Seg, route_with};
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -10,7 +10,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubSecretsInherit, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for job in &m.jobs {
         if !job.secrets_inherit {

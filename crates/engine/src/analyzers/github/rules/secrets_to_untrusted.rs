@@ -7,7 +7,7 @@
 //! `$GITHUB_ENV` for them), and secrets handed to *actions* before it (they may persist them:
 //! docker login, cloud credentials). A secret used only inside an earlier `run:` is not.
 
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -15,7 +15,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubSecretsToUntrusted, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
         if !r.runs_untrusted() {
@@ -102,7 +102,7 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
 
 /// Where untrusted code first runs in job `ji`, and a description.
 fn untrusted_point(
-    a: &Analysis<'_, '_>,
+    a: &Facts<'_, '_>,
     ji: usize,
     step: usize,
 ) -> (std::ops::Range<usize>, String) {
@@ -114,12 +114,12 @@ fn untrusted_point(
             format!("it {} and then {}", src.what, e.what),
         );
     }
-    if let Some(i) = r.injections.iter().find(|i| i.step == step) {
+    if let Some((i, t)) = r.outsider_injections().find(|(i, _)| i.step == step) {
         return (
             i.bytes.clone(),
             format!(
                 "`{}` ({}) is injected into a `{}` script",
-                i.context, i.why, i.sink
+                t.context, t.why, i.sink
             ),
         );
     }

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::analyzers::github::model::{Seg, route_with};
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
@@ -20,9 +20,37 @@ const ACTORS: &[&str] = &[
     "github.event.sender.login",
 ];
 
+/// Account ids of the common bots (`github.actor_id` checks), as data next to the names.
+const BOT_IDS: &[(&str, &str)] = &[
+    ("49699333", "dependabot[bot]"),
+    ("29139614", "renovate[bot]"),
+    ("41898282", "github-actions[bot]"),
+    ("27856297", "dependabot-preview[bot]"),
+];
+
+/// Lower-cased, with index access on `github` written as properties: `github['ACTOR']` →
+/// `github.actor`.
+fn normalise(cond: &str) -> String {
+    let mut s = cond.to_ascii_lowercase();
+    for q in ['\'', '"'] {
+        loop {
+            let pat = format!("github[{q}");
+            let Some(i) = s.find(&pat) else { break };
+            let rest = &s[i + pat.len()..];
+            let Some(j) = rest.find(&format!("{q}]")) else { break };
+            let name = rest[..j].to_string();
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                break;
+            }
+            s = format!("{}github.{name}{}", &s[..i], &rest[j + 2..]);
+        }
+    }
+    s
+}
+
 /// The bot name an actor is compared with, if any.
 fn bot_check(cond: &str, bots: &[String]) -> Option<(usize, String)> {
-    let lower = cond.to_ascii_lowercase();
+    let lower = normalise(cond);
     for actor in ACTORS {
         let mut from = 0;
         while let Some(i) = lower[from..].find(actor) {
@@ -38,6 +66,19 @@ fn bot_check(cond: &str, bots: &[String]) -> Option<(usize, String)> {
             for lit in lits {
                 if lit.ends_with("[bot]") || bots.iter().any(|b| b.eq_ignore_ascii_case(lit)) {
                     return Some((at, lit.to_string()));
+                }
+            }
+            // `github.actor_id == 49699333` (a number or a numeric string).
+            if lower[at..].starts_with("github.actor_id")
+                || lower[at..].starts_with("github.triggering_actor_id")
+            {
+                for (id, name) in BOT_IDS {
+                    if window
+                        .split(|c: char| !c.is_ascii_digit())
+                        .any(|w| w == *id)
+                    {
+                        return Some((at, (*name).to_string()));
+                    }
                 }
             }
             // contains(github.actor, '[bot]') / endsWith(github.actor, '[bot]')
@@ -58,7 +99,7 @@ fn bot_check(cond: &str, bots: &[String]) -> Option<(usize, String)> {
     None
 }
 
-pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let bots = &cx.config.github.trusted_bots;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
@@ -128,5 +169,9 @@ mod tests {
             .is_none()
         );
         assert!(bot_check("github.actor == 'octocat'", &[]).is_none());
+        assert!(bot_check("github['ACTOR'] == 'dependabot[bot]'", &[]).is_some());
+        assert!(bot_check("github.actor_id == 49699333", &[]).is_some());
+        assert!(bot_check("github['ACTOR_ID'] == '49699333'", &[]).is_some());
+        assert!(bot_check("github.actor_id == 12345", &[]).is_none());
     }
 }

@@ -6,7 +6,7 @@
 use github_actions_models::common::Uses;
 
 use crate::analyzers::github::model::{Route, Seg, route_with};
-use crate::analyzers::github::reach::Analysis;
+use crate::analyzers::github::facts::Facts;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -18,7 +18,7 @@ fn is_sha(r: &str) -> bool {
     r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub fn check(a: &Analysis<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let trusted = &cx.config.github.trusted_action_owners;
     let mut sites: Vec<(&str, Route)> = Vec::new();

@@ -1,7 +1,8 @@
 //! `github/untrusted-checkout`: a privileged trigger checks out (or fetches) the PR's code and a
 //! later step executes it. A checkout that nothing runs, or a same-repository-only job, is fine.
 
-use crate::analyzers::github::reach::{Analysis, SourceKind};
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::reach::SourceKind;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
 use crate::analyzers::rule::declare_rule;
@@ -9,7 +10,7 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubUntrustedCheckout, check);
 
-pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     for (job, r) in m.jobs.iter().zip(&a.jobs) {
         if r.privileged.is_empty() || r.fork_guarded {
@@ -60,6 +61,35 @@ pub fn check(a: &Analysis<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 f = f.severity(s);
             }
             out.push(f);
+            // The executing step is where the attacker's code runs: its own finding, the
+            // checkout related (unless the fetch and the run are the same step).
+            if first.step != src.step {
+                let line = m.file.span(src.bytes.clone()).start.line;
+                let mut g = RawFinding::new(
+                    ID,
+                    m.file,
+                    first.bytes.clone(),
+                    format!(
+                        "step `{}` {} — the pull request's code fetched at line {line} — in job `{}` on `{trigger}`, with the job's secrets and token",
+                        exec_step.label(),
+                        first.what,
+                        job.id
+                    ),
+                )
+                .related(m.file, src.bytes.clone(), "checks out the pull request's code")
+                .related(
+                    m.file,
+                    a.trigger_bytes(trigger),
+                    format!("privileged trigger `{trigger}`"),
+                )
+                .content(format!("{} exec {} {}", job.id, exec_step.label(), trigger))
+                .property("job", job.id.clone())
+                .property("trigger", trigger.clone());
+                if let Some(s) = f_sev {
+                    g = g.severity(s);
+                }
+                out.push(g);
+            }
         }
     }
 }

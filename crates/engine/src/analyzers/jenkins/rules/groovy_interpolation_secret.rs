@@ -14,11 +14,16 @@ declare_rule!(RuleId::JenkinsGroovyInterpolationSecret, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for step in &m.steps {
-        for (path, span) in &step.interpolated {
+        for (path, span) in step.interpolated.iter().flat_map(|i| &i.refs) {
             let name = var_name(path);
-            let Some((_, cred)) = step.scope.cred_vars.iter().rev().find(|(v, _)| v == name) else {
+            let Some(cv) = step.scope.cred_vars.iter().rev().find(|v| v.var == name) else {
                 continue;
             };
+            // A user name or a key file's path is not the secret.
+            if !cv.secret {
+                continue;
+            }
+            let cred = &cv.id;
             out.push(
                 RawFinding::new(
                     ID,

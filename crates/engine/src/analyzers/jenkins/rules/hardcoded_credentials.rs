@@ -3,8 +3,8 @@
 //! Job XML (`<password>`, `<secretToken>` with a plain value) is checked by `../job.rs`.
 
 use crate::analyzers::Output;
-use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
-use crate::analyzers::jenkins::model::{Doc, Model};
+use crate::analyzers::common::secrets::is_secret_name;
+use crate::analyzers::jenkins::model::{Doc, Model, not_a_secret};
 use crate::finding::RawFinding;
 use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
@@ -19,7 +19,7 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
         let Some(value) = e.value.literal_str() else {
             continue;
         };
-        if is_placeholder(&value) {
+        if not_a_secret(&e.name, &value) {
             continue;
         }
         let span = doc.range(&e.value.span);

@@ -21,11 +21,12 @@ declare_rules! {
         credentials_on_pr,
         groovy_interpolation_secret,
         script_injection,
+        webhook_injection,
         hardcoded_credentials,
         push_without_scan,
         ci_deploys,
     ];
-    JOB_RULES: JobCheck = [untrusted_pr_trust, sandbox_disabled];
+    JOB_RULES: JobCheck = [untrusted_pr_trust, untrusted_pr_trigger, sandbox_disabled];
 }
 
 /// Every rule id the family reports, `jenkins/parse-error` first.

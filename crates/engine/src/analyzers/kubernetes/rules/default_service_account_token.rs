@@ -4,10 +4,11 @@
 
 use super::key;
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::kubernetes::yaml::Entry;
 use crate::analyzers::kubernetes::yaml::Node;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesDefaultServiceAccountToken, check);
@@ -15,11 +16,8 @@ declare_rule!(RuleId::KubernetesDefaultServiceAccountToken, check);
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
         let spec = w.pod_spec;
-        if spec
-            .get("automountServiceAccountToken")
-            .and_then(Node::as_bool)
-            == Some(false)
-        {
+        let automount = spec.entry("automountServiceAccountToken");
+        if automount.and_then(|e| e.value.as_bool()) == Some(false) {
             continue;
         }
         let sa = spec
@@ -34,7 +32,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             RawFinding::new(
                 ID,
                 m.file,
-                w.anchor(),
+                automount.map_or_else(|| w.spec_anchor(), Entry::span),
                 format!(
                     "{} mounts the `default` service account's API token (set `automountServiceAccountToken: false` or use a dedicated service account)",
                     w.describe()

@@ -1,24 +1,15 @@
 //! `kubernetes/docker-socket`: a hostPath volume mounts the container runtime's socket
 //! (docker, containerd, CRI-O, podman): whoever talks to it starts privileged containers.
 
-use super::{host_paths, key};
+use super::{host_paths, key, pv_host_paths};
+use crate::analyzers::common::container::is_runtime_socket;
 use crate::analyzers::kubernetes::model::Model;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesDockerSocket, check);
-
-pub fn is_runtime_socket(path: &str) -> bool {
-    let p = path.trim().trim_end_matches('/');
-    let name = p.rsplit('/').next().unwrap_or(p);
-    matches!(
-        name,
-        "docker.sock" | "containerd.sock" | "crio.sock" | "podman.sock" | "dockershim.sock"
-    ) || p.ends_with("/var/run/docker")
-        || p.ends_with("/run/containerd")
-}
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -37,6 +28,22 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     .content(key(w, None, &format!("socket {path}"))),
                 );
             }
+        }
+    }
+    for (o, path, range) in pv_host_paths(m) {
+        if is_runtime_socket(path) {
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    range,
+                    format!(
+                        "{} exposes the container runtime socket `{path}` to any pod that claims it: root on the node",
+                        o.describe()
+                    ),
+                )
+                .content(format!("{} {} socket {path}", o.kind, o.name)),
+            );
         }
     }
 }

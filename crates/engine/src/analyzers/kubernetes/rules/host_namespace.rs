@@ -2,6 +2,7 @@
 //! network stack, process table or IPC with the pod.
 
 use super::key;
+use crate::analyzers::common::container::POD_NAMESPACE_FIELDS;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -12,11 +13,7 @@ declare_rule!(RuleId::KubernetesHostNamespace, check);
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
-        for (field, what) in [
-            ("hostNetwork", "the node's network namespace"),
-            ("hostPID", "the node's process namespace"),
-            ("hostIPC", "the node's IPC namespace"),
-        ] {
+        for (field, _, what) in POD_NAMESPACE_FIELDS {
             let Some(e) = w.pod_spec.entry(field) else {
                 continue;
             };

@@ -5,9 +5,9 @@
 use super::{key, who};
 use crate::analyzers::kubernetes::model::{ContainerKind, Model};
 use crate::analyzers::kubernetes::yaml::Node;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::{RawFinding, Severity};
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesRunAsRoot, check);
@@ -59,7 +59,7 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     RawFinding::new(
                         ID,
                         m.file,
-                        c.anchor(),
+                        c.sc_anchor(),
                         format!(
                             "{} may run as root: no `runAsNonRoot: true` or non-zero `runAsUser` (pod or container)",
                             who(w, c)

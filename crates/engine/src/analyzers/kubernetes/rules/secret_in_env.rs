@@ -6,9 +6,9 @@ use super::{key, who};
 use crate::analyzers::common::secrets::{is_placeholder, is_secret_name};
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::kubernetes::yaml::{Node, Style, Value};
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesSecretInEnv, check);

@@ -2,6 +2,7 @@
 //! pinned by digest: what runs changes whenever the tag moves.
 
 use super::{key, who};
+use crate::analyzers::common::image::ImageRef;
 use crate::analyzers::kubernetes::model::Model;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
@@ -9,12 +10,6 @@ use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::KubernetesUnpinnedImage, check);
-
-/// The tag of an image reference (`None` when there is none), ignoring a registry port.
-pub fn tag(image: &str) -> Option<&str> {
-    let last = image.rsplit('/').next().unwrap_or(image);
-    last.split_once(':').map(|(_, t)| t)
-}
 
 pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for w in &m.workloads {
@@ -31,7 +26,10 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             {
                 continue;
             }
-            let why = match tag(image) {
+            let Some(parsed) = ImageRef::split(image) else {
+                continue;
+            };
+            let why = match parsed.tag.as_deref() {
                 None => "has no tag (means :latest)",
                 Some("latest") => "uses the :latest tag",
                 Some(_) => continue,

@@ -1,42 +1,62 @@
-//! `terraform/open-ingress`: ingress from the whole internet (0.0.0.0/0, ::/0) to an admin or
-//! database port, or to every port — security group `ingress` blocks, `aws_security_group_rule`
-//! (type ingress), `aws_vpc_security_group_ingress_rule`, GCP firewalls and Azure NSG rules.
+//! `terraform/open-ingress`: ingress from the whole internet (0.0.0.0/0, ::/0; Azure's `*`,
+//! `Internet`, `Any` and any `/0`) to an admin, file-sharing or database port, or to every
+//! port — security group `ingress` blocks (`aws_security_group`, `aws_default_security_group`),
+//! `aws_security_group_rule` (type ingress), `aws_vpc_security_group_ingress_rule`, GCP
+//! firewalls and Azure NSG rules. The protocol counts: ICMP opens no port, UDP only the UDP
+//! services listed.
 
 use super::finding;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::terraform::model::{Attr, Block, Expr, Module};
 use crate::analyzers::{Output, ScanContext};
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::TerraformOpenIngress, check);
 
-/// SSH, telnet, RDP, WinRM, Docker, Kubernetes API/kubelet, etcd and common databases.
+/// SSH, telnet, RDP, WinRM, VNC, Docker, Kubernetes API/kubelet, etcd, FTP, MS RPC,
+/// NetBIOS/SMB, LDAP and common databases (TCP).
 const ADMIN_PORTS: &[u32] = &[
-    22, 23, 3389, 5985, 5986, 2375, 2376, 6443, 10250, 2379, 3306, 5432, 1433, 1521, 27017, 6379,
-    9200, 5601, 11211,
+    20, 21, 22, 23, 135, 139, 389, 445, 3389, 5900, 5985, 5986, 2375, 2376, 6443, 10250, 2379,
+    3306, 5432, 1433, 1521, 27017, 6379, 9200, 5601, 11211, 9042,
 ];
 
+/// NetBIOS name/datagram, SNMP, Memcached (UDP).
+const UDP_PORTS: &[u32] = &[137, 138, 161, 11211];
+
 fn world(cidr: &str) -> bool {
-    matches!(
-        cidr.trim(),
-        "0.0.0.0/0" | "::/0" | "*" | "Internet" | "any" | "0.0.0.0"
-    )
+    matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// Azure's address prefixes: the service tags `*`, `Internet`, `Any`, and any `/0` (Azure
+/// takes `a.b.c.d/0`, every address; the AWS provider refuses a `/0` with host bits set, so
+/// only the canonical forms count there).
+fn azure_world(prefix: &str) -> bool {
+    let p = prefix.trim();
+    world(p)
+        // (a bare `0.0.0.0` is one address, not a prefix)
+        || p == "*"
+        || p.eq_ignore_ascii_case("internet")
+        || p.eq_ignore_ascii_case("any")
+        || p.ends_with("/0")
 }
 
 /// What an open port range exposes, if it matters: `all ports` or the admin ports inside.
 fn exposed(from: Option<f64>, to: Option<f64>, protocol: Option<&str>) -> Option<String> {
     let proto = protocol.unwrap_or("tcp").to_ascii_lowercase();
-    if matches!(proto.as_str(), "-1" | "all") {
+    if matches!(proto.as_str(), "-1" | "all" | "*") {
         return Some("all ports".into());
     }
-    if proto == "icmp" || proto == "icmpv6" || proto == "1" || proto == "58" {
-        return None;
-    }
+    let ports = match proto.as_str() {
+        "tcp" | "6" => ADMIN_PORTS,
+        "udp" | "17" => UDP_PORTS,
+        // ICMP (1, 58) opens no port; other protocols (ESP, GRE…) neither
+        _ => return None,
+    };
     let (from, to) = (from? as u32, to? as u32);
     if from == 0 && (to == 0 || to >= 65535) {
         return Some("all ports".into());
     }
-    let hit: Vec<String> = ADMIN_PORTS
+    let hit: Vec<String> = ports
         .iter()
         .filter(|p| (from..=to).contains(p))
         .map(u32::to_string)
@@ -50,10 +70,31 @@ fn exposed(from: Option<f64>, to: Option<f64>, protocol: Option<&str>) -> Option
     }
 }
 
-fn cidr_attr<'a>(b: &'a Block, keys: &[&str]) -> Option<&'a Attr> {
+/// Several exposures of one rule (Azure port lists) as one phrase: `all ports` if any, else
+/// `port 21, 22` / `ports 1000-3000, port 22`.
+fn join_exposures(list: &[String]) -> Option<String> {
+    if list.iter().any(|e| e == "all ports") {
+        return Some("all ports".into());
+    }
+    let singles: Vec<&str> = list
+        .iter()
+        .filter_map(|e| e.strip_prefix("port "))
+        .collect();
+    let mut parts: Vec<String> = list
+        .iter()
+        .filter(|e| e.starts_with("ports "))
+        .cloned()
+        .collect();
+    if !singles.is_empty() {
+        parts.push(format!("port {}", singles.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+fn cidr_attr<'a>(b: &'a Block, keys: &[&str], open: fn(&str) -> bool) -> Option<&'a Attr> {
     keys.iter()
         .filter_map(|k| b.attr(k))
-        .find(|a| a.value.strings().iter().any(|c| world(c)))
+        .find(|a| a.value.strings().iter().any(|c| open(c)))
 }
 
 fn num(b: &Block, key: &str) -> Option<f64> {
@@ -76,9 +117,12 @@ fn report(m: &Module, owner: &Block, rule: &Block, out: &mut Output, what: &str,
 
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     let aws_keys = ["cidr_blocks", "ipv6_cidr_blocks", "cidr_ipv4", "cidr_ipv6"];
-    for sg in m.resources("aws_security_group") {
+    let groups = m
+        .resources("aws_security_group")
+        .chain(m.resources("aws_default_security_group"));
+    for sg in groups {
         for ing in sg.blocks("ingress") {
-            if let Some(cidr) = cidr_attr(ing, &aws_keys)
+            if let Some(cidr) = cidr_attr(ing, &aws_keys, world)
                 && let Some(what) = exposed(
                     num(ing, "from_port"),
                     num(ing, "to_port"),
@@ -93,7 +137,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
         if r.value("type").and_then(Expr::as_str) != Some("ingress") {
             continue;
         }
-        if let Some(cidr) = cidr_attr(r, &aws_keys)
+        if let Some(cidr) = cidr_attr(r, &aws_keys, world)
             && let Some(what) = exposed(
                 num(r, "from_port"),
                 num(r, "to_port"),
@@ -104,7 +148,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
         }
     }
     for r in m.resources("aws_vpc_security_group_ingress_rule") {
-        if let Some(cidr) = cidr_attr(r, &aws_keys)
+        if let Some(cidr) = cidr_attr(r, &aws_keys, world)
             && let Some(what) = exposed(
                 num(r, "from_port").or(Some(0.0)),
                 num(r, "to_port").or(Some(65535.0)),
@@ -119,7 +163,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
             .value("direction")
             .and_then(Expr::as_str)
             .is_none_or(|d| d.eq_ignore_ascii_case("INGRESS"));
-        let Some(cidr) = cidr_attr(fw, &["source_ranges"]).filter(|_| ingress) else {
+        let Some(cidr) = cidr_attr(fw, &["source_ranges"], world).filter(|_| ingress) else {
             continue;
         };
         for allow in fw.blocks("allow") {
@@ -153,7 +197,11 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
         if !inbound || !allow {
             continue;
         }
-        let Some(cidr) = cidr_attr(r, &["source_address_prefix", "source_address_prefixes"]) else {
+        let Some(cidr) = cidr_attr(
+            r,
+            &["source_address_prefix", "source_address_prefixes"],
+            azure_world,
+        ) else {
             continue;
         };
         let ports = r
@@ -161,13 +209,28 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
             .or_else(|| r.value("destination_port_ranges"))
             .map(Expr::strings)
             .unwrap_or_default();
-        let what = ports.iter().find_map(|p| {
-            if *p == "*" {
-                return Some("all ports".to_string());
-            }
-            let (a, b) = p.split_once('-').unwrap_or((p, p));
-            exposed(a.trim().parse().ok(), b.trim().parse().ok(), Some("tcp"))
-        });
+        // Azure writes `Tcp`, `Udp`, `Icmp`, `Esp`, `Ah` or `*`; with `*` the port range still
+        // applies (and TCP's list covers what matters).
+        let proto = match r.value("protocol").and_then(Expr::text) {
+            None | Some("*") => "tcp",
+            Some(p) => p,
+        };
+        // A range may be a comma-separated list (`"22, 80-90"`).
+        let exposures: Vec<String> = ports
+            .iter()
+            .flat_map(|p| p.split(','))
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| {
+                let (a, b) = if p == "*" {
+                    ("0", "65535")
+                } else {
+                    p.split_once('-').unwrap_or((p, p))
+                };
+                exposed(a.trim().parse().ok(), b.trim().parse().ok(), Some(proto))
+            })
+            .collect();
+        let what = join_exposures(&exposures);
         if let Some(what) = what {
             report(m, owner, r, out, &what, cidr);
         }

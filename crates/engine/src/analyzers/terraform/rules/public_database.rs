@@ -1,10 +1,10 @@
-//! `terraform/public-database`: a database reachable from the internet — RDS / Redshift
+//! `terraform/public-database`: a database reachable from the internet — RDS / Neptune / Redshift
 //! `publicly_accessible = true`, or a Cloud SQL instance authorising 0.0.0.0/0.
 
 use super::finding;
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::terraform::model::Module;
 use crate::analyzers::{Output, ScanContext};
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::TerraformPublicDatabase, check);
@@ -13,6 +13,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for kind in [
         "aws_db_instance",
         "aws_rds_cluster_instance",
+        "aws_neptune_cluster_instance",
         "aws_redshift_cluster",
         "aws_dms_replication_instance",
     ] {

@@ -1,10 +1,13 @@
 //! `terraform/unencrypted-storage`: RDS instances and clusters without `storage_encrypted`,
 //! EBS volumes without `encrypted`, EFS file systems without `encrypted` (all default to off).
+//! Aurora Serverless v1 (`engine_mode = "serverless"`) is always encrypted; a database given a
+//! `kms_key_id` is encrypted with it (the provider refuses a cluster's key without
+//! `storage_encrypted`), so neither is reported.
 
 use super::{at_attr_or_head, finding};
+use crate::analyzers::rule::declare_rule;
 use crate::analyzers::terraform::model::{Expr, Module};
 use crate::analyzers::{Output, ScanContext};
-use crate::analyzers::rule::declare_rule;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::TerraformUnencryptedStorage, check);
@@ -31,6 +34,14 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
         for b in m.resources(kind) {
             // A replica or a snapshot restore inherits encryption from its source.
             if b.value("replicate_source_db").is_some() || b.value("snapshot_identifier").is_some()
+            {
+                continue;
+            }
+            if *key == "storage_encrypted"
+                && (b
+                    .value("kms_key_id")
+                    .is_some_and(|k| k.as_str().is_none_or(|k| !k.trim().is_empty()))
+                    || b.value("engine_mode").and_then(Expr::as_str) == Some("serverless"))
             {
                 continue;
             }
