@@ -206,6 +206,69 @@ def text_of(data):
     return data.decode("utf-8", "replace") if data is not None else None
 
 
+def member_of(data, name):
+    """The bytes of member `name` of the archive `data` (zip and its kin, tar, tar in gzip/
+    bzip2/xz; zstd is not in Python's standard library), or None."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import tarfile
+    import zipfile
+    if data is None:
+        return None
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in z.infolist():
+                    if os.path.normpath("/" + info.filename).lstrip("/") == name:
+                        return z.read(info)
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        return None
+    def unzstd(b):  # not in Python's standard library before 3.14: the zstd tool
+        return subprocess.run(["zstd", "-dcq"], input=b, stdout=subprocess.PIPE, check=True).stdout
+
+    stream = False
+    for magic, opener in ((b"\x1f\x8b", gzip.decompress), (b"BZh", bz2.decompress),
+                          (b"\xfd7zXZ\x00", lzma.decompress), (b"\x28\xb5\x2f\xfd", unzstd)):
+        if data.startswith(magic):
+            try:
+                data = opener(data)
+            except (OSError, EOFError, ValueError, lzma.LZMAError, subprocess.CalledProcessError):
+                return None
+            stream = True
+            break
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as t:
+            for m in t.getmembers():
+                if m.isfile() and os.path.normpath("/" + m.name).lstrip("/") == name:
+                    f = t.extractfile(m)
+                    return f.read() if f else None
+    except (tarfile.TarError, OSError, ValueError, EOFError):
+        # A single compressed file (`main.go.gz!main.go`): the stream is the member.
+        return data if stream else None
+    return None
+
+
+def blob_of(cat, repo, commit, path):
+    """The bytes of `path` at `commit` (the working tree when commit is None); an archive
+    member `a.zip!dir/file` (nested: `a.tgz!b.zip!c`) is read out of its archive."""
+    parts = path.split("!")
+    data = None
+    if commit:
+        data = cat.get(f"{commit}:{parts[0]}")
+    else:
+        try:
+            with open(os.path.join(repo, parts[0]), "rb") as fh:
+                data = fh.read()
+        except OSError:
+            data = None
+    for member in parts[1:]:
+        data = member_of(data, member)
+    return data
+
+
 def cut(text, loc):
     lines = text.split("\n")
     sl, sc, el, ec = loc["start_line"], loc["start_column"], loc["end_line"], loc["end_column"]
@@ -309,11 +372,8 @@ def load(out, repo):
             # working-tree finding keeps the tree's location, so the working tree second.
             versions = []
             if commit:
-                versions.append(text_of(cat.get(f"{commit}:{loc['path']}")))
-            try:
-                versions.append(open(os.path.join(repo, loc["path"]), encoding="utf-8", errors="replace").read())
-            except OSError:
-                pass
+                versions.append(text_of(blob_of(cat, repo, commit, loc["path"])))
+            versions.append(text_of(blob_of(cat, repo, None, loc["path"])))
             v = None
             for text in versions:
                 if text is None:
@@ -359,13 +419,9 @@ def load(out, repo):
                                  values=[v for v in vals if v], confidence=fi.get("confidence")))
     for f in findings:
         f["norm"] = [n for n in (norm_value(v) for v in f["values"]) if n and n != "K:"]
-        spec = f"{f['commit']}:{f['path']}" if f["commit"] else None
-        text = text_of(cat.get(spec)) if spec else None
+        text = text_of(blob_of(cat, repo, f["commit"], f["path"])) if f["commit"] else None
         if text is None:
-            try:
-                text = open(os.path.join(repo, f["path"]), encoding="utf-8", errors="replace").read()
-            except OSError:
-                text = None
+            text = text_of(blob_of(cat, repo, None, f["path"]))
         f["src_line"] = line_of(text, f["line"])
     return findings, stats
 

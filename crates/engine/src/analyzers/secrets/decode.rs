@@ -49,8 +49,37 @@ pub struct Segment {
     pub encoding: Encoding,
 }
 
+/// Character classes of [`segments`]' scan, one table lookup per byte.
+const B64: u8 = 1;
+const HEX: u8 = 2;
+const STD: u8 = 4;
+const URL: u8 = 8;
+const PCT: u8 = 16;
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_hexdigit() {
+            B64 | HEX
+        } else if c.is_ascii_alphanumeric() {
+            B64
+        } else if c == b'+' || c == b'/' {
+            B64 | STD
+        } else if c == b'-' || c == b'_' {
+            B64 | URL
+        } else if c == b'%' {
+            PCT
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 fn is_b64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    CLASS[b as usize] & B64 != 0
 }
 
 fn hex_val(b: u8) -> Option<u8> {
@@ -96,6 +125,11 @@ pub fn segments(text: &[u8], range: Range<usize>) -> Vec<Segment> {
     let end = range.end.min(text.len());
     let mut i = range.start.min(end);
     while i < end && out.len() < MAX_SEGMENTS {
+        // Most bytes start nothing: skip them with one lookup each.
+        if CLASS[text[i] as usize] & (B64 | PCT) == 0 {
+            i += 1;
+            continue;
+        }
         let b = text[i];
         if b == b'%' && escape_at(text, i) {
             // From the first escape to the last one of the run (gitleaks' reading).
@@ -113,15 +147,18 @@ pub fn segments(text: &[u8], range: Range<usize>) -> Vec<Segment> {
         }
         let start = i;
         let mut j = i;
-        let (mut std_chars, mut url_chars, mut all_hex) = (false, false, true);
-        while j < end && is_b64(text[j]) {
-            match text[j] {
-                b'+' | b'/' => std_chars = true,
-                b'-' | b'_' => url_chars = true,
-                c => all_hex &= c.is_ascii_hexdigit(),
+        // Which classes the run holds (any: `or`; all: `and`).
+        let (mut or, mut and) = (0u8, 0xffu8);
+        while j < end {
+            let c = CLASS[text[j] as usize];
+            if c & B64 == 0 {
+                break;
             }
+            or |= c;
+            and &= c;
             j += 1;
         }
+        let (std_chars, url_chars, all_hex) = (or & STD != 0, or & URL != 0, and & HEX != 0);
         let run_end = j;
         // `%` inside a base64-looking run: the percent reading goes first, from the start of
         // the run (`dG9r…%3D%3D`, a base64 value in a query string, decodes to the base64
