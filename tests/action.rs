@@ -501,6 +501,64 @@ fn scan_writes_outputs_sarif_annotations_and_summary() {
     );
 }
 
+/// On a pull request, `scan` runs in trusted mode against the base branch (fetched when the
+/// checkout lacks it): the pull request's `.pipeguardignore` and inline ignores do not hide its
+/// secret, and each is reported; `trusted-config-ref: none` turns that off.
+#[test]
+fn scan_on_a_pull_request_takes_suppressions_from_the_base_branch() {
+    let runner = Runner::new()
+        .with_cached_binary()
+        .input("format", "json")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_BASE_REF", "main");
+    let ws = runner.path("workspace");
+    let origin = runner.path("temp/origin.git");
+    sh(
+        &ws,
+        &format!(
+            "git init -q -b main . && git config user.email t@e && git config user.name t && \
+             echo 'FROM alpine:3.20@sha256:{d}' > Dockerfile && git add -A && git commit -qm base && \
+             git init -q --bare '{o}' && git remote add origin '{o}' && git push -q origin main && \
+             git checkout -q -b pr && echo '*' > .pipeguardignore && \
+             printf 'AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2 # pipeguard:ignore[*] test\n' > app.env && \
+             git add -A && git commit -qm pr && git update-ref -d refs/remotes/origin/main",
+            d = "a".repeat(64),
+            o = origin.display()
+        ),
+    );
+    let r = runner.run();
+    assert_eq!(r.code, 1, "{}", r.log);
+    assert!(
+        r.log
+            .contains("policy and suppressions come from origin/main (trusted mode)"),
+        "{}",
+        r.log
+    );
+    let report = std::fs::read_to_string(runner.path("temp/pipeguard/report.json"))
+        .or_else(|_| std::fs::read_to_string(ws.join("pipeguard.sarif")))
+        .unwrap();
+    assert!(report.contains("secrets/aws-access-key-id"), "{report}");
+    assert!(
+        report.matches("\"policy/suppression-added\"").count() >= 2,
+        "{report}"
+    );
+
+    // Opting out: the pull request's own ignore file hides everything again.
+    let runner2 = Runner::new()
+        .with_cached_binary()
+        .input("trusted-config-ref", "none")
+        .input("fail-on", "low")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_BASE_REF", "main");
+    sh(
+        &runner2.path("workspace"),
+        &format!("cp -a '{}/.' . ", ws.display()),
+    );
+    let r = runner2.run();
+    assert_eq!(r.code, 0, "{}", r.log);
+    assert_eq!(r.outputs["verdict"], "pass", "{}", r.log);
+}
+
 #[test]
 fn attest_checks_its_inputs_before_running() {
     let r = Runner::new()
@@ -581,8 +639,10 @@ fn install_from_a_loopback_release() {
     );
     let took = r.durations["install"];
     eprintln!("install from the loopback release: {took:?}");
+    // Only tells a download from a compile (cargo install takes minutes); the machine may be
+    // loaded, so this is no timing claim (docs/github-action.md has the measured figures).
     assert!(
-        took < std::time::Duration::from_secs(5),
+        took < std::time::Duration::from_mins(2),
         "install took {took:?}"
     );
     assert_eq!(server.hits(), 1);

@@ -158,7 +158,7 @@ fn round_trip_with_thresholds() {
     assert_eq!(st["_type"], "https://in-toto.io/Statement/v1");
     assert_eq!(
         st["predicateType"],
-        "https://pipeguard.dev/attestation/scan/v1"
+        "https://pipeguard.dev/attestation/scan/v2"
     );
     assert_eq!(st["subject"][0]["name"], "ghcr.io/o/app");
     assert_eq!(st["subject"][0]["digest"]["sha256"], &DIGEST[7..]);
@@ -405,7 +405,8 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
     let env = envelope(&out);
     let st: Value = serde_json::from_slice(&STANDARD.decode(&env.payload).unwrap()).unwrap();
     let p = &st["predicate"];
-    assert_eq!(p["timestamp"], "2026-11-23T12:00:00Z");
+    assert_eq!(p["time"], "2026-11-23T12:00:00Z");
+    assert!(p.get("timestamp").is_none());
     // The predicate carries what `scan` reports for the same tree and policy.
     let scan = pipeguard()
         .current_dir(t)
@@ -430,6 +431,16 @@ fn live_scan_records_source_commit_jobs_and_gate_decision() {
     assert_eq!(p["source"]["repository"], "https://example.com/o/r.git");
     // Untracked files (workflow, lockfile, keys) do not make the tree dirty.
     assert_eq!(p["source"]["dirty"], false);
+    // v2: what admission policies match on, at the top level.
+    assert_eq!(p["commit"], head.trim());
+    assert_eq!(p["repository"], "https://example.com/o/r.git");
+    assert_eq!(
+        p["policyDigest"],
+        format!(
+            "sha256:{}",
+            p["config"]["digest"]["sha256"].as_str().unwrap()
+        )
+    );
     let build = lock["jobs"]
         .as_array()
         .unwrap()
@@ -457,7 +468,7 @@ fn golden_envelope() {
             name: "pipeguard".into(),
             version: "0.1.0".into(),
         },
-        timestamp: "2026-11-23T12:00:00Z".into(),
+        time: "2026-11-23T12:00:00Z".into(),
         verdict: "pass".into(),
         risk_score: 12,
         fail_on: "high".into(),
@@ -491,6 +502,9 @@ fn golden_envelope() {
             source: Some(".pipeguard.yml".into()),
             digest: sha256_set(&"b".repeat(64)),
         },
+        policy_digest: Some(format!("sha256:{}", "b".repeat(64))),
+        repository: Some("https://github.com/o/app.git".into()),
+        commit: Some("c".repeat(40)),
         source: Some(SourceRef {
             repository: Some("https://github.com/o/app.git".into()),
             commit: Some("c".repeat(40)),
@@ -543,6 +557,15 @@ fn golden_envelope() {
         &["--require-verdict", "pass", "--max-risk", "12"],
     );
     assert_eq!(code, 0, "{out}");
+    // An attestation made before the predicate v2 (…/scan/v1, `timestamp`) still verifies.
+    let (code, out) = verify(
+        &dir().join("golden-v1.intoto.jsonl"),
+        &dir().join("golden.key.pub"),
+        DIGEST,
+        &["--require-verdict", "pass", "--max-risk", "12"],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("attested 2026-11-23T12:00:00Z"), "{out}");
 }
 
 fn interop() -> (String, PathBuf) {
@@ -589,7 +612,7 @@ fn interop_securesystemslib_verifies_our_envelopes() {
             "--subject-digest".as_ref(),
             digest.as_ref(),
             "--predicate-type".as_ref(),
-            "https://pipeguard.dev/attestation/scan/v1".as_ref(),
+            "https://pipeguard.dev/attestation/scan/v2".as_ref(),
         ],
     );
     assert!(ok, "{out}");

@@ -59,6 +59,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         baseline: None,
         fail_on: FailOn::High,
         max_risk: None,
+        trusted_ref: None,
     })
     .expect("scan")
 }

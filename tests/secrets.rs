@@ -10,7 +10,7 @@ use crate::common::{json_report, pipeguard, rule_lines, sh};
 
 /// Deterministic pseudo-random alphanumerics (xorshift): test tokens are built at run time so
 /// that no credential-shaped literal sits in the test source.
-fn alnum(seed: u64, n: usize) -> String {
+pub(crate) fn alnum(seed: u64, n: usize) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..n)
@@ -23,7 +23,7 @@ fn alnum(seed: u64, n: usize) -> String {
         .collect()
 }
 
-fn github_token(seed: u64) -> String {
+pub(crate) fn github_token(seed: u64) -> String {
     const B62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     let body = alnum(seed, 30);
     let mut n = crc32(body.as_bytes());
@@ -36,7 +36,7 @@ fn github_token(seed: u64) -> String {
     format!("ghp_{body}{}", String::from_utf8(check).unwrap())
 }
 
-fn aws_key_id(seed: u64) -> String {
+pub(crate) fn aws_key_id(seed: u64) -> String {
     let s: String = alnum(seed, 64)
         .chars()
         .filter(|c| c.is_ascii_uppercase() || ('2'..='7').contains(c))
@@ -45,7 +45,7 @@ fn aws_key_id(seed: u64) -> String {
     format!("AKIA{s}")
 }
 
-fn stripe_key(seed: u64) -> String {
+pub(crate) fn stripe_key(seed: u64) -> String {
     format!("sk_live_{}", alnum(seed, 32))
 }
 

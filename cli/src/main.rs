@@ -10,7 +10,11 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Errors can quote inputs (URLs given on the command line, config values).
+            eprintln!(
+                "error: {}",
+                pipeguard_engine::redact::strip_url_credentials(&format!("{e:#}"))
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }

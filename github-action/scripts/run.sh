@@ -13,7 +13,33 @@ cmd="${INPUT_COMMAND:-scan}"
 config_args=()
 if [ -n "${INPUT_CONFIG:-}" ]; then config_args+=(--config "$INPUT_CONFIG"); fi
 trusted_args=()
-if [ -n "${INPUT_TRUSTED_CONFIG_REF:-}" ]; then trusted_args+=(--trusted-config-ref "$INPUT_TRUSTED_CONFIG_REF"); fi
+trusted_ref="${INPUT_TRUSTED_CONFIG_REF:-}"
+# On a pull request the checkout is the change under review: unless told otherwise, `scan` takes
+# the policy, ignore files, inline ignores and baseline from the base branch (trusted mode).
+# `trusted-config-ref: none` turns this off.
+if [ -z "$trusted_ref" ] && [ -z "${INPUT_CONFIG:-}" ] && [ "${INPUT_COMMAND:-scan}" = scan ]; then
+  case "${GITHUB_EVENT_NAME:-}" in
+    pull_request | pull_request_target | pull_request_review | pull_request_review_comment)
+      base="${GITHUB_BASE_REF:-}"
+      repo_dir="${INPUT_PATH:-.}"
+      [ -d "$repo_dir" ] || repo_dir="$(dirname "$repo_dir")"
+      if [ -n "$base" ] && git check-ref-format --branch "$base" >/dev/null 2>&1; then
+        tracking="refs/remotes/origin/$base"
+        if ! git -C "$repo_dir" rev-parse -q --verify "$tracking^{commit}" >/dev/null 2>&1; then
+          git -C "$repo_dir" fetch -q --no-tags --depth=1 origin "+refs/heads/$base:$tracking" >/dev/null 2>&1 || true
+        fi
+        if git -C "$repo_dir" rev-parse -q --verify "$tracking^{commit}" >/dev/null 2>&1; then
+          trusted_ref="origin/$base"
+          echo "pipeguard: pull request: policy and suppressions come from $trusted_ref (trusted mode)"
+        else
+          echo "::error title=pipeguard::pull request: the base branch could not be fetched to read the trusted policy; give trusted-config-ref (or trusted-config-ref: none to scan without trusted mode)"
+          exit 2
+        fi
+      fi
+      ;;
+  esac
+fi
+if [ -n "$trusted_ref" ] && [ "$trusted_ref" != none ]; then trusted_args+=(--trusted-config-ref "$trusted_ref"); fi
 # Empty fail-on: the policy (`fail_on` in .pipeguard.yml, else pipeguard's default) decides.
 fail_args=()
 if [ -n "${INPUT_FAIL_ON:-}" ]; then fail_args+=(--fail-on "$INPUT_FAIL_ON"); fi

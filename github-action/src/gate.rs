@@ -827,7 +827,7 @@ pub async fn evaluate_jenkins(
         match (&change.change_url, repo_name.is_empty()) {
             (None, _) => missing.push("CHANGE_URL is not set".into()),
             (Some(u), true) => {
-                missing.push(format!("CHANGE_URL `{u}` is not a GitHub pull request URL"))
+                missing.push(format!("CHANGE_URL `{u}` is not a GitHub pull request URL"));
             }
             _ => {}
         }

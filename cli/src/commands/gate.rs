@@ -50,6 +50,9 @@ pub struct GateArgs {
     /// Longest wait for a GitHub API rate limit to reset before giving up (seconds).
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub max_wait: u64,
+    /// Append the decision to this hash-chained log (JSON lines; `pipeguard audit verify`).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -104,6 +107,18 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
     match result {
         Ok(d) => {
             emit(args, &d)?;
+            let subject = match d.pull_request {
+                Some(n) => format!("{}#{n}", d.repository),
+                None => format!("{} ({})", d.repository, d.event),
+            };
+            super::audit::record(
+                args.audit_log.as_deref(),
+                "gate",
+                &subject,
+                Some(format!("sha256:{}", config.digest)),
+                d.decision == Verdict::Allow,
+                d.reasons.clone(),
+            )?;
             Ok(match d.decision {
                 Verdict::Allow => EXIT_PASS,
                 Verdict::Block => EXIT_FAIL,

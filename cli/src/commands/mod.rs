@@ -1,6 +1,7 @@
 //! The command line (clap derive). Each command has its arguments and its `run` in one file.
 
 pub mod attest;
+pub mod audit;
 pub mod baseline;
 pub mod drift;
 pub mod explain;
@@ -8,6 +9,8 @@ pub mod fingerprint;
 pub mod gate;
 pub mod jenkins;
 pub mod keygen;
+pub mod policy;
+pub mod registry;
 pub mod rules;
 pub mod scan;
 pub mod verify;
@@ -48,7 +51,7 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
-    /// Create an Ed25519 signing key pair (PKCS#8 PEM private, SPKI PEM public).
+    /// Create a signing key pair, Ed25519 or ECDSA P-256 (PKCS#8 PEM private, SPKI PEM public).
     Keygen(keygen::KeygenArgs),
     /// Sign an in-toto attestation binding the scan verdict and risk score to an image digest.
     Attest(Box<attest::AttestArgs>),
@@ -62,6 +65,12 @@ pub enum Command {
     Gate(gate::GateArgs),
     /// Jenkins: pull job definitions (config.xml) from a live instance.
     Jenkins(jenkins::JenkinsArgs),
+    /// Admission policies (Kyverno, Sigstore policy-controller) that enforce the attestation.
+    Policy(policy::PolicyArgs),
+    /// Registry: audit a repository's images for valid, passing attestations.
+    Registry(registry::RegistryArgs),
+    /// The hash-chained decision log of --audit-log.
+    Audit(audit::AuditArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -77,5 +86,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Drift(a) => drift::run(&a),
         Command::Gate(a) => gate::run(&a),
         Command::Jenkins(a) => jenkins::run(&a),
+        Command::Policy(a) => policy::run(&a),
+        Command::Registry(a) => registry::run(&a),
+        Command::Audit(a) => audit::run(&a),
     }
 }

@@ -111,7 +111,7 @@ pub struct ScanArgs {
 impl Selection {
     /// The engine's request for this selection (tree walk of PATH).
     pub fn request<'a>(
-        &self,
+        &'a self,
         registry: &'a Registry,
         config: &'a Config,
         fail_on: FailOn,
@@ -128,6 +128,7 @@ impl Selection {
             baseline,
             fail_on,
             max_risk,
+            trusted_ref: self.trusted_config_ref.as_deref(),
         }
     }
 
@@ -141,6 +142,7 @@ impl Selection {
     ) -> anyhow::Result<Report> {
         engine::run(Run {
             scan: self.request(registry, config, fail_on, max_risk, None),
+            baseline_file: None,
             staged: false,
             history: None,
         })
@@ -165,11 +167,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         })?),
         None => args.max_risk,
     };
-    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let report = engine::run(Run {
         scan: args
             .selection
-            .request(registry, &config, fail_on, max_risk, baseline.as_ref()),
+            .request(registry, &config, fail_on, max_risk, None),
+        baseline_file: args.baseline.as_deref(),
         staged: args.staged,
         history: args.history.then(|| args.since.clone()),
     })?;

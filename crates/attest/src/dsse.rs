@@ -15,10 +15,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use ed25519_dalek::{Signature as EdSignature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 
-use crate::keys;
+use crate::anykey::{PrivateKey, PublicKey};
 
 /// The payloadType of in-toto statements.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
@@ -51,7 +51,9 @@ pub enum DsseError {
     PayloadType { found: String, expected: String },
     #[error("the payload is not valid base64")]
     PayloadEncoding,
-    #[error("signature {index} is malformed (expected base64 of a 64-byte Ed25519 signature)")]
+    #[error(
+        "signature {index} is malformed (expected base64 of a 64-byte Ed25519 or an ASN.1 DER ECDSA signature)"
+    )]
     SignatureEncoding { index: usize },
     #[error(
         "signed by another key (keyid {found}); the given public key has keyid {expected} and does not verify the signature"
@@ -77,17 +79,30 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Sign `payload` (exactly these bytes) as `payload_type`.
+/// Sign `payload` (exactly these bytes) as `payload_type` with an Ed25519 key.
 pub fn sign(payload_type: &str, payload: &[u8], key: &SigningKey) -> Envelope {
-    let sig = key.sign(&pae(payload_type, payload));
-    Envelope {
+    // Ed25519 signing cannot fail.
+    sign_with(payload_type, payload, &PrivateKey::Ed25519(key.clone())).unwrap_or_else(|_| {
+        Envelope {
+            payload: String::new(),
+            payload_type: String::new(),
+            signatures: Vec::new(),
+        }
+    })
+}
+
+/// Sign `payload` (exactly these bytes) as `payload_type` with a key of either type. The
+/// signature's keyid is the securesystemslib key id of the public key.
+pub fn sign_with(payload_type: &str, payload: &[u8], key: &PrivateKey) -> anyhow::Result<Envelope> {
+    let sig = key.sign(&pae(payload_type, payload))?;
+    Ok(Envelope {
         payload: STANDARD.encode(payload),
         payload_type: payload_type.to_string(),
         signatures: vec![Signature {
-            keyid: keys::keyid(&key.verifying_key()),
-            sig: STANDARD.encode(sig.to_bytes()),
+            keyid: key.public().keyid(),
+            sig: STANDARD.encode(sig),
         }],
-    }
+    })
 }
 
 /// Verify that `key` signed the envelope and that its payloadType is `payload_type`; returns the
@@ -97,6 +112,15 @@ pub fn verify(
     key: &VerifyingKey,
     payload_type: &str,
 ) -> Result<Vec<u8>, DsseError> {
+    verify_with(env, &PublicKey::Ed25519(*key), payload_type)
+}
+
+/// [`verify`] for a key of either type.
+pub fn verify_with(
+    env: &Envelope,
+    key: &PublicKey,
+    payload_type: &str,
+) -> Result<Vec<u8>, DsseError> {
     // Cheap reject first; PAE binds the type anyway.
     if env.payload_type != payload_type {
         return Err(DsseError::PayloadType {
@@ -104,28 +128,42 @@ pub fn verify(
             expected: payload_type.to_string(),
         });
     }
-    verify_any_type(env, key)
+    verify_any_type_with(env, key)
 }
 
 /// Signature check only (any payloadType): the payload bytes when `key` verifies a signature.
 pub fn verify_any_type(env: &Envelope, key: &VerifyingKey) -> Result<Vec<u8>, DsseError> {
+    verify_any_type_with(env, &PublicKey::Ed25519(*key))
+}
+
+/// [`verify_any_type`] for a key of either type.
+pub fn verify_any_type_with(env: &Envelope, key: &PublicKey) -> Result<Vec<u8>, DsseError> {
     if env.signatures.is_empty() {
         return Err(DsseError::NoSignatures);
     }
     let payload = b64(&env.payload).ok_or(DsseError::PayloadEncoding)?;
     let message = pae(&env.payload_type, &payload);
-    let ours = keys::keyid(key);
+    let ours = key.keyid();
     let mut malformed = None;
     let mut foreign = Vec::new();
     let mut mismatched = false;
     for (i, s) in env.signatures.iter().enumerate() {
-        let Some(bytes) = b64(&s.sig).and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+        let Some(bytes) = b64(&s.sig) else {
             malformed.get_or_insert(i + 1);
             continue;
         };
-        let sig = EdSignature::from_bytes(&bytes);
-        if key.verify_strict(&message, &sig).is_ok() {
+        if key.verify(&message, &bytes) {
             return Ok(payload);
+        }
+        if !key.plausible_signature(&bytes) {
+            // Not even shaped like a signature of this key type: another key type (cosign's
+            // ECDSA signature against an Ed25519 key, …) or garbage.
+            if !s.keyid.is_empty() && !s.keyid.eq_ignore_ascii_case(&ours) {
+                foreign.push(s.keyid.clone());
+            } else {
+                malformed.get_or_insert(i + 1);
+            }
+            continue;
         }
         if !s.keyid.is_empty() && !s.keyid.eq_ignore_ascii_case(&ours) {
             foreign.push(s.keyid.clone());
@@ -155,14 +193,21 @@ fn b64(s: &str) -> Option<Vec<u8>> {
 }
 
 impl Envelope {
+    /// The payload bytes, NOT verified: for routing only (a layer annotation, picking the
+    /// envelope that names an image before verifying it), never for a decision.
+    pub fn unverified_payload(&self) -> Option<Vec<u8>> {
+        b64(&self.payload)
+    }
+
     /// One line of compact JSON (no trailing newline), as in `.intoto.jsonl`.
     pub fn to_json_line(&self) -> String {
         // Serialising plain strings cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Strict: duplicate keys anywhere are refused (see [`crate::strict`]).
     pub fn from_json(text: &str) -> Result<Envelope, DsseError> {
-        serde_json::from_str(text).map_err(|e| DsseError::Malformed(e.to_string()))
+        crate::strict::from_str(text).map_err(DsseError::Malformed)
     }
 }
 
@@ -174,7 +219,7 @@ pub fn parse_envelopes(text: &str) -> Vec<(usize, Result<Envelope, DsseError>)> 
         return vec![(1, Err(DsseError::Malformed("the file is empty".into())))];
     }
     // A whole-file document first (what most signers write), else line by line.
-    if let Ok(env) = serde_json::from_str::<Envelope>(text) {
+    if let Ok(env) = crate::strict::from_str::<Envelope>(text) {
         return vec![(1, Ok(env))];
     }
     text.lines()

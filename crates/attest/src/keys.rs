@@ -46,6 +46,13 @@ pub fn public_path(private: &Path) -> PathBuf {
 /// Write a new key pair: the private key with mode 0600, created exclusively (never
 /// overwritten), the public key beside it. Neither file may exist beforehand.
 pub fn write_pair(private: &Path, key: &SigningKey) -> anyhow::Result<PathBuf> {
+    let priv_pem = private_pem(key)?;
+    let pub_pem = public_pem(&key.verifying_key())?;
+    write_pem_pair(private, &priv_pem, &pub_pem)
+}
+
+/// Write a private PEM (0600, created exclusively) and its public PEM at `private.pub`.
+pub fn write_pem_pair(private: &Path, priv_pem: &str, pub_pem: &str) -> anyhow::Result<PathBuf> {
     let public = public_path(private);
     for p in [private, public.as_path()] {
         if p.exists() || p.symlink_metadata().is_ok() {
@@ -58,8 +65,6 @@ pub fn write_pair(private: &Path, key: &SigningKey) -> anyhow::Result<PathBuf> {
     if let Some(dir) = private.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let priv_pem = private_pem(key)?;
-    let pub_pem = public_pem(&key.verifying_key())?;
     write_new(private, priv_pem.as_bytes(), 0o600)?;
     write_new(&public, pub_pem.as_bytes(), 0o644)?;
     Ok(public)
@@ -119,7 +124,7 @@ pub fn parse_public(pem: &str, origin: &str) -> anyhow::Result<VerifyingKey> {
 }
 
 /// CI secret stores often hold PEM with CRLF line ends or literal `\n` sequences.
-fn normalize_pem(text: &str) -> String {
+pub(crate) fn normalize_pem(text: &str) -> String {
     let text = text.trim().replace("\r\n", "\n");
     let text = if text.contains('\n') {
         text

@@ -7,8 +7,14 @@ use serde_json::Value;
 
 /// in-toto Statement v1.
 pub const STATEMENT_TYPE: &str = "https://in-toto.io/Statement/v1";
-/// Our predicate; a breaking change to `ScanPredicate` gets a new version in this URI.
-pub const PREDICATE_TYPE: &str = "https://pipeguard.dev/attestation/scan/v1";
+/// Our predicate, as written now; a breaking change to `ScanPredicate` gets a new version in
+/// this URI. v2 (docs/predicate.schema.json) renamed `timestamp` to `time` and added the
+/// top-level `policyDigest`, `repository` and `commit` that admission policies match on.
+pub const PREDICATE_TYPE: &str = "https://pipeguard.dev/attestation/scan/v2";
+/// The first version, still verified (attestations made before v2 stay valid).
+pub const PREDICATE_TYPE_V1: &str = "https://pipeguard.dev/attestation/scan/v1";
+/// Every predicate type `verify` accepts.
+pub const PREDICATE_TYPES: [&str; 2] = [PREDICATE_TYPE, PREDICATE_TYPE_V1];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
@@ -38,8 +44,9 @@ pub fn sha256_set(hex: &str) -> DigestSet {
 #[serde(rename_all = "camelCase")]
 pub struct ScanPredicate {
     pub tool: Tool,
-    /// RFC 3339 UTC time the attestation was made.
-    pub timestamp: String,
+    /// RFC 3339 UTC time the attestation was made (`timestamp` in v1).
+    #[serde(rename = "time", alias = "timestamp")]
+    pub time: String,
     /// `pass` or `fail`.
     pub verdict: String,
     /// 0 (clean) – 100.
@@ -57,6 +64,15 @@ pub struct ScanPredicate {
     pub incomplete: bool,
     pub rule_catalogue: Digested,
     pub config: ConfigRef,
+    /// `sha256:HEX` of the policy in force (`config.digest` as one string; v2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_digest: Option<String>,
+    /// The source repository (origin URL without credentials; v2, `source.repository`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The source commit (v2, `source.commit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<SourceRef>,
     /// Present when the verdict was read from a JSON report (`--scan-report`).

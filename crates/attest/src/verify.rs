@@ -2,10 +2,9 @@
 //! subject digest, predicate type, then the policy (verdict, risk, age). Every failure has its
 //! own message.
 
-use ed25519_dalek::VerifyingKey;
-
+use crate::anykey::PublicKey;
 use crate::dsse::{self, DsseError, Envelope, INTOTO_PAYLOAD_TYPE};
-use crate::statement::{PREDICATE_TYPE, STATEMENT_TYPE, ScanPredicate, Statement};
+use crate::statement::{PREDICATE_TYPE, PREDICATE_TYPES, STATEMENT_TYPE, ScanPredicate, Statement};
 use crate::time::{format_duration, parse_rfc3339};
 
 /// What the verifier requires.
@@ -36,9 +35,9 @@ pub enum VerifyError {
     NoSubject,
     #[error("no subject has digest {wanted}: the attestation is for {found}")]
     SubjectDigest { wanted: String, found: String },
-    #[error("predicateType is `{0}`, expected `{PREDICATE_TYPE}`")]
+    #[error("predicateType is `{0}`, expected `{PREDICATE_TYPE}` (or v1)")]
     PredicateType(String),
-    #[error("the predicate is not a pipeguard scan predicate v1: {0}")]
+    #[error("the predicate is not a pipeguard scan predicate: {0}")]
     Predicate(String),
     #[error("verdict is `{found}`, but `{required}` is required")]
     Verdict { found: String, required: String },
@@ -63,15 +62,11 @@ pub struct Verified {
     pub predicate: ScanPredicate,
 }
 
-pub fn verify(
-    env: &Envelope,
-    key: &VerifyingKey,
-    policy: &Policy,
-) -> Result<Verified, VerifyError> {
+pub fn verify(env: &Envelope, key: &PublicKey, policy: &Policy) -> Result<Verified, VerifyError> {
     // Only the bytes the signature covers are looked at from here on.
-    let payload = dsse::verify(env, key, INTOTO_PAYLOAD_TYPE)?;
+    let payload = dsse::verify_with(env, key, INTOTO_PAYLOAD_TYPE)?;
     let statement: Statement =
-        serde_json::from_slice(&payload).map_err(|e| VerifyError::StatementJson(e.to_string()))?;
+        crate::strict::from_slice(&payload).map_err(VerifyError::StatementJson)?;
     if statement.type_ != STATEMENT_TYPE {
         return Err(VerifyError::StatementType(statement.type_));
     }
@@ -93,7 +88,7 @@ pub fn verify(
             found: subjects.join(", "),
         });
     }
-    if statement.predicate_type != PREDICATE_TYPE {
+    if !PREDICATE_TYPES.contains(&statement.predicate_type.as_str()) {
         return Err(VerifyError::PredicateType(statement.predicate_type));
     }
     let predicate: ScanPredicate = serde_json::from_value(statement.predicate.clone())
@@ -114,10 +109,10 @@ pub fn verify(
             max,
         });
     }
-    let at = parse_rfc3339(&predicate.timestamp)
-        .ok_or_else(|| VerifyError::Timestamp(predicate.timestamp.clone()))?;
+    let at = parse_rfc3339(&predicate.time)
+        .ok_or_else(|| VerifyError::Timestamp(predicate.time.clone()))?;
     if at > policy.now + SKEW_SECS {
-        return Err(VerifyError::Future(predicate.timestamp.clone()));
+        return Err(VerifyError::Future(predicate.time.clone()));
     }
     if let Some(max) = policy.max_age {
         let age = u64::try_from(policy.now - at).unwrap_or(0);
@@ -125,7 +120,7 @@ pub fn verify(
             return Err(VerifyError::Expired {
                 age: format_duration(age),
                 max: format_duration(max),
-                at: predicate.timestamp.clone(),
+                at: predicate.time.clone(),
             });
         }
     }

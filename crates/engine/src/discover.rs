@@ -201,6 +201,9 @@ pub struct WalkOptions {
     pub root: PathBuf,
     /// gitignore-style patterns of paths to leave out (config `exclude`).
     pub exclude: Vec<String>,
+    /// Trusted mode: the ignore files of the trusted ref, used instead of the tree's `.ignore`
+    /// and `.pipeguardignore`.
+    pub trusted_ignores: Option<std::sync::Arc<crate::ignores::IgnoreFiles>>,
 }
 
 /// The result of the walk: candidates in path order plus notes about what was left out.
@@ -243,57 +246,65 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
     let found: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let notes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
 
-    WalkBuilder::new(root)
+    let trusted = opts.trusted_ignores.as_deref();
+    let mut builder = WalkBuilder::new(root);
+    builder
         .hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .git_global(false)
         .require_git(false)
-        .ignore(true)
+        // In trusted mode the tree's own ignore files are the attacker's.
+        .ignore(trusted.is_none())
         .parents(true)
         .follow_links(false)
         .overrides(overrides)
-        .add_custom_ignore_filename(".pipeguardignore")
-        .filter_entry(|e| e.file_name() != ".git")
-        .build_parallel()
-        .run(|| {
-            Box::new(|entry| {
-                match entry {
-                    Ok(entry) => {
-                        let path = entry.path();
-                        let rel = relative(root, path);
-                        if entry.path_is_symlink() {
-                            if let Some(note) = symlink_note(&canonical_root, path, &rel) {
-                                lock(&notes).push(note);
-                            }
-                            return WalkState::Continue;
+        .filter_entry(|e| e.file_name() != ".git");
+    if trusted.is_none() {
+        builder.add_custom_ignore_filename(".pipeguardignore");
+    }
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let rel = relative(root, path);
+                    if entry.path_is_symlink() {
+                        if let Some(note) = symlink_note(&canonical_root, path, &rel) {
+                            lock(&notes).push(note);
                         }
-                        if entry.file_type().is_some_and(|t| t.is_file()) {
-                            if path.to_str().is_none() {
-                                lock(&notes).push(Diagnostic::note(
-                                    rel.clone(),
-                                    "file name is not valid UTF-8; shown with replacement characters",
-                                ));
-                            }
-                            lock(&found).push((rel, path.to_path_buf()));
-                        }
+                        return WalkState::Continue;
                     }
-                    Err(err) => {
-                        let (path, msg) = walk_error(root, &err);
-                        lock(&notes).push(Diagnostic::error(path, msg));
+                    if entry.file_type().is_some_and(|t| t.is_file()) {
+                        if path.to_str().is_none() {
+                            lock(&notes).push(Diagnostic::note(
+                                rel.clone(),
+                                "file name is not valid UTF-8; shown with replacement characters",
+                            ));
+                        }
+                        lock(&found).push((rel, path.to_path_buf()));
                     }
                 }
-                WalkState::Continue
-            })
-        });
+                Err(err) => {
+                    let (path, msg) = walk_error(root, &err);
+                    lock(&notes).push(Diagnostic::error(path, msg));
+                }
+            }
+            WalkState::Continue
+        })
+    });
 
     let mut found = found
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    found.sort();
     let mut diagnostics = notes
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(t) = trusted {
+        found.retain(|(rel, _)| !t.is_ignored(rel));
+    }
+    add_tracked(root, opts, &mut found, &mut diagnostics)?;
+    found.sort();
     diagnostics.sort();
     Ok(Walk {
         candidates: found
@@ -305,6 +316,84 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
             .collect(),
         diagnostics,
     })
+}
+
+/// A `.gitignore` hides untracked files only: whatever git tracks is in the build, so a tracked
+/// file the walk left out because of a `.gitignore` is scanned anyway (config `exclude` and the
+/// ignore files pipeguard honours still apply).
+fn add_tracked(
+    root: &Path,
+    opts: &WalkOptions,
+    found: &mut Vec<(String, PathBuf)>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> anyhow::Result<()> {
+    let Some(tracked) = crate::git::tracked_files(root) else {
+        return Ok(());
+    };
+    let walked: std::collections::HashSet<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    let missing: Vec<String> = tracked
+        .into_iter()
+        .filter(|r| !walked.contains(r.as_str()))
+        .filter(|r| !r.split('/').any(|s| s == ".git"))
+        .filter(|r| fs::symlink_metadata(root.join(r)).is_ok_and(|m| m.file_type().is_file()))
+        .collect();
+    drop(walked);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let excludes = Excludes::new(&opts.exclude)?;
+    let tree_ignores;
+    let ignores = match opts.trusted_ignores.as_deref() {
+        Some(t) => t,
+        None => {
+            tree_ignores = disk_ignore_files(root, found, &missing);
+            &tree_ignores
+        }
+    };
+    let mut added = 0usize;
+    for rel in missing {
+        if excludes.excludes(&rel) || ignores.is_ignored(&rel) {
+            continue;
+        }
+        found.push((rel.clone(), root.join(&rel)));
+        added += 1;
+    }
+    if added > 0 {
+        diagnostics.push(Diagnostic::note(
+            ".",
+            format!(
+                "{added} file{} tracked by git but matched by a .gitignore {} scanned anyway (a .gitignore never hides a tracked file)",
+                if added == 1 { "" } else { "s" },
+                if added == 1 { "is" } else { "are" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The tree's `.ignore`/`.pipeguardignore` files (regular files only, size-capped), for tracked
+/// files the walk did not reach.
+fn disk_ignore_files(
+    root: &Path,
+    found: &[(String, PathBuf)],
+    tracked: &[String],
+) -> crate::ignores::IgnoreFiles {
+    const CAP: u64 = 4 << 20;
+    let mut files = Vec::new();
+    let names = found.iter().map(|(r, _)| r).chain(tracked.iter());
+    let mut seen = std::collections::BTreeSet::new();
+    for rel in names {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if !crate::ignores::IGNORE_FILES.contains(&name) || !seen.insert(rel.clone()) {
+            continue;
+        }
+        let path = root.join(rel);
+        let regular = fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() <= CAP);
+        if let (true, Ok(bytes)) = (regular, fs::read(&path)) {
+            files.push((rel.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    crate::ignores::IgnoreFiles::new("", files).unwrap_or_default()
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -428,6 +517,28 @@ pub fn read(candidate: Candidate, limits: ReadLimits) -> ReadOutcome {
 
 /// `Ok(Err(size))` when the file is over the limit; the limit is checked before reading and
 /// again while reading (the file may grow, or be a device).
+/// A file pipeguard reads on its own (an ignore file, a baseline): a regular file, not a
+/// symlink, at most `cap` bytes, as text (invalid UTF-8 replaced).
+pub fn read_regular_capped(path: &Path, cap: u64) -> anyhow::Result<String> {
+    use std::io::Read;
+    let meta = fs::symlink_metadata(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if !meta.file_type().is_file() {
+        anyhow::bail!(
+            "{}: not a regular file (symlinks are not followed)",
+            path.display()
+        );
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > cap {
+        anyhow::bail!("{}: larger than {cap} bytes", path.display());
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn read_disk(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let f = fs::File::open(path)?;
     let meta = f.metadata()?;

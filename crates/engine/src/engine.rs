@@ -13,11 +13,13 @@ use crate::discover::{self, Candidate, FileKind, ReadLimits, ReadOutcome, WalkOp
 use crate::drift::classify::JobDiff;
 use crate::finding::{CiCredential, Diagnostic, DiagnosticLevel, Family, Provenance, RawFinding};
 use crate::policy::baseline::Baseline;
+use crate::policy::config::InlineIgnores;
 use crate::policy::config::{CONFIG_FILE, Config, FailOn};
 use crate::policy::suppress::FileSuppressions;
 use crate::policy::{self, PolicyInput};
 use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, join_credentials};
 use crate::rules::Registry;
+use crate::trust::Trusted;
 
 /// Where the policy comes from.
 pub enum ConfigSource<'a> {
@@ -91,6 +93,9 @@ pub struct Collected {
     pub drift: Vec<JobDiff>,
     /// Inline suppressions already applied while collecting (history blobs).
     pub suppressed_inline: usize,
+    /// Secret values found that no finding of this part carries (the secrets in files of a
+    /// family that was not run, in job definitions), for the redaction pass.
+    pub secret_values: Vec<String>,
 }
 
 /// A tree or staged scan: what to read and which families analyse it.
@@ -106,6 +111,9 @@ pub struct ScanRequest<'a> {
     pub baseline: Option<&'a Baseline>,
     pub fail_on: FailOn,
     pub max_risk: Option<u8>,
+    /// Trusted mode: the git ref whose ignore files and inline ignores count (the config is
+    /// loaded from it by the caller, see [`ConfigSource::TrustedRef`]).
+    pub trusted_ref: Option<&'a str>,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -123,6 +131,8 @@ impl<'a> ScanRequest<'a> {
 /// The result of reading and analysing one file.
 struct FileResult {
     output: Output,
+    /// Secrets found only for redaction (see `redaction_only`).
+    secret_values: Vec<String>,
     suppressions: Option<(String, FileSuppressions)>,
     retained: Option<Arc<crate::source::SourceFile>>,
     kind: Option<FileKind>,
@@ -141,6 +151,9 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
 /// in what every commit added.
 pub struct Run<'a> {
     pub scan: ScanRequest<'a>,
+    /// `--baseline FILE` (in trusted mode a baseline inside the repository is read from the
+    /// trusted ref).
+    pub baseline_file: Option<&'a Path>,
     /// Scan the git index instead of the working tree.
     pub staged: bool,
     /// Also scan the history for secrets: `Some(since)`.
@@ -151,6 +164,7 @@ pub struct Run<'a> {
 pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
     let Run {
         mut scan,
+        baseline_file,
         staged,
         history,
     } = run;
@@ -166,18 +180,112 @@ pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
             &scan.config.exclude,
         )?);
     }
+    let trusted = scan
+        .trusted_ref
+        .map(|r| Trusted::open(&scan.root, r))
+        .transpose()?;
+    let mut parts = Vec::new();
+    let loaded;
+    if let Some(path) = baseline_file {
+        let (baseline, part) = load_baseline(path, trusted.as_ref())?;
+        loaded = baseline;
+        scan.baseline = loaded.as_ref();
+        parts.push(part);
+    }
     let policy = scan.policy();
     let root = scan.root.clone();
     let root_display = scan.root_display.clone();
     let secrets = scan.families.contains(&Family::Secrets);
-    let mut parts = vec![collect(scan)?];
+    let history_config = history_config(scan.config, trusted.is_some());
+    parts.insert(0, collect_with(scan, trusted.as_ref())?);
     if let Some(since) = history
         && secrets
     {
-        let h = crate::gitscan::scan_history(&root, policy.config, since.as_deref())?;
+        let h = crate::gitscan::scan_history(&root, &history_config, since.as_deref())?;
         parts.push(history_part(h));
     }
     Ok(finish(root_display, parts, &policy))
+}
+
+/// The config the history scan runs with: in trusted mode `inline_ignores: trusted-only` becomes
+/// `off` there (a directive in a past blob has no trusted version to be checked against).
+fn history_config(config: &Config, trusted: bool) -> Config {
+    let mut c = config.clone();
+    if trusted && inline_mode(config, trusted) == InlineIgnores::TrustedOnly {
+        c.inline_ignores = Some(InlineIgnores::Off);
+    }
+    c
+}
+
+fn inline_mode(config: &Config, trusted: bool) -> InlineIgnores {
+    config.inline_ignores.unwrap_or(if trusted {
+        InlineIgnores::TrustedOnly
+    } else {
+        InlineIgnores::On
+    })
+}
+
+/// Load `--baseline FILE`. In trusted mode a baseline inside the repository is the trusted
+/// ref's version of it; the entries the working copy adds are `policy/suppression-added`
+/// findings, not suppressions.
+pub fn load_baseline(
+    path: &Path,
+    trusted: Option<&Trusted>,
+) -> anyhow::Result<(Option<Baseline>, Collected)> {
+    let mut part = Collected::default();
+    let Some(t) = trusted else {
+        return Ok((Some(Baseline::load(path)?), part));
+    };
+    let Some(repo_rel) = t.repo_path_of(path) else {
+        // Outside the work tree: given by the CI configuration, not by the change.
+        return Ok((Some(Baseline::load(path)?), part));
+    };
+    let shown = t.display_path(&repo_rel);
+    let origin = format!("{}:{repo_rel}", t.refname);
+    let trusted_baseline = match t.repo_blob(&repo_rel)? {
+        Some(bytes) => Some(Baseline::parse(&String::from_utf8_lossy(&bytes), &origin)?),
+        None => {
+            part.diagnostics.push(Diagnostic::note(
+                shown.clone(),
+                format!(
+                    "the baseline is not at the trusted ref `{}`: nothing is baselined",
+                    t.refname
+                ),
+            ));
+            None
+        }
+    };
+    let known: std::collections::BTreeSet<String> = trusted_baseline
+        .as_ref()
+        .map(|b| b.fingerprints().into_iter().map(str::to_string).collect())
+        .unwrap_or_default();
+    // The working copy only tells what the change tried to add; a broken one is not an error.
+    if let Ok(text) = discover::read_regular_capped(path, 64 << 20)
+        && let Ok(current) = Baseline::parse(&text, &shown)
+    {
+        for e in current.findings {
+            if known.contains(&e.fingerprint) {
+                continue;
+            }
+            let (line, col, line_text) = text
+                .lines()
+                .enumerate()
+                .find_map(|(i, l)| {
+                    l.find(&e.fingerprint)
+                        .map(|c| (i as u32 + 1, l[..c].chars().count() as u32 + 1, l))
+                })
+                .unwrap_or((1, 1, ""));
+            part.findings.push(crate::trust::suppression_added(
+                &shown,
+                line,
+                (col, col + e.fingerprint.chars().count() as u32),
+                line_text,
+                &format!("the baseline entry `{}` for {}", e.fingerprint, e.rule_id),
+                &t.refname,
+            ));
+        }
+    }
+    Ok((trusted_baseline, part))
 }
 
 /// The history scan as a part of the run: its findings (already de-duplicated to the earliest
@@ -203,6 +311,14 @@ fn history_part(history: crate::gitscan::History) -> Collected {
 
 /// Read and analyse every file of the request: raw findings, diagnostics and file statistics.
 pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
+    let trusted = req
+        .trusted_ref
+        .map(|r| Trusted::open(&req.root, r))
+        .transpose()?;
+    collect_with(req, trusted.as_ref())
+}
+
+fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Result<Collected> {
     let all = analyzers::all();
     let active: Vec<&dyn Analyzer> = all
         .iter()
@@ -211,31 +327,53 @@ pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
         .collect();
     let cx = ScanContext { config: req.config };
 
+    let trusted_ignores = match trusted {
+        Some(t) if matches!(req.input, Input::Tree) => Some(Arc::new(t.ignore_files()?)),
+        _ => None,
+    };
     let (candidates, mut diagnostics) = match req.input {
         Input::Tree => {
             let walk = discover::walk(&WalkOptions {
                 root: req.root.clone(),
                 exclude: req.config.exclude.clone(),
+                trusted_ignores: trusted_ignores.clone(),
             })?;
             (walk.candidates, walk.diagnostics)
         }
         Input::Candidates(c) => (c, Vec::new()),
     };
+    // The tree's own ignore files, to report what the change added to them.
+    let mut policy_findings = Vec::new();
+    if let (Some(t), Some(ignores)) = (trusted, trusted_ignores.as_deref()) {
+        policy_findings.extend(added_ignore_lines(t, ignores, &req.root, &candidates));
+    }
 
     let limits = ReadLimits {
         max_file_size: req.config.max_file_size(),
     };
+    // The secrets engine also runs, for redaction only, on files with findings when the
+    // secrets family is not selected: no other family's snippet may show a secret it knows.
+    let redaction_only: Option<&dyn Analyzer> =
+        if active.iter().any(|a| a.family() == Family::Secrets) {
+            None
+        } else {
+            all.iter()
+                .map(AsRef::as_ref)
+                .find(|a| a.family() == Family::Secrets)
+        };
     let results: Vec<FileResult> = candidates
         .into_par_iter()
-        .map(|c| process(c, limits, &active, &cx))
+        .map(|c| process(c, limits, &active, redaction_only, &cx))
         .collect();
+    let mut secret_values = Vec::new();
 
     let mut output = Output::default();
     let mut suppressions: HashMap<String, FileSuppressions> = HashMap::new();
     let mut retained: Vec<Arc<crate::source::SourceFile>> = Vec::new();
     let mut stats = FileStats::default();
     let mut by_kind: BTreeMap<FileKind, usize> = BTreeMap::new();
-    for r in results {
+    for mut r in results {
+        secret_values.append(&mut r.secret_values);
         output.extend(r.output);
         if let Some((p, s)) = r.suppressions {
             suppressions.insert(p, s);
@@ -284,6 +422,19 @@ pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
     diagnostics.sort();
     diagnostics.dedup();
 
+    match (inline_mode(req.config, trusted.is_some()), trusted) {
+        (InlineIgnores::Off, _) => suppressions.clear(),
+        (InlineIgnores::TrustedOnly, Some(t)) => {
+            policy_findings.extend(crate::trust::check_inline(
+                t,
+                &mut suppressions,
+                limits.max_file_size as usize,
+            ));
+        }
+        _ => {}
+    }
+    output.findings.append(&mut policy_findings);
+
     Ok(Collected {
         findings: output.findings,
         diagnostics,
@@ -292,7 +443,42 @@ pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
         files: stats,
         drift: Vec::new(),
         suppressed_inline: 0,
+        secret_values,
     })
+}
+
+/// `policy/suppression-added` for each line of a `.ignore`/`.pipeguardignore` of the tree that
+/// the same file at the trusted ref does not have.
+fn added_ignore_lines(
+    t: &Trusted,
+    trusted: &crate::ignores::IgnoreFiles,
+    root: &Path,
+    candidates: &[Candidate],
+) -> Vec<RawFinding> {
+    let mut out = Vec::new();
+    for c in candidates {
+        let name = c.rel.rsplit('/').next().unwrap_or(&c.rel);
+        if !crate::ignores::IGNORE_FILES.contains(&name) {
+            continue;
+        }
+        let Ok(text) = discover::read_regular_capped(&root.join(&c.rel), 4 << 20) else {
+            continue;
+        };
+        let repo_rel = t.in_repo(&c.rel);
+        for (line, pattern) in crate::trust::added_ignore_lines(&text, &trusted.lines_of(&repo_rel))
+        {
+            let width = pattern.chars().count() as u32;
+            out.push(crate::trust::suppression_added(
+                &c.rel,
+                line,
+                (1, 1 + width),
+                &pattern,
+                &format!("the `{name}` pattern `{pattern}`"),
+                &t.refname,
+            ));
+        }
+    }
+    out
 }
 
 /// The one engine tail. Each part's raw findings go through the policy (severity, fingerprints
@@ -308,6 +494,15 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
     let mut drift = Vec::new();
     let mut files = FileStats::default();
     let mut suppressed_inline = 0;
+    // Every secret any part found, for the one redaction pass over the whole report.
+    let mut secrets: Vec<String> = Vec::new();
+    for part in &parts {
+        secrets.extend(part.secret_values.iter().cloned());
+        for f in &part.findings {
+            secrets.extend(f.secret_values().iter().cloned());
+        }
+    }
+    let redactor = crate::redact::Redactor::new(secrets);
     for part in parts {
         let outcome = policy::apply(
             part.findings,
@@ -353,7 +548,7 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut summary = policy::summarize(&findings, &suppressed, policy.fail_on, policy.max_risk);
     summary.suppressed_inline += suppressed_inline;
-    Report {
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool::current(),
         root: root_display,
@@ -365,16 +560,20 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
         files,
         credentials: join_credentials(credentials),
         drift,
-    }
+    };
+    crate::report::redact(&mut report, &redactor);
+    report
 }
 
 fn process(
     candidate: Candidate,
     limits: ReadLimits,
     active: &[&dyn Analyzer],
+    redaction_only: Option<&dyn Analyzer>,
     cx: &ScanContext<'_>,
 ) -> FileResult {
     let mut result = FileResult {
+        secret_values: Vec::new(),
         output: Output::default(),
         suppressions: None,
         retained: None,
@@ -421,6 +620,22 @@ fn process(
             keep |= a.wants_project();
         }
     }
+    if let Some(secrets) = redaction_only
+        && !result.output.findings.is_empty()
+        && secrets.accepts(file.kind)
+    {
+        let mut out = Output::default();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            secrets.analyze_file(&file, cx, &mut out);
+        }));
+        if run.is_ok() {
+            for f in out.findings {
+                result
+                    .secret_values
+                    .extend(f.secret_values().iter().cloned());
+            }
+        }
+    }
     if let Some(p) = provenance {
         attach_provenance(&mut result.output.findings, &p);
     }
@@ -450,6 +665,10 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
     let mut ids: Vec<&'static str> = analyzers::all().iter().flat_map(|a| a.rule_ids()).collect();
     // Drift findings come from `pipeguard drift`, not from an analyzer.
     ids.extend_from_slice(crate::drift::classify::IDS);
+    // Reported by the engine in trusted mode (crate::trust).
+    ids.push(crate::rules::RuleId::PolicySuppressionAdded.as_str());
+    // Registry findings come from `pipeguard registry audit`.
+    ids.extend_from_slice(crate::registry::IDS);
     ids
 }
 
@@ -489,6 +708,7 @@ pub fn drift(
     policy: &Policy<'_>,
 ) -> Result<Report, DriftError> {
     use crate::drift::lock::{self, Lockfile};
+    let mut secret_values = now.secret_values.clone();
     let (old, against, mut diagnostics) = match base {
         DriftBase::Ref(r) => {
             let then = crate::drift::sources::at_ref(
@@ -497,6 +717,7 @@ pub fn drift(
                 &policy.config.exclude,
                 policy.config.max_file_size(),
             )?;
+            secret_values.extend(then.secret_values.iter().cloned());
             (
                 Lockfile::from_jobs(&then.jobs).jobs,
                 format!("`{r}`"),
@@ -560,6 +781,7 @@ pub fn drift(
             failed: now.failed,
         },
         drift: diffs,
+        secret_values,
         ..Collected::default()
     };
     Ok(finish(root.display().to_string(), vec![part], policy))

@@ -81,6 +81,13 @@ pub enum Family {
     Terraform,
     Secrets,
     Drift,
+    /// Findings about the policy itself: suppressions a change added in trusted mode (reported
+    /// by the engine, not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Policy,
+    /// `pipeguard registry audit`: images in a registry (not a scan family: not in `ALL`).
+    #[cfg_attr(feature = "clap", value(skip))]
+    Registry,
 }
 
 impl Family {
@@ -105,13 +112,18 @@ impl Family {
             Family::Terraform => "terraform",
             Family::Secrets => "secrets",
             Family::Drift => "drift",
+            Family::Policy => "policy",
+            Family::Registry => "registry",
         }
     }
 
     /// The family of a rule id (`docker/root-user` → Docker).
     pub fn of_rule(rule_id: &str) -> Option<Family> {
         let prefix = rule_id.split('/').next()?;
-        Family::ALL.into_iter().find(|f| f.as_str() == prefix)
+        Family::ALL
+            .into_iter()
+            .chain([Family::Policy, Family::Registry])
+            .find(|f| f.as_str() == prefix)
     }
 }
 
@@ -254,6 +266,7 @@ pub struct RawFinding {
     /// Normalised content the fingerprint is computed from (else the primary span's text).
     pub(crate) content: String,
     pub(crate) redactions: Vec<Redaction>,
+    pub(crate) secret_values: Vec<String>,
 }
 
 impl RawFinding {
@@ -286,6 +299,7 @@ impl RawFinding {
             severity_hint: None,
             content,
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -304,6 +318,7 @@ impl RawFinding {
             severity_hint: None,
             content: String::new(),
             redactions: Vec::new(),
+            secret_values: Vec::new(),
         }
     }
 
@@ -370,6 +385,9 @@ impl RawFinding {
     pub fn redact(mut self, file: &SourceFile, range: Range<usize>) -> Self {
         self.redactions.extend(redactions_for(file, range.clone()));
         let value = file.text.get(range).unwrap_or_default();
+        if !value.is_empty() {
+            self.secret_values.push(value.to_string());
+        }
         if !value.is_empty() && self.content.contains(value) {
             self.content = self
                 .content
@@ -384,6 +402,11 @@ impl RawFinding {
 
     pub(crate) fn take_redactions(&mut self) -> Vec<Redaction> {
         std::mem::take(&mut self.redactions)
+    }
+
+    /// The secret values this finding marked (for the run's one redaction pass).
+    pub fn secret_values(&self) -> &[String] {
+        &self.secret_values
     }
 }
 

@@ -61,7 +61,9 @@ pub fn secrets(data: &[u8]) -> usize {
 pub fn dsse_envelope(data: &[u8]) -> usize {
     use pipeguard_attest::{dsse, verify};
     let text = String::from_utf8_lossy(data);
-    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key();
+    let key = pipeguard_attest::anykey::PublicKey::Ed25519(
+        ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key(),
+    );
     let policy = verify::Policy {
         digest: format!("sha256:{}", "0".repeat(64)),
         max_risk: Some(20),

@@ -56,3 +56,29 @@ pub fn join(dir: &str, name: &str) -> String {
         format!("{}/{name}", dir.trim_end_matches('/'))
     }
 }
+
+/// The files git tracks under `dir` (from the index), relative to `dir`, `/`-separated; `None`
+/// when `dir` is not inside a work tree. Submodules and symlinks are left out.
+pub fn tracked_files(dir: &Path) -> Option<Vec<String>> {
+    let (repo, rel) = open(dir).ok()?;
+    let index = repo.index().ok()?;
+    let prefix = if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", rel.trim_end_matches('/'))
+    };
+    let mut out = Vec::new();
+    for e in index.iter() {
+        // Regular files only: 0o100644 / 0o100755 (0o120000 symlink, 0o160000 submodule).
+        if e.mode & 0o170_000 != 0o100_000 {
+            continue;
+        }
+        let Ok(path) = std::str::from_utf8(&e.path) else {
+            continue;
+        };
+        if let Some(r) = path.strip_prefix(&prefix) {
+            out.push(r.to_string());
+        }
+    }
+    Some(out)
+}

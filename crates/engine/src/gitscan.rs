@@ -15,7 +15,7 @@ use crate::analyzers::Output;
 use crate::analyzers::secrets::SecretsAnalyzer;
 use crate::discover::{Candidate, Excludes, Origin, classify, human_size};
 use crate::finding::{Diagnostic, Provenance, RawFinding};
-use crate::policy::config::Config;
+use crate::policy::config::{Config, InlineIgnores};
 use crate::policy::suppress::FileSuppressions;
 use crate::source::SourceFile;
 
@@ -532,7 +532,11 @@ fn scan_blob(
     let file = SourceFile::new(job.path.clone(), kind, text);
     let mut out = Output::default();
     analyzer.scan_lines(&file, config, lines, &mut out);
-    let suppress = FileSuppressions::parse(&file.text);
+    // `inline_ignores: off` (also what trusted mode makes of `trusted-only` here: a directive in
+    // a past blob cannot be checked against the trusted ref's version of that blob).
+    let suppress = (config.inline_ignores != Some(InlineIgnores::Off))
+        .then(|| FileSuppressions::parse(&file.text))
+        .flatten();
     for f in out.findings {
         // Inline suppressions apply to the version of the file that has them.
         if suppress

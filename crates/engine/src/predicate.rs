@@ -198,9 +198,17 @@ pub struct Extras {
 }
 
 pub fn build(outcome: &ScanOutcome, cx: Extras) -> ScanPredicate {
+    // v2: what admission policies match on, at the top level.
+    let policy_digest = cx
+        .config
+        .digest
+        .get("sha256")
+        .map(|h| format!("sha256:{h}"));
+    let repository = cx.source.as_ref().and_then(|s| s.repository.clone());
+    let commit = cx.source.as_ref().and_then(|s| s.commit.clone());
     ScanPredicate {
         tool: outcome.tool.clone(),
-        timestamp: cx.timestamp,
+        time: cx.timestamp,
         verdict: outcome.verdict.clone(),
         risk_score: outcome.risk_score,
         fail_on: outcome.fail_on.clone(),
@@ -214,6 +222,9 @@ pub fn build(outcome: &ScanOutcome, cx: Extras) -> ScanPredicate {
             digest: sha256_set(&crate::rules::catalogue_digest()),
         },
         config: cx.config,
+        policy_digest,
+        repository,
+        commit,
         source: cx.source,
         scan_report: cx.scan_report,
         jobs: cx.jobs,
@@ -257,6 +268,9 @@ pub fn source_of(path: &Path) -> Option<SourceRef> {
 
 /// `https://user:token@host/x` → `https://host/x`: a remote URL may embed a CI token.
 pub fn strip_credentials(url: &str) -> String {
+    // A repository URL means nothing in its query or fragment, and tokens travel there
+    // (`?access_token=…`).
+    let url = url.split(['?', '#']).next().unwrap_or(url);
     if let Some((scheme, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
         let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);

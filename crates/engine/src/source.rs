@@ -210,7 +210,8 @@ pub const MAX_SNIPPET_LINES: u32 = 6;
 const MAX_LINE_CHARS: usize = 400;
 
 /// Minified files have enormous lines; a snippet keeps the first few hundred characters.
-fn truncate_line(line: &str) -> String {
+/// A source line as snippets show it (very long lines are cut).
+pub fn truncate_line(line: &str) -> String {
     if line.len() <= MAX_LINE_CHARS {
         return line.to_string();
     }

@@ -1959,6 +1959,7 @@ list.each { item -> echo item }
     /// The constructs of the corpus fix list (docs/jenkins-corpus.md) parse, into the tree
     /// they mean.
     #[test]
+    #[allow(clippy::many_single_char_names)]
     fn fix_list_constructs() {
         let ok = |src: &str| parse(src).unwrap_or_else(|e| panic!("{src}: {e:?}"));
         // 1. ternary / elvis continued with the operator first
@@ -2176,15 +2177,15 @@ list.each { item -> echo item }
             let r = std::thread::Builder::new()
                 .stack_size(2 << 20)
                 .spawn(move || {
-                    let s = parse_recovering(&src);
-                    // Walking and dropping the tree must not overflow either.
-                    let mut n = 0;
                     struct C<'a>(&'a mut usize);
                     impl crate::ast::Visitor for C<'_> {
                         fn expr(&mut self, _e: &Expr) {
                             *self.0 += 1;
                         }
                     }
+                    let s = parse_recovering(&src);
+                    // Walking and dropping the tree must not overflow either.
+                    let mut n = 0;
                     crate::ast::walk_stmts(&s.body, &mut C(&mut n));
                     !s.skipped.is_empty()
                 })

@@ -1,9 +1,12 @@
 //! Where job definitions come from: the working tree (one walk, as `scan` does) or a git ref
 //! (read through git2, no checkout).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+
+use crate::redact::{Redactor, keyed_placeholder};
 
 use anyhow::Context;
 use rayon::prelude::*;
@@ -24,17 +27,62 @@ pub struct Found {
     /// Sources that exist but could not be read (a Jenkins job `jenkins pull` could not fetch):
     /// their jobs are unknown, not removed.
     pub unread: BTreeSet<String>,
+    /// Secret values found in the job files (masked in every report of them).
+    pub secret_values: Vec<String>,
+}
+
+/// The secrets the analyzers find in a job file: the secrets engine's, and the values of
+/// secret-named fields the family's hard-coded-credential rules flag.
+fn secrets_in(file: &SourceFile) -> Vec<String> {
+    let config = crate::policy::config::Config::default();
+    let cx = crate::analyzers::ScanContext { config: &config };
+    let mut values = Vec::new();
+    for a in crate::analyzers::all() {
+        if !a.accepts(file.kind) {
+            continue;
+        }
+        let mut out = crate::analyzers::Output::default();
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            a.analyze_file(file, &cx, &mut out);
+        }));
+        if run.is_ok() {
+            for f in &out.findings {
+                values.extend(f.secret_values().iter().cloned());
+            }
+        }
+    }
+    values.sort();
+    values.dedup();
+    values
 }
 
 impl Found {
     fn add(&mut self, path: &str, kind: FileKind, text: String) {
         match extract(path, kind, &text) {
-            Ok(jobs) => {
+            Ok(mut jobs) => {
+                let file = SourceFile::new(path, kind, text);
+                let secrets = secrets_in(&file);
+                if !secrets.is_empty() {
+                    // The lockfile and every diff keep a keyed hash of a secret, never the
+                    // value: a changed secret is still a changed job.
+                    let redactor = Redactor::new(&secrets);
+                    let key = crate::redact::lock_key();
+                    for job in &mut jobs {
+                        if let Cow::Owned(c) =
+                            redactor.replace(&job.canonical, |v| keyed_placeholder(&key, v))
+                        {
+                            job.canonical = c;
+                        }
+                    }
+                    self.secret_values.extend(secrets);
+                }
+                for job in &mut jobs {
+                    if let Cow::Owned(c) = crate::redact::strip_url_credentials(&job.canonical) {
+                        job.canonical = c;
+                    }
+                }
                 self.jobs.extend(jobs);
-                self.files.insert(
-                    path.to_string(),
-                    Arc::new(SourceFile::new(path, kind, text)),
-                );
+                self.files.insert(path.to_string(), Arc::new(file));
             }
             Err(e) => {
                 self.failed += 1;
@@ -66,6 +114,7 @@ pub fn working_tree(root: &Path, exclude: &[String], max_file_size: u64) -> anyh
     let walk = discover::walk(&WalkOptions {
         root: root.to_path_buf(),
         exclude: exclude.to_vec(),
+        trusted_ignores: None,
     })?;
     let limits = ReadLimits { max_file_size };
     let read: Vec<ReadOutcome> = walk
@@ -211,6 +260,7 @@ impl Found {
                 .into_iter()
                 .map(|p| format!("{prefix}{p}"))
                 .collect(),
+            secret_values: self.secret_values,
         }
     }
 
@@ -220,6 +270,7 @@ impl Found {
         self.diagnostics.extend(other.diagnostics);
         self.failed += other.failed;
         self.unread.extend(other.unread);
+        self.secret_values.extend(other.secret_values);
         self.jobs
             .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
         self.diagnostics.sort();

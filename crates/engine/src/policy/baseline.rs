@@ -50,12 +50,16 @@ impl Baseline {
     pub fn load(path: &Path) -> anyhow::Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read baseline {}", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a pipeguard baseline", path.display()))?;
+        Baseline::parse(&text, &path.display().to_string())
+    }
+
+    /// A baseline's text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> anyhow::Result<Baseline> {
+        let b: Baseline = serde_json::from_str(text)
+            .with_context(|| format!("{origin}: not a pipeguard baseline"))?;
         if b.version != BASELINE_VERSION {
             anyhow::bail!(
-                "{}: baseline version {} is not supported (expected {BASELINE_VERSION})",
-                path.display(),
+                "{origin}: baseline version {} is not supported (expected {BASELINE_VERSION})",
                 b.version
             );
         }

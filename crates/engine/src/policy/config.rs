@@ -263,6 +263,19 @@ impl Default for GateConfig {
     }
 }
 
+/// How inline `pipeguard:ignore[…]` comments are honoured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InlineIgnores {
+    /// Every directive in the scanned file.
+    On,
+    /// None.
+    Off,
+    /// In trusted mode, only a directive the file also has at the trusted ref (outside trusted
+    /// mode the same as `on`).
+    TrustedOnly,
+}
+
 /// The whole policy file.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -275,6 +288,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Files larger than this are skipped with a note (default 10 MiB).
     pub max_file_size: Option<ByteSize>,
+    /// Which inline `pipeguard:ignore[…]` comments count (default: `trusted-only` in trusted
+    /// mode, `on` otherwise).
+    pub inline_ignores: Option<InlineIgnores>,
     pub risk: RiskConfig,
     pub github: GithubConfig,
     pub jenkins: JenkinsConfig,

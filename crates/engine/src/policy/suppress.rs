@@ -10,8 +10,20 @@ const MARKER: &str = "pipeguard:ignore[";
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Directive {
     pub line: u32,
+    /// Columns of `pipeguard:ignore[…]` on the line (1-based, characters).
+    pub start_column: u32,
+    pub end_column: u32,
     pub patterns: Vec<String>,
     pub reason: String,
+    /// The line's text, for the snippet of a finding about the directive.
+    pub text: String,
+}
+
+impl Directive {
+    /// What makes two directives the same wherever they are: the rules and the reason.
+    pub fn identity(&self) -> (Vec<String>, String) {
+        (self.patterns.clone(), self.reason.clone())
+    }
 }
 
 /// Directives of one file, by line.
@@ -56,16 +68,43 @@ impl FileSuppressions {
                 .trim()
                 .to_string();
             let line_no = i as u32 + 1;
+            let start_column = line[..at].chars().count() as u32 + 1;
+            let end_column =
+                start_column + line[at..at + MARKER.len() + close + 1].chars().count() as u32;
             by_line.insert(
                 line_no,
                 Directive {
                     line: line_no,
+                    start_column,
+                    end_column,
                     patterns,
                     reason,
+                    text: crate::source::truncate_line(line),
                 },
             );
         }
         (!by_line.is_empty()).then_some(FileSuppressions { by_line })
+    }
+
+    pub fn directives(&self) -> impl Iterator<Item = &Directive> {
+        self.by_line.values()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_line.is_empty()
+    }
+
+    /// Keep the directives `keep` accepts; returns the others, in line order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Directive) -> bool) -> Vec<Directive> {
+        let mut dropped = Vec::new();
+        self.by_line.retain(|_, d| {
+            let k = keep(d);
+            if !k {
+                dropped.push(d.clone());
+            }
+            k
+        });
+        dropped
     }
 
     /// The directive that silences `rule_id` at `line`, if any.

@@ -16,6 +16,7 @@ use crate::drift::classify::JobDiff;
 use crate::finding::CiCredential;
 use crate::finding::{Diagnostic, DiagnosticLevel, Finding, Location};
 use crate::policy::{Summary, Suppressed};
+use crate::redact::Redactor;
 use crate::rules::{Registry, RuleMeta};
 use crate::source::FileKind;
 
@@ -168,5 +169,54 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
         format!("{n} {word}")
     } else {
         format!("{n} {word}s")
+    }
+}
+
+/// Every text of a report through the redactor: messages, snippets (carets kept on their
+/// text), remediation, related notes, properties, provenance, suppression reasons,
+/// diagnostics and drift diffs.
+pub fn redact(report: &mut Report, r: &Redactor) {
+    r.redact_string(&mut report.root);
+    for f in &mut report.findings {
+        r.redact_string(&mut f.message);
+        r.redact_string(&mut f.remediation);
+        for rel in &mut f.related {
+            r.redact_string(&mut rel.message);
+        }
+        for v in f.properties.values_mut() {
+            r.redact_string(v);
+        }
+        if let Some(p) = &mut f.provenance {
+            r.redact_string(&mut p.author);
+        }
+        if let Some(snip) = &mut f.snippet {
+            for (i, line) in snip.lines.iter_mut().enumerate() {
+                let std::borrow::Cow::Owned(masked) = r.redact(line) else {
+                    continue;
+                };
+                if i == 0 {
+                    // A mask before the caret moves it: recount on the masked prefix.
+                    let col = |c: u32| {
+                        let prefix: String =
+                            line.chars().take(c.saturating_sub(1) as usize).collect();
+                        r.redact(&prefix).chars().count() as u32 + 1
+                    };
+                    let (s, e) = snip.caret;
+                    snip.caret = (col(s), col(e).max(col(s)));
+                }
+                *line = masked;
+            }
+        }
+    }
+    for s in &mut report.suppressed {
+        if let crate::policy::Suppression::Inline { reason, .. } = &mut s.suppression {
+            r.redact_string(reason);
+        }
+    }
+    for d in &mut report.diagnostics {
+        r.redact_string(&mut d.message);
+    }
+    for d in &mut report.drift {
+        r.redact_string(&mut d.diff);
     }
 }

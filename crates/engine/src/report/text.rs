@@ -61,7 +61,7 @@ fn render_finding(f: &Finding, renderer: &Renderer) -> String {
         _ => primary.element(
             annotate_snippets::Origin::path(loc.path.clone())
                 .line(loc.start_line as usize)
-                .char_column(loc.start_column.saturating_sub(1) as usize),
+                .char_column(loc.start_column as usize),
         ),
     };
     groups.push(group);
