@@ -24,11 +24,11 @@ pub struct Found {
     pub diagnostics: Vec<Diagnostic>,
     /// Files that define jobs but could not be parsed.
     pub failed: usize,
-    /// Secret values found in the job files (masked in every report of them).
-    pub secret_values: Vec<String>,
     /// Sources that exist but could not be read (a Jenkins job `jenkins pull` could not fetch):
     /// their jobs are unknown, not removed.
     pub unread: BTreeSet<String>,
+    /// Secret values found in the job files (masked in every report of them).
+    pub secret_values: Vec<String>,
 }
 
 /// The secrets the analyzers find in a job file: the secrets engine's, and the values of
@@ -255,12 +255,12 @@ impl Found {
                 })
                 .collect(),
             failed: self.failed,
-            secret_values: self.secret_values,
             unread: self
                 .unread
                 .into_iter()
                 .map(|p| format!("{prefix}{p}"))
                 .collect(),
+            secret_values: self.secret_values,
         }
     }
 
@@ -269,8 +269,8 @@ impl Found {
         self.files.extend(other.files);
         self.diagnostics.extend(other.diagnostics);
         self.failed += other.failed;
-        self.secret_values.extend(other.secret_values);
         self.unread.extend(other.unread);
+        self.secret_values.extend(other.secret_values);
         self.jobs
             .sort_by(|a, b| (&a.source, &a.id).cmp(&(&b.source, &b.id)));
         self.diagnostics.sort();

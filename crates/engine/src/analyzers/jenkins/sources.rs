@@ -129,13 +129,26 @@ pub fn webhook_source(jsonpath: &str) -> Option<Control> {
     ];
     const RESTRICTED: &[&str] = &["login", "username", "full_name", "nickname"];
     let p = jsonpath.to_ascii_lowercase();
-    if !CONTAINERS.iter().any(|c| p.contains(c)) {
-        return None;
-    }
     let last = p
         .rsplit(['.', '[', ']', '\'', '"'])
         .find(|s| !s.is_empty() && *s != "*")
         .unwrap_or(&p);
+    // A payload a relay (a GitHub workflow, a bot) builds from a pull request: `$.pr_title`,
+    // `$.mr_source_branch`.
+    let relayed = ["pr_", "mr_", "pull_request_"]
+        .iter()
+        .find_map(|x| last.strip_prefix(x));
+    if let Some(field) = relayed
+        && matches!(
+            field,
+            "title" | "body" | "description" | "branch" | "source_branch" | "head_ref" | "ref"
+        )
+    {
+        return Some(Control::ForkAuthor);
+    }
+    if !CONTAINERS.iter().any(|c| p.contains(c)) {
+        return None;
+    }
     if FREE_TEXT.contains(&last) {
         // `user.name` is a display name; `head.repo.name` and `branch.name` are the fork's.
         Some(Control::ForkAuthor)
@@ -202,6 +215,9 @@ mod tests {
             Some(Control::Restricted)
         );
         assert_eq!(webhook_source("$.number"), None);
+        assert_eq!(webhook_source("$.pr_title"), Some(Control::ForkAuthor));
+        assert_eq!(webhook_source("$.pr_number"), None);
+        assert_eq!(webhook_source("$.pr_from_sha"), None);
         assert_eq!(webhook_source("$.ref"), None);
         assert_eq!(webhook_source("$.repository"), None);
         assert_eq!(webhook_source("$.pull_request.number"), None);
