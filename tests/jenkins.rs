@@ -228,6 +228,15 @@ async fn jenkins_pull_is_partial_when_a_job_cannot_be_read() {
         err.contains("error: jenkins:jobs/team/jobs/release/config.xml: job `team/release` could not be pulled: not found (HTTP 404)"),
         "{err}"
     );
+    // Read into memory: no temporary JENKINS_HOME is written, walked or named.
+    assert!(
+        err.contains("read 2 job(s) and 5 folder(s) from http://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("saved") && !err.contains("pipeguard-jenkins-"),
+        "{err}"
+    );
     let text = std::fs::read_to_string(&lock).unwrap();
     assert!(
         text.contains("jenkins:jobs/team/jobs/infra/jobs/deploy/config.xml"),

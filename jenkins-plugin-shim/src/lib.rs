@@ -640,12 +640,59 @@ const MAX_CONSECUTIVE_CONNECT_FAILURES: usize = 3;
 pub async fn pull(
     client: &Client,
     out: &Path,
+    progress: impl FnMut(usize, usize, &str),
+) -> Result<PullSummary, Error> {
+    pull_with(
+        client,
+        |job, xml| {
+            let path = out.join(job.home_path());
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+            }
+            std::fs::write(&path, xml).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(path)
+        },
+        progress,
+    )
+    .await
+}
+
+/// Every job's config.xml, keyed by its JENKINS_HOME path (`jobs/team/jobs/app/config.xml`),
+/// without writing anything: what `fingerprint`/`drift --jenkins-url` read.
+pub async fn pull_in_memory(
+    client: &Client,
+    progress: impl FnMut(usize, usize, &str),
+) -> Result<(PullSummary, Vec<(PathBuf, String)>), Error> {
+    let mut configs = Vec::new();
+    let summary = pull_with(
+        client,
+        |job, xml| {
+            let path = job.home_path();
+            configs.push((path.clone(), xml));
+            Ok(path)
+        },
+        progress,
+    )
+    .await?;
+    Ok((summary, configs))
+}
+
+/// The pull itself: each config.xml read is handed to `keep`, which says where it went.
+async fn pull_with(
+    client: &Client,
+    mut keep: impl FnMut(&JobRef, String) -> Result<PathBuf, Error>,
     mut progress: impl FnMut(usize, usize, &str),
 ) -> Result<PullSummary, Error> {
     let jobs = client.list_jobs().await?;
     let mut summary = PullSummary::default();
     let mut unreachable = 0usize;
-    // Bounded concurrency, a chunk at a time: at most `concurrency` bodies in memory.
+    // Bounded concurrency, a chunk at a time: at most `concurrency` bodies in flight.
     let mut configs = Vec::new();
     for (i, job) in jobs.iter().enumerate() {
         let chunk = client.opts.concurrency.max(1);
@@ -680,17 +727,7 @@ pub async fn pull(
                 continue;
             }
         };
-        let path = out.join(job.home_path());
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
-        }
-        std::fs::write(&path, xml).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let path = keep(job, xml)?;
         if job.is_folder {
             summary.folders += 1;
         } else {

@@ -60,33 +60,22 @@ impl JobSources {
             found.merge(jenkins.prefixed("jenkins-home:"));
         }
         if let Some(url) = &self.jenkins_url {
-            let dir = std::env::temp_dir().join(format!(
-                "pipeguard-jenkins-{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos())
-            ));
-            let pulled =
-                crate::commands::jenkins::pull_summary(&crate::commands::jenkins::PullArgs {
-                    url: url.clone(),
-                    user: self.jenkins_user.clone(),
-                    token_env: self.jenkins_token_env.clone(),
-                    out: dir.clone(),
-                    retries: 3,
-                    timeout: 30,
-                })
-                .and_then(|summary| {
-                    let mut f = sources::working_tree(&dir, &[], config.max_file_size())?;
-                    // A job that could not be read is named, not silently absent: an error
-                    // diagnostic, so the run says it is incomplete.
-                    for (job, e) in &summary.failed {
-                        f.not_pulled(job, &e.to_string());
-                    }
-                    Ok(f)
-                });
-            let _ = std::fs::remove_dir_all(&dir);
-            found.merge(pulled?.prefixed("jenkins:"));
+            let (summary, configs) = crate::commands::jenkins::pull_in_memory(
+                url,
+                self.jenkins_user.as_deref(),
+                self.jenkins_token_env.as_deref(),
+            )?;
+            let configs = configs
+                .into_iter()
+                .map(|(path, xml)| (path.to_string_lossy().replace('\\', "/"), xml))
+                .collect();
+            let mut pulled = sources::from_files(configs, config.max_file_size());
+            // A job that could not be read is named, not silently absent: an error diagnostic,
+            // so the run says it is incomplete.
+            for (job, e) in &summary.failed {
+                pulled.not_pulled(job, &e.to_string());
+            }
+            found.merge(pulled.prefixed("jenkins:"));
         }
         Ok(found)
     }

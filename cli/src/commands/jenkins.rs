@@ -75,49 +75,17 @@ pub fn pull(a: &PullArgs) -> anyhow::Result<u8> {
     })
 }
 
-/// Pull into `a.out` and say on stderr what was saved and which jobs could not be read; also
-/// used by `fingerprint`/`drift --jenkins-url`, which report the missing jobs and go on.
+/// Pull into `a.out` and say on stderr what was saved and which jobs could not be read.
 pub fn pull_summary(a: &PullArgs) -> anyhow::Result<pipeguard_jenkins::PullSummary> {
-    let mut opts = ClientOptions::new(a.url.clone());
-    opts.retries = a.retries;
-    opts.timeout = Duration::from_secs(a.timeout.max(1));
-    if let (Some(user), Some(var)) = (&a.user, &a.token_env) {
-        let token = match std::env::var(var) {
-            Ok(t) if !t.is_empty() => t,
-            _ => bail!("--token-env {var}: the environment variable `{var}` is not set or empty"),
-        };
-        opts = opts.auth(user.clone(), token);
-    }
-    let client = Client::new(opts)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template("{spinner} {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b.set_message("listing jobs…");
-        b
-    });
-    let summary = rt.block_on(pipeguard_jenkins::pull(
-        &client,
-        &a.out,
-        |done, total, name| {
-            if let Some(b) = &bar {
-                b.set_length(total as u64);
-                b.set_position(done as u64);
-                b.set_message(name.to_string());
-            }
-        },
-    ));
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
-    let summary = summary?;
+    let client = client(
+        &a.url,
+        a.user.as_deref(),
+        a.token_env.as_deref(),
+        a.retries,
+        a.timeout,
+    )?;
+    let p = Pulling::new()?;
+    let summary = p.run(pipeguard_jenkins::pull(&client, &a.out, p.progress()))?;
     eprintln!(
         "saved {} job(s) and {} folder(s) from {} into {}",
         summary.jobs,
@@ -125,14 +93,99 @@ pub fn pull_summary(a: &PullArgs) -> anyhow::Result<pipeguard_jenkins::PullSumma
         client.base_url(),
         a.out.display()
     );
+    report_failed(&summary, "everything else was saved");
+    Ok(summary)
+}
+
+/// Every job's config.xml of a live Jenkins, read into memory (JENKINS_HOME paths), for
+/// `fingerprint`/`drift --jenkins-url`, which report the jobs that could not be read and go on.
+pub fn pull_in_memory(
+    url: &str,
+    user: Option<&str>,
+    token_env: Option<&str>,
+) -> anyhow::Result<(pipeguard_jenkins::PullSummary, Vec<(PathBuf, String)>)> {
+    let client = client(url, user, token_env, 3, 30)?;
+    let p = Pulling::new()?;
+    let (summary, configs) = p.run(pipeguard_jenkins::pull_in_memory(&client, p.progress()))?;
+    eprintln!(
+        "read {} job(s) and {} folder(s) from {}",
+        summary.jobs,
+        summary.folders,
+        client.base_url()
+    );
+    report_failed(&summary, "every other job was read");
+    Ok((summary, configs))
+}
+
+fn client(
+    url: &str,
+    user: Option<&str>,
+    token_env: Option<&str>,
+    retries: u32,
+    timeout: u64,
+) -> anyhow::Result<Client> {
+    let mut opts = ClientOptions::new(url.to_string());
+    opts.retries = retries;
+    opts.timeout = Duration::from_secs(timeout.max(1));
+    if let (Some(user), Some(var)) = (user, token_env) {
+        let token = match std::env::var(var) {
+            Ok(t) if !t.is_empty() => t,
+            _ => bail!("--token-env {var}: the environment variable `{var}` is not set or empty"),
+        };
+        opts = opts.auth(user.to_string(), token);
+    }
+    Ok(Client::new(opts)?)
+}
+
+/// A pull on a one-thread runtime, with a progress bar when stderr is a terminal.
+struct Pulling {
+    rt: tokio::runtime::Runtime,
+    bar: Option<ProgressBar>,
+}
+
+impl Pulling {
+    fn new() -> anyhow::Result<Self> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_message("listing jobs…");
+            b
+        });
+        Ok(Self { rt, bar })
+    }
+
+    fn progress(&self) -> impl FnMut(usize, usize, &str) + '_ {
+        move |done, total, name| {
+            if let Some(b) = &self.bar {
+                b.set_length(total as u64);
+                b.set_position(done as u64);
+                b.set_message(name.to_string());
+            }
+        }
+    }
+
+    fn run<F: std::future::Future>(&self, pull: F) -> F::Output {
+        let out = self.rt.block_on(pull);
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+        out
+    }
+}
+
+fn report_failed(summary: &pipeguard_jenkins::PullSummary, rest: &str) {
     if summary.partial() {
-        eprintln!(
-            "could not read {} job(s); everything else was saved:",
-            summary.failed.len()
-        );
+        eprintln!("could not read {} job(s); {rest}:", summary.failed.len());
         for (job, e) in &summary.failed {
             eprintln!("  {job}: {e}");
         }
     }
-    Ok(summary)
 }

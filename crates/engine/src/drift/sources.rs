@@ -276,3 +276,23 @@ impl Found {
         self.diagnostics.sort();
     }
 }
+
+/// Jobs in job files read from elsewhere (a live Jenkins' config.xml, by JENKINS_HOME path):
+/// classified and fingerprinted as the working tree's are.
+pub fn from_files(files: Vec<(String, String)>, max_file_size: u64) -> Found {
+    let mut found = Found::default();
+    for (rel, text) in files {
+        if text.len() as u64 > max_file_size {
+            found.diagnostics.push(Diagnostic::note(
+                &rel,
+                "skipped: larger than the size limit".to_string(),
+            ));
+            continue;
+        }
+        let kind = discover::classify(&rel, &text);
+        if defines_jobs(kind) {
+            found.add(&rel, kind, text);
+        }
+    }
+    found.finish()
+}
