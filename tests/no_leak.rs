@@ -26,11 +26,20 @@ fn plant(root: &Path) -> Vec<String> {
     let pw = format!("{}!{}", alnum(15, 10), alnum(16, 6));
     let slack = format!("xoxb-7301928456-5820193746152-{}", alnum(17, 24));
     let jenkins_pw = format!("{}#{}", alnum(18, 12), alnum(19, 4));
+    let aws_secret = format!("{}/{}+{}", alnum(20, 13), alnum(21, 13), alnum(22, 12));
+    let slack_hook = alnum(23, 24);
+    let slack_url = format!(
+        "https://hooks.slack.com/services/T{}/B{}/{slack_hook}",
+        alnum(24, 10).to_uppercase(),
+        alnum(25, 10).to_uppercase()
+    );
+    let gitlab = format!("glpat-{}", alnum(26, 20));
+    let sendgrid = format!("SG.{}.{}", alnum(27, 22), alnum(28, 43));
     write(
         root,
         ".github/workflows/deploy.yml",
         &format!(
-            "on: push\npermissions: {{}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    env:\n      SLACK_TOKEN: {slack}\n    steps:\n      - run: curl -H 'Authorization: token {gh}' https://api.github.com/user  # {gh}\n      - run: git clone https://ci:{db}@git.example.com/o/r.git\n"
+            "on: push\npermissions: {{}}\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    env:\n      SLACK_TOKEN: {slack}\n      AWS_SECRET_ACCESS_KEY: {aws_secret}\n    steps:\n      - run: curl -H 'Authorization: token {gh}' https://api.github.com/user  # {gh}\n      - run: git clone https://ci:{db}@git.example.com/o/r.git\n"
         ),
     );
     write(
@@ -51,21 +60,21 @@ fn plant(root: &Path) -> Vec<String> {
         root,
         "Dockerfile",
         &format!(
-            "FROM alpine:3.20\nENV GITHUB_TOKEN={gh}\nUSER root\nRUN echo {gh} && curl -u admin:{pw} https://x.example.com/a\n"
+            "FROM alpine:3.20\nENV GITHUB_TOKEN={gh}\nENV SLACK_WEBHOOK_URL={slack_url}\nUSER root\nRUN echo {gh} && curl -u admin:{pw} https://x.example.com/a\n"
         ),
     );
     write(
         root,
         "docker-compose.yml",
         &format!(
-            "services:\n  db:\n    image: postgres:16\n    privileged: true\n    environment:\n      DATABASE_URL: postgres://app:{db}@db:5432/app\n      SLACK: {slack}\n"
+            "services:\n  db:\n    image: postgres:16\n    privileged: true\n    environment:\n      DATABASE_URL: postgres://app:{db}@db:5432/app\n      SLACK: {slack}\n      GITLAB_TOKEN: {gitlab}\n"
         ),
     );
     write(
         root,
         "k8s/deploy.yaml",
         &format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n    - name: a\n      image: a:latest\n      securityContext:\n        privileged: true\n      env:\n        - name: AWS_ACCESS_KEY_ID\n          value: {aws}\n"
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n    - name: a\n      image: a:latest\n      securityContext:\n        privileged: true\n      env:\n        - name: AWS_ACCESS_KEY_ID\n          value: {aws}\n        - name: SENDGRID_API_KEY\n          value: {sendgrid}\n"
         ),
     );
     write(
@@ -82,7 +91,23 @@ fn plant(root: &Path) -> Vec<String> {
     );
     // `sk_live_` is the provider's public prefix (the rule's docs name it): the key is the rest.
     let stripe_secret = stripe["sk_live_".len()..].to_string();
-    vec![gh, aws, stripe_secret, db, pw, slack, jenkins_pw]
+    // The public parts of a provider's format (prefixes, the Slack workspace/channel ids) are
+    // not secret; the rest is.
+    let gitlab_secret = gitlab["glpat-".len()..].to_string();
+    let sendgrid_secret = sendgrid["SG.".len()..].to_string();
+    vec![
+        gh,
+        aws,
+        stripe_secret,
+        db,
+        pw,
+        slack,
+        jenkins_pw,
+        aws_secret,
+        slack_hook,
+        gitlab_secret,
+        sendgrid_secret,
+    ]
 }
 
 /// Every 8-byte window of `secret` found in `text`, with where.
@@ -256,6 +281,10 @@ fn no_planted_secret_in_any_output_of_any_command() {
         "secrets/aws-access-key-id",
         "secrets/stripe-key",
         "secrets/slack-token",
+        "secrets/aws-secret-access-key",
+        "secrets/slack-webhook",
+        "secrets/gitlab-token",
+        "secrets/sendgrid-key",
     ] {
         assert!(json.contains(rule), "{rule} not found: {json}");
     }
