@@ -789,6 +789,30 @@ fn doctype_internal_subsets_do_not_hide_jobs() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(!String::from_utf8_lossy(&out.stdout).contains("root:"));
+
+    // Found by bench/fuzz.sh (classify): a comment in the subset after a multi-byte character
+    // panicked the classifier, outside any analyzer, and the whole scan died (exit 101).
+    let t = tempfile::tempdir().unwrap();
+    write(
+        t.path(),
+        "jobs/app/config.xml",
+        &job(
+            "\n  <!-- r\u{e9}sum\u{e9} \u{20ac} -->",
+            "node { sh 'make' }",
+        ),
+    );
+    write(
+        t.path(),
+        "jobs/b/config.xml",
+        "<!DOCTYPE p [\u{e9}<!-- a -->]>\n<project/>\n",
+    );
+    let (report, m) = scan_bounded("doctype multibyte", t.path(), &[]);
+    assert_eq!(m.code, 0, "{report:#}");
+    assert_eq!(
+        findings_of(&report),
+        owned(&[("jobs/app/config.xml", "jenkins/sandbox-disabled", 9)])
+    );
+    assert!(!m.stderr.contains("panicked"), "{}", m.stderr);
 }
 
 /// Newlines, ANSI escapes and workflow commands in names: neutralised in every format.

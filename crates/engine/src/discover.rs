@@ -172,8 +172,9 @@ fn markup_declaration_end(r: &str) -> Option<usize> {
             if c == q {
                 quote = None;
             }
-        } else if depth > 0 && r[i..].starts_with("<!--") {
-            i += r[i + 4..].find("-->")? + 4 + 3;
+        } else if depth > 0 && b[i..].starts_with(b"<!--") {
+            // Bytes, not str slices: `i` may sit inside a multi-byte character.
+            i += b[i + 4..].windows(3).position(|w| w == b"-->")? + 4 + 3;
             continue;
         } else {
             match c {
@@ -669,6 +670,28 @@ pub fn human_size(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by bench/fuzz.sh (classify): a comment inside a DTD subset after a multi-byte
+    /// character sliced the text inside that character and panicked.
+    #[test]
+    fn doctype_subset_with_multibyte_text_before_a_comment() {
+        for text in [
+            "<!DOCTYPE p [\u{e9}<!-- a -->]>\n<project/>\n",
+            "<!DOCTYPE p [\u{20ac}\u{20ac}<!-- a -->]>\n<project/>\n",
+            "<!DOCTYPE p [\u{e9}<!--",
+            "<!<?xm\u{feff}\n[\u{e9}<!--",
+        ] {
+            let _ = classify("jobs/a/config.xml", text);
+            let _ = classify("x.xml", text);
+        }
+        assert_eq!(
+            classify(
+                "jobs/a/config.xml",
+                "<!DOCTYPE project [\u{e9}<!-- > ] -->]>\n<project><builders/></project>\n"
+            ),
+            classify("jobs/a/config.xml", "<project><builders/></project>\n")
+        );
+    }
 
     #[test]
     fn names() {

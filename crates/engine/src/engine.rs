@@ -727,7 +727,21 @@ fn process(
     let Some(candidate) = binary_by_analyzers(candidate, active, cx, &mut result) else {
         return result;
     };
-    let (file, provenance) = match discover::read(candidate, limits) {
+    // Reading classifies the file (sniffing XML, YAML): a bug there must not end the scan either.
+    let path = candidate.rel.clone();
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        discover::read(candidate, limits)
+    }))
+    .unwrap_or_else(|panic| {
+        ReadOutcome::Failed(Diagnostic::error(
+            path,
+            format!(
+                "internal error while reading and classifying the file ({}); the file was not analysed — please report this",
+                panic_message(panic.as_ref())
+            ),
+        ))
+    });
+    let (file, provenance) = match read {
         ReadOutcome::File(f, p) => (f, p),
         ReadOutcome::Skipped(d) => {
             result.skipped = Some(d);
@@ -883,11 +897,17 @@ fn binary_by_analyzers(
     None
 }
 
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
+/// A panic's message without the input it may quote: std's slicing and parsing panics end
+/// with the text they were given (`… of `<the file's text>``), which can be a secret.
+pub fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    let msg = p
+        .downcast_ref::<&str>()
         .map(ToString::to_string)
         .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "panic".to_string())
+        .unwrap_or_else(|| "panic".to_string());
+    let msg = msg.lines().next().unwrap_or_default();
+    let msg = msg.split_once(" of `").map_or(msg, |(head, _)| head);
+    msg.chars().take(120).collect()
 }
 
 fn attach_provenance(findings: &mut [RawFinding], p: &Provenance) {
@@ -1046,5 +1066,24 @@ pub fn exit_code(report: &Report) -> u8 {
         2
     } else {
         0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn panic_messages_do_not_quote_the_input() {
+        let secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        let text = format!("x\u{e9}{secret}");
+        let panic = std::panic::catch_unwind(|| {
+            let i = std::hint::black_box(2);
+            text[i..].len()
+        })
+        .unwrap_err();
+        let msg = super::panic_message(panic.as_ref());
+        assert!(msg.contains("is not a char boundary"), "{msg}");
+        assert!(!msg.contains("ghp_"), "{msg}");
+        let panic: Box<dyn std::any::Any + Send> = Box::new(format!("first\n{secret}"));
+        assert_eq!(super::panic_message(panic.as_ref()), "first");
     }
 }
