@@ -121,6 +121,7 @@ pub fn analyze(file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
         pr: PrScope::Any,
         pr_span: None,
         cred_vars: Vec::new(),
+        method: None,
     };
     let mut secrets = Vec::new();
     root.walk("", &mut |el, parent| {

@@ -59,6 +59,8 @@ pub struct Scope {
     pub pr_span: Option<Range<usize>>,
     /// Credential variables bound around this point.
     pub cred_vars: Vec<CredVar>,
+    /// The method (`def name(…) { … }`) whose body this is, innermost first.
+    pub method: Option<String>,
 }
 
 /// A variable a credential binding sets.
@@ -163,6 +165,60 @@ pub struct Model {
     /// (JSONPath, who controls it). From `GenericTrigger(genericVariables: …)` in the script,
     /// or from the job's config.xml.
     pub webhook_vars: BTreeMap<String, (String, Control)>,
+    /// Methods defined in the script that are called in it, but only from places a
+    /// change-request build never reaches (a `buildingTag()` stage, `if (!env.CHANGE_ID)`, or
+    /// other such methods): what their bodies bind is not reachable from a pull request.
+    pub pr_unreachable_methods: BTreeSet<String>,
+}
+
+/// A call of a method the script defines: who calls it, under which condition.
+struct MethodCall {
+    callee: String,
+    pr: PrScope,
+    caller: Option<String>,
+}
+
+/// The script's methods that are called only where change requests never run, to a fixpoint
+/// over the call graph (bounded by the number of methods). A method never called in the file is
+/// not among them: a shared library or another file may call it.
+fn pr_unreachable(defined: &BTreeSet<String>, calls: &[MethodCall]) -> BTreeSet<String> {
+    let called: BTreeSet<&str> = calls.iter().map(|c| c.callee.as_str()).collect();
+    let mut reachable: BTreeSet<&str> = BTreeSet::new();
+    for _ in 0..=defined.len() {
+        let mut changed = false;
+        for c in calls {
+            let from_pr = c.pr != PrScope::NoPr
+                && c.caller
+                    .as_deref()
+                    .is_none_or(|m| !called.contains(m) || reachable.contains(m));
+            if from_pr && reachable.insert(c.callee.as_str()) {
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    defined
+        .iter()
+        .filter(|d| called.contains(d.as_str()) && !reachable.contains(d.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// Names of the methods a script defines, at any depth.
+fn defined_methods(body: &[Stmt]) -> BTreeSet<String> {
+    struct V(BTreeSet<String>);
+    impl pipeguard_groovy::Visitor for V {
+        fn stmt(&mut self, s: &Stmt) {
+            if let StmtKind::Method { name, .. } = &s.kind {
+                self.0.insert(name.clone());
+            }
+        }
+    }
+    let mut v = V(BTreeSet::new());
+    pipeguard_groovy::walk_stmts(body, &mut v);
+    v.0
 }
 
 /// Generic Webhook Trigger variables: name → (JSONPath, who controls the field it reads).
@@ -281,17 +337,25 @@ pub fn build_with(script: &Script, webhook_vars: BTreeMap<String, (String, Contr
     };
     generic_trigger_vars(&script.body, &mut m.webhook_vars);
     taint_locals(&script.body, &mut m);
+    // A pull-request comment trigger: the job builds pull requests.
+    m.pr_aware |= mentions_call(&script.body, "issueCommentTrigger");
     let scope = Scope {
         stage: None,
         pr: PrScope::Any,
         pr_span: None,
         cred_vars: Vec::new(),
+        method: None,
     };
+    let methods = defined_methods(&script.body);
     let mut w = Walker {
         m: &mut m,
         docker_vars: BTreeSet::new(),
+        methods: &methods,
+        calls: Vec::new(),
     };
     w.block(&script.body, &scope);
+    let calls = std::mem::take(&mut w.calls);
+    m.pr_unreachable_methods = pr_unreachable(&methods, &calls);
     m
 }
 
@@ -472,6 +536,9 @@ struct Walker<'m> {
     m: &'m mut Model,
     /// Variables holding `docker.build(…)` / `docker.image(…)` results.
     docker_vars: BTreeSet<String>,
+    /// The methods the script defines, and the calls of them seen so far.
+    methods: &'m BTreeSet<String>,
+    calls: Vec<MethodCall>,
 }
 
 impl Walker<'_> {
@@ -550,7 +617,7 @@ impl Walker<'_> {
             } => {
                 self.expr(cond, scope);
                 let c = pr_condition(cond);
-                if c.is_some() {
+                if mentions_change_requests(cond) {
                     self.m.pr_aware = true;
                 }
                 let narrowed = |pr: Option<bool>| {
@@ -579,7 +646,11 @@ impl Walker<'_> {
                     self.block(b, scope);
                 }
             }
-            StmtKind::Method { body, .. } => self.block(body, scope),
+            StmtKind::Method { name, body, .. } => {
+                let mut inner = scope.clone();
+                inner.method = Some(name.clone());
+                self.block(body, &inner);
+            }
             StmtKind::Assert { cond, message } => {
                 self.expr(cond, scope);
                 if let Some(m) = message {
@@ -676,6 +747,13 @@ impl Walker<'_> {
     }
 
     fn call(&mut self, c: &Call, e: &Expr, scope: &Scope) {
+        if c.target.is_none() && self.methods.contains(&c.name) {
+            self.calls.push(MethodCall {
+                callee: c.name.clone(),
+                pr: scope.pr,
+                caller: scope.method.clone(),
+            });
+        }
         let qn = c.qualified_name();
         let mut inner = scope.clone();
         match (c.target.is_none(), c.name.as_str()) {
@@ -690,7 +768,7 @@ impl Walker<'_> {
                             && let Some(wb) = w.body()
                         {
                             let cond = when_condition(&wb.body);
-                            if cond.is_some() {
+                            if when_mentions_change_requests(&wb.body) {
                                 self.m.pr_aware = true;
                             }
                             match cond {
@@ -1034,6 +1112,89 @@ fn is_change_id(e: &Expr) -> bool {
                 && index.literal_str().as_deref() == Some("CHANGE_ID"))
 }
 
+/// Whether a condition refers to change requests at all (`env.CHANGE_*`, `changeRequest()`, a
+/// `PR-…` branch name): a pipeline that asks is built for pull requests. `buildingTag()` or
+/// `BRANCH_NAME == 'main'` alone says nothing about whether the job builds them.
+fn mentions_change_requests(e: &Expr) -> bool {
+    struct V(bool);
+    impl pipeguard_groovy::Visitor for V {
+        fn expr(&mut self, e: &Expr) {
+            self.0 |= refers_to_change_requests(e);
+        }
+    }
+    let mut v = V(false);
+    pipeguard_groovy::ast::walk_expr(e, &mut v);
+    v.0
+}
+
+fn when_mentions_change_requests(body: &[Stmt]) -> bool {
+    struct V(bool);
+    impl pipeguard_groovy::Visitor for V {
+        fn expr(&mut self, e: &Expr) {
+            self.0 |= refers_to_change_requests(e);
+            if let ExprKind::Call(c) = &e.kind
+                && c.target.is_none()
+            {
+                let literal = |name: &str| c.named(name).and_then(Expr::literal_str);
+                match c.name.as_str() {
+                    "branch" => {
+                        let pattern = c
+                            .positional(0)
+                            .and_then(Expr::literal_str)
+                            .or_else(|| literal("pattern"));
+                        self.0 |= pattern.is_some_and(|p| p.starts_with("PR"));
+                    }
+                    "environment" => {
+                        self.0 |= literal("name").is_some_and(|n| n.starts_with("CHANGE_"));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut v = V(false);
+    pipeguard_groovy::walk_stmts(body, &mut v);
+    v.0
+}
+
+fn mentions_call(body: &[Stmt], name: &str) -> bool {
+    struct V<'a>(&'a str, bool);
+    impl pipeguard_groovy::Visitor for V<'_> {
+        fn expr(&mut self, e: &Expr) {
+            if let ExprKind::Call(c) = &e.kind {
+                self.1 |= c.target.is_none() && c.name == self.0;
+            }
+        }
+    }
+    let mut v = V(name, false);
+    pipeguard_groovy::walk_stmts(body, &mut v);
+    v.1
+}
+
+fn refers_to_change_requests(e: &Expr) -> bool {
+    if is_change_id(e) {
+        return true;
+    }
+    match &e.kind {
+        // `isPR()`: the common shared-library helper (elastic's apm library and others).
+        ExprKind::Call(c) => {
+            c.target.is_none() && matches!(c.name.as_str(), "changeRequest" | "isPR")
+        }
+        ExprKind::Property { .. } | ExprKind::Ident(_) => e
+            .dotted()
+            .is_some_and(|d| var_name(&d).starts_with("CHANGE_")),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            let branch = |x: &Expr| {
+                x.dotted()
+                    .is_some_and(|d| matches!(var_name(&d), "BRANCH_NAME" | "GIT_BRANCH"))
+            };
+            let pr_literal = |x: &Expr| x.literal_str().is_some_and(|v| v.starts_with("PR-"));
+            (branch(lhs) && pr_literal(rhs)) || (branch(rhs) && pr_literal(lhs))
+        }
+        _ => false,
+    }
+}
+
 /// Whether a Groovy condition holds for change-request builds: `Some(true)` only for them,
 /// `Some(false)` never for them, `None` unknown/both.
 pub fn pr_condition(e: &Expr) -> Option<bool> {
@@ -1077,7 +1238,11 @@ pub fn pr_condition(e: &Expr) -> Option<bool> {
             },
             _ => None,
         },
-        ExprKind::Call(c) if c.name == "changeRequest" && c.target.is_none() => Some(true),
+        ExprKind::Call(c)
+            if matches!(c.name.as_str(), "changeRequest" | "isPR") && c.target.is_none() =>
+        {
+            Some(true)
+        }
         _ => None,
     }
 }

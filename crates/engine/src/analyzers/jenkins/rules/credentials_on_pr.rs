@@ -2,6 +2,8 @@
 //! `environment {}`, `docker.withRegistry`, `sshagent`, `credentialsId:`) in a scope that
 //! change-request builds run: explicitly (`when { changeRequest() }`, `if (env.CHANGE_ID)`), or
 //! without any guard in a pipeline that is built for pull requests (it tests for them elsewhere).
+//! A binding inside a method counts where the method is called: a helper the file calls only
+//! from stages change requests never run (`when { buildingTag() }`) is not reported.
 
 use crate::analyzers::Output;
 use crate::analyzers::jenkins::model::{Doc, Model, PrScope};
@@ -20,7 +22,12 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
             PrScope::Any => m.pr_aware,
             PrScope::NoPr => false,
         };
-        if !reachable {
+        let only_from_non_pr_callers = b
+            .scope
+            .method
+            .as_ref()
+            .is_some_and(|n| m.pr_unreachable_methods.contains(n));
+        if !reachable || only_from_non_pr_callers {
             continue;
         }
         let id = b.id.as_deref().unwrap_or("<dynamic>");
@@ -35,7 +42,10 @@ pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
             doc.range(&b.span),
             format!(
                 "credential `{id}` is bound in {}, {why}: pull-request code can read it",
-                where_(doc, b.scope.stage.as_ref())
+                match (&b.scope.stage, &b.scope.method) {
+                    (None, Some(method)) => format!("method `{method}`"),
+                    _ => where_(doc, b.scope.stage.as_ref()),
+                }
             ),
         )
         .content(format!(
