@@ -285,14 +285,51 @@ pub fn not_a_secret(key: &str, v: &str) -> bool {
         || t.chars().all(|c| c.is_ascii_digit())
         || vault_path(t)
         || (key == "token" && name_like_token(t))
-        || (is_credential_ref_name(key) && name_like_token(t))
+        || (is_credential_ref_name(key) && (name_like_token(t) || uuid_id(t)))
+}
+
+/// `2a9602aa-ab9f-4e52-baf3-b71ca88469c7`, optionally with a `-Suffix`: the form of the ids
+/// Jenkins generates for stored credentials. Only under a credential-reference name: a UUID
+/// elsewhere can be a real token.
+fn uuid_id(t: &str) -> bool {
+    let b = t.as_bytes();
+    let groups = [8usize, 4, 4, 4, 12];
+    let mut i = 0;
+    for (n, len) in groups.iter().enumerate() {
+        if b.len() < i + len || !b[i..i + len].iter().all(u8::is_ascii_hexdigit) {
+            return false;
+        }
+        i += len;
+        if n < groups.len() - 1 {
+            if b.get(i) != Some(&b'-') {
+                return false;
+            }
+            i += 1;
+        }
+    }
+    match b.get(i) {
+        None => true,
+        Some(b'-') => t[i + 1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+        _ => false,
+    }
 }
 
 /// `JOB_GCS_CREDENTIALS`, `gitCredentials`: a name for the id of a stored Jenkins credential;
 /// with a name-like value (`apm-ci-gcs-plugin`) it is that id, not a secret.
 fn is_credential_ref_name(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.ends_with("credentials") || k.ends_with("credential")
+    [
+        "credentials",
+        "credential",
+        "credentials_id",
+        "credential_id",
+        "credentialsid",
+        "cred_id",
+    ]
+    .iter()
+    .any(|s| k.ends_with(s))
 }
 
 /// `secret/apm-team/ci/codecov`, `kv/data/app`: a path of lowercase words, not a secret value
