@@ -140,6 +140,24 @@ pub struct Event {
     pub scope: Scope,
 }
 
+/// `load 'ci/steps.groovy'` or `evaluate(…)`: Groovy read at run time, from the workspace.
+#[derive(Clone, Debug)]
+pub struct GroovyLoad {
+    /// `load` or `evaluate`.
+    pub how: String,
+    pub span: Range<usize>,
+    pub scope: Scope,
+}
+
+/// An `input` approval (the step, or the declarative stage directive).
+#[derive(Clone, Debug)]
+pub struct Approval {
+    pub span: Range<usize>,
+    /// It names who may approve (`submitter:`).
+    pub submitter: bool,
+    pub scope: Scope,
+}
+
 /// A literal value passed to an argument whose name says it is a secret (`password: 'x'`).
 #[derive(Clone, Debug)]
 pub struct SecretArg {
@@ -156,6 +174,8 @@ pub struct Model {
     pub events: Vec<Event>,
     pub secret_args: Vec<SecretArg>,
     pub checkouts: Vec<Range<usize>>,
+    pub loads: Vec<GroovyLoad>,
+    pub approvals: Vec<Approval>,
     /// The script tests for change requests somewhere (it is built for pull requests).
     pub pr_aware: bool,
     pub triggers: BTreeSet<String>,
@@ -225,6 +245,22 @@ fn defined_methods(body: &[Stmt]) -> BTreeSet<String> {
 pub type WebhookVars = BTreeMap<String, (String, Control)>;
 
 impl Model {
+    /// Whether a change-request build can run the code at this scope: it runs only for them, or
+    /// nothing excludes them in a pipeline built for pull requests; a method counts where the
+    /// file calls it.
+    pub fn pr_reachable(&self, scope: &Scope) -> bool {
+        let by_condition = match scope.pr {
+            PrScope::OnlyPr => true,
+            PrScope::Any => self.pr_aware,
+            PrScope::NoPr => false,
+        };
+        by_condition
+            && !scope
+                .method
+                .as_ref()
+                .is_some_and(|n| self.pr_unreachable_methods.contains(n))
+    }
+
     /// Who controls the value at identifier path `path`, if anyone outside the pipeline does.
     pub fn source(&self, path: &str) -> Option<Taint> {
         if let Some(t) = self.tainted_locals.get(path) {
@@ -936,6 +972,26 @@ impl Walker<'_> {
                 if c.positional(0).and_then(Expr::dotted).as_deref() == Some("scm") =>
             {
                 self.m.checkouts.push(e.span.clone());
+            }
+            (true, "load" | "evaluate") => self.m.loads.push(GroovyLoad {
+                how: c.name.clone(),
+                span: e.span.clone(),
+                scope: scope.clone(),
+            }),
+            (true, "input") => {
+                // `input(message: …, submitter: 'ops')` or, in a declarative stage,
+                // `input { message '…'; submitter 'ops' }`.
+                let in_body = c.body().is_some_and(|b| {
+                    b.body.iter().any(|s| {
+                        matches!(&s.kind, StmtKind::Expr(x)
+                            if matches!(&x.kind, ExprKind::Call(sc) if sc.target.is_none() && sc.name == "submitter"))
+                    })
+                });
+                self.m.approvals.push(Approval {
+                    span: e.span.start..c.name_span.end,
+                    submitter: c.named("submitter").is_some() || in_body,
+                    scope: scope.clone(),
+                });
             }
             (true, name) if SHELL_STEPS.contains(&name) => self.shell_step(c, e, scope),
             (true, name) if SCAN_STEPS.contains(&name) => {

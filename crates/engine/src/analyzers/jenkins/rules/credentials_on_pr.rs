@@ -17,17 +17,7 @@ declare_rule!(RuleId::JenkinsCredentialsOnPr, check);
 
 pub fn check(doc: &Doc<'_>, m: &Model, out: &mut Output) {
     for b in &m.bindings {
-        let reachable = match b.scope.pr {
-            PrScope::OnlyPr => true,
-            PrScope::Any => m.pr_aware,
-            PrScope::NoPr => false,
-        };
-        let only_from_non_pr_callers = b
-            .scope
-            .method
-            .as_ref()
-            .is_some_and(|n| m.pr_unreachable_methods.contains(n));
-        if !reachable || only_from_non_pr_callers {
+        if !m.pr_reachable(&b.scope) {
             continue;
         }
         let id = b.id.as_deref().unwrap_or("<dynamic>");

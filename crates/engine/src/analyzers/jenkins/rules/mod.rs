@@ -25,6 +25,8 @@ declare_rules! {
         hardcoded_credentials,
         push_without_scan,
         ci_deploys,
+        pr_controlled_load,
+        approval_without_submitter,
     ];
     JOB_RULES: JobCheck = [untrusted_pr_trust, untrusted_pr_trigger, sandbox_disabled];
 }
