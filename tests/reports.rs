@@ -3,10 +3,12 @@
 
 use std::fs;
 
-use crate::common::{fixtures, pipeguard, python, repo_root};
+use crate::common::{pipeguard, python, repo_root};
 
+/// A copy outside git: paths relative to the scan root (repository-relative paths inside a git
+/// work tree are tested in tests/ci.rs).
 fn basic() -> std::path::PathBuf {
-    fixtures().join("repos/basic")
+    crate::common::fixture_repo_copy("basic")
 }
 
 #[test]

@@ -16,10 +16,12 @@ use pipeguard_engine::rules::Registry;
 /// What to scan and with which policy; shared by `scan` and `baseline`.
 #[derive(Args, Debug, Clone)]
 pub struct Selection {
-    /// Repository tree (or single file) to scan.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// Policy file (default: .pipeguard.yml at PATH, when present).
+    /// Repository trees or single files to scan (several: each file is reported once). Paths in
+    /// the reports are relative to the repository root (the top of the git work tree holding
+    /// the first PATH, else that PATH).
+    #[arg(value_name = "PATH", default_value = ".", num_args = 1..)]
+    pub paths: Vec<PathBuf>,
+    /// Policy file (default: the nearest .pipeguard.yml from PATH up to the repository root).
     #[arg(long, value_name = "FILE", conflicts_with = "trusted_config_ref")]
     pub config: Option<PathBuf>,
     /// Read .pipeguard.yml from this git ref (e.g. origin/main) instead of the working tree, so a
@@ -40,6 +42,11 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// The first PATH: where the config, the baseline and the history are found.
+    pub fn path(&self) -> &Path {
+        self.paths.first().map_or(Path::new("."), PathBuf::as_path)
+    }
+
     pub fn families(&self) -> Vec<Family> {
         let base: Vec<Family> = if self.only.is_empty() {
             Family::ALL.to_vec()
@@ -55,11 +62,11 @@ impl Selection {
     pub fn load_config(&self, registry: &Registry) -> anyhow::Result<Config> {
         let source = match &self.trusted_config_ref {
             Some(refname) => ConfigSource::TrustedRef {
-                root: &self.path,
+                root: self.path(),
                 refname,
             },
             None => ConfigSource::Discover {
-                root: &self.path,
+                root: self.path(),
                 explicit: self.config.as_deref(),
             },
         };
@@ -128,8 +135,8 @@ impl Selection {
         baseline: Option<&'a Baseline>,
     ) -> ScanRequest<'a> {
         ScanRequest {
-            root: self.path.clone(),
-            root_display: self.path.display().to_string(),
+            root: self.path().to_path_buf(),
+            root_display: self.path().display().to_string(),
             input: Input::Tree,
             config,
             registry,
@@ -151,6 +158,7 @@ impl Selection {
     ) -> anyhow::Result<Report> {
         engine::run(Run {
             scan: self.request(registry, config, fail_on, max_risk, None),
+            more_roots: self.paths.iter().skip(1).cloned().collect(),
             baseline_file: None,
             staged: false,
             history: None,
@@ -180,6 +188,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         scan: args
             .selection
             .request(registry, &config, fail_on, max_risk, None),
+        more_roots: args.selection.paths.iter().skip(1).cloned().collect(),
         baseline_file: args.baseline.as_deref(),
         staged: args.staged,
         history: args.history.then(|| args.since.clone()),

@@ -237,6 +237,13 @@ impl Excludes {
             .matched_path_or_any_parents(Path::new("/").join(rel), false)
             .is_ignore()
     }
+
+    /// Whether the directory `rel` (relative to the scan root) or one of its parents is excluded.
+    pub fn excludes_dir(&self, rel: &str) -> bool {
+        self.0
+            .matched_path_or_any_parents(Path::new("/").join(rel), true)
+            .is_ignore()
+    }
 }
 
 /// A file to scan, before it is read.

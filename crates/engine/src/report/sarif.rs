@@ -171,6 +171,11 @@ pub fn render(report: &Report) -> String {
                 "informationUri": INFO_URI,
                 "rules": rules,
             } },
+            // Every URI is relative to the repository root (the top of the git work tree, else
+            // the scan root); its absolute place on the runner is not part of the report.
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "description": { "text": "The repository root: the top of the git work tree holding the scanned path, else the scanned directory." } }
+            },
             "columnKind": "unicodeCodePoints",
             "results": results,
             "invocations": [ {
