@@ -60,6 +60,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         fail_on: FailOn::High,
         max_risk: None,
         trusted_ref: None,
+        strict: false,
     })
     .expect("scan")
 }

@@ -137,6 +137,7 @@ fn decide_all(args: &GateArgs) -> anyhow::Result<(Decision, String)> {
         only: Vec::new(),
         skip: Vec::new(),
         persona: None,
+        strict: false,
     };
     let config = selection.load_config(registry)?;
     let mut policy = policy_from(&config);

@@ -32,7 +32,8 @@ pub const EXIT_PARTIAL: u8 = 3;
     long_about = "pipeguard scans a repository's CI definitions, secrets, Dockerfiles and infrastructure code,\n\
 fingerprints build jobs to detect drift, gates untrusted pull-request builds, and signs build attestations.\n\n\
 Exit codes: 0 passed, 1 policy failed (findings at/above --fail-on, drift, gate blocked, verification failed),\n\
-2 usage, configuration or I/O error (including files that could not be analysed),\n\
+2 usage, configuration or I/O error of the run itself (with `scan --strict` also any file that could not be\n\
+read or parsed; without it such a file is a note and a `<family>/parse-error` finding, low by default),\n\
 3 `jenkins pull` saved every job but some it could not read (listed on stderr).",
     after_help = "Examples:\n  pipeguard scan .\n  pipeguard scan --format sarif --output pipeguard.sarif\n  pipeguard rules --family docker\n  pipeguard explain docker/root-user"
 )]

@@ -39,6 +39,11 @@ pub struct Selection {
     /// `persona`, else regular.
     #[arg(long, value_enum, value_name = "PERSONA")]
     pub persona: Option<Persona>,
+    /// Any file not analysed fails the scan (exit 2): an unreadable file, a dangling symlink,
+    /// syntax the parsers do not cover. Without it such a file is a note and a
+    /// `<family>/parse-error` finding (default severity low; set it in `rules:`).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl Selection {
@@ -145,6 +150,7 @@ impl Selection {
             fail_on,
             max_risk,
             trusted_ref: self.trusted_config_ref.as_deref(),
+            strict: self.strict,
         }
     }
 

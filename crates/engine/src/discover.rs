@@ -13,7 +13,7 @@ pub use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// Classification from the path alone; `None` means "look at the content" (YAML, config.xml).
-fn classify_by_name(rel: &str) -> Option<FileKind> {
+pub fn classify_by_name(rel: &str) -> Option<FileKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
@@ -269,6 +269,10 @@ pub struct WalkOptions {
 pub struct Walk {
     pub candidates: Vec<Candidate>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Paths of the error diagnostics that are files or directories the walk could not read (a
+    /// dangling or looping symlink, a directory without permission): not analysed, which only
+    /// `--strict` makes an error of the run.
+    pub unreadable: Vec<String>,
 }
 
 /// Files whose patterns the walk applies (read by the `ignore` crate).
@@ -299,6 +303,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                 origin: Origin::Disk(root.clone()),
             }],
             diagnostics: Vec::new(),
+            unreadable: Vec::new(),
         });
     }
     let canonical_root = fs::canonicalize(root)?;
@@ -313,6 +318,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
 
     let found: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let notes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let unreadable: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
     let trusted = opts.trusted_ignores.as_deref();
     let mut builder = WalkBuilder::new(root);
@@ -349,6 +355,9 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                             ));
                         }
                         if let Some(note) = symlink_note(&canonical_root, path, &rel) {
+                            if note.level == crate::finding::DiagnosticLevel::Error {
+                                lock(&unreadable).push(rel.clone());
+                            }
                             lock(&notes).push(note);
                         }
                         return WalkState::Continue;
@@ -375,6 +384,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                 }
                 Err(err) => {
                     let (path, msg) = walk_error(root, &err);
+                    lock(&unreadable).push(path.clone());
                     lock(&notes).push(Diagnostic::error(path, msg));
                 }
             }
@@ -388,6 +398,10 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
     let mut diagnostics = notes
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut unreadable = unreadable
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    unreadable.sort();
     if let Some(t) = trusted {
         found.retain(|(rel, _)| !t.is_ignored(rel));
     }
@@ -403,6 +417,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
             })
             .collect(),
         diagnostics,
+        unreadable,
     })
 }
 

@@ -389,6 +389,9 @@ pub struct ScanRequest<'a> {
     /// Trusted mode: the git ref whose ignore files and inline ignores count (the config is
     /// loaded from it by the caller, see [`ConfigSource::TrustedRef`]).
     pub trusted_ref: Option<&'a str>,
+    /// `--strict`: a file that could not be read or parsed is an error of the run (exit 2).
+    /// Otherwise it is a note and a `<family>/parse-error` finding the policy weighs.
+    pub strict: bool,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -413,6 +416,8 @@ struct FileResult {
     kind: Option<FileKind>,
     skipped: Option<Diagnostic>,
     failed: Option<Diagnostic>,
+    /// The file could not be read (see [`ScanRequest::strict`]).
+    unreadable: Option<Diagnostic>,
 }
 
 /// Scan and report: [`collect`] then [`finish`].
@@ -538,6 +543,7 @@ pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
             fail_on: scan.fail_on,
             max_risk: scan.max_risk,
             trusted_ref: scan.trusted_ref,
+            strict: scan.strict,
         };
         let prefix = repo_prefix(root);
         let t = trusted_here.as_ref().or(trusted.as_ref());
@@ -692,17 +698,28 @@ fn collect_prefixed(
         Some(t) if matches!(req.input, Input::Tree) => Some(Arc::new(t.ignore_files()?)),
         _ => None,
     };
-    let (candidates, mut diagnostics) = match req.input {
+    let (candidates, mut diagnostics, walk_unreadable) = match req.input {
         Input::Tree => {
             let walk = discover::walk(&WalkOptions {
                 root: req.root.clone(),
                 exclude: req.config.exclude.clone(),
                 trusted_ignores: trusted_ignores.clone(),
             })?;
-            (walk.candidates, walk.diagnostics)
+            (walk.candidates, walk.diagnostics, walk.unreadable)
         }
-        Input::Candidates(c) => (c, Vec::new()),
+        Input::Candidates(c) => (c, Vec::new(), Vec::new()),
     };
+    // What the walk could not read: with --strict an error of the run, else a note (and a
+    // parse-error finding where the file's kind is known by its name, below).
+    let mut unreadable: Vec<Diagnostic> = Vec::new();
+    if !req.strict && !walk_unreadable.is_empty() {
+        let (bad, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            diagnostics.into_iter().partition(|d| {
+                d.level == DiagnosticLevel::Error && walk_unreadable.binary_search(&d.path).is_ok()
+            });
+        diagnostics = rest;
+        unreadable = bad;
+    }
     // The tree's own ignore files, to report what the change added to them.
     let mut policy_findings = Vec::new();
     if let (Some(t), Some(ignores)) = (trusted, trusted_ignores.as_deref()) {
@@ -716,7 +733,7 @@ fn collect_prefixed(
         for f in &mut policy_findings {
             f.location.path = rebase_path(prefix, &f.location.path);
         }
-        for d in &mut diagnostics {
+        for d in diagnostics.iter_mut().chain(unreadable.iter_mut()) {
             d.path = rebase_path(prefix, &d.path);
         }
         // The config's `exclude` is relative to the repository root, where the config is. What
@@ -779,6 +796,39 @@ fn collect_prefixed(
             stats.failed += 1;
             diagnostics.push(d);
         }
+        if let Some(d) = r.unreadable {
+            if req.strict {
+                stats.failed += 1;
+                diagnostics.push(d);
+            } else {
+                unreadable.push(d);
+            }
+        }
+    }
+    // Not analysed, not fatal: a note, and the parse-error finding of the family that would
+    // have read the file (known by its name only: nothing is claimed about its content).
+    for mut d in unreadable {
+        d.level = DiagnosticLevel::Note;
+        d.message = format!("{}; not analysed", d.message);
+        if let Some(kind) = discover::classify_by_name(&d.path).filter(|k| *k != FileKind::Other) {
+            for a in active.iter().filter(|a| a.accepts(kind)) {
+                let id = format!("{}/parse-error", a.family());
+                if req.registry.get(&id).is_some() && req.config.rule_enabled(&id) {
+                    output.findings.push(
+                        RawFinding::at(
+                            &id,
+                            crate::finding::Location::file(&d.path),
+                            format!(
+                                "could not be read: {}; not analysed",
+                                d.message.trim_end_matches("; not analysed")
+                            ),
+                        )
+                        .content(format!("unreadable {}", d.path)),
+                    );
+                }
+            }
+        }
+        diagnostics.push(d);
     }
     stats.by_kind = by_kind;
 
@@ -803,7 +853,18 @@ fn collect_prefixed(
 
     output.unparsed.sort();
     output.unparsed.dedup();
-    stats.failed += output.unparsed.len();
+    // A file the parser does not fully cover has its parse-error finding (the policy decides
+    // what it weighs); only --strict makes the scan incomplete for it.
+    if req.strict {
+        stats.failed += output.unparsed.len();
+    } else {
+        for path in &output.unparsed {
+            diagnostics.push(Diagnostic::note(
+                path.clone(),
+                "could not be parsed completely: see its parse-error finding; what was skipped was not analysed",
+            ));
+        }
+    }
     diagnostics.append(&mut output.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
@@ -975,6 +1036,7 @@ fn process(
         kind: None,
         skipped: None,
         failed: None,
+        unreadable: None,
     };
     let Some(candidate) = binary_by_analyzers(candidate, active, cx, &mut result) else {
         return result;
@@ -986,7 +1048,7 @@ fn process(
             return result;
         }
         ReadOutcome::Failed(d) => {
-            result.failed = Some(d);
+            result.unreadable = Some(d);
             return result;
         }
     };
