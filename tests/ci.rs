@@ -158,3 +158,246 @@ fn several_paths_in_one_scan_each_file_once() {
         "Dockerfile services services/api/Dockerfile .github/workflows/ci.yml"
     );
 }
+
+/// A repository with a broken workflow (not YAML), a dangling symlink named like a workflow,
+/// and one Dockerfile with a high finding.
+fn unanalysable() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    std::fs::write(wf.join("broken.yml"), "on: [push\njobs: {\n").unwrap();
+    std::os::unix::fs::symlink("gone.yml", wf.join("dangling.yml")).unwrap();
+    dir
+}
+
+#[test]
+fn dangling_symlink_and_parse_error_are_notes_and_findings_not_exit_2() {
+    let dir = unanalysable();
+    let out = pipeguard()
+        .args(["scan", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    let rep = json_report(&out.get_output().stdout);
+    assert_eq!(
+        rule_lines(&rep),
+        vec![
+            (
+                "github/parse-error".to_string(),
+                ".github/workflows/broken.yml".to_string(),
+                2
+            ),
+            (
+                "github/parse-error".to_string(),
+                ".github/workflows/dangling.yml".to_string(),
+                1
+            ),
+        ]
+    );
+    for f in rep["findings"].as_array().unwrap() {
+        assert_eq!(f["severity"], "low");
+    }
+    assert_eq!(
+        rep["findings"][1]["message"],
+        "could not be read: symlink not followed: it is dangling or loops (No such file or directory (os error 2)); not analysed"
+    );
+    let diags: Vec<(String, String)> = rep["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["level"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        diags,
+        vec![
+            (
+                "note".to_string(),
+                ".github/workflows/broken.yml".to_string()
+            ),
+            (
+                "note".to_string(),
+                ".github/workflows/dangling.yml".to_string()
+            ),
+        ]
+    );
+    assert_eq!(rep["files"]["failed"], 0);
+    // `--fail-on low` weighs them like any finding: exit 1, not 2.
+    pipeguard()
+        .args(["scan", "--fail-on", "low"])
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    // The severity is configurable.
+    std::fs::write(
+        dir.path().join(".pipeguard.yml"),
+        "rules:\n  github/parse-error: high\n",
+    )
+    .unwrap();
+    pipeguard().arg("scan").arg(dir.path()).assert().code(1);
+}
+
+#[test]
+fn strict_makes_any_file_not_analysed_exit_2() {
+    let dir = unanalysable();
+    let out = pipeguard()
+        .args(["scan", "--strict", "--format", "json"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let rep = json_report(&out.get_output().stdout);
+    assert_eq!(rep["files"]["failed"], 1);
+    assert_eq!(rep["diagnostics"][0]["level"], "error");
+    assert_eq!(
+        rep["diagnostics"][0]["path"],
+        ".github/workflows/dangling.yml"
+    );
+    // Only the dangling symlink: exit 2 with --strict, 0 without.
+    let only_link = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("nowhere", only_link.path().join("Dockerfile")).unwrap();
+    pipeguard()
+        .arg("scan")
+        .arg(only_link.path())
+        .assert()
+        .code(0);
+    pipeguard()
+        .args(["scan", "--strict"])
+        .arg(only_link.path())
+        .assert()
+        .code(2);
+}
+
+/// (classname::name, outcome) of every JUnit test case: `failure`, `skipped`, `error` or `pass`.
+fn junit_cases(xml: &str) -> Vec<(String, &'static str)> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cases: Vec<(String, &'static str)> = Vec::new();
+    let mut suites = Vec::new();
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                let attr = |k: &str| {
+                    e.try_get_attribute(k)
+                        .unwrap()
+                        .map(|a| {
+                            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .into_owned()
+                        })
+                        .unwrap_or_default()
+                };
+                let name = e.name();
+                let tag: &str = name.as_ref();
+                match tag {
+                    "testsuite" => suites.push(attr("name")),
+                    "testcase" => {
+                        cases.push((format!("{}::{}", attr("classname"), attr("name")), "pass"));
+                    }
+                    "failure" => cases.last_mut().unwrap().1 = "failure",
+                    "skipped" => cases.last_mut().unwrap().1 = "skipped",
+                    "error" => cases.last_mut().unwrap().1 = "error",
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(suites, vec!["pipeguard.docker", "pipeguard.scan"]);
+    cases
+}
+
+#[test]
+fn junit_fails_only_at_the_threshold_with_stable_names() {
+    let r = repo(None);
+    let junit = |fail_on: &str, code: i32| {
+        let out = pipeguard()
+            .current_dir(r.path())
+            .args([
+                "scan",
+                "--only",
+                "docker",
+                "--format",
+                "junit",
+                "--fail-on",
+                fail_on,
+            ])
+            .assert()
+            .code(code);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    // docker/root-user is high, docker/base-not-digest and docker/no-healthcheck low.
+    let critical = junit("critical", 0);
+    assert_eq!(
+        junit_cases(&critical),
+        vec![
+            (
+                "services/api/Dockerfile::docker/base-not-digest".to_string(),
+                "skipped"
+            ),
+            (
+                "services/api/Dockerfile::docker/no-healthcheck".to_string(),
+                "skipped"
+            ),
+            (
+                "services/api/Dockerfile::docker/root-user".to_string(),
+                "skipped"
+            ),
+            ("pipeguard::scan".to_string(), "pass"),
+        ]
+    );
+    assert!(critical.contains("<skipped message=\"high, below the fail threshold `critical`: "));
+    assert!(critical.contains("<property name=\"risk_score\" value=\""));
+    let high = junit("high", 1);
+    assert_eq!(
+        junit_cases(&high),
+        vec![
+            (
+                "services/api/Dockerfile::docker/base-not-digest".to_string(),
+                "skipped"
+            ),
+            (
+                "services/api/Dockerfile::docker/no-healthcheck".to_string(),
+                "skipped"
+            ),
+            (
+                "services/api/Dockerfile::docker/root-user".to_string(),
+                "failure"
+            ),
+            ("pipeguard::scan".to_string(), "pass"),
+        ]
+    );
+    assert!(high.contains("failures=\"1\""));
+    // No score or verdict in any suite or case name.
+    for xml in [&critical, &high] {
+        assert!(!xml.contains("name=\"scan completed"), "{xml}");
+        assert!(
+            !xml.contains("name=\"pipeguard.scan (") && !xml.contains("/100\""),
+            "{xml}"
+        );
+    }
+    // A verdict failed by the risk threshold alone fails the `scan` case.
+    let out = pipeguard()
+        .current_dir(r.path())
+        .args([
+            "scan",
+            "--only",
+            "docker",
+            "--format",
+            "junit",
+            "--fail-on",
+            "never",
+            "--max-risk",
+            "0",
+        ])
+        .assert()
+        .code(1);
+    let risk = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert_eq!(
+        junit_cases(&risk).last().unwrap(),
+        &("pipeguard::scan".to_string(), "failure")
+    );
+}
