@@ -329,7 +329,7 @@ fn junit_fails_only_at_the_threshold_with_stable_names() {
             .code(code);
         String::from_utf8_lossy(&out.get_output().stdout).into_owned()
     };
-    // docker/root-user is high, docker/base-not-digest and docker/no-healthcheck low.
+    // docker/root-user is high, docker/base-not-digest low, docker/no-healthcheck info.
     let critical = junit("critical", 0);
     assert_eq!(
         junit_cases(&critical),
@@ -400,4 +400,211 @@ fn junit_fails_only_at_the_threshold_with_stable_names() {
         junit_cases(&risk).last().unwrap(),
         &("pipeguard::scan".to_string(), "failure")
     );
+}
+
+/// GitHub code scanning's documented SARIF requirements, checked on one run: every rule has an
+/// absolute `helpUri` and at most 20 tags, info rules no `security-severity` and the others one
+/// in (0, 10], every URI is relative to %SRCROOT%, every related location is linked from its
+/// message, at most 25,000 results, `automationDetails.id` is `pipeguard/<command>/`.
+fn check_github_sarif(doc: &serde_json::Value, command: &str) {
+    let runs = doc["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1);
+    let run = &runs[0];
+    assert_eq!(
+        run["automationDetails"]["id"],
+        format!("pipeguard/{command}/")
+    );
+    assert!(run["originalUriBaseIds"]["%SRCROOT%"].is_object());
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        let help = rule["helpUri"].as_str().unwrap_or_default();
+        assert!(help.starts_with("https://"), "{id}: helpUri {help:?}");
+        let props = &rule["properties"];
+        assert!(props["tags"].as_array().unwrap().len() <= 20, "{id}");
+        assert!(
+            ["very-high", "high", "medium", "low"].contains(&props["precision"].as_str().unwrap()),
+            "{id}"
+        );
+        if props["severity"] == "info" {
+            assert!(
+                props.get("security-severity").is_none(),
+                "{id}: info with security-severity"
+            );
+        } else {
+            let ss: f64 = props["security-severity"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!(ss > 0.0 && ss <= 10.0, "{id}: {ss}");
+        }
+    }
+    let results = run["results"].as_array().unwrap();
+    assert!(results.len() <= 25_000);
+    for r in results {
+        let locs = std::iter::once(&r["locations"][0])
+            .chain(r["relatedLocations"].as_array().into_iter().flatten());
+        for l in locs {
+            let a = &l["physicalLocation"]["artifactLocation"];
+            let uri = a["uri"].as_str().unwrap();
+            assert!(!uri.starts_with('/') && !uri.contains("://"), "{uri}");
+            assert_eq!(a["uriBaseId"], "%SRCROOT%");
+        }
+        let text = r["message"]["text"].as_str().unwrap();
+        for rel in r["relatedLocations"].as_array().into_iter().flatten() {
+            let link = format!("]({})", rel["id"]);
+            assert!(
+                text.contains(&link),
+                "related {} not linked: {text}",
+                rel["id"]
+            );
+        }
+    }
+}
+
+fn validate_sarif_schema(path: &Path) {
+    let schema = crate::common::repo_root().join("tests/schemas/sarif-2.1.0.json");
+    let script = "import json,sys,jsonschema\n\
+        schema=json.load(open(sys.argv[1])); doc=json.load(open(sys.argv[2]))\n\
+        jsonschema.validate(doc, schema, cls=jsonschema.Draft4Validator)\n\
+        print('valid')";
+    let out = std::process::Command::new(crate::common::python())
+        .args(["-c", script])
+        .arg(&schema)
+        .arg(path)
+        .output()
+        .expect("python runs (scripts/test installs jsonschema)");
+    assert!(
+        out.status.success(),
+        "SARIF does not validate (or jsonschema is missing: run scripts/test):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn sarif_validates_and_meets_githubs_requirements() {
+    let r = repo(None);
+    let d = r.path();
+    std::fs::write(
+        d.join("Dockerfile"),
+        "FROM ubuntu:22.04\n# pipeguard:ignore[docker/root-user] the entrypoint drops privileges\nUSER root\n",
+    )
+    .unwrap();
+    pipeguard()
+        .current_dir(d)
+        .args([
+            "baseline",
+            "--write",
+            "b.json",
+            "--only",
+            "docker",
+            "services/api/Dockerfile",
+        ])
+        .assert()
+        .code(0);
+    pipeguard()
+        .current_dir(d)
+        .args([
+            "scan",
+            "--baseline",
+            "b.json",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+        ])
+        .assert()
+        .code(1);
+    validate_sarif_schema(&d.join("out.sarif"));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("out.sarif")).unwrap()).unwrap();
+    check_github_sarif(&doc, "scan");
+    let run = &doc["runs"][0];
+    let rule = |id: &str| {
+        run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        rule("docker/root-user")["helpUri"],
+        "https://github.com/pipeguard/pipeguard/blob/main/crates/engine/rules/docker/root-user.yaml"
+    );
+    assert!(
+        rule("docker/no-healthcheck")["properties"]
+            .get("security-severity")
+            .is_none()
+    );
+    assert_eq!(
+        rule("docker/root-user")["properties"]["security-severity"],
+        "8.0"
+    );
+    // Suppressed findings are results with suppressions: inline in source, baseline external.
+    let suppressed: Vec<(String, String, String)> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .map(|r| {
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                r["suppressions"][0]["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        suppressed,
+        vec![
+            (
+                "docker/root-user".into(),
+                "Dockerfile".into(),
+                "inSource".into()
+            ),
+            (
+                "docker/no-healthcheck".into(),
+                "services/api/Dockerfile".into(),
+                "external".into()
+            ),
+            (
+                "docker/base-not-digest".into(),
+                "services/api/Dockerfile".into(),
+                "external".into()
+            ),
+            (
+                "docker/root-user".into(),
+                "services/api/Dockerfile".into(),
+                "external".into()
+            ),
+        ]
+    );
+    // The checkout finding links its related locations from the message.
+    let checkout = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "github/untrusted-checkout")
+        .unwrap();
+    let text = checkout["message"]["text"].as_str().unwrap();
+    assert!(text.contains("](1)") && text.contains("](2)"), "{text}");
+
+    // drift's SARIF is its own category.
+    pipeguard()
+        .current_dir(d)
+        .args(["fingerprint", "--write", ".pipeguard/jobs.lock"])
+        .assert()
+        .code(0);
+    let out = pipeguard()
+        .current_dir(d)
+        .args(["drift", "--format", "sarif"])
+        .assert()
+        .code(0);
+    let drift: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    check_github_sarif(&drift, "drift");
 }

@@ -273,6 +273,6 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             )?;
         }
     }
-    args.out.emit(&report)?;
+    args.out.emit_as(&report, "registry")?;
     Ok(pipeguard_engine::engine::exit_code(&report))
 }

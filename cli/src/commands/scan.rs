@@ -233,11 +233,17 @@ impl OutputArgs {
     /// Write the main output (stdout or `--output`), the extra outputs, and with
     /// `--format github` the Markdown summary to `$GITHUB_STEP_SUMMARY`.
     pub fn emit(&self, report: &Report) -> anyhow::Result<()> {
-        emit_report(report, self)
+        emit_report(report, self, "scan")
+    }
+
+    /// [`OutputArgs::emit`] for another command's report (`drift`, `registry`): SARIF's
+    /// `automationDetails.id` names it.
+    pub fn emit_as(&self, report: &Report, command: &'static str) -> anyhow::Result<()> {
+        emit_report(report, self, command)
     }
 }
 
-fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
+fn emit_report(report: &Report, o: &OutputArgs, command: &'static str) -> anyhow::Result<()> {
     let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -247,7 +253,7 @@ fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let main = report::render(o.format, report, &RenderOptions { color });
+    let main = report::render(o.format, report, &RenderOptions { color, command });
     match o.output.as_deref() {
         Some(p) => write_file(p, &main)?,
         None => {
@@ -260,7 +266,10 @@ fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let plain = RenderOptions { color: false };
+    let plain = RenderOptions {
+        color: false,
+        command,
+    };
     for (path, format) in [
         (&o.sarif, Format::Sarif),
         (&o.json, Format::Json),

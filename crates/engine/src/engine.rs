@@ -1009,7 +1009,7 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
         tool: Tool::current(),
         root: root_display,
         summary,
-        rules: crate::report::rules_of(policy.registry, &findings),
+        rules: crate::report::rules_of_all(policy.registry, &findings, &suppressed),
         findings,
         suppressed,
         diagnostics,

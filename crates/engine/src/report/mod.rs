@@ -129,7 +129,20 @@ pub struct Report {
 
 /// Metadata of the rules that have findings, sorted by id.
 pub fn rules_of(registry: &Registry, findings: &[Finding]) -> Vec<RuleMeta> {
-    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    rules_of_all(registry, findings, &[])
+}
+
+/// Metadata of the rules that have findings or suppressed findings, sorted by id.
+pub fn rules_of_all(
+    registry: &Registry,
+    findings: &[Finding],
+    suppressed: &[crate::policy::Suppressed],
+) -> Vec<RuleMeta> {
+    let mut ids: Vec<&str> = findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .chain(suppressed.iter().map(|s| s.rule_id.as_str()))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter()
@@ -151,6 +164,19 @@ impl Report {
 pub struct RenderOptions {
     /// ANSI colours (text format only; only on a TTY and without NO_COLOR).
     pub color: bool,
+    /// The command that produced the report (`scan`, `drift`, `registry`): SARIF's
+    /// `automationDetails.id` is `pipeguard/<command>/`, so that code scanning keeps the
+    /// alerts of each command apart.
+    pub command: &'static str,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            command: "scan",
+        }
+    }
 }
 
 pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
@@ -159,7 +185,7 @@ pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
     match format {
         Format::Text => text::render(&neutral::report(report), opts.color),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render_as(report, opts.command),
         Format::Github => github::render(&neutral::report(report)),
         Format::Junit => junit::render(&neutral::report(report)),
         Format::Markdown => markdown::render(&neutral::report(report)),
