@@ -608,3 +608,105 @@ fn sarif_validates_and_meets_githubs_requirements() {
     let drift: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     check_github_sarif(&drift, "drift");
 }
+
+/// `n` Dockerfiles (`svcNNN/Dockerfile`: docker/root-user high, base-not-digest low,
+/// no-healthcheck info each) and an AWS key id in `zz/app.env` (critical), sorted last by path.
+fn many_findings(n: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let d = dir.path().join(format!("svc{i:03}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("Dockerfile"), DOCKERFILE).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("zz")).unwrap();
+    std::fs::write(
+        dir.path().join("zz/app.env"),
+        "AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAM2\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn github_annotations_worst_first_with_the_cap_named() {
+    let dir = many_findings(12);
+    let summary = dir.path().join("summary.md");
+    let out = pipeguard()
+        .args(["scan", "--format", "github", "--only", "docker,secrets"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let titles: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::"))
+        .map(|l| {
+            l.split("title=")
+                .nth(1)
+                .unwrap()
+                .split("::")
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(titles.len(), 37);
+    // The critical in the last path comes first, then the twelve highs, the lows, the infos.
+    assert_eq!(titles[0], "secrets/aws-access-key-id (critical)");
+    assert!(
+        titles[1..13]
+            .iter()
+            .all(|t| *t == "docker/root-user (high)"),
+        "{titles:?}"
+    );
+    assert!(
+        titles[13..25]
+            .iter()
+            .all(|t| *t == "docker/base-not-digest (low)"),
+        "{titles:?}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("::error file=zz/app.env,line=1,")
+    );
+    let note = "GitHub shows 10 annotations of each type per step: showing 10 of 13 errors, 10 of 24 notices (the worst first); full list in the SARIF / step summary";
+    assert!(stdout.contains(&format!("\n{note}\n")), "{stdout}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.contains("- GitHub shows 10 annotations of each type per step: showing 10 of 13 errors, 10 of 24 notices"), "{md}");
+    // The per-rule tally, worst rule first.
+    assert!(
+        md.contains(
+            "| rule | severity | findings |\n|---|---|---:|\n| `secrets/aws-access-key-id` | critical | 1 |\n| `docker/root-user` | high | 12 |\n| `docker/base-not-digest` | low | 12 |\n| `docker/no-healthcheck` | info | 12 |\n"
+        ),
+        "{md}"
+    );
+}
+
+#[test]
+fn step_summary_is_capped_well_below_one_mib() {
+    let dir = many_findings(400);
+    let summary = dir.path().join("summary.md");
+    pipeguard()
+        .args(["scan", "--format", "github", "--only", "docker,secrets"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .arg(dir.path())
+        .assert()
+        .code(1);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.len() < 256 * 1024, "{} bytes", md.len());
+    assert_eq!(md.matches("| high | `docker/root-user` | `svc").count(), 400);
+    assert!(
+        md.contains("_Showing the 500 worst of 1201 findings (the summary is kept well below GitHub's 1 MiB limit); the SARIF and JSON reports have them all._"),
+        "{}",
+        &md[md.len() - 600..]
+    );
+    // The worst first: the critical is the first row.
+    let first_row = md.lines().find(|l| l.starts_with("| critical | `")).unwrap();
+    assert!(
+        first_row.contains("secrets/aws-access-key-id"),
+        "{first_row}"
+    );
+}

@@ -84,7 +84,15 @@ fn github_annotations_and_step_summary() {
         .assert()
         .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    let first = stdout.lines().next().unwrap();
+    // The worst first (issue 16): the high finding, then the medium one.
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("::error file=Dockerfile,line=5,")
+    );
+    let first = stdout.lines().nth(1).unwrap();
     assert!(
         first.starts_with("::warning file=Dockerfile,line=1,endLine=1,col=6,endColumn=10,title=docker/unpinned-base (medium)::base image `node` has no tag"),
         "{first}"
