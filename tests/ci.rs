@@ -697,16 +697,159 @@ fn step_summary_is_capped_well_below_one_mib() {
         .code(1);
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(md.len() < 256 * 1024, "{} bytes", md.len());
-    assert_eq!(md.matches("| high | `docker/root-user` | `svc").count(), 400);
+    assert_eq!(
+        md.matches("| high | `docker/root-user` | `svc").count(),
+        400
+    );
     assert!(
         md.contains("_Showing the 500 worst of 1201 findings (the summary is kept well below GitHub's 1 MiB limit); the SARIF and JSON reports have them all._"),
         "{}",
         &md[md.len() - 600..]
     );
     // The worst first: the critical is the first row.
-    let first_row = md.lines().find(|l| l.starts_with("| critical | `")).unwrap();
+    let first_row = md
+        .lines()
+        .find(|l| l.starts_with("| critical | `"))
+        .unwrap();
     assert!(
         first_row.contains("secrets/aws-access-key-id"),
         "{first_row}"
     );
+}
+
+#[test]
+fn text_groups_by_severity_with_a_tally_quiet_and_min_severity() {
+    let dir = many_findings(2);
+    let run = |args: &[&str]| {
+        let out = pipeguard()
+            .args(["scan", "--only", "docker,secrets"])
+            .args(args)
+            .arg(dir.path())
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let text = run(&[]);
+    let heads: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("]: ") && !l.starts_with(' '))
+        .map(|l| l.split(']').next().unwrap())
+        .collect();
+    assert_eq!(
+        heads,
+        vec![
+            "critical[secrets/aws-access-key-id",
+            "high[docker/root-user",
+            "high[docker/root-user",
+            "low[docker/base-not-digest",
+            "low[docker/base-not-digest",
+            "info[docker/no-healthcheck",
+            "info[docker/no-healthcheck",
+        ]
+    );
+    let summary = "7 findings (1 critical, 2 high, 2 low, 2 info) in 3 files; risk score";
+    assert!(
+        text.contains(
+            "Findings per rule:\n      1  critical  secrets/aws-access-key-id\n      2  high      docker/root-user\n      2  low       docker/base-not-digest\n      2  info      docker/no-healthcheck\n\n7 findings"
+        ),
+        "{text}"
+    );
+    // --quiet: the summary line only.
+    let quiet = run(&["--quiet"]);
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+    assert!(quiet.starts_with(summary), "{quiet}");
+    // --min-severity hides findings, not their weight: same exit code, same summary.
+    let high = run(&["--min-severity", "high"]);
+    assert!(!high.contains("low[docker/base-not-digest]"), "{high}");
+    assert!(high.contains("high[docker/root-user]"), "{high}");
+    assert!(high.contains(
+        "4 findings below --min-severity not shown (they still count for the verdict).\n"
+    ));
+    assert!(high.contains(summary));
+}
+
+#[test]
+fn credentials_block_only_when_asked_or_in_json() {
+    let r = repo(None);
+    let wf = r.path().join(".github/workflows/deploy.yml");
+    std::fs::write(
+        &wf,
+        "on: push\npermissions: {}\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./deploy\n        env:\n          TOKEN: ${{ secrets.DEPLOY_TOKEN }}\n",
+    )
+    .unwrap();
+    let text = |args: &[&str]| {
+        let out = pipeguard()
+            .current_dir(r.path())
+            .args(["scan", "--only", "github", "--fail-on", "never"])
+            .args(args)
+            .assert()
+            .code(0);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let plain = text(&[]);
+    assert!(!plain.contains("Credentials reachable from CI:"), "{plain}");
+    assert!(
+        plain.contains("1 credential reachable from CI; --show-credentials lists them (the JSON report always has them).\n"),
+        "{plain}"
+    );
+    let shown = text(&["--show-credentials"]);
+    assert!(
+        shown.contains("Credentials reachable from CI:\n  DEPLOY_TOKEN (github)\n    .github/workflows/deploy.yml:"),
+        "{shown}"
+    );
+    let json = scan_json(r.path(), &["--only", "github", "--fail-on", "never"], 0);
+    assert_eq!(json["credentials"][0]["name"], "DEPLOY_TOKEN");
+}
+
+#[test]
+fn completions_man_help_examples_and_did_you_mean() {
+    let out = pipeguard().args(["completions", "bash"]).assert().code(0);
+    let bash = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(bash.starts_with("_pipeguard() {"), "{}", &bash[..80]);
+    assert!(bash.contains("--min-severity"));
+    let out = pipeguard().args(["completions", "zsh"]).assert().code(0);
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).starts_with("#compdef pipeguard"));
+    let out = pipeguard().arg("man").assert().code(0);
+    let man = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(man.contains(".TH pipeguard 1"), "{man}");
+    assert!(man.contains("Build\\-integrity and pipeline\\-hardening scanner for CI"));
+    for cmd in [
+        "scan",
+        "rules",
+        "explain",
+        "baseline",
+        "keygen",
+        "attest",
+        "verify",
+        "fingerprint",
+        "drift",
+        "gate",
+        "jenkins",
+        "policy",
+        "registry",
+        "audit",
+        "completions",
+        "man",
+    ] {
+        let out = pipeguard().args([cmd, "--help"]).assert().code(0);
+        let help = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+        assert!(
+            help.contains("Example"),
+            "`{cmd} --help` has no example:\n{help}"
+        );
+    }
+    let out = pipeguard()
+        .args(["explain", "docker/root-usr"])
+        .assert()
+        .code(2);
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stderr),
+        "error: unknown rule `docker/root-usr` (did you mean `docker/root-user`?); `pipeguard rules` lists them\n"
+    );
+    let out = pipeguard()
+        .args(["rules", "--family", "dokcer"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("dokcer"), "{err}");
 }

@@ -72,6 +72,17 @@ pub enum Command {
     Registry(registry::RegistryArgs),
     /// The hash-chained decision log of --audit-log.
     Audit(audit::AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  pipeguard completions bash > /etc/bash_completion.d/pipeguard\n  pipeguard completions zsh > \"${fpath[1]}/_pipeguard\"\n  pipeguard completions fish > ~/.config/fish/completions/pipeguard.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of pipeguard.
+    #[command(after_help = "Example:\n  pipeguard man > /usr/local/share/man/man1/pipeguard.1")]
+    Man,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -90,5 +101,29 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Policy(a) => policy::run(&a),
         Command::Registry(a) => registry::run(&a),
         Command::Audit(a) => audit::run(&a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "pipeguard", &mut out);
+            write_stdout(&out)?;
+            Ok(EXIT_PASS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            write_stdout(&out)?;
+            Ok(EXIT_PASS)
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
     }
 }

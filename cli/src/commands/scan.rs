@@ -227,6 +227,16 @@ pub struct OutputArgs {
     /// Colour in the text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Text output: only the summary line (and errors of the run).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Text output: show only findings at or above this severity. Display only: the policy
+    /// (--fail-on, fail_on) still decides the verdict and the exit code.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<pipeguard_engine::finding::Severity>,
+    /// Text output: list the credentials CI jobs can reach (the JSON report always has them).
+    #[arg(long)]
+    pub show_credentials: bool,
 }
 
 impl OutputArgs {
@@ -253,7 +263,17 @@ fn emit_report(report: &Report, o: &OutputArgs, command: &'static str) -> anyhow
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let main = report::render(o.format, report, &RenderOptions { color, command });
+    let main = report::render(
+        o.format,
+        report,
+        &RenderOptions {
+            color,
+            command,
+            quiet: o.quiet,
+            min_severity: o.min_severity,
+            show_credentials: o.show_credentials,
+        },
+    );
     match o.output.as_deref() {
         Some(p) => write_file(p, &main)?,
         None => {
@@ -269,6 +289,7 @@ fn emit_report(report: &Report, o: &OutputArgs, command: &'static str) -> anyhow
     let plain = RenderOptions {
         color: false,
         command,
+        ..RenderOptions::default()
     };
     for (path, format) in [
         (&o.sarif, Format::Sarif),

@@ -140,8 +140,20 @@ impl FromStr for Family {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
+                let hint = Family::ALL
+                    .into_iter()
+                    .map(|f| {
+                        (
+                            crate::rules::edit_distance(f.as_str(), &s.to_ascii_lowercase()),
+                            f,
+                        )
+                    })
+                    .filter(|(d, _)| *d <= 3)
+                    .min_by_key(|(d, _)| *d)
+                    .map(|(_, f)| format!(" (did you mean `{f}`?)"))
+                    .unwrap_or_default();
                 format!(
-                    "unknown family `{s}` (expected one of {})",
+                    "unknown family `{s}`{hint} (expected one of {})",
                     Family::ALL.map(Family::as_str).join(", ")
                 )
             })

@@ -168,6 +168,13 @@ pub struct RenderOptions {
     /// `automationDetails.id` is `pipeguard/<command>/`, so that code scanning keeps the
     /// alerts of each command apart.
     pub command: &'static str,
+    /// Text: only the summary line (and errors of the run).
+    pub quiet: bool,
+    /// Text: show only findings at or above this severity (display only: the verdict, the
+    /// counts and the other formats are unchanged).
+    pub min_severity: Option<crate::finding::Severity>,
+    /// Text: print the "Credentials reachable from CI" block (always in JSON and Markdown).
+    pub show_credentials: bool,
 }
 
 impl Default for RenderOptions {
@@ -175,6 +182,9 @@ impl Default for RenderOptions {
         RenderOptions {
             color: false,
             command: "scan",
+            quiet: false,
+            min_severity: None,
+            show_credentials: false,
         }
     }
 }
@@ -183,7 +193,7 @@ pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
     // Formats read by people (or by the runner) print untrusted strings neutralised; JSON and
     // SARIF carry them exactly (escaped by JSON).
     match format {
-        Format::Text => text::render(&neutral::report(report), opts.color),
+        Format::Text => text::render_with(&neutral::report(report), opts),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render_as(report, opts.command),
         Format::Github => github::render(&neutral::report(report)),
