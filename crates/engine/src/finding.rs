@@ -144,7 +144,7 @@ impl FromStr for Family {
                     .into_iter()
                     .map(|f| {
                         (
-                            crate::rules::edit_distance(f.as_str(), &s.to_ascii_lowercase()),
+                            edit_distance(f.as_str(), &s.to_ascii_lowercase()),
                             f,
                         )
                     })
@@ -607,6 +607,21 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+}
+
+/// Levenshtein distance (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]
