@@ -853,3 +853,17 @@ fn completions_man_help_examples_and_did_you_mean() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
     assert!(err.contains("dokcer"), "{err}");
 }
+
+#[test]
+fn risk_score_weighs_rules_not_repetitions() {
+    // 20 Dockerfiles: docker/root-user (high) 20 times, base-not-digest (low) 20 times, one
+    // critical secret. v1 (points per finding) gave 99; v2: 40 + 15×2 + min(1×2, 8) = 72
+    // points → 69.
+    let dir = many_findings(20);
+    let rep = scan_json(dir.path(), &["--only", "docker,secrets"], 1);
+    assert_eq!(rep["summary"]["risk_score"], 69);
+    // Without the critical: 32 points → 41.
+    std::fs::remove_dir_all(dir.path().join("zz")).unwrap();
+    let rep = scan_json(dir.path(), &["--only", "docker,secrets"], 1);
+    assert_eq!(rep["summary"]["risk_score"], 41);
+}

@@ -142,12 +142,7 @@ impl FromStr for Family {
             .ok_or_else(|| {
                 let hint = Family::ALL
                     .into_iter()
-                    .map(|f| {
-                        (
-                            edit_distance(f.as_str(), &s.to_ascii_lowercase()),
-                            f,
-                        )
-                    })
+                    .map(|f| (edit_distance(f.as_str(), &s.to_ascii_lowercase()), f))
                     .filter(|(d, _)| *d <= 3)
                     .min_by_key(|(d, _)| *d)
                     .map(|(_, f)| format!(" (did you mean `{f}`?)"))
