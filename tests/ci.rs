@@ -867,3 +867,19 @@ fn risk_score_weighs_rules_not_repetitions() {
     let rep = scan_json(dir.path(), &["--only", "docker,secrets"], 1);
     assert_eq!(rep["summary"]["risk_score"], 41);
 }
+
+#[test]
+fn rule_ids_link_to_their_docs_on_a_terminal_only() {
+    let r = repo(None);
+    let run = |color: &str| {
+        let out = pipeguard()
+            .current_dir(r.path())
+            .args(["scan", "--only", "docker", "--color", color])
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stdout).into_owned()
+    };
+    let link = "\x1b]8;;https://github.com/pipeguard/pipeguard/blob/main/crates/engine/rules/docker/root-user.yaml\x1b\\";
+    assert!(run("always").contains(link));
+    assert!(!run("never").contains("\x1b]8;;"));
+}

@@ -28,12 +28,16 @@ fn offset(lines: &[String], i: usize, column: u32) -> usize {
     off
 }
 
-fn render_finding(f: &Finding, renderer: &Renderer) -> String {
+/// `link`: the rule id is an OSC-8 hyperlink to its documentation (terminals only).
+fn render_finding(f: &Finding, renderer: &Renderer, link: bool) -> String {
     let loc = &f.location;
     let mut groups: Vec<Group<'_>> = Vec::new();
-    let primary = level(f.severity)
+    let mut primary = level(f.severity)
         .primary_title(f.message.clone())
         .id(f.rule_id.clone());
+    if link {
+        primary = primary.id_url(super::sarif::help_uri(&f.rule_id));
+    }
     let group = match &f.snippet {
         Some(snip) if !snip.lines.is_empty() => {
             let source = snip.lines.join("\n");
@@ -133,7 +137,7 @@ pub fn render_with(report: &Report, opts: &super::RenderOptions) -> String {
             .then_with(|| a.sort_key().cmp(&b.sort_key()))
     });
     for f in &shown {
-        out.push_str(&render_finding(f, &renderer));
+        out.push_str(&render_finding(f, &renderer, opts.color));
         out.push_str("\n\n");
     }
     for d in &report.diagnostics {
