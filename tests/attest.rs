@@ -1034,3 +1034,27 @@ fn mutated_golden_envelope_never_verifies_altered_content() {
         )
         .unwrap();
 }
+
+#[test]
+fn verify_refuses_a_failing_verdict_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let (key, public) = keygen(t, "k");
+    let failing = attest(t, &key, "report-fail.json", None);
+    let (code, out) = verify(&failing, &public, DIGEST, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("verdict is `fail`, but `pass` is required"),
+        "{out}"
+    );
+    let (code, out) = verify(&failing, &public, DIGEST, &["--allow-failing-verdict"]);
+    assert_eq!(code, 0, "{out}");
+    // Both at once is a usage error.
+    let (code, _) = verify(
+        &failing,
+        &public,
+        DIGEST,
+        &["--allow-failing-verdict", "--require-verdict", "pass"],
+    );
+    assert_eq!(code, 2);
+}

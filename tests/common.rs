@@ -60,6 +60,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         fail_on: FailOn::High,
         max_risk: None,
         trusted_ref: None,
+        strict: false,
     })
     .expect("scan")
 }
@@ -157,4 +158,39 @@ pub fn sh(dir: &Path, script: &str) -> String {
 #[allow(dead_code)]
 pub fn built_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_pipeguard"))
+}
+
+/// A copy of the fixture repository `tests/fixtures/repos/<name>` outside any git work tree
+/// (made once per test process), so that its report paths are relative to the scan root
+/// whether or not the project itself is a git checkout.
+#[allow(dead_code)]
+pub fn fixture_repo_copy(name: &str) -> PathBuf {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static COPIES: OnceLock<Mutex<HashMap<String, tempfile::TempDir>>> = OnceLock::new();
+    let mut copies = COPIES
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let dir = copies.entry(name.to_string()).or_insert_with(|| {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        copy_tree(&fixtures().join("repos").join(name), tmp.path());
+        tmp
+    });
+    dir.path().to_path_buf()
+}
+
+/// Copy a directory tree (regular files and directories only).
+#[allow(dead_code)]
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read fixture dir") {
+        let e = e.expect("entry");
+        let t = e.file_type().expect("file type");
+        if t.is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else if t.is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! `pipeguard scan` end to end: the built binary on fixture repositories.
 
-use crate::common::{fixtures, json_report, pipeguard, rule_lines};
+use crate::common::{json_report, pipeguard, rule_lines};
 
+/// A copy outside git: paths relative to the scan root (repository-relative paths inside a git
+/// work tree are tested in tests/ci.rs).
 fn basic() -> std::path::PathBuf {
-    fixtures().join("repos/basic")
+    crate::common::fixture_repo_copy("basic")
 }
 
 #[test]

@@ -352,6 +352,19 @@ fn unparseable_statement_is_skipped_not_fatal() {
         .args(["scan", "--only", "jenkins", "--fail-on", "critical"])
         .arg(&bad)
         .assert()
+        .code(0);
+    // A config.xml that is not XML is not analysed: exit 2 only with --strict (issue 16).
+    pipeguard()
+        .args([
+            "scan",
+            "--only",
+            "jenkins",
+            "--fail-on",
+            "critical",
+            "--strict",
+        ])
+        .arg(&bad)
+        .assert()
         .code(2);
 }
 

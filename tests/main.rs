@@ -7,6 +7,7 @@ mod action;
 mod architecture;
 mod attest;
 mod catalogue;
+mod ci;
 mod common;
 mod drift;
 mod e2e_scan;

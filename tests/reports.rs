@@ -3,10 +3,12 @@
 
 use std::fs;
 
-use crate::common::{fixtures, pipeguard, python, repo_root};
+use crate::common::{pipeguard, python, repo_root};
 
+/// A copy outside git: paths relative to the scan root (repository-relative paths inside a git
+/// work tree are tested in tests/ci.rs).
 fn basic() -> std::path::PathBuf {
-    fixtures().join("repos/basic")
+    crate::common::fixture_repo_copy("basic")
 }
 
 #[test]
@@ -82,7 +84,15 @@ fn github_annotations_and_step_summary() {
         .assert()
         .code(1);
     let stdout = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    let first = stdout.lines().next().unwrap();
+    // The worst first (issue 16): the high finding, then the medium one.
+    assert!(
+        stdout
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("::error file=Dockerfile,line=5,")
+    );
+    let first = stdout.lines().nth(1).unwrap();
     assert!(
         first.starts_with("::warning file=Dockerfile,line=1,endLine=1,col=6,endColumn=10,title=docker/unpinned-base (medium)::base image `node` has no tag"),
         "{first}"
@@ -136,7 +146,10 @@ fn junit_is_well_formed_with_a_case_per_rule_and_file() {
             _ => {}
         }
     }
-    assert_eq!(failures, 3);
+    // Only the high finding is at or above the default threshold (high); the medium and the
+    // low one are skipped cases (issue 16).
+    assert_eq!(failures, 1);
+    assert_eq!(xml.matches("<skipped ").count(), 2);
     assert!(
         cases.contains(&"Dockerfile::docker/root-user".to_string()),
         "{cases:?}"

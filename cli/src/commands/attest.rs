@@ -247,7 +247,7 @@ pub fn run(args: &AttestArgs) -> anyhow::Result<u8> {
                 source: config.origin.clone(),
                 digest: sha256_set(&config.digest),
             },
-            source: predicate::source_of(&source_dir(&args.selection.path)),
+            source: predicate::source_of(&source_dir(args.selection.path())),
             scan_report,
             jobs,
             gate_decision,
@@ -459,7 +459,7 @@ fn source_dir(path: &Path) -> PathBuf {
 fn jobs(args: &AttestArgs) -> anyhow::Result<Option<pipeguard_attest::statement::JobsRef>> {
     let (path, explicit) = match &args.jobs_lock {
         Some(p) => (p.clone(), true),
-        None => (source_dir(&args.selection.path).join(JOBS_LOCK), false),
+        None => (source_dir(args.selection.path()).join(JOBS_LOCK), false),
     };
     match std::fs::read(&path) {
         Ok(bytes) => Ok(Some(predicate::jobs_from_lock(

@@ -8,6 +8,9 @@ use clap::{Args, Subcommand};
 use pipeguard_attest::{auditlog, time};
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pipeguard verify --attestation app.intoto.jsonl --pubkey pipeguard.pub --image-digest sha256:… --audit-log decisions.jsonl\n  pipeguard audit verify decisions.jsonl"
+)]
 pub struct AuditArgs {
     #[command(subcommand)]
     pub command: AuditCommand,

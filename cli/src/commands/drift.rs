@@ -68,6 +68,6 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         }
         Err(DriftError::Other(e)) => return Err(e),
     };
-    args.out.emit(&report)?;
+    args.out.emit_as(&report, "drift")?;
     Ok(engine::exit_code(&report))
 }

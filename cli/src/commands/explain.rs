@@ -7,6 +7,9 @@ use super::EXIT_PASS;
 use pipeguard_engine::rules::Registry;
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pipeguard explain docker/root-user\n  pipeguard explain github/untrusted-checkout | less"
+)]
 pub struct ExplainArgs {
     /// Rule id, e.g. docker/root-user.
     pub rule: String,

@@ -131,12 +131,13 @@ pub fn run(args: &GateArgs) -> anyhow::Result<u8> {
 fn decide_all(args: &GateArgs) -> anyhow::Result<(Decision, String)> {
     let registry = Registry::builtin()?;
     let selection = Selection {
-        path: PathBuf::from("."),
+        paths: vec![PathBuf::from(".")],
         config: args.config.clone(),
         trusted_config_ref: args.trusted_config_ref.clone(),
         only: Vec::new(),
         skip: Vec::new(),
         persona: None,
+        strict: false,
     };
     let config = selection.load_config(registry)?;
     let mut policy = policy_from(&config);

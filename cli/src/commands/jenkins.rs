@@ -13,6 +13,9 @@ use pipeguard_jenkins::{Client, ClientOptions};
 use super::{EXIT_PARTIAL, EXIT_PASS};
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  JENKINS_TOKEN=… pipeguard jenkins pull --url https://ci.example.com --user me --token-env JENKINS_TOKEN --out jenkins-home\n  pipeguard scan jenkins-home\n  pipeguard fingerprint --jenkins-home jenkins-home --write .pipeguard/jobs.lock"
+)]
 pub struct JenkinsArgs {
     #[command(subcommand)]
     pub command: JenkinsCommand,

@@ -32,7 +32,8 @@ pub const EXIT_PARTIAL: u8 = 3;
     long_about = "pipeguard scans a repository's CI definitions, secrets, Dockerfiles and infrastructure code,\n\
 fingerprints build jobs to detect drift, gates untrusted pull-request builds, and signs build attestations.\n\n\
 Exit codes: 0 passed, 1 policy failed (findings at/above --fail-on, drift, gate blocked, verification failed),\n\
-2 usage, configuration or I/O error (including files that could not be analysed),\n\
+2 usage, configuration or I/O error of the run itself (with `scan --strict` also any file that could not be\n\
+read or parsed; without it such a file is a note and a `<family>/parse-error` finding, low by default),\n\
 3 `jenkins pull` saved every job but some it could not read (listed on stderr).",
     after_help = "Examples:\n  pipeguard scan .\n  pipeguard scan --format sarif --output pipeguard.sarif\n  pipeguard rules --family docker\n  pipeguard explain docker/root-user"
 )]
@@ -71,6 +72,17 @@ pub enum Command {
     Registry(registry::RegistryArgs),
     /// The hash-chained decision log of --audit-log.
     Audit(audit::AuditArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(
+        after_help = "Examples:\n  pipeguard completions bash > /etc/bash_completion.d/pipeguard\n  pipeguard completions zsh > \"${fpath[1]}/_pipeguard\"\n  pipeguard completions fish > ~/.config/fish/completions/pipeguard.fish"
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) of pipeguard.
+    #[command(after_help = "Example:\n  pipeguard man > /usr/local/share/man/man1/pipeguard.1")]
+    Man,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -89,5 +101,29 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Policy(a) => policy::run(&a),
         Command::Registry(a) => registry::run(&a),
         Command::Audit(a) => audit::run(&a),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "pipeguard", &mut out);
+            write_stdout(&out)?;
+            Ok(EXIT_PASS)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            clap_mangen::Man::new(cmd).render(&mut out)?;
+            write_stdout(&out)?;
+            Ok(EXIT_PASS)
+        }
+    }
+}
+
+/// Write to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r,
     }
 }

@@ -8,6 +8,9 @@ use pipeguard_attest::admission::{self, Language, Options};
 use pipeguard_attest::{anykey, time};
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pipeguard policy kyverno --pubkey cosign.pub --images 'registry.example.com/*' --max-risk 20 | kubectl apply -f -\n  pipeguard policy sigstore --help"
+)]
 pub struct PolicyArgs {
     #[command(subcommand)]
     pub command: PolicyCommand,

@@ -84,6 +84,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pipeguard registry audit registry.example.com/team/app --pubkey pipeguard.pub --max-risk 20\n  pipeguard registry audit registry.example.com/team/app --pubkey cosign.pub --format sarif --output audit.sarif"
+)]
 pub struct RegistryArgs {
     #[command(subcommand)]
     pub command: RegistryCommand,
@@ -273,6 +276,6 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             )?;
         }
     }
-    args.out.emit(&report)?;
+    args.out.emit_as(&report, "registry")?;
     Ok(pipeguard_engine::engine::exit_code(&report))
 }

@@ -15,6 +15,9 @@ pub enum RulesFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  pipeguard rules\n  pipeguard rules --family github\n  pipeguard rules --format json | jq -r '.[] | select(.severity == \"critical\") | .id'"
+)]
 pub struct RulesArgs {
     /// Only this family.
     #[arg(long)]

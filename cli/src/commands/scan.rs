@@ -16,10 +16,12 @@ use pipeguard_engine::rules::Registry;
 /// What to scan and with which policy; shared by `scan` and `baseline`.
 #[derive(Args, Debug, Clone)]
 pub struct Selection {
-    /// Repository tree (or single file) to scan.
-    #[arg(default_value = ".")]
-    pub path: PathBuf,
-    /// Policy file (default: .pipeguard.yml at PATH, when present).
+    /// Repository trees or single files to scan (several: each file is reported once). Paths in
+    /// the reports are relative to the repository root (the top of the git work tree holding
+    /// the first PATH, else that PATH).
+    #[arg(value_name = "PATH", default_value = ".", num_args = 1..)]
+    pub paths: Vec<PathBuf>,
+    /// Policy file (default: the nearest .pipeguard.yml from PATH up to the repository root).
     #[arg(long, value_name = "FILE", conflicts_with = "trusted_config_ref")]
     pub config: Option<PathBuf>,
     /// Read .pipeguard.yml from this git ref (e.g. origin/main) instead of the working tree, so a
@@ -37,9 +39,19 @@ pub struct Selection {
     /// `persona`, else regular.
     #[arg(long, value_enum, value_name = "PERSONA")]
     pub persona: Option<Persona>,
+    /// Any file not analysed fails the scan (exit 2): an unreadable file, a dangling symlink,
+    /// syntax the parsers do not cover. Without it such a file is a note and a
+    /// `<family>/parse-error` finding (default severity low; set it in `rules:`).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 impl Selection {
+    /// The first PATH: where the config, the baseline and the history are found.
+    pub fn path(&self) -> &Path {
+        self.paths.first().map_or(Path::new("."), PathBuf::as_path)
+    }
+
     pub fn families(&self) -> Vec<Family> {
         let base: Vec<Family> = if self.only.is_empty() {
             Family::ALL.to_vec()
@@ -55,11 +67,11 @@ impl Selection {
     pub fn load_config(&self, registry: &Registry) -> anyhow::Result<Config> {
         let source = match &self.trusted_config_ref {
             Some(refname) => ConfigSource::TrustedRef {
-                root: &self.path,
+                root: self.path(),
                 refname,
             },
             None => ConfigSource::Discover {
-                root: &self.path,
+                root: self.path(),
                 explicit: self.config.as_deref(),
             },
         };
@@ -128,8 +140,8 @@ impl Selection {
         baseline: Option<&'a Baseline>,
     ) -> ScanRequest<'a> {
         ScanRequest {
-            root: self.path.clone(),
-            root_display: self.path.display().to_string(),
+            root: self.path().to_path_buf(),
+            root_display: self.path().display().to_string(),
             input: Input::Tree,
             config,
             registry,
@@ -138,6 +150,7 @@ impl Selection {
             fail_on,
             max_risk,
             trusted_ref: self.trusted_config_ref.as_deref(),
+            strict: self.strict,
         }
     }
 
@@ -151,6 +164,7 @@ impl Selection {
     ) -> anyhow::Result<Report> {
         engine::run(Run {
             scan: self.request(registry, config, fail_on, max_risk, None),
+            more_roots: self.paths.iter().skip(1).cloned().collect(),
             baseline_file: None,
             staged: false,
             history: None,
@@ -180,6 +194,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         scan: args
             .selection
             .request(registry, &config, fail_on, max_risk, None),
+        more_roots: args.selection.paths.iter().skip(1).cloned().collect(),
         baseline_file: args.baseline.as_deref(),
         staged: args.staged,
         history: args.history.then(|| args.since.clone()),
@@ -212,17 +227,33 @@ pub struct OutputArgs {
     /// Colour in the text output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Text output: only the summary line (and errors of the run).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Text output: show only findings at or above this severity. Display only: the policy
+    /// (--fail-on, fail_on) still decides the verdict and the exit code.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<pipeguard_engine::finding::Severity>,
+    /// Text output: list the credentials CI jobs can reach (the JSON report always has them).
+    #[arg(long)]
+    pub show_credentials: bool,
 }
 
 impl OutputArgs {
     /// Write the main output (stdout or `--output`), the extra outputs, and with
     /// `--format github` the Markdown summary to `$GITHUB_STEP_SUMMARY`.
     pub fn emit(&self, report: &Report) -> anyhow::Result<()> {
-        emit_report(report, self)
+        emit_report(report, self, "scan")
+    }
+
+    /// [`OutputArgs::emit`] for another command's report (`drift`, `registry`): SARIF's
+    /// `automationDetails.id` names it.
+    pub fn emit_as(&self, report: &Report, command: &'static str) -> anyhow::Result<()> {
+        emit_report(report, self, command)
     }
 }
 
-fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
+fn emit_report(report: &Report, o: &OutputArgs, command: &'static str) -> anyhow::Result<()> {
     let color = match o.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -232,7 +263,17 @@ fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
                 && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let main = report::render(o.format, report, &RenderOptions { color });
+    let main = report::render(
+        o.format,
+        report,
+        &RenderOptions {
+            color,
+            command,
+            quiet: o.quiet,
+            min_severity: o.min_severity,
+            show_credentials: o.show_credentials,
+        },
+    );
     match o.output.as_deref() {
         Some(p) => write_file(p, &main)?,
         None => {
@@ -245,7 +286,11 @@ fn emit_report(report: &Report, o: &OutputArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let plain = RenderOptions { color: false };
+    let plain = RenderOptions {
+        color: false,
+        command,
+        ..RenderOptions::default()
+    };
     for (path, format) in [
         (&o.sarif, Format::Sarif),
         (&o.json, Format::Json),

@@ -25,6 +25,8 @@ OCI 1.1 referrers, or the referrers tag) are read and those with pipeguard's pre
 A tag-only REF is resolved to its digest once; the digest is printed and only it is used.\n\
 As a promotion gate (dev → test → prod) use --risk-gate NAME: the threshold of that gate in the\n\
 policy's risk.gates (--config, default .pipeguard.yml).\n\n\
+An attestation whose verdict is `fail` is refused unless --allow-failing-verdict is given (the default is\n\
+--require-verdict pass).\n\n\
 Exit codes: 0 verified, 1 verification failed (the reason is printed), 2 usage, I/O or registry error.\n\n\
 Examples:\n  pipeguard verify --attestation app.intoto.jsonl --pubkey pipeguard.pub \\\n    \
 --image-digest sha256:4f3c… --require-verdict pass --max-risk 20 --max-age 24h\n  \
@@ -57,9 +59,14 @@ pub struct VerifyArgs {
     /// Fail when the attestation is older than this (e.g. 24h, 7d, 1h30m).
     #[arg(long, value_name = "DURATION", value_parser = parse_age)]
     pub max_age: Option<u64>,
-    /// Require this verdict.
+    /// Require this verdict. The default: `pass` (an attestation of a failing scan is refused)
+    /// unless --allow-failing-verdict is given.
     #[arg(long, value_enum, value_name = "VERDICT")]
     pub require_verdict: Option<RequiredVerdict>,
+    /// Accept an attestation whose verdict is `fail` (the risk score and the other checks still
+    /// apply). Without it, `--require-verdict pass` is in force.
+    #[arg(long, conflicts_with = "require_verdict")]
+    pub allow_failing_verdict: bool,
     /// Accept an attestation of an incomplete scan (`incomplete: true`: some files were not
     /// analysed); refused by default.
     #[arg(long)]
@@ -93,7 +100,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<u8> {
         digest: String::new(),
         max_risk,
         max_age: args.max_age,
-        require_verdict: args.require_verdict.map(|_| "pass".to_string()),
+        // Secure by default: a failing verdict is refused unless explicitly allowed.
+        require_verdict: (!args.allow_failing_verdict).then(|| "pass".to_string()),
         allow_incomplete: args.allow_incomplete,
         now: time::system_now(),
     };

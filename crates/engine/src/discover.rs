@@ -13,7 +13,7 @@ pub use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// Classification from the path alone; `None` means "look at the content" (YAML, config.xml).
-fn classify_by_name(rel: &str) -> Option<FileKind> {
+pub fn classify_by_name(rel: &str) -> Option<FileKind> {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let lower = name.to_ascii_lowercase();
     let is_yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
@@ -238,6 +238,13 @@ impl Excludes {
             .matched_path_or_any_parents(Path::new("/").join(rel), false)
             .is_ignore()
     }
+
+    /// Whether the directory `rel` (relative to the scan root) or one of its parents is excluded.
+    pub fn excludes_dir(&self, rel: &str) -> bool {
+        self.0
+            .matched_path_or_any_parents(Path::new("/").join(rel), true)
+            .is_ignore()
+    }
 }
 
 /// A file to scan, before it is read.
@@ -263,6 +270,10 @@ pub struct WalkOptions {
 pub struct Walk {
     pub candidates: Vec<Candidate>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Paths of the error diagnostics that are files or directories the walk could not read (a
+    /// dangling or looping symlink, a directory without permission): not analysed, which only
+    /// `--strict` makes an error of the run.
+    pub unreadable: Vec<String>,
 }
 
 /// Files whose patterns the walk applies (read by the `ignore` crate).
@@ -293,6 +304,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                 origin: Origin::Disk(root.clone()),
             }],
             diagnostics: Vec::new(),
+            unreadable: Vec::new(),
         });
     }
     let canonical_root = fs::canonicalize(root)?;
@@ -307,6 +319,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
 
     let found: Mutex<Vec<(String, PathBuf)>> = Mutex::new(Vec::new());
     let notes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let unreadable: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
     let trusted = opts.trusted_ignores.as_deref();
     let mut builder = WalkBuilder::new(root);
@@ -343,6 +356,9 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                             ));
                         }
                         if let Some(note) = symlink_note(&canonical_root, path, &rel) {
+                            if note.level == crate::finding::DiagnosticLevel::Error {
+                                lock(&unreadable).push(rel.clone());
+                            }
                             lock(&notes).push(note);
                         }
                         return WalkState::Continue;
@@ -369,6 +385,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
                 }
                 Err(err) => {
                     let (path, msg) = walk_error(root, &err);
+                    lock(&unreadable).push(path.clone());
                     lock(&notes).push(Diagnostic::error(path, msg));
                 }
             }
@@ -382,6 +399,10 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
     let mut diagnostics = notes
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut unreadable = unreadable
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    unreadable.sort();
     if let Some(t) = trusted {
         found.retain(|(rel, _)| !t.is_ignored(rel));
     }
@@ -397,6 +418,7 @@ pub fn walk(opts: &WalkOptions) -> anyhow::Result<Walk> {
             })
             .collect(),
         diagnostics,
+        unreadable,
     })
 }
 

@@ -50,13 +50,16 @@ pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Re
                 // (where the code under review may have made it a symlink).
                 Some(p) => (p.to_path_buf(), follow_for(p, &dir)),
                 None => {
-                    let p = dir.join(CONFIG_FILE);
-                    if std::fs::symlink_metadata(&p).is_err() {
+                    let Some(p) = config_dirs(&dir)
+                        .into_iter()
+                        .map(|d| d.join(CONFIG_FILE))
+                        .find(|p| std::fs::symlink_metadata(p).is_ok())
+                    else {
                         return Ok(Config {
                             digest: crate::finding::sha256_hex(b""),
                             ..Config::default()
                         });
-                    }
+                    };
                     (p, Follow::No)
                 }
             };
@@ -73,9 +76,27 @@ pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Re
                 root.to_path_buf()
             };
             let (repo, rel) = crate::git::open(&dir)?;
-            let tree_path = crate::git::join(&rel, CONFIG_FILE);
+            // The nearest `.pipeguard.yml` at the ref, from the scan root up to the top.
+            let mut found = None;
+            let mut at = rel.trim_matches('/').to_string();
+            loop {
+                let tree_path = crate::git::join(&at, CONFIG_FILE);
+                if let Some(bytes) = crate::git::read_at_ref(&repo, refname, &tree_path)? {
+                    found = Some((tree_path, bytes));
+                    break;
+                }
+                if at.is_empty() {
+                    break;
+                }
+                at = at
+                    .rsplit_once('/')
+                    .map_or_else(String::new, |(p, _)| p.to_string());
+            }
+            let tree_path = found
+                .as_ref()
+                .map_or_else(|| CONFIG_FILE.to_string(), |(p, _)| p.clone());
             let origin = format!("{refname}:{tree_path}");
-            match crate::git::read_at_ref(&repo, refname, &tree_path)? {
+            match found.map(|(_, b)| b) {
                 Some(bytes) => {
                     if bytes.len() as u64 > CONFIG_MAX_BYTES {
                         anyhow::bail!(
@@ -91,6 +112,118 @@ pub fn load_config(source: &ConfigSource<'_>, registry: &Registry) -> anyhow::Re
                 None => Ok(Config::parse("", &origin, &schema)?),
             }
         }
+    }
+}
+
+/// The directories a scan of `dir` looks for `.pipeguard.yml` in, nearest first: `dir`, then
+/// its ancestors up to the top of the git work tree holding it (only `dir` outside git).
+pub fn config_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![dir.to_path_buf()];
+    let Some(top) = repo_top(dir) else {
+        return dirs;
+    };
+    let Ok(abs) = std::fs::canonicalize(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return dirs;
+    };
+    if !abs.starts_with(&top) {
+        return dirs;
+    }
+    let mut at = abs.as_path();
+    while at != top {
+        let Some(parent) = at.parent() else { break };
+        dirs.push(parent.to_path_buf());
+        at = parent;
+    }
+    dirs
+}
+
+/// The canonical top of the git work tree holding `dir`, if any.
+fn repo_top(dir: &Path) -> Option<PathBuf> {
+    let d = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let repo = git2::Repository::discover(d).ok()?;
+    std::fs::canonicalize(repo.workdir()?).ok()
+}
+
+/// Where the reports' paths start: the scan root (a directory, or the directory of one file)
+/// relative to the top of the git work tree holding it, `/`-separated; empty outside git (the
+/// paths are then relative to the scan root) or at the top.
+pub fn repo_prefix(root: &Path) -> String {
+    let dir = root_dir_of(root);
+    let d = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    match (repo_top(&d), std::fs::canonicalize(&d)) {
+        (Some(top), Ok(abs)) => abs
+            .strip_prefix(&top)
+            .map(|r| r.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// `rel` (relative to the scan root) relative to the repository: `prefix/rel`.
+fn rebase_path(prefix: &str, rel: &str) -> String {
+    if prefix.is_empty() || rel.starts_with('/') {
+        rel.to_string()
+    } else if rel.is_empty() || rel == "." {
+        prefix.to_string()
+    } else {
+        format!("{prefix}/{rel}")
+    }
+}
+
+/// The inverse of [`rebase_path`].
+fn unbase_path(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        return path.to_string();
+    }
+    if path == prefix {
+        return ".".to_string();
+    }
+    path.strip_prefix(prefix)
+        .and_then(|r| r.strip_prefix('/'))
+        .map_or_else(|| path.to_string(), str::to_string)
+}
+
+impl Collected {
+    /// Make every path of this part repository-relative (see [`repo_prefix`]): before the
+    /// policy, so that fingerprints, inline suppressions and the baseline see the same paths
+    /// whichever directory of the repository is scanned.
+    pub fn rebase(&mut self, prefix: &str) {
+        if prefix.is_empty() {
+            return;
+        }
+        let re = |s: &mut String| *s = rebase_path(prefix, s);
+        for f in &mut self.findings {
+            re(&mut f.location.path);
+            for r in &mut f.related {
+                re(&mut r.location.path);
+            }
+            for r in &mut f.redactions {
+                re(&mut r.path);
+            }
+        }
+        for d in &mut self.diagnostics {
+            re(&mut d.path);
+        }
+        for c in &mut self.credentials {
+            re(&mut c.path);
+            re(&mut c.location.path);
+        }
+        self.suppressions = std::mem::take(&mut self.suppressions)
+            .into_iter()
+            .map(|(k, v)| (rebase_path(prefix, &k), v))
+            .collect();
     }
 }
 
@@ -256,6 +389,9 @@ pub struct ScanRequest<'a> {
     /// Trusted mode: the git ref whose ignore files and inline ignores count (the config is
     /// loaded from it by the caller, see [`ConfigSource::TrustedRef`]).
     pub trusted_ref: Option<&'a str>,
+    /// `--strict`: a file that could not be read or parsed is an error of the run (exit 2).
+    /// Otherwise it is a note and a `<family>/parse-error` finding the policy weighs.
+    pub strict: bool,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -280,6 +416,8 @@ struct FileResult {
     kind: Option<FileKind>,
     skipped: Option<Diagnostic>,
     failed: Option<Diagnostic>,
+    /// The file could not be read (see [`ScanRequest::strict`]).
+    unreadable: Option<Diagnostic>,
 }
 
 /// Scan and report: [`collect`] then [`finish`].
@@ -293,6 +431,9 @@ pub fn scan(req: ScanRequest<'_>) -> anyhow::Result<Report> {
 /// in what every commit added.
 pub struct Run<'a> {
     pub scan: ScanRequest<'a>,
+    /// Further PATH arguments scanned in the same run, with the same settings; a root inside
+    /// another one (or given twice) is scanned once.
+    pub more_roots: Vec<PathBuf>,
     /// `--baseline FILE` (in trusted mode a baseline inside the repository is read from the
     /// trusted ref).
     pub baseline_file: Option<&'a Path>,
@@ -302,26 +443,64 @@ pub struct Run<'a> {
     pub history: Option<Option<String>>,
 }
 
-/// The `scan` command's engine: every part collected, then the one tail.
+/// The roots of a run without the ones another root already covers (the same path twice, a
+/// file or directory inside a scanned directory), in the order given.
+fn distinct_roots(roots: &[PathBuf]) -> Vec<PathBuf> {
+    let canon: Vec<Option<PathBuf>> = roots
+        .iter()
+        .map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    let mut keep = Vec::new();
+    for (i, r) in roots.iter().enumerate() {
+        let covered = canon[i].as_ref().is_some_and(|c| {
+            canon.iter().enumerate().any(|(j, o)| {
+                let Some(o) = o else { return false };
+                if j == i || !o.is_dir() {
+                    return false;
+                }
+                // Inside another directory root, or the same root given earlier.
+                (c != o && c.starts_with(o)) || (c == o && j < i)
+            })
+        });
+        if !covered {
+            keep.push(r.clone());
+        }
+    }
+    keep
+}
+
+/// The `scan` command's engine: every part collected, then the one tail. Paths are made
+/// repository-relative ([`repo_prefix`]).
 pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
     let Run {
         mut scan,
+        more_roots,
         baseline_file,
         staged,
         history,
     } = run;
-    if !staged && !scan.root.exists() {
-        anyhow::bail!("{}: no such file or directory", scan.root.display());
+    let mut roots = vec![scan.root.clone()];
+    roots.extend(more_roots);
+    for r in &roots {
+        if !staged && !r.exists() {
+            anyhow::bail!("{}: no such file or directory", r.display());
+        }
     }
     if scan.families.is_empty() {
         anyhow::bail!("--only/--skip leave no family to run");
     }
-    if staged {
-        scan.input = Input::Candidates(crate::gitscan::staged_candidates(
-            &scan.root,
-            &scan.config.exclude,
-        )?);
-    }
+    let several = roots.len() > 1;
+    let root_display = if several {
+        roots
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        scan.root_display.clone()
+    };
+    let roots = distinct_roots(&roots);
+    let first_prefix = repo_prefix(&scan.root);
     let trusted = scan
         .trusted_ref
         .map(|r| Trusted::open(&scan.root, r))
@@ -329,22 +508,57 @@ pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
     let mut parts = Vec::new();
     let loaded;
     if let Some(path) = baseline_file {
-        let (baseline, part) = load_baseline(path, &root_dir_of(&scan.root), trusted.as_ref())?;
+        let (baseline, mut part) = load_baseline(path, &root_dir_of(&scan.root), trusted.as_ref())?;
+        part.rebase(&first_prefix);
         loaded = baseline;
         scan.baseline = loaded.as_ref();
         parts.push(part);
     }
     let policy = scan.policy();
-    let root = scan.root.clone();
-    let root_display = scan.root_display.clone();
+    let first = scan.root.clone();
     let secrets = scan.families.contains(&Family::Secrets);
     let history_config = history_config(scan.config, trusted.is_some());
-    parts.insert(0, collect_with(scan, trusted.as_ref())?);
+    let mut tree_parts = Vec::new();
+    for root in &roots {
+        let trusted_here = match (&trusted, scan.trusted_ref) {
+            (Some(_), Some(r)) if *root != first => Some(Trusted::open(root, r)?),
+            _ => None,
+        };
+        let input = if staged {
+            Input::Candidates(crate::gitscan::staged_candidates(
+                root,
+                &scan.config.exclude,
+            )?)
+        } else {
+            Input::Tree
+        };
+        let req = ScanRequest {
+            root: root.clone(),
+            root_display: root.display().to_string(),
+            input,
+            config: scan.config,
+            registry: scan.registry,
+            families: scan.families.clone(),
+            baseline: scan.baseline,
+            fail_on: scan.fail_on,
+            max_risk: scan.max_risk,
+            trusted_ref: scan.trusted_ref,
+            strict: scan.strict,
+        };
+        let prefix = repo_prefix(root);
+        let t = trusted_here.as_ref().or(trusted.as_ref());
+        tree_parts.push(collect_prefixed(req, t, &prefix)?);
+    }
+    for (i, p) in tree_parts.into_iter().enumerate() {
+        parts.insert(i, p);
+    }
     if let Some(since) = history
         && secrets
     {
-        let h = crate::gitscan::scan_history(&root, &history_config, since.as_deref())?;
-        parts.push(history_part(h));
+        let h = crate::gitscan::scan_history(&first, &history_config, since.as_deref())?;
+        let mut part = history_part(h);
+        part.rebase(&first_prefix);
+        parts.push(part);
     }
     Ok(finish(root_display, parts, &policy))
 }
@@ -462,6 +676,16 @@ pub fn collect(req: ScanRequest<'_>) -> anyhow::Result<Collected> {
 }
 
 fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Result<Collected> {
+    collect_prefixed(req, trusted, "")
+}
+
+/// [`collect_with`] for a root at `prefix` in its repository: the config's `exclude` patterns
+/// also apply to the repository-relative paths (the config lives at the repository root).
+fn collect_prefixed(
+    req: ScanRequest<'_>,
+    trusted: Option<&Trusted>,
+    prefix: &str,
+) -> anyhow::Result<Collected> {
     let all = analyzers::all();
     let active: Vec<&dyn Analyzer> = all
         .iter()
@@ -474,22 +698,58 @@ fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Resu
         Some(t) if matches!(req.input, Input::Tree) => Some(Arc::new(t.ignore_files()?)),
         _ => None,
     };
-    let (candidates, mut diagnostics) = match req.input {
+    let (candidates, mut diagnostics, walk_unreadable) = match req.input {
         Input::Tree => {
             let walk = discover::walk(&WalkOptions {
                 root: req.root.clone(),
                 exclude: req.config.exclude.clone(),
                 trusted_ignores: trusted_ignores.clone(),
             })?;
-            (walk.candidates, walk.diagnostics)
+            (walk.candidates, walk.diagnostics, walk.unreadable)
         }
-        Input::Candidates(c) => (c, Vec::new()),
+        Input::Candidates(c) => (c, Vec::new(), Vec::new()),
     };
+    // What the walk could not read: with --strict an error of the run, else a note (and a
+    // parse-error finding where the file's kind is known by its name, below).
+    let mut unreadable: Vec<Diagnostic> = Vec::new();
+    if !req.strict && !walk_unreadable.is_empty() {
+        let (bad, rest): (Vec<Diagnostic>, Vec<Diagnostic>) =
+            diagnostics.into_iter().partition(|d| {
+                d.level == DiagnosticLevel::Error && walk_unreadable.binary_search(&d.path).is_ok()
+            });
+        diagnostics = rest;
+        unreadable = bad;
+    }
     // The tree's own ignore files, to report what the change added to them.
     let mut policy_findings = Vec::new();
     if let (Some(t), Some(ignores)) = (trusted, trusted_ignores.as_deref()) {
         policy_findings.extend(added_ignore_lines(t, ignores, &req.root, &candidates));
     }
+    // From here on paths are repository-relative: the analyzers see (and classify by) the
+    // path the file has in the repository, whichever directory or file was scanned.
+    let candidates = if prefix.is_empty() {
+        candidates
+    } else {
+        for f in &mut policy_findings {
+            f.location.path = rebase_path(prefix, &f.location.path);
+        }
+        for d in diagnostics.iter_mut().chain(unreadable.iter_mut()) {
+            d.path = rebase_path(prefix, &d.path);
+        }
+        // The config's `exclude` is relative to the repository root, where the config is. What
+        // the user named (a file, or a directory an exclude pattern covers) is scanned anyway:
+        // the walk then applies the patterns below the scan root only, as before.
+        let excludes = discover::Excludes::new(&req.config.exclude)?;
+        let named = req.root.is_file() || excludes.excludes_dir(prefix);
+        candidates
+            .into_iter()
+            .map(|mut c| {
+                c.rel = rebase_path(prefix, &c.rel);
+                c
+            })
+            .filter(|c| named || !excludes.excludes(&c.rel))
+            .collect()
+    };
 
     let limits = ReadLimits {
         max_file_size: req.config.max_file_size(),
@@ -536,6 +796,39 @@ fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Resu
             stats.failed += 1;
             diagnostics.push(d);
         }
+        if let Some(d) = r.unreadable {
+            if req.strict {
+                stats.failed += 1;
+                diagnostics.push(d);
+            } else {
+                unreadable.push(d);
+            }
+        }
+    }
+    // Not analysed, not fatal: a note, and the parse-error finding of the family that would
+    // have read the file (known by its name only: nothing is claimed about its content).
+    for mut d in unreadable {
+        d.level = DiagnosticLevel::Note;
+        d.message = format!("{}; not analysed", d.message);
+        if let Some(kind) = discover::classify_by_name(&d.path).filter(|k| *k != FileKind::Other) {
+            for a in active.iter().filter(|a| a.accepts(kind)) {
+                let id = format!("{}/parse-error", a.family());
+                if req.registry.get(&id).is_some() && req.config.rule_enabled(&id) {
+                    output.findings.push(
+                        RawFinding::at(
+                            &id,
+                            crate::finding::Location::file(&d.path),
+                            format!(
+                                "could not be read: {}; not analysed",
+                                d.message.trim_end_matches("; not analysed")
+                            ),
+                        )
+                        .content(format!("unreadable {}", d.path)),
+                    );
+                }
+            }
+        }
+        diagnostics.push(d);
     }
     stats.by_kind = by_kind;
 
@@ -560,7 +853,18 @@ fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Resu
 
     output.unparsed.sort();
     output.unparsed.dedup();
-    stats.failed += output.unparsed.len();
+    // A file the parser does not fully cover has its parse-error finding (the policy decides
+    // what it weighs); only --strict makes the scan incomplete for it.
+    if req.strict {
+        stats.failed += output.unparsed.len();
+    } else {
+        for path in &output.unparsed {
+            diagnostics.push(Diagnostic::note(
+                path.clone(),
+                "could not be parsed completely: see its parse-error finding; what was skipped was not analysed",
+            ));
+        }
+    }
     diagnostics.append(&mut output.diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
@@ -568,11 +872,20 @@ fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Resu
     match (inline_mode(req.config, trusted.is_some()), trusted) {
         (InlineIgnores::Off, _) => suppressions.clear(),
         (InlineIgnores::TrustedOnly, Some(t)) => {
-            policy_findings.extend(crate::trust::check_inline(
-                t,
-                &mut suppressions,
-                limits.max_file_size as usize,
-            ));
+            // The trusted side reads root-relative paths.
+            let mut scan_rel: HashMap<String, FileSuppressions> = suppressions
+                .drain()
+                .map(|(k, v)| (unbase_path(prefix, &k), v))
+                .collect();
+            let added = crate::trust::check_inline(t, &mut scan_rel, limits.max_file_size as usize);
+            suppressions = scan_rel
+                .into_iter()
+                .map(|(k, v)| (rebase_path(prefix, &k), v))
+                .collect();
+            policy_findings.extend(added.into_iter().map(|mut f| {
+                f.location.path = rebase_path(prefix, &f.location.path);
+                f
+            }));
         }
         _ => {}
     }
@@ -696,7 +1009,7 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
         tool: Tool::current(),
         root: root_display,
         summary,
-        rules: crate::report::rules_of(policy.registry, &findings),
+        rules: crate::report::rules_of_all(policy.registry, &findings, &suppressed),
         findings,
         suppressed,
         diagnostics,
@@ -723,6 +1036,7 @@ fn process(
         kind: None,
         skipped: None,
         failed: None,
+        unreadable: None,
     };
     let Some(candidate) = binary_by_analyzers(candidate, active, cx, &mut result) else {
         return result;
@@ -748,7 +1062,7 @@ fn process(
             return result;
         }
         ReadOutcome::Failed(d) => {
-            result.failed = Some(d);
+            result.unreadable = Some(d);
             return result;
         }
     };
@@ -1036,7 +1350,7 @@ pub fn drift(
     for f in now.files.values() {
         *by_kind.entry(f.kind).or_default() += 1;
     }
-    let part = Collected {
+    let mut part = Collected {
         findings,
         diagnostics,
         suppressions,
@@ -1050,6 +1364,7 @@ pub fn drift(
         secret_values,
         ..Collected::default()
     };
+    part.rebase(&repo_prefix(root));
     Ok(finish(root.display().to_string(), vec![part], policy))
 }
 

@@ -140,8 +140,15 @@ impl FromStr for Family {
             .into_iter()
             .find(|f| f.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| {
+                let hint = Family::ALL
+                    .into_iter()
+                    .map(|f| (edit_distance(f.as_str(), &s.to_ascii_lowercase()), f))
+                    .filter(|(d, _)| *d <= 3)
+                    .min_by_key(|(d, _)| *d)
+                    .map(|(_, f)| format!(" (did you mean `{f}`?)"))
+                    .unwrap_or_default();
                 format!(
-                    "unknown family `{s}` (expected one of {})",
+                    "unknown family `{s}`{hint} (expected one of {})",
                     Family::ALL.map(Family::as_str).join(", ")
                 )
             })
@@ -595,6 +602,21 @@ impl Diagnostic {
             message: message.into(),
         }
     }
+}
+
+/// Levenshtein distance (for "did you mean" suggestions).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]

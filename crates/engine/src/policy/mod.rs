@@ -345,7 +345,7 @@ pub fn summarize(
     for f in reported {
         *counts.entry(f.severity).or_default() += 1;
     }
-    let risk_score = risk::score(reported.iter().map(|f| f.severity));
+    let risk_score = risk::score(reported.iter().map(|f| (f.rule_id.as_str(), f.severity)));
     let mut reasons = Vec::new();
     if let Some(threshold) = fail_on.threshold() {
         let n = reported.iter().filter(|f| f.severity >= threshold).count();

@@ -71,6 +71,14 @@ fn code(s: &str) -> String {
         .replace('|', "\\|")
 }
 
+/// The step summary must stay well below GitHub's 1 MiB: at most this many finding rows, and
+/// no more rows once the summary reaches the budget (the rest is named, not shown).
+pub const MAX_FINDING_ROWS: usize = 500;
+pub const MAX_TALLY_ROWS: usize = 100;
+pub const FINDINGS_BUDGET: usize = 192 * 1024;
+pub const CREDENTIALS_BUDGET: usize = 256 * 1024;
+pub const MAX_NOT_ANALYSED_ROWS: usize = 50;
+
 pub fn render(report: &Report) -> String {
     let s = &report.summary;
     let mut out = String::new();
@@ -99,12 +107,43 @@ pub fn render(report: &Report) -> String {
     for r in &s.reasons {
         let _ = writeln!(out, "- {}", cell(r));
     }
-    if !s.reasons.is_empty() {
+    if let Some(note) = super::github::cap_note(report) {
+        let _ = writeln!(out, "- {}", cell(&note));
+    }
+    if !s.reasons.is_empty() || super::github::cap_note(report).is_some() {
         out.push('\n');
     }
     if !report.findings.is_empty() {
-        out.push_str("| severity | rule | location | message |\n|---|---|---|---|\n");
+        // Per rule: the worst rules first, then the most frequent.
+        let mut tally: std::collections::BTreeMap<&str, (Severity, usize)> =
+            std::collections::BTreeMap::new();
         for f in &report.findings {
+            let e = tally.entry(f.rule_id.as_str()).or_insert((f.severity, 0));
+            e.0 = e.0.max(f.severity);
+            e.1 += 1;
+        }
+        let mut tally: Vec<(&str, Severity, usize)> =
+            tally.into_iter().map(|(r, (s, n))| (r, s, n)).collect();
+        tally.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+        out.push_str("| rule | severity | findings |\n|---|---|---:|\n");
+        for (rule, sev, n) in tally.iter().take(MAX_TALLY_ROWS) {
+            let _ = writeln!(out, "| `{}` | {sev} | {n} |", code(rule));
+        }
+        if tally.len() > MAX_TALLY_ROWS {
+            let _ = writeln!(
+                out,
+                "\n_{} more rules not shown._",
+                tally.len() - MAX_TALLY_ROWS
+            );
+        }
+        out.push('\n');
+        out.push_str("| severity | rule | location | message |\n|---|---|---|---|\n");
+        let ordered = super::github::by_severity(report);
+        let mut shown = 0;
+        for f in &ordered {
+            if shown == MAX_FINDING_ROWS || out.len() > FINDINGS_BUDGET {
+                break;
+            }
             let _ = writeln!(
                 out,
                 "| {} | `{}` | `{}:{}` | {} |",
@@ -114,12 +153,24 @@ pub fn render(report: &Report) -> String {
                 f.location.start_line,
                 cell(&f.message)
             );
+            shown += 1;
+        }
+        if shown < ordered.len() {
+            let _ = writeln!(
+                out,
+                "\n_Showing the {shown} worst of {} findings (the summary is kept well below GitHub's 1 MiB limit); the SARIF and JSON reports have them all._",
+                ordered.len()
+            );
         }
         out.push('\n');
     }
     if !report.credentials.is_empty() {
         out.push_str("### Credentials reachable from CI\n\n| credential | system | jobs | untrusted |\n|---|---|---|---|\n");
+        let mut shown = 0;
         for c in &report.credentials {
+            if out.len() > CREDENTIALS_BUDGET {
+                break;
+            }
             let jobs: Vec<String> = c
                 .jobs
                 .iter()
@@ -133,6 +184,14 @@ pub fn render(report: &Report) -> String {
                 jobs.join("<br>"),
                 if c.untrusted { "**yes**" } else { "no" }
             );
+            shown += 1;
+        }
+        if shown < report.credentials.len() {
+            let _ = writeln!(
+                out,
+                "\n_{} more credentials not shown; the JSON report has them all._",
+                report.credentials.len() - shown
+            );
         }
         out.push('\n');
     }
@@ -143,8 +202,15 @@ pub fn render(report: &Report) -> String {
         .collect();
     if !failed.is_empty() {
         out.push_str("### Not analysed\n\n");
-        for d in failed {
+        for d in failed.iter().take(MAX_NOT_ANALYSED_ROWS) {
             let _ = writeln!(out, "- `{}`: {}", code(&d.path), cell(&d.message));
+        }
+        if failed.len() > MAX_NOT_ANALYSED_ROWS {
+            let _ = writeln!(
+                out,
+                "- _{} more not shown; the JSON report lists them all._",
+                failed.len() - MAX_NOT_ANALYSED_ROWS
+            );
         }
         out.push('\n');
     }

@@ -129,7 +129,20 @@ pub struct Report {
 
 /// Metadata of the rules that have findings, sorted by id.
 pub fn rules_of(registry: &Registry, findings: &[Finding]) -> Vec<RuleMeta> {
-    let mut ids: Vec<&str> = findings.iter().map(|f| f.rule_id.as_str()).collect();
+    rules_of_all(registry, findings, &[])
+}
+
+/// Metadata of the rules that have findings or suppressed findings, sorted by id.
+pub fn rules_of_all(
+    registry: &Registry,
+    findings: &[Finding],
+    suppressed: &[crate::policy::Suppressed],
+) -> Vec<RuleMeta> {
+    let mut ids: Vec<&str> = findings
+        .iter()
+        .map(|f| f.rule_id.as_str())
+        .chain(suppressed.iter().map(|s| s.rule_id.as_str()))
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     ids.into_iter()
@@ -151,15 +164,38 @@ impl Report {
 pub struct RenderOptions {
     /// ANSI colours (text format only; only on a TTY and without NO_COLOR).
     pub color: bool,
+    /// The command that produced the report (`scan`, `drift`, `registry`): SARIF's
+    /// `automationDetails.id` is `pipeguard/<command>/`, so that code scanning keeps the
+    /// alerts of each command apart.
+    pub command: &'static str,
+    /// Text: only the summary line (and errors of the run).
+    pub quiet: bool,
+    /// Text: show only findings at or above this severity (display only: the verdict, the
+    /// counts and the other formats are unchanged).
+    pub min_severity: Option<crate::finding::Severity>,
+    /// Text: print the "Credentials reachable from CI" block (always in JSON and Markdown).
+    pub show_credentials: bool,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            color: false,
+            command: "scan",
+            quiet: false,
+            min_severity: None,
+            show_credentials: false,
+        }
+    }
 }
 
 pub fn render(format: Format, report: &Report, opts: &RenderOptions) -> String {
     // Formats read by people (or by the runner) print untrusted strings neutralised; JSON and
     // SARIF carry them exactly (escaped by JSON).
     match format {
-        Format::Text => text::render(&neutral::report(report), opts.color),
+        Format::Text => text::render_with(&neutral::report(report), opts),
         Format::Json => json::render(report),
-        Format::Sarif => sarif::render(report),
+        Format::Sarif => sarif::render_as(report, opts.command),
         Format::Github => github::render(&neutral::report(report)),
         Format::Junit => junit::render(&neutral::report(report)),
         Format::Markdown => markdown::render(&neutral::report(report)),

@@ -28,12 +28,16 @@ fn offset(lines: &[String], i: usize, column: u32) -> usize {
     off
 }
 
-fn render_finding(f: &Finding, renderer: &Renderer) -> String {
+/// `link`: the rule id is an OSC-8 hyperlink to its documentation (terminals only).
+fn render_finding(f: &Finding, renderer: &Renderer, link: bool) -> String {
     let loc = &f.location;
     let mut groups: Vec<Group<'_>> = Vec::new();
-    let primary = level(f.severity)
+    let mut primary = level(f.severity)
         .primary_title(f.message.clone())
         .id(f.rule_id.clone());
+    if link {
+        primary = primary.id_url(super::sarif::help_uri(&f.rule_id));
+    }
     let group = match &f.snippet {
         Some(snip) if !snip.lines.is_empty() => {
             let source = snip.lines.join("\n");
@@ -88,19 +92,52 @@ fn render_finding(f: &Finding, renderer: &Renderer) -> String {
 }
 
 pub fn render(report: &Report, color: bool) -> String {
-    let renderer = if color {
+    render_with(
+        report,
+        &super::RenderOptions {
+            color,
+            show_credentials: true,
+            ..super::RenderOptions::default()
+        },
+    )
+}
+
+/// The text report: findings grouped by severity (the worst first), then by path and line;
+/// diagnostics; the credentials block when asked for; a per-rule tally; the summary line.
+pub fn render_with(report: &Report, opts: &super::RenderOptions) -> String {
+    let renderer = if opts.color {
         Renderer::styled().decor_style(DecorStyle::Unicode)
     } else {
         Renderer::plain()
     };
     let mut out = String::new();
+    if opts.quiet {
+        for d in &report.diagnostics {
+            if d.level == DiagnosticLevel::Error {
+                let _ = writeln!(out, "error: {}: {}", d.path, d.message);
+            }
+        }
+        out.push_str(&summary_line(report));
+        out.push('\n');
+        return out;
+    }
     for d in &report.drift {
         let _ = writeln!(out, "{} job `{}` ({})", d.status, d.id, d.source);
         out.push_str(&d.diff);
         out.push('\n');
     }
-    for f in &report.findings {
-        out.push_str(&render_finding(f, &renderer));
+    let mut shown: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| opts.min_severity.is_none_or(|m| f.severity >= m))
+        .collect();
+    shown.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.sort_key().cmp(&b.sort_key()))
+    });
+    for f in &shown {
+        out.push_str(&render_finding(f, &renderer, opts.color));
         out.push_str("\n\n");
     }
     for d in &report.diagnostics {
@@ -113,7 +150,7 @@ pub fn render(report: &Report, color: bool) -> String {
     if !report.diagnostics.is_empty() {
         out.push('\n');
     }
-    if !report.credentials.is_empty() {
+    if opts.show_credentials && !report.credentials.is_empty() {
         out.push_str("Credentials reachable from CI:\n");
         for c in &report.credentials {
             let _ = writeln!(
@@ -144,9 +181,51 @@ pub fn render(report: &Report, color: bool) -> String {
             }
         }
         out.push('\n');
+    } else if !report.credentials.is_empty() {
+        let untrusted = report.credentials.iter().filter(|c| c.untrusted).count();
+        let _ = writeln!(
+            out,
+            "{} reachable from CI{}; --show-credentials lists them (the JSON report always has them).\n",
+            plural(report.credentials.len(), "credential"),
+            if untrusted > 0 {
+                format!(", {untrusted} by untrusted code")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !report.findings.is_empty() {
+        out.push_str(&tally(report));
+        out.push('\n');
+    }
+    if shown.len() < report.findings.len() {
+        let _ = writeln!(
+            out,
+            "{} below --min-severity not shown (they still count for the verdict).",
+            plural(report.findings.len() - shown.len(), "finding")
+        );
     }
     out.push_str(&summary_line(report));
     out.push('\n');
+    out
+}
+
+/// Findings per rule, the worst rule first, then the most frequent.
+pub fn tally(report: &Report) -> String {
+    let mut by_rule: std::collections::BTreeMap<&str, (Severity, usize)> =
+        std::collections::BTreeMap::new();
+    for f in &report.findings {
+        let e = by_rule.entry(f.rule_id.as_str()).or_insert((f.severity, 0));
+        e.0 = e.0.max(f.severity);
+        e.1 += 1;
+    }
+    let mut rows: Vec<(&str, Severity, usize)> =
+        by_rule.into_iter().map(|(r, (s, n))| (r, s, n)).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
+    let mut out = String::from("Findings per rule:\n");
+    for (rule, sev, n) in rows {
+        let _ = writeln!(out, "  {n:>5}  {:<8}  {rule}", sev.as_str());
+    }
     out
 }
 

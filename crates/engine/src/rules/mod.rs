@@ -240,19 +240,7 @@ fn parse_catalogue(path: &str, json: &str) -> anyhow::Result<Vec<RuleMeta>> {
 }
 
 /// Levenshtein distance (small strings only: rule ids).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
+pub use crate::finding::edit_distance;
 
 /// SHA-256 over the embedded catalogue (paths and contents, in order): identifies the rule set
 /// an attestation was produced with.
