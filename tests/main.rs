@@ -10,6 +10,7 @@ mod catalogue;
 mod common;
 mod drift;
 mod e2e_scan;
+mod fix;
 mod fuzz_smoke;
 mod gate;
 mod hostile;

@@ -8,8 +8,10 @@
 pub mod analyzers;
 pub mod discover;
 pub mod drift;
+pub mod edit;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod fuzz;
 pub mod git;
 pub mod gitscan;

@@ -109,6 +109,16 @@ pub trait Analyzer: Send + Sync {
         false
     }
 
+    /// `pipeguard fix`: repairs (or why none is safe) for some of the `findings` this analyzer
+    /// reported in `file`. Edits are byte ranges of `file.text`.
+    fn propose_fixes(
+        &self,
+        _file: &SourceFile,
+        _findings: &[crate::finding::Finding],
+    ) -> Vec<crate::edit::Proposal> {
+        Vec::new()
+    }
+
     /// Binary files this analyzer reads itself, told by their name (the secrets analyzer's
     /// archives); other binary files are skipped with a note.
     fn wants_binary(&self, _path: &str, _cx: &ScanContext<'_>) -> bool {

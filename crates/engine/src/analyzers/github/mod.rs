@@ -7,6 +7,7 @@ pub mod actions;
 pub mod composite;
 pub mod expr;
 pub mod facts;
+pub mod fix;
 pub mod locate;
 pub mod model;
 pub mod publish;
@@ -67,6 +68,14 @@ impl Analyzer for GithubAnalyzer {
         if cx.enabled(rules::script_injection::ID) {
             rules::script_injection::check_project(files, out);
         }
+    }
+
+    fn propose_fixes(
+        &self,
+        file: &SourceFile,
+        findings: &[crate::finding::Finding],
+    ) -> Vec<crate::edit::Proposal> {
+        fix::propose(file, findings)
     }
 }
 
