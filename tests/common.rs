@@ -60,6 +60,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         fail_on: FailOn::High,
         max_risk: None,
         trusted_ref: None,
+        online: None,
     })
     .expect("scan")
 }

@@ -17,7 +17,11 @@ fn files(root: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push((rel, fs::read(&p).unwrap()));
             }
         }
@@ -41,12 +45,25 @@ fn case(name: &str) {
     copy(&dir.join("before"), &work);
 
     let dry = pipeguard().arg("fix").arg(&work).output().unwrap();
-    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(
+        dry.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dry.stderr)
+    );
     let diff = String::from_utf8(dry.stdout).unwrap();
     assert!(diff.contains("--- a/") && diff.contains("+++ b/"), "{diff}");
-    assert_eq!(files(&work), files(&dir.join("before")), "the dry run wrote files");
+    assert_eq!(
+        files(&work),
+        files(&dir.join("before")),
+        "the dry run wrote files"
+    );
 
-    let run = pipeguard().arg("fix").arg(&work).arg("--write").output().unwrap();
+    let run = pipeguard()
+        .arg("fix")
+        .arg(&work)
+        .arg("--write")
+        .output()
+        .unwrap();
     assert!(run.status.success());
     let listing = String::from_utf8(run.stderr).unwrap();
     if std::env::var_os("PIPEGUARD_BLESS").is_some() {
@@ -69,8 +86,18 @@ fn case(name: &str) {
     assert_eq!(got.len(), expected.len());
 
     // Nothing left that a repair could fix; the listing of what has none is unchanged.
-    let again = pipeguard().arg("fix").arg(&work).arg("--check").output().unwrap();
-    assert_eq!(again.status.code(), Some(0), "{}", String::from_utf8_lossy(&again.stderr));
+    let again = pipeguard()
+        .arg("fix")
+        .arg(&work)
+        .arg("--check")
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
     assert!(again.stdout.is_empty());
 }
 
@@ -103,7 +130,12 @@ fn fix_dockerfile() {
 fn fix_check_exits_1_when_a_repair_is_available() {
     let tmp = tempfile::tempdir().unwrap();
     copy(&fixtures().join("fix/persist/before"), tmp.path());
-    let out = pipeguard().arg("fix").arg(tmp.path()).arg("--check").output().unwrap();
+    let out = pipeguard()
+        .arg("fix")
+        .arg(tmp.path())
+        .arg("--check")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -121,7 +153,12 @@ fn fix_does_not_write_through_symlinks() {
         fs::write(&outside, &text).unwrap();
         fs::remove_file(&wf).unwrap();
         std::os::unix::fs::symlink(&outside, &wf).unwrap();
-        let _ = pipeguard().arg("fix").arg(&tree).arg("--write").output().unwrap();
+        let _ = pipeguard()
+            .arg("fix")
+            .arg(&tree)
+            .arg("--write")
+            .output()
+            .unwrap();
         assert_eq!(fs::read(&outside).unwrap(), text);
     }
 }

@@ -17,6 +17,7 @@ mod hostile;
 mod jenkins;
 mod k8stf;
 mod no_leak;
+mod online;
 mod policy;
 mod precommit;
 mod registry;

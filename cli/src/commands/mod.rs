@@ -10,6 +10,7 @@ pub mod fix;
 pub mod gate;
 pub mod jenkins;
 pub mod keygen;
+pub mod online;
 pub mod policy;
 pub mod registry;
 pub mod rules;

@@ -256,6 +256,8 @@ pub struct ScanRequest<'a> {
     /// Trusted mode: the git ref whose ignore files and inline ignores count (the config is
     /// loaded from it by the caller, see [`ConfigSource::TrustedRef`]).
     pub trusted_ref: Option<&'a str>,
+    /// `scan --online`: facts the online rules read (`None`: offline, they report nothing).
+    pub online: Option<&'a crate::online::OnlineFacts>,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -468,7 +470,10 @@ fn collect_with(req: ScanRequest<'_>, trusted: Option<&Trusted>) -> anyhow::Resu
         .map(AsRef::as_ref)
         .filter(|a| req.families.is_empty() || req.families.contains(&a.family()))
         .collect();
-    let cx = ScanContext { config: req.config };
+    let cx = ScanContext {
+        config: req.config,
+        online: req.online,
+    };
 
     let trusted_ignores = match trusted {
         Some(t) if matches!(req.input, Input::Tree) => Some(Arc::new(t.ignore_files()?)),

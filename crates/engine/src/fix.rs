@@ -137,6 +137,7 @@ fn scan_text_secrets(
         fail_on: FailOn::High,
         max_risk: None,
         trusted_ref: None,
+        online: None,
     })?;
     let policy = Policy {
         registry: req.registry,

@@ -17,6 +17,7 @@ pub mod git;
 pub mod gitscan;
 pub mod ignores;
 pub mod limits;
+pub mod online;
 pub mod policy;
 pub mod predicate;
 pub mod redact;

@@ -23,6 +23,8 @@ use crate::source::SourceFile;
 /// What every analyzer may read while it runs.
 pub struct ScanContext<'a> {
     pub config: &'a Config,
+    /// `scan --online`: what the GitHub API says about the used actions (none offline).
+    pub online: Option<&'a crate::online::OnlineFacts>,
 }
 
 impl ScanContext<'_> {

@@ -10,6 +10,7 @@ pub mod facts;
 pub mod fix;
 pub mod locate;
 pub mod model;
+pub mod online;
 pub mod publish;
 pub mod reach;
 pub mod rules;
