@@ -16,7 +16,7 @@ use crate::client::{ApiError, Client};
 use crate::time::now_unix;
 
 /// Repositories looked up per scan at most (each costs about five requests).
-pub const MAX_REPOS: usize = 200;
+pub const MAX_REPOS: usize = 500;
 /// Tags and branches compared with a pinned commit before calling it unreachable.
 const MAX_COMPARES: usize = 6;
 /// Cached files larger than this are ignored (a planted cache cannot make us read gigabytes).
