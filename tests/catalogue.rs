@@ -38,7 +38,8 @@ fn has_yaml_examples(id: &str) -> bool {
 }
 
 /// Rules whose cases are repositories with history, tested end to end in these files.
-const TESTED_ELSEWHERE: [(&str, &str); 6] = [
+const TESTED_ELSEWHERE: [(&str, &str); 7] = [
+    ("github/mutable-ref-in-chain", "online.rs"),
     ("policy/suppression-added", "trusted.rs"),
     // Online rules: recorded API answers served on loopback.
     ("github/impostor-commit", "online.rs"),

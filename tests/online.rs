@@ -25,7 +25,7 @@ async fn json_at(server: &MockServer, p: &str, body: &str) {
 }
 
 async fn mount_all(server: &MockServer) {
-    for r in ["good", "conf", "vuln", "old"] {
+    for r in ["good", "conf", "vuln", "old", "comp", "chain"] {
         json_at(
             server,
             &format!("/repos/{r}/action"),
@@ -56,6 +56,14 @@ async fn mount_all(server: &MockServer) {
             .respond_with(ResponseTemplate::new(200).set_body_json(adv))
             .mount(server)
             .await;
+    }
+    for r in ["comp", "chain"] {
+        json_at(
+            server,
+            &format!("/repos/{r}/action/contents/action.yml"),
+            &format!("contents_{r}.json"),
+        )
+        .await;
     }
     // The impostor is in no history; the main head `ccc…` pinned with a wrong comment is.
     Mock::given(method("GET"))
@@ -95,6 +103,8 @@ fn online_findings(report: &Value) -> Vec<(String, u64)> {
                 "github/known-vulnerable-action",
                 "github/archived-action",
                 "github/stale-pin",
+                "github/mutable-ref-in-chain",
+                "github/script-injection",
             ]
             .contains(&id)
         })
@@ -131,7 +141,9 @@ fn online_rules_at_the_callers_line_and_a_warm_cache_makes_no_call() {
             ("github/archived-action".to_string(), 12),
             ("github/impostor-commit".to_string(), 9),
             ("github/known-vulnerable-action".to_string(), 11),
+            ("github/mutable-ref-in-chain".to_string(), 18),
             ("github/ref-confusion".to_string(), 10),
+            ("github/script-injection".to_string(), 15),
             ("github/stale-pin".to_string(), 14),
         ],
         "{stderr}"
@@ -144,10 +156,35 @@ fn online_rules_at_the_callers_line_and_a_warm_cache_makes_no_call() {
         .unwrap();
     assert_eq!(f["properties"]["advisory"], "GHSA-mrrh-fwg8-r2c3");
     assert_eq!(f["properties"]["first_patched"], "1.2.3");
+    let inj = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github/script-injection")
+        .unwrap();
+    assert_eq!(
+        inj["related"][0]["location"]["path"],
+        "github.com/comp/action/blob/v1.4.0/action.yml"
+    );
+    assert_eq!(inj["related"][0]["location"]["start_line"], 12);
+    let chain = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github/mutable-ref-in-chain")
+        .unwrap();
+    assert!(
+        chain["message"]
+            .as_str()
+            .unwrap()
+            .contains("other/thing@v2")
+    );
     let cold = rt.block_on(server.received_requests()).unwrap().len();
-    // 4 repositories × (metadata, tags, branches, advisories) + 2 compares for the impostor.
-    assert_eq!(cold, 18, "{stderr}");
-    assert!(stderr.contains("18 API calls"), "{stderr}");
+    // 6 repositories × (metadata, tags, branches, advisories); 2 compares for the impostor;
+    // action.yml (and action.yaml after a 404) of the 8 used actions; the nested other/thing
+    // (404: missing) — the chain's use of itself is a cycle, not fetched again.
+    assert_eq!(cold, 24 + 2 + 14 + 1, "{stderr}");
+    assert!(stderr.contains(&format!("{cold} API calls")), "{stderr}");
 
     let (again, stderr2) = scan_online(
         &repo,
@@ -159,7 +196,7 @@ fn online_rules_at_the_callers_line_and_a_warm_cache_makes_no_call() {
     let warm = rt.block_on(server.received_requests()).unwrap().len();
     assert_eq!(warm - cold, 0, "the second scan called the API: {stderr2}");
     assert!(
-        stderr2.contains("4 from the cache), 0 API calls"),
+        stderr2.contains("7 from the cache), 0 API calls"),
         "{stderr2}"
     );
 

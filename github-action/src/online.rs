@@ -180,6 +180,7 @@ async fn fetch_repo(
     client: &Client,
     repo: &str,
     shas: &BTreeSet<String>,
+    files: &BTreeSet<UsesRef>,
     known: Option<RepoFacts>,
 ) -> Result<RepoFacts, ApiError> {
     let mut f = known.unwrap_or_default();
@@ -255,8 +256,60 @@ async fn fetch_repo(
         }
         f.commit_reachable.insert(sha.clone(), reachable);
     }
+    for u in files {
+        let key = u.file_key();
+        if f.files.contains_key(&key) {
+            continue;
+        }
+        let candidates: Vec<String> = if u.is_workflow() {
+            vec![u.path.clone()]
+        } else {
+            let dir = if u.path.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", u.path)
+            };
+            vec![format!("{dir}action.yml"), format!("{dir}action.yaml")]
+        };
+        let mut text = None;
+        for c in candidates {
+            let path = format!("/repos/{repo}/contents/{c}?ref={}", u.git_ref);
+            if let Some(v) = client.get_json(&path).await? {
+                text = decode_contents(&v);
+                break;
+            }
+        }
+        f.files.insert(key, text);
+    }
     Ok(f)
 }
+
+/// Largest action or workflow file kept.
+const MAX_FILE: usize = 512 * 1024;
+
+/// The text of a contents-API file answer (`encoding: base64`).
+fn decode_contents(v: &Value) -> Option<String> {
+    use base64::Engine as _;
+    if v.get("type").and_then(Value::as_str) != Some("file")
+        || v.get("encoding").and_then(Value::as_str) != Some("base64")
+    {
+        return None;
+    }
+    let b64: String = v
+        .get("content")?
+        .as_str()?
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if b64.len() > MAX_FILE * 4 / 3 + 4 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// How deep used actions are followed into the actions they use.
+pub const MAX_DEPTH: usize = 3;
 
 /// Resolve the facts for `uses` (cache first). Never fails: what could not be looked up is a
 /// note.
@@ -267,17 +320,11 @@ pub async fn resolve(uses: &[UsesRef], opts: &OnlineOptions) -> Resolved {
         cached: 0,
         notes: Vec::new(),
     };
-    let mut by_repo: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for u in uses {
-        let shas = by_repo.entry(u.repo.clone()).or_default();
-        if u.is_sha() {
-            shas.insert(u.git_ref.to_ascii_lowercase());
-        }
-    }
-    if by_repo.len() > MAX_REPOS {
+    let repos: BTreeSet<&str> = uses.iter().map(|u| u.repo.as_str()).collect();
+    if repos.len() > MAX_REPOS {
         out.notes.push(format!(
             "online: {} repositories used; only the first {MAX_REPOS} are looked up",
-            by_repo.len()
+            repos.len()
         ));
     }
     let client = match Client::new(&opts.api_url, opts.token.as_deref(), opts.max_wait) {
@@ -288,41 +335,91 @@ pub async fn resolve(uses: &[UsesRef], opts: &OnlineOptions) -> Resolved {
         }
     };
     let mut unreachable = false;
-    for (repo, shas) in by_repo.into_iter().take(MAX_REPOS) {
-        let path = cache_path(&opts.cache_dir, &opts.api_url, &repo);
-        let cached = path.as_deref().and_then(|p| read_cache(p, opts.ttl));
-        if let Some(c) = &cached
-            && shas
-                .iter()
-                .all(|s| c.missing || c.commit_reachable.contains_key(s))
-        {
-            out.cached += 1;
-            out.facts.repos.insert(repo, c.clone());
-            continue;
+    // Level by level: the used actions, then the actions their action.yml uses, to MAX_DEPTH;
+    // `visited` stops cycles.
+    let mut visited: BTreeSet<UsesRef> = uses.iter().cloned().collect();
+    let mut level: Vec<UsesRef> = uses.to_vec();
+    let mut looked_up: BTreeSet<String> = BTreeSet::new();
+    for depth in 0..MAX_DEPTH {
+        if level.is_empty() {
+            break;
         }
-        if unreachable {
-            continue;
-        }
-        match fetch_repo(&client, &repo, &shas, cached).await {
-            Ok(f) => {
-                if let Some(p) = &path
-                    && let Err(e) = write_cache(p, &f)
-                {
-                    out.notes.push(format!(
-                        "online: cannot write the cache {}: {e}",
-                        p.display()
-                    ));
-                }
-                out.facts.repos.insert(repo, f);
+        let mut by_repo: BTreeMap<String, (BTreeSet<String>, BTreeSet<UsesRef>)> = BTreeMap::new();
+        for u in &level {
+            let e = by_repo.entry(u.repo.clone()).or_default();
+            if u.is_sha() && depth == 0 {
+                e.0.insert(u.git_ref.to_ascii_lowercase());
             }
-            Err(e) => {
-                // A transport failure (no network, DNS, timeout) ends the lookups: one note.
-                if matches!(e, ApiError::Transport { .. } | ApiError::RateLimited { .. }) {
-                    unreachable = true;
+            e.1.insert(u.clone());
+        }
+        for (repo, (shas, files)) in by_repo {
+            if !out.facts.repos.contains_key(&repo) && looked_up.len() >= MAX_REPOS {
+                continue;
+            }
+            looked_up.insert(repo.clone());
+            let path = cache_path(&opts.cache_dir, &opts.api_url, &repo);
+            let known = out
+                .facts
+                .repos
+                .get(&repo)
+                .cloned()
+                .or_else(|| path.as_deref().and_then(|p| read_cache(p, opts.ttl)));
+            let complete = known.as_ref().is_some_and(|c| {
+                c.missing
+                    || (shas.iter().all(|s| c.commit_reachable.contains_key(s))
+                        && files.iter().all(|u| c.files.contains_key(&u.file_key())))
+            });
+            if complete {
+                if !out.facts.repos.contains_key(&repo) {
+                    out.cached += 1;
                 }
-                out.notes.push(format!("online: {e}; {repo} not checked"));
+                if let Some(k) = known {
+                    out.facts.repos.insert(repo, k);
+                }
+                continue;
+            }
+            if unreachable {
+                continue;
+            }
+            match fetch_repo(&client, &repo, &shas, &files, known).await {
+                Ok(f) => {
+                    if let Some(p) = &path
+                        && let Err(e) = write_cache(p, &f)
+                    {
+                        out.notes.push(format!(
+                            "online: cannot write the cache {}: {e}",
+                            p.display()
+                        ));
+                    }
+                    out.facts.repos.insert(repo, f);
+                }
+                Err(e) => {
+                    // A transport failure (no network, DNS, timeout) ends the lookups: one note.
+                    if matches!(e, ApiError::Transport { .. } | ApiError::RateLimited { .. }) {
+                        unreachable = true;
+                    }
+                    out.notes.push(format!("online: {e}; {repo} not checked"));
+                }
             }
         }
+        let mut next = Vec::new();
+        for u in &level {
+            let text = out
+                .facts
+                .repos
+                .get(&u.repo)
+                .and_then(|f| f.files.get(&u.file_key()))
+                .and_then(Option::as_ref);
+            for n in text
+                .map(|t| pipeguard_engine::online::uses_of(t))
+                .unwrap_or_default()
+            {
+                if visited.insert(n.clone()) {
+                    next.push(n);
+                }
+            }
+        }
+        level = next;
     }
     out.calls = client.calls();
     out

@@ -14,9 +14,23 @@ pub struct UsesRef {
     pub repo: String,
     /// The ref as written (tag, branch or SHA).
     pub git_ref: String,
+    /// The path inside the repository (`""` for the root action; `sub/dir` for an action in a
+    /// folder; `.github/workflows/x.yml` for a reusable workflow).
+    #[serde(default)]
+    pub path: String,
 }
 
 impl UsesRef {
+    /// Key of the used file in [`RepoFacts::files`]: `path@ref`.
+    pub fn file_key(&self) -> String {
+        format!("{}@{}", self.path, self.git_ref)
+    }
+
+    /// A reusable workflow (a `.yml`/`.yaml` file), not an action folder.
+    pub fn is_workflow(&self) -> bool {
+        self.path.ends_with(".yml") || self.path.ends_with(".yaml")
+    }
+
     pub fn is_sha(&self) -> bool {
         self.git_ref.len() == 40 && self.git_ref.bytes().all(|b| b.is_ascii_hexdigit())
     }
@@ -46,6 +60,10 @@ pub struct RepoFacts {
     pub advisories: Option<Vec<Advisory>>,
     /// Pinned SHA → whether some branch or tag of the repository contains it.
     pub commit_reachable: BTreeMap<String, bool>,
+    /// `path@ref` ([`UsesRef::file_key`]) → the action's `action.y{a,}ml` (or the reusable
+    /// workflow) at that ref; `None` when the repository has no such file.
+    #[serde(default)]
+    pub files: BTreeMap<String, Option<String>>,
 }
 
 /// Everything the online rules may read.
@@ -71,6 +89,13 @@ pub fn parse_uses(uses: &str) -> Option<UsesRef> {
     let mut parts = path.split('/');
     let owner = parts.next()?;
     let repo = parts.next()?;
+    let sub: Vec<&str> = parts.collect();
+    if sub
+        .iter()
+        .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\\'))
+    {
+        return None;
+    }
     let ok = |s: &str| {
         !s.is_empty()
             && s.len() <= 100
@@ -91,6 +116,7 @@ pub fn parse_uses(uses: &str) -> Option<UsesRef> {
     Some(UsesRef {
         repo: format!("{owner}/{repo}").to_ascii_lowercase(),
         git_ref: git_ref.to_string(),
+        path: sub.join("/"),
     })
 }
 
@@ -212,7 +238,8 @@ mod tests {
             parse_uses("actions/checkout/sub@v4"),
             Some(UsesRef {
                 repo: "actions/checkout".into(),
-                git_ref: "v4".into()
+                git_ref: "v4".into(),
+                path: "sub".into()
             })
         );
         assert_eq!(parse_uses("./local"), None);

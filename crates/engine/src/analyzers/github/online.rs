@@ -52,3 +52,31 @@ pub fn used<'a>(a: &Facts<'_, '_>, facts: &'a crate::online::OnlineFacts) -> Vec
     }
     out
 }
+
+/// The fetched `action.yml` (or reusable workflow) of a use, as a source file named after where
+/// it lives (`github.com/OWNER/REPO/blob/REF/PATH`), for related locations.
+pub fn remote_file(
+    facts: &RepoFacts,
+    u: &UsesRef,
+) -> Option<std::sync::Arc<crate::source::SourceFile>> {
+    let text = facts.files.get(&u.file_key())?.as_ref()?;
+    let (file, kind) = if u.is_workflow() {
+        (u.path.clone(), crate::source::FileKind::GithubWorkflow)
+    } else if u.path.is_empty() {
+        (
+            "action.yml".to_string(),
+            crate::source::FileKind::GithubAction,
+        )
+    } else {
+        (
+            format!("{}/action.yml", u.path),
+            crate::source::FileKind::GithubAction,
+        )
+    };
+    let path = format!("github.com/{}/blob/{}/{file}", u.repo, u.git_ref);
+    Some(std::sync::Arc::new(crate::source::SourceFile::new(
+        path,
+        kind,
+        text.clone(),
+    )))
+}

@@ -36,6 +36,7 @@ declare_rules! {
         known_vulnerable_action,
         archived_action,
         stale_pin,
+        mutable_ref_in_chain,
     ];
 }
 
