@@ -315,3 +315,52 @@ fn unreachable_api_is_a_note() {
     assert!(online_findings(&report).is_empty());
     assert!(stderr.contains("not checked"), "{stderr}");
 }
+
+#[test]
+fn fix_online_pins_tags_and_updates_stale_pins() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        mount_all(&s).await;
+        s
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let wf = d.path().join(".github/workflows");
+    std::fs::create_dir_all(&wf).unwrap();
+    let before = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"vuln/action@v1.2.0\"\n      - uses: good/action@cccccccccccccccccccccccccccccccccccccccc # v1.0.0 (release)\n      - uses: conf/action@v1\n";
+    std::fs::write(wf.join("ci.yml"), before).unwrap();
+    let out = pipeguard()
+        .arg("fix")
+        .arg(d.path())
+        .args([
+            "--write",
+            "--online",
+            "--github-api-url",
+            &server.uri(),
+            "--online-cache",
+        ])
+        .arg(cache.path())
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let after = std::fs::read_to_string(wf.join("ci.yml")).unwrap();
+    let d40 = "d".repeat(40);
+    let b40 = "b".repeat(40);
+    assert_eq!(
+        after,
+        format!(
+            "on: push\npermissions: {{}}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: \"vuln/action@{d40}\" # v1.2.0\n      - uses: good/action@{b40} # v1.0.0 (release)\n      - uses: conf/action@v1\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "github/unpinned-action: not repaired: `v1` is both a tag and a branch of conf/action"
+        ),
+        "{stderr}"
+    );
+}

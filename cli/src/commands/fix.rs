@@ -33,6 +33,10 @@ pub struct FixArgs {
     /// else pedantic).
     #[arg(long, value_enum, value_name = "PERSONA")]
     pub persona: Option<Persona>,
+    /// With --online: pin `uses:` to the commit of its tag (`# vX.Y.Z` comment) and update stale
+    /// pins, from the GitHub API (cached like `scan --online`).
+    #[command(flatten)]
+    pub online: super::online::OnlineArgs,
 }
 
 /// Control characters of untrusted text (step names, paths) are not sent to the terminal.
@@ -50,10 +54,12 @@ pub fn run(args: &FixArgs) -> anyhow::Result<u8> {
     };
     let mut config = pipeguard_engine::engine::load_config(&source, registry)?;
     config.persona = Some(args.persona.or(config.persona).unwrap_or(Persona::Pedantic));
+    let online = args.online.facts(&args.path, &config)?;
     let outcome = fix::plan(&FixRequest {
         root: args.path.clone(),
         config: &config,
         registry,
+        online: online.as_ref(),
     })?;
     let mut err = std::io::stderr().lock();
     if args.write {

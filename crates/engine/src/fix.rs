@@ -25,6 +25,8 @@ pub struct FixRequest<'a> {
     pub root: PathBuf,
     pub config: &'a Config,
     pub registry: &'a Registry,
+    /// `fix --online`: facts for pinning `uses:` to the tag's commit and updating stale pins.
+    pub online: Option<&'a crate::online::OnlineFacts>,
 }
 
 /// A repair that was kept.
@@ -137,7 +139,7 @@ fn scan_text_secrets(
         fail_on: FailOn::High,
         max_risk: None,
         trusted_ref: None,
-        online: None,
+        online: req.online,
     })?;
     let policy = Policy {
         registry: req.registry,
@@ -235,7 +237,7 @@ fn fix_file(
                 .cloned()
                 .collect();
             if !mine.is_empty() {
-                proposals.extend(a.propose_fixes(&file, &mine));
+                proposals.extend(a.propose_fixes(&file, &mine, req.online));
             }
         }
         unsafe_now.clear();

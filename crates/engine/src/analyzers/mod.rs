@@ -117,6 +117,7 @@ pub trait Analyzer: Send + Sync {
         &self,
         _file: &SourceFile,
         _findings: &[crate::finding::Finding],
+        _online: Option<&crate::online::OnlineFacts>,
     ) -> Vec<crate::edit::Proposal> {
         Vec::new()
     }

@@ -49,6 +49,7 @@ impl Analyzer for DockerAnalyzer {
         &self,
         file: &SourceFile,
         findings: &[crate::finding::Finding],
+        _online: Option<&crate::online::OnlineFacts>,
     ) -> Vec<crate::edit::Proposal> {
         fix::propose(file, findings)
     }

@@ -32,7 +32,11 @@ fn unsafe_(f: &Finding, reason: impl Into<String>) -> Proposal {
     }
 }
 
-pub fn propose(file: &SourceFile, findings: &[Finding]) -> Vec<Proposal> {
+pub fn propose(
+    file: &SourceFile,
+    findings: &[Finding],
+    online: Option<&crate::online::OnlineFacts>,
+) -> Vec<Proposal> {
     let kind = if file.kind == FileKind::GithubAction {
         DocKind::Action
     } else {
@@ -58,6 +62,11 @@ pub fn propose(file: &SourceFile, findings: &[Finding]) -> Vec<Proposal> {
             }
         } else if id == rules::excessive_permissions::ID.as_str() {
             perm_findings.push((f, at));
+        } else if let Some(facts) = online
+            && (id == rules::unpinned_action::ID.as_str() || id == rules::stale_pin::ID.as_str())
+            && let Some(p) = pin(file, f, at, facts)
+        {
+            out.push(p);
         }
     }
     if !perm_findings.is_empty() {
@@ -709,6 +718,102 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
         edits,
     }));
     out
+}
+
+// ---------------------------------------------------------------------------------------------
+// pins (online)
+
+/// `uses: owner/repo@TAG` → `owner/repo@<the tag's commit> # TAG`; a stale pin → the commit of
+/// the tag its comment names.
+fn pin(
+    file: &SourceFile,
+    f: &Finding,
+    at: usize,
+    facts: &crate::online::OnlineFacts,
+) -> Option<Proposal> {
+    let text = file.text.as_str();
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let line = &text[at..line_end];
+    let value: &str = line
+        .split(" #")
+        .next()
+        .unwrap_or(line)
+        .trim_end()
+        .trim_end_matches(['"', '\'']);
+    let value = value.trim_start_matches(['"', '\'']);
+    let value_start = at + line.find(value)?;
+    let u = crate::online::parse_uses(value)?;
+    let repo = facts.repo(&u.repo)?;
+    let Some(tags) = &repo.tags else {
+        return Some(unsafe_(f, format!("the tags of {} are not known", u.repo)));
+    };
+    let at_sign = value_start + value.rfind('@')? + 1;
+    let ref_range = at_sign..at_sign + u.git_ref.len();
+    let comment_start = line.find(" #").map(|i| at + i);
+    if f.rule_id == rules::stale_pin::ID.as_str() {
+        let comment = comment_start
+            .map(|c| &text[c..line_end])
+            .unwrap_or_default();
+        let Some((tag, sha)) = comment
+            .split_whitespace()
+            .find_map(|w| tags.get_key_value(w))
+        else {
+            return Some(unsafe_(
+                f,
+                "the pinned commit is no tag's commit: choose a release by hand",
+            ));
+        };
+        return Some(Proposal::Fix(Fix {
+            rule_id: f.rule_id.clone(),
+            targets: vec![f.fingerprint.clone()],
+            line: f.location.start_line,
+            title: format!(
+                "pin {} to {sha}, the commit of {tag} its comment names",
+                u.repo
+            ),
+            edits: vec![Edit::replace(ref_range, sha.clone())],
+        }));
+    }
+    if u.is_sha() {
+        return None;
+    }
+    let Some(sha) = tags.get(&u.git_ref) else {
+        return Some(unsafe_(
+            f,
+            format!(
+                "`{}` is not a tag of {} (a branch?): choose a release to pin by hand",
+                u.git_ref, u.repo
+            ),
+        ));
+    };
+    if repo
+        .branches
+        .as_ref()
+        .is_some_and(|b| b.contains_key(&u.git_ref))
+    {
+        return Some(unsafe_(
+            f,
+            format!(
+                "`{}` is both a tag and a branch of {}: pin by hand",
+                u.git_ref, u.repo
+            ),
+        ));
+    }
+    let mut edits = vec![Edit::replace(ref_range, sha.clone())];
+    // The version goes in a comment after the value (before any comment already there).
+    let after_value = value_start + value.len();
+    let closing_quote = text[after_value..line_end].starts_with(['"', '\'']);
+    edits.push(Edit::insert(
+        after_value + usize::from(closing_quote),
+        format!(" # {}", u.git_ref),
+    ));
+    Some(Proposal::Fix(Fix {
+        rule_id: f.rule_id.clone(),
+        targets: vec![f.fingerprint.clone()],
+        line: f.location.start_line,
+        title: format!("pin {}@{} to its commit {sha}", u.repo, u.git_ref),
+        edits,
+    }))
 }
 
 #[cfg(test)]

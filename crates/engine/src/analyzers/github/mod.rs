@@ -75,8 +75,9 @@ impl Analyzer for GithubAnalyzer {
         &self,
         file: &SourceFile,
         findings: &[crate::finding::Finding],
+        online: Option<&crate::online::OnlineFacts>,
     ) -> Vec<crate::edit::Proposal> {
-        fix::propose(file, findings)
+        fix::propose(file, findings, online)
     }
 }
 
