@@ -38,7 +38,16 @@ fn has_yaml_examples(id: &str) -> bool {
 }
 
 /// Rules whose cases are repositories with history, tested end to end in these files.
-const TESTED_ELSEWHERE: [(&str, &str); 1] = [("policy/suppression-added", "trusted.rs")];
+const TESTED_ELSEWHERE: [(&str, &str); 7] = [
+    ("github/mutable-ref-in-chain", "online.rs"),
+    ("policy/suppression-added", "trusted.rs"),
+    // Online rules: recorded API answers served on loopback.
+    ("github/impostor-commit", "online.rs"),
+    ("github/ref-confusion", "online.rs"),
+    ("github/known-vulnerable-action", "online.rs"),
+    ("github/archived-action", "online.rs"),
+    ("github/stale-pin", "online.rs"),
+];
 
 #[test]
 fn every_rule_has_docs_implementation_and_fixtures() {

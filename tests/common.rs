@@ -61,6 +61,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         max_risk: None,
         trusted_ref: None,
         strict: false,
+        online: None,
     })
     .expect("scan")
 }

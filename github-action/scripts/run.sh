@@ -130,6 +130,13 @@ case "$cmd" in
     args=("$cmd" "${INPUT_PATH:-.}" ${config_args[@]+"${config_args[@]}"})
     # Drift compares job definitions; the trusted-ref policy switch is the scan's.
     if [ "$cmd" = scan ]; then args+=(${trusted_args[@]+"${trusted_args[@]}"}); fi
+    # With a token, `scan` audits the used actions online (impostor commits, advisories, …)
+    # unless the args choose; a binary without --online (an older release) is left as it is.
+    if [ "$cmd" = scan ] && [ -n "${GITHUB_TOKEN:-}" ] \
+      && [[ " ${extra[*]-} " != *" --offline "* && " ${extra[*]-} " != *" --online "* ]] \
+      && "$pg" scan --help 2>/dev/null | grep -q -- '--online'; then
+      args+=(--online)
+    fi
     args+=(${fail_args[@]+"${fail_args[@]}"} --format "$format" --sarif "$sarif" --json "$work/report.json" --summary "$work/summary.md")
     rc=0
     "$pg" "${args[@]}" ${extra[@]+"${extra[@]}"} || rc=$?

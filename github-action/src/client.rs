@@ -52,7 +52,16 @@ pub struct Client {
     octo: Octocrab,
     base: String,
     max_wait: Duration,
+    /// Requests sent (each page and each retry counts).
+    calls: std::sync::atomic::AtomicUsize,
+    /// Largest response body read; a longer one is an error (hostile or broken server).
+    max_body: usize,
+    /// Whole-request bound (connect, headers and body).
+    request_timeout: Duration,
 }
+
+/// Default bound on a response body.
+pub const MAX_BODY: usize = 8 * 1024 * 1024;
 
 struct Raw {
     status: u16,
@@ -91,7 +100,23 @@ impl Client {
             octo,
             base,
             max_wait,
+            calls: std::sync::atomic::AtomicUsize::new(0),
+            max_body: MAX_BODY,
+            request_timeout: Duration::from_mins(1),
         })
+    }
+
+    /// Bound each request to `timeout` and each body to `max_body` bytes.
+    #[must_use]
+    pub fn with_limits(mut self, timeout: Duration, max_body: usize) -> Client {
+        self.request_timeout = timeout;
+        self.max_body = max_body;
+        self
+    }
+
+    /// Requests sent so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn base(&self) -> &str {
@@ -112,19 +137,58 @@ impl Client {
             path: path.to_string(),
             message: error_chain(&e),
         };
-        let resp = self
-            .octo
-            ._get_with_headers(url, Some(headers))
-            .await
-            .map_err(transport)?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = self.octo.body_to_string(resp).await.map_err(transport)?;
-        Ok(Raw {
-            status,
-            headers,
-            body,
-        })
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fetch = async {
+            let resp = self
+                .octo
+                ._get_with_headers(url, Some(headers))
+                .await
+                .map_err(transport)?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let too_big = || ApiError::BadResponse {
+                path: path.to_string(),
+                message: format!("response body larger than {} bytes", self.max_body),
+            };
+            if header(&headers, "content-length")
+                .and_then(|l| l.parse::<u64>().ok())
+                .is_some_and(|l| l > self.max_body as u64)
+            {
+                return Err(too_big());
+            }
+            // Read frame by frame, stopping at the bound (no Content-Length: chunked bodies).
+            let mut body = resp.into_body();
+            let mut bytes: Vec<u8> = Vec::new();
+            while let Some(frame) = http_body_util::BodyExt::frame(&mut body).await {
+                let frame = frame.map_err(transport)?;
+                if let Some(d) = frame.data_ref() {
+                    if bytes.len() + d.len() > self.max_body {
+                        return Err(too_big());
+                    }
+                    bytes.extend_from_slice(d);
+                }
+            }
+            let body = String::from_utf8(bytes).map_err(|_| ApiError::BadResponse {
+                path: path.to_string(),
+                message: "response body is not UTF-8".into(),
+            })?;
+            Ok(Raw {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.request_timeout, fetch).await {
+            Ok(r) => r,
+            Err(_) => Err(ApiError::Transport {
+                path: path.to_string(),
+                message: format!(
+                    "no complete answer within {}s",
+                    self.request_timeout.as_secs()
+                ),
+            }),
+        }
     }
 
     /// GET with rate-limit handling. `Ok(None)` for 404.
@@ -132,7 +196,19 @@ impl Client {
         for attempt in 1..=MAX_ATTEMPTS {
             let raw = self.get_raw(url, path).await?;
             match raw.status {
-                200..=299 => return Ok(Some(raw)),
+                200..=299 => {
+                    let ct = header(&raw.headers, "content-type").unwrap_or_default();
+                    if !ct.to_ascii_lowercase().contains("json") {
+                        return Err(ApiError::BadResponse {
+                            path: path.to_string(),
+                            message: format!(
+                                "content type `{}` is not JSON",
+                                ct.chars().take(80).collect::<String>()
+                            ),
+                        });
+                    }
+                    return Ok(Some(raw));
+                }
                 404 => return Ok(None),
                 401 => {
                     return Err(ApiError::Unauthorized {

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod event;
 pub mod gate;
+pub mod online;
 pub mod time;
 
 pub use client::{ApiError, Client};

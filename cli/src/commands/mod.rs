@@ -6,9 +6,11 @@ pub mod baseline;
 pub mod drift;
 pub mod explain;
 pub mod fingerprint;
+pub mod fix;
 pub mod gate;
 pub mod jenkins;
 pub mod keygen;
+pub mod online;
 pub mod policy;
 pub mod registry;
 pub mod rules;
@@ -50,6 +52,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print one rule's documentation.
     Explain(explain::ExplainArgs),
+    /// Repair what can be repaired safely (a unified diff; --write applies).
+    Fix(fix::FixArgs),
     /// Record today's findings so that later scans report only new ones.
     Baseline(baseline::BaselineArgs),
     /// Create a signing key pair, Ed25519 or ECDSA P-256 (PKCS#8 PEM private, SPKI PEM public).
@@ -91,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules(a) => rules::run(&a),
         Command::Explain(a) => explain::run(&a),
         Command::Baseline(a) => baseline::run(&a),
+        Command::Fix(a) => fix::run(&a),
         Command::Keygen(a) => keygen::run(&a),
         Command::Attest(a) => attest::run(&a),
         Command::Verify(a) => verify::run(&a),

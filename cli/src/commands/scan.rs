@@ -127,6 +127,8 @@ pub struct ScanArgs {
     /// With --history: only commits after REF (e.g. origin/main).
     #[arg(long, value_name = "REF", requires = "history")]
     pub since: Option<String>,
+    #[command(flatten)]
+    pub online: super::online::OnlineArgs,
 }
 
 impl Selection {
@@ -151,6 +153,7 @@ impl Selection {
             max_risk,
             trusted_ref: self.trusted_config_ref.as_deref(),
             strict: self.strict,
+            online: None,
         }
     }
 
@@ -190,10 +193,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         })?),
         None => args.max_risk,
     };
+    let online = args.online.facts(args.selection.path(), &config)?;
+    let mut scan = args
+        .selection
+        .request(registry, &config, fail_on, max_risk, None);
+    scan.online = online.as_ref();
     let report = engine::run(Run {
-        scan: args
-            .selection
-            .request(registry, &config, fail_on, max_risk, None),
+        scan,
         more_roots: args.selection.paths.iter().skip(1).cloned().collect(),
         baseline_file: args.baseline.as_deref(),
         staged: args.staged,

@@ -392,6 +392,8 @@ pub struct ScanRequest<'a> {
     /// `--strict`: a file that could not be read or parsed is an error of the run (exit 2).
     /// Otherwise it is a note and a `<family>/parse-error` finding the policy weighs.
     pub strict: bool,
+    /// `scan --online`: facts the online rules read (`None`: offline, they report nothing).
+    pub online: Option<&'a crate::online::OnlineFacts>,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -544,6 +546,7 @@ pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
             max_risk: scan.max_risk,
             trusted_ref: scan.trusted_ref,
             strict: scan.strict,
+            online: scan.online,
         };
         let prefix = repo_prefix(root);
         let t = trusted_here.as_ref().or(trusted.as_ref());
@@ -692,7 +695,10 @@ fn collect_prefixed(
         .map(AsRef::as_ref)
         .filter(|a| req.families.is_empty() || req.families.contains(&a.family()))
         .collect();
-    let cx = ScanContext { config: req.config };
+    let cx = ScanContext {
+        config: req.config,
+        online: req.online,
+    };
 
     let trusted_ignores = match trusted {
         Some(t) if matches!(req.input, Input::Tree) => Some(Arc::new(t.ignore_files()?)),

@@ -13,7 +13,10 @@ fn analyze(name: &str, kind: Option<FileKind>, data: &[u8]) -> usize {
     let kind = kind.unwrap_or_else(|| classify(name, &text));
     let file = SourceFile::new(name, kind, text);
     let config = Config::default();
-    let cx = ScanContext { config: &config };
+    let cx = ScanContext {
+        config: &config,
+        online: None,
+    };
     let mut out = Output::default();
     for a in analyzers::all() {
         if a.accepts(file.kind) {
@@ -116,7 +119,10 @@ pub fn terraform(data: &[u8]) -> usize {
     let text = String::from_utf8_lossy(data).into_owned();
     let file = std::sync::Arc::new(SourceFile::new("main.tf", FileKind::Terraform, text));
     let config = Config::default();
-    let cx = ScanContext { config: &config };
+    let cx = ScanContext {
+        config: &config,
+        online: None,
+    };
     let mut out = Output::default();
     crate::analyzers::terraform::analyze_module("", vec![file], &cx, &mut out);
     out.findings.len()

@@ -8,13 +8,16 @@
 pub mod analyzers;
 pub mod discover;
 pub mod drift;
+pub mod edit;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod fuzz;
 pub mod git;
 pub mod gitscan;
 pub mod ignores;
 pub mod limits;
+pub mod online;
 pub mod policy;
 pub mod predicate;
 pub mod redact;

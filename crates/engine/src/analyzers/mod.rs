@@ -23,6 +23,8 @@ use crate::source::SourceFile;
 /// What every analyzer may read while it runs.
 pub struct ScanContext<'a> {
     pub config: &'a Config,
+    /// `scan --online`: what the GitHub API says about the used actions (none offline).
+    pub online: Option<&'a crate::online::OnlineFacts>,
 }
 
 impl ScanContext<'_> {
@@ -107,6 +109,17 @@ pub trait Analyzer: Send + Sync {
 
     fn wants_project(&self) -> bool {
         false
+    }
+
+    /// `pipeguard fix`: repairs (or why none is safe) for some of the `findings` this analyzer
+    /// reported in `file`. Edits are byte ranges of `file.text`.
+    fn propose_fixes(
+        &self,
+        _file: &SourceFile,
+        _findings: &[crate::finding::Finding],
+        _online: Option<&crate::online::OnlineFacts>,
+    ) -> Vec<crate::edit::Proposal> {
+        Vec::new()
     }
 
     /// Binary files this analyzer reads itself, told by their name (the secrets analyzer's

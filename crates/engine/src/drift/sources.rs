@@ -35,7 +35,10 @@ pub struct Found {
 /// secret-named fields the family's hard-coded-credential rules flag.
 fn secrets_in(file: &SourceFile) -> Vec<String> {
     let config = crate::policy::config::Config::default();
-    let cx = crate::analyzers::ScanContext { config: &config };
+    let cx = crate::analyzers::ScanContext {
+        config: &config,
+        online: None,
+    };
     let mut values = Vec::new();
     for a in crate::analyzers::all() {
         if !a.accepts(file.kind) {

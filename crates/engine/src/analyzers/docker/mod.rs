@@ -1,5 +1,6 @@
 //! Dockerfile analyzer (`Dockerfile*`, `Containerfile*`, `*.dockerfile`).
 
+pub mod fix;
 pub mod heredoc;
 pub mod model;
 pub mod rules;
@@ -42,5 +43,14 @@ impl Analyzer for DockerAnalyzer {
         };
         let model = model::Model::new(file, &dockerfile, &bodies);
         rules::run(&model, cx, out);
+    }
+
+    fn propose_fixes(
+        &self,
+        file: &SourceFile,
+        findings: &[crate::finding::Finding],
+        _online: Option<&crate::online::OnlineFacts>,
+    ) -> Vec<crate::edit::Proposal> {
+        fix::propose(file, findings)
     }
 }

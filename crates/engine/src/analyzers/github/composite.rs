@@ -15,9 +15,9 @@ use crate::source::FileKind;
 use crate::source::SourceFile;
 
 /// Inputs of one composite action that reach a script: input name → expression sites.
-type Sinks = BTreeMap<String, Vec<(Range<usize>, String)>>;
+pub type Sinks = BTreeMap<String, Vec<(Range<usize>, String)>>;
 
-fn action_sinks(file: &SourceFile) -> Sinks {
+pub fn action_sinks(file: &SourceFile) -> Sinks {
     let mut sinks = Sinks::new();
     let Ok(m) = Model::parse(file, DocKind::Action) else {
         return sinks;

@@ -7,8 +7,10 @@ pub mod actions;
 pub mod composite;
 pub mod expr;
 pub mod facts;
+pub mod fix;
 pub mod locate;
 pub mod model;
+pub mod online;
 pub mod publish;
 pub mod reach;
 pub mod rules;
@@ -67,6 +69,15 @@ impl Analyzer for GithubAnalyzer {
         if cx.enabled(rules::script_injection::ID) {
             rules::script_injection::check_project(files, out);
         }
+    }
+
+    fn propose_fixes(
+        &self,
+        file: &SourceFile,
+        findings: &[crate::finding::Finding],
+        online: Option<&crate::online::OnlineFacts>,
+    ) -> Vec<crate::edit::Proposal> {
+        fix::propose(file, findings, online)
     }
 }
 

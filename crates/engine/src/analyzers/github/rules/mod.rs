@@ -31,6 +31,12 @@ declare_rules! {
         cache_poisoning,
         unpinned_image,
         remote_script,
+        impostor_commit,
+        ref_confusion,
+        known_vulnerable_action,
+        archived_action,
+        stale_pin,
+        mutable_ref_in_chain,
     ];
 }
 

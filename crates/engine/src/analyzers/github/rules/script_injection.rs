@@ -82,8 +82,79 @@ fn unconstrained(a: &Facts<'_, '_>, out: &mut Output) {
     }
 }
 
+/// Attacker-controlled contexts a caller may pass to an input (for used remote actions).
+fn outsider_context(ctx: &str) -> bool {
+    ctx == "github.head_ref"
+        || [
+            "github.event.issue.",
+            "github.event.pull_request.",
+            "github.event.comment.",
+            "github.event.review.",
+            "github.event.review_comment.",
+            "github.event.discussion.",
+            "github.event.head_commit.",
+            "github.event.commits",
+            "github.event.pages",
+            "github.event.workflow_run.",
+        ]
+        .iter()
+        .any(|p| ctx.starts_with(p))
+            && !constrained(ctx)
+}
+
+/// `scan --online`: a used remote composite action (fetched at the pinned ref) expands one of
+/// its `inputs.*` into a script, and this step passes an expression to that input. Reported at
+/// the caller's `uses:`, the action's script related.
+fn remote(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    use crate::analyzers::github::online::{remote_file, used};
+    let Some(facts) = cx.online else { return };
+    let m = a.m;
+    let used = used(a, facts);
+    for job in &m.jobs {
+        for step in &job.steps {
+            let Some(uses) = &step.uses else { continue };
+            let Some(u) = used.iter().find(|u| &u.text == uses && m.file.text.get(u.bytes.clone()).is_some_and(|t| t.contains(uses.as_str()))) else {
+                continue;
+            };
+            if u.uses.is_workflow() {
+                continue;
+            }
+            let Some(file) = remote_file(u.facts, &u.uses) else { continue };
+            for (input, sites) in composite::action_sinks(&file) {
+                let Some(passed) = step.with_value(&input) else { continue };
+                if !passed.value.contains("${{") {
+                    continue;
+                }
+                let Some((range, label)) = sites.first() else { continue };
+                let ctxs = expr::dataflow_contexts(&passed.value);
+                let outsider = ctxs.iter().find(|c| outsider_context(c));
+                let mut f = RawFinding::new(
+                    ID,
+                    m.file,
+                    u.bytes.clone(),
+                    format!(
+                        "`{}` expands `inputs.{input}` into the script of its step `{label}`, and this step passes `{}` to it: {}",
+                        u.text,
+                        passed.value.trim(),
+                        if outsider.is_some() { "outsiders choose that text and it becomes code" } else { "its text becomes code in the action" }
+                    ),
+                )
+                .related(&file, range.clone(), format!("`inputs.{input}` expanded into a script"))
+                .related(m.file, m.value_bytes(&passed.route), format!("passed as `{input}`"))
+                .content(format!("remote {}@{} inputs.{input} {}", u.uses.repo, u.uses.git_ref, job.id))
+                .property("context", format!("inputs.{input}"));
+                if outsider.is_none() {
+                    f = f.severity(Severity::Low).confidence(Confidence::Medium);
+                }
+                out.push(f);
+            }
+        }
+    }
+}
+
 pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
+    remote(a, cx, out);
     if cx.persona() >= Persona::Pedantic {
         unconstrained(a, out);
     }
