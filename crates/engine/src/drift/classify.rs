@@ -534,7 +534,12 @@ fn classify(cx: &mut Ctx<'_>, o: &Profile, job: &Job, added: bool) {
     }
     if !added && n.runners != o.runners {
         let relevant = match job.kind {
-            JobKind::GithubJob => n.runners.iter().any(|r| self_hosted(r)),
+            // Onto a machine that is not GitHub-hosted (a move between two self-hosted or
+            // third-party labels, `depot-…-4` → `depot-…-8`, is not a new exposure).
+            JobKind::GithubJob => {
+                n.runners.iter().any(|r| self_hosted(r))
+                    && (added || !o.runners.iter().any(|r| self_hosted(r)))
+            }
             // Every Jenkins agent is someone's machine: any move matters.
             _ => true,
         };
@@ -578,6 +583,16 @@ fn classify_findings(cx: &mut Ctx<'_>, o: &Profile, job: &Job, added: bool) {
         let Some(rule) = from_finding(&anchor.rule) else {
             continue;
         };
+        // In a new job these are what any scan reports (a default checkout, a tag pin): drift
+        // reports them when a reviewed job changes to them.
+        if added
+            && matches!(
+                rule,
+                RuleId::DriftPersistCredentialsAdded | RuleId::DriftUnpinnedActionAdded
+            )
+        {
+            continue;
+        }
         let msg = format!(
             "{} `{}` now has a {} finding: {}",
             if added { "new job" } else { "job" },
