@@ -483,7 +483,13 @@ fn classify(cx: &mut Ctx<'_>, o: &Profile, job: &Job, added: bool) {
             );
         }
     }
-    let new_secrets: BTreeSet<&String> = n.secrets.difference(&o.secrets).collect();
+    // `secrets.GITHUB_TOKEN` is the job's own token, there whether named or not: what it may do
+    // is `permissions-widened`.
+    let new_secrets: BTreeSet<&String> = n
+        .secrets
+        .difference(&o.secrets)
+        .filter(|s| s.as_str() != "GITHUB_TOKEN")
+        .collect();
     for s in new_secrets {
         let msg = format!("job `{}` now references secret `{s}`", job.id);
         cx.at(RuleId::DriftSecretAdded, job, a.secrets.get(s), msg, s);

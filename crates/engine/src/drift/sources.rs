@@ -52,6 +52,7 @@ fn analyze(file: &SourceFile) -> (Vec<String>, Vec<RawFinding>) {
                 values.extend(f.secret_values().iter().cloned());
                 if super::classify::from_finding(&f.rule_id).is_some()
                     && f.secret_values().is_empty()
+                    && reported(&f)
                 {
                     kept.push(f);
                 }
@@ -61,6 +62,22 @@ fn analyze(file: &SourceFile) -> (Vec<String>, Vec<RawFinding>) {
     values.sort();
     values.dedup();
     (values, kept)
+}
+
+/// Whether the finding is one a regular scan reports as a risk: medium severity or more, not
+/// only for the pedantic or auditor persona, not of low confidence (a push job that echoes
+/// `github.ref_name` is a low-severity injection, not drift).
+fn reported(f: &RawFinding) -> bool {
+    use crate::finding::{Confidence, Persona, Severity};
+    let severity = f.severity_hint.or_else(|| {
+        crate::rules::RuleId::ALL
+            .iter()
+            .find(|r| r.as_str() == f.rule_id)
+            .map(|r| r.default_severity())
+    });
+    severity.is_some_and(|s| s >= Severity::Medium)
+        && f.persona.is_none_or(|p| p == Persona::Regular)
+        && f.confidence != Some(Confidence::Low)
 }
 
 /// Give each job the analyzer findings inside it: a GitHub job or Jenkins stage its body, the
