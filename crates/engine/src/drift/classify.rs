@@ -69,7 +69,8 @@ pub fn from_finding(analyzer_rule: &str) -> Option<RuleId> {
 pub struct JobDiff {
     pub source: String,
     pub id: String,
-    /// `added`, `removed` or `changed`.
+    /// `added`, `removed`, `changed` or `moved` (then `source#id` is the new key, the diff names
+    /// the old one).
     pub status: String,
     pub old_fingerprint: Option<String>,
     pub new_fingerprint: Option<String>,
