@@ -210,22 +210,40 @@ fn moves(
             None => rest.push(*k),
         }
     }
+    // Same id in a renamed file: among several candidates (`analysis` in three renamed
+    // workflows) the most similar old job, and only if it is similar at all.
+    let mut scored: Vec<(u32, &String, &String)> = Vec::new();
     for k in rest {
         let j = new_by[k];
         if old_sources.contains(j.source.as_str()) {
             continue;
         }
-        let hit = removed.iter().find(|o| {
-            let old = old_by[**o];
-            !used.contains(*o)
-                && old.id == j.id
-                && old.kind == j.kind
-                && !new_sources.contains(old.source.as_str())
-        });
-        if let Some(o) = hit {
-            used.insert(o);
-            pairs.push(((*o).clone(), k.clone()));
+        for o in &removed {
+            let old = old_by[*o];
+            if used.contains(*o)
+                || old.id != j.id
+                || old.kind != j.kind
+                || new_sources.contains(old.source.as_str())
+            {
+                continue;
+            }
+            let ratio = TextDiff::from_lines(&old.canonical, &j.canonical).ratio();
+            if ratio >= 0.5 {
+                // Ratio in thousandths, for a total order.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                scored.push(((ratio * 1000.0) as u32, *o, k));
+            }
         }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| (a.1, a.2).cmp(&(b.1, b.2))));
+    let mut taken: BTreeSet<&String> = BTreeSet::new();
+    for (_, o, k) in scored {
+        if used.contains(o) || taken.contains(k) {
+            continue;
+        }
+        used.insert(o);
+        taken.insert(k);
+        pairs.push((o.clone(), k.clone()));
     }
     pairs.sort();
     pairs
@@ -248,10 +266,13 @@ pub fn compare(
     // What each file's jobs already ran on: a new job is compared with its workflow's.
     let mut file_triggers: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for o in old {
-        file_triggers
-            .entry(o.source.as_str())
-            .or_default()
-            .extend(o.profile.triggers.iter().cloned());
+        let t = file_triggers.entry(o.source.as_str()).or_default();
+        t.extend(o.profile.triggers.iter().cloned());
+        // The whole Jenkinsfile (a scripted one is only its `(pipeline)` job) runs on whatever
+        // builds the file: a new stage in it runs on nothing new.
+        if o.kind == JobKind::JenkinsPipeline {
+            t.insert("any-build".into());
+        }
     }
     let mut cx = Ctx {
         files,
@@ -547,8 +568,9 @@ fn classify(cx: &mut Ctx<'_>, o: &Profile, job: &Job, added: bool) {
                 n.runners.iter().any(|r| self_hosted(r))
                     && (added || !o.runners.iter().any(|r| self_hosted(r)))
             }
-            // Every Jenkins agent is someone's machine: any move matters.
-            _ => true,
+            // Every Jenkins agent is someone's machine: a label it did not run on before
+            // matters (dropping one, `Linux, docker&&highmem` → `Linux`, does not).
+            _ => !n.runners.is_subset(&o.runners),
         };
         if relevant {
             let msg = format!(

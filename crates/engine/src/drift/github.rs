@@ -58,6 +58,8 @@ pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
     };
     let jobs = match top.remove("jobs") {
         Some(Value::Object(j)) => j,
+        // `jobs:` with nothing under it (a placeholder, a test fixture) defines no jobs.
+        Some(Value::Null) => return Ok(Vec::new()),
         Some(_) => return Err("`jobs` must be a mapping".into()),
         None => return Err("the workflow has no `jobs`".into()),
     };
@@ -549,6 +551,11 @@ mod tests {
     fn errors_are_reported() {
         assert!(jobs("w.yml", "on: push\njobs: [").is_err());
         assert!(jobs("w.yml", "on: push\n").is_err());
+        assert!(jobs("w.yml", "on: push\njobs: 3\n").is_err());
+        assert!(jobs("w.yml", "on: push\njobs:\n").unwrap().is_empty());
+        // A byte order mark is dropped before this (sources::Found::add); a second document
+        // is an error GitHub makes too.
+        assert!(jobs("w.yml", "on: push\njobs: {}\n---\non: push\n").is_err());
         assert!(jobs("w.yml", "- a\n").is_err());
         assert!(
             jobs("w.yml", "# on: push\n# jobs: {}\n")
