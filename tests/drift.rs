@@ -313,12 +313,33 @@ fn ref_side_and_walk_agree_on_job_files() {
     fs::write(root.join("gen/.github/workflows/y.yml"), CI).unwrap();
     fs::write(root.join(".pipeguardignore"), "vendor/\n").unwrap();
     std::os::unix::fs::symlink("ci.yml", root.join(".github/workflows/link.yml")).unwrap();
+    // A tracked symlink: git stores the target's name as the blob, which reads as a
+    // Jenkinsfile with one `(pipeline)` job unless the git side skips links as the walk does.
+    fs::create_dir_all(root.join("ci")).unwrap();
+    fs::write(root.join("ci/Jenkinsfile.combined"), "node { sh 'make' }\n").unwrap();
+    std::os::unix::fs::symlink("Jenkinsfile.combined", root.join("ci/Jenkinsfile")).unwrap();
     commit_all(root, "more");
     fs::write(root.join(".gitignore"), "gen/\n").unwrap();
     commit_all(root, "ignore");
     let (code, report) = drift_json(root, &["--against", "HEAD"]);
     assert_eq!(rule_lines(&report), vec![], "{report}");
     assert_eq!(code, 0);
+    // The tracked workflow under the `.gitignore`d path is compared, not skipped.
+    let y = root.join("gen/.github/workflows/y.yml");
+    fs::write(&y, CI.replace("make test", "make check")).unwrap();
+    let (_, report) = drift_json(root, &["--against", "HEAD"]);
+    let rules: Vec<(String, String)> = rule_lines(&report)
+        .into_iter()
+        .map(|(r, p, _)| (r, p))
+        .collect();
+    assert_eq!(
+        rules,
+        [(
+            "drift/job-changed".to_string(),
+            "gen/.github/workflows/y.yml".to_string()
+        )],
+        "{report}"
+    );
 }
 
 #[test]
