@@ -31,11 +31,13 @@ fn parse(text: &str) -> Result<Element, String> {
 
 /// The start tag of an element (its span runs to the end tag): findings point at it.
 fn start_tag(text: &str, e: &Element) -> Range<usize> {
-    let bytes = text.as_bytes();
+    let end = e.span.end.min(text.len());
     let mut quote = None;
-    for i in e.span.start..e.span.end.min(bytes.len()) {
-        match (bytes[i], quote) {
-            (b'"' | b'\'', None) => quote = Some(bytes[i]),
+    let tag = text.as_bytes().get(e.span.start..end).unwrap_or_default();
+    for (k, &c) in tag.iter().enumerate() {
+        let i = e.span.start + k;
+        match (c, quote) {
+            (b'"' | b'\'', None) => quote = Some(c),
             (q, Some(open)) if q == open => quote = None,
             (b'>', None) => return e.span.start..i + 1,
             _ => {}
@@ -142,7 +144,7 @@ fn walk(e: &Element, text: &str, p: &mut Profile, a: &mut Anchors) {
     match name {
         "triggers" => {
             a.triggers.get_or_insert(span.clone());
-            for t in e.children.iter() {
+            for t in &e.children {
                 p.triggers.insert(short(&t.name).to_string());
                 // GHPRB with permitAll builds anyone's pull request: a wider trigger than
                 // GHPRB with an allow-list.
@@ -230,7 +232,7 @@ fn walk(e: &Element, text: &str, p: &mut Profile, a: &mut Anchors) {
         }
         _ => {}
     }
-    for c in e.children.iter() {
+    for c in &e.children {
         walk(c, text, p, a);
     }
 }
