@@ -272,29 +272,100 @@ fn security_changes_are_classified_at_their_lines() {
 }
 
 #[test]
-fn renamed_job_is_removed_plus_added() {
+fn renamed_or_moved_job_is_job_moved() {
     let dir = repo();
     let path = dir.path().join(".github/workflows/ci.yml");
     let text = fs::read_to_string(&path).unwrap();
     fs::write(&path, text.replace("  build:\n", "  test:\n")).unwrap();
     let (code, report) = drift_json(dir.path(), &[]);
-    let lines = rule_lines(&report);
     assert_eq!(
-        lines,
-        vec![
-            (
-                "drift/job-removed".into(),
-                ".github/workflows/ci.yml".into(),
-                1
-            ),
-            (
-                "drift/job-added".into(),
-                ".github/workflows/ci.yml".into(),
-                8
-            ),
-        ]
+        rule_lines(&report),
+        vec![(
+            "drift/job-moved".into(),
+            ".github/workflows/ci.yml".into(),
+            8
+        )]
     );
-    assert_eq!(code, 1);
+    // Info only: nothing fails.
+    assert_eq!(code, 0);
+    // The file renamed as well: still one move per job, no added/secret/trigger findings.
+    fs::remove_file(&path).unwrap();
+    fs::write(
+        dir.path().join(".github/workflows/main.yml"),
+        text.replace("  build:\n", "  test:\n"),
+    )
+    .unwrap();
+    let (code, report) = drift_json(dir.path(), &[]);
+    let rules: Vec<String> = rule_lines(&report).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, ["drift/job-moved", "drift/job-moved"], "{report}");
+    assert_eq!(code, 0);
+}
+
+/// The git-ref side applies the ignore rules of the walk: a `.pipeguardignore`d workflow is on
+/// neither side, a tracked workflow under a `.gitignore`d path is on both, symlinks on neither.
+#[test]
+fn ref_side_and_walk_agree_on_job_files() {
+    let dir = repo();
+    let root = dir.path();
+    fs::create_dir_all(root.join("vendor/.github/workflows")).unwrap();
+    fs::write(root.join("vendor/.github/workflows/x.yml"), CI).unwrap();
+    fs::create_dir_all(root.join("gen/.github/workflows")).unwrap();
+    fs::write(root.join("gen/.github/workflows/y.yml"), CI).unwrap();
+    fs::write(root.join(".pipeguardignore"), "vendor/\n").unwrap();
+    std::os::unix::fs::symlink("ci.yml", root.join(".github/workflows/link.yml")).unwrap();
+    // A tracked symlink: git stores the target's name as the blob, which reads as a
+    // Jenkinsfile with one `(pipeline)` job unless the git side skips links as the walk does.
+    fs::create_dir_all(root.join("ci")).unwrap();
+    fs::write(root.join("ci/Jenkinsfile.combined"), "node { sh 'make' }\n").unwrap();
+    std::os::unix::fs::symlink("Jenkinsfile.combined", root.join("ci/Jenkinsfile")).unwrap();
+    commit_all(root, "more");
+    fs::write(root.join(".gitignore"), "gen/\n").unwrap();
+    commit_all(root, "ignore");
+    let (code, report) = drift_json(root, &["--against", "HEAD"]);
+    assert_eq!(rule_lines(&report), vec![], "{report}");
+    assert_eq!(code, 0);
+    // The tracked workflow under the `.gitignore`d path is compared, not skipped.
+    let y = root.join("gen/.github/workflows/y.yml");
+    fs::write(&y, CI.replace("make test", "make check")).unwrap();
+    let (_, report) = drift_json(root, &["--against", "HEAD"]);
+    let rules: Vec<(String, String)> = rule_lines(&report)
+        .into_iter()
+        .map(|(r, p, _)| (r, p))
+        .collect();
+    assert_eq!(
+        rules,
+        [(
+            "drift/job-changed".to_string(),
+            "gen/.github/workflows/y.yml".to_string()
+        )],
+        "{report}"
+    );
+}
+
+#[test]
+fn bom_workflow_is_fingerprinted_and_exit_2_wins() {
+    let dir = repo();
+    let path = dir.path().join(".github/workflows/ci.yml");
+    let text = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("\u{feff}{text}")).unwrap();
+    let (code, report) = drift_json(dir.path(), &[]);
+    assert_eq!(rule_lines(&report), vec![], "{report}");
+    assert_eq!(code, 0);
+    // Drift in one file and another job file that cannot be read: exit 2, not 1.
+    fs::write(
+        &path,
+        format!("\u{feff}{}", text.replace("make test", "make check")),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join(".github/workflows/bad.yml"),
+        "on: push\njobs: [",
+    )
+    .unwrap();
+    let (code, report) = drift_json(dir.path(), &[]);
+    let rules: Vec<String> = rule_lines(&report).into_iter().map(|(r, _, _)| r).collect();
+    assert_eq!(rules, ["drift/job-changed"], "{report}");
+    assert_eq!(code, 2);
 }
 
 #[test]

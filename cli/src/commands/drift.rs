@@ -15,7 +15,7 @@ use pipeguard_engine::rules::Registry;
     pipeguard drift                                # against .pipeguard/jobs.lock\n  \
     pipeguard drift --against origin/main          # against the jobs of a git ref\n  \
     pipeguard drift --format sarif --output drift.sarif\n\n\
-Exit codes: 0 no drift at/above --fail-on, 1 drift, 2 error (or a job file that cannot be read).")]
+Exit codes: 0 no drift at/above --fail-on, 1 drift, 2 error or a job file that cannot be read (even\nwhen there is drift too).")]
 pub struct DriftArgs {
     #[command(flatten)]
     pub sources: JobSources,
@@ -69,5 +69,20 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         Err(DriftError::Other(e)) => return Err(e),
     };
     args.out.emit_as(&report, "drift")?;
-    Ok(engine::exit_code(&report))
+    Ok(exit_code(&report))
+}
+
+/// A job file that could not be read makes the comparison incomplete: exit 2 even when drift
+/// was found in the rest (a reader of exit 1 would take the findings as the whole story).
+fn exit_code(report: &pipeguard_engine::report::Report) -> u8 {
+    let incomplete = report.files.failed > 0
+        || report
+            .diagnostics
+            .iter()
+            .any(|d| d.level == pipeguard_engine::finding::DiagnosticLevel::Error);
+    if incomplete {
+        2
+    } else {
+        engine::exit_code(report)
+    }
 }

@@ -5,17 +5,14 @@
 //! with `on:` and the string-or-list shorthands normalised, printed as sorted JSON. Comments,
 //! indentation, quoting, key order and flow vs block style cannot reach it.
 
+use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use regex::Regex;
-use serde_json::{Map, Value};
 use yamlpath::{Component, Document, Route};
 
 use super::canon::{pretty_sorted, yaml_to_json};
 use super::{Anchors, Job, JobKind, Profile};
-use crate::analyzers::github::actions;
+use crate::analyzers::github::{actions, expr, reach};
 use pipeguard_shell::{self as shell, classify::Kind};
 
 /// Event filters that accept a string or a list.
@@ -61,6 +58,8 @@ pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
     };
     let jobs = match top.remove("jobs") {
         Some(Value::Object(j)) => j,
+        // `jobs:` with nothing under it (a placeholder, a test fixture) defines no jobs.
+        Some(Value::Null) => return Ok(Vec::new()),
         Some(_) => return Err("`jobs` must be a mapping".into()),
         None => return Err("the workflow has no `jobs`".into()),
     };
@@ -187,13 +186,70 @@ fn normalize_job(mut job: Value) -> Value {
 struct StepFacts {
     push: Option<usize>,
     deploy: Option<usize>,
+    /// `Profile::exposures` entry → step index.
+    exposures: BTreeMap<String, usize>,
+}
+
+/// Commands that send data over the network.
+const NETWORK_COMMANDS: &[&str] = &[
+    "curl", "wget", "http", "https", "nc", "ncat", "netcat", "scp", "sftp", "rsync", "ssh", "ftp",
+];
+
+/// A third-party action: not GitHub's own (`actions/*`, `github/*`), not local (`./…`), not a
+/// container image.
+fn third_party(uses: &str) -> bool {
+    let lower = uses.to_ascii_lowercase();
+    !(lower.starts_with("./")
+        || lower.starts_with("docker://")
+        || lower.starts_with("actions/")
+        || lower.starts_with("github/"))
+}
+
+/// Who receives the secrets a step references: a third-party action, or a network command of
+/// its script (the secrets of its `env:`, `with:` and script text).
+fn exposures_of(step: &Value) -> Vec<String> {
+    let refs = secret_names(&serde_json::to_string(step).unwrap_or_default());
+    if refs.is_empty() {
+        return Vec::new();
+    }
+    let mut receivers: BTreeSet<String> = BTreeSet::new();
+    if let Some(uses) = step.get("uses").and_then(Value::as_str)
+        && third_party(uses)
+    {
+        receivers.insert(actions::name(uses));
+    }
+    if let Some(run) = step.get("run").and_then(Value::as_str) {
+        for c in &shell::parse(run).commands {
+            if let Some(p) = c.program()
+                && NETWORK_COMMANDS.contains(&p)
+            {
+                receivers.insert(p.to_string());
+            }
+        }
+    }
+    refs.iter()
+        .filter(|s| s.as_str() != "GITHUB_TOKEN")
+        .flat_map(|s| receivers.iter().map(move |r| format!("{s} → {r}")))
+        .collect()
 }
 
 fn profile(top: &Value, job: &Value) -> (Profile, StepFacts) {
     let mut p = Profile::default();
     let mut facts = StepFacts::default();
+    // The triggers the job can run on: the workflow's, less those its `if:` rules out (the
+    // analyzer's reading of `github.event_name` guards).
+    let cond = job.get("if").map(scalar_text);
     if let Some(Value::Object(on)) = top.get("on") {
-        p.triggers = on.keys().cloned().collect();
+        let all: Vec<String> = on.keys().cloned().collect();
+        p.triggers = reach::restrict_triggers(&all, cond.as_deref())
+            .into_iter()
+            .collect();
+    }
+    if reach::fork_guard(cond.as_deref()) {
+        p.guards.insert("a same-repository check".into());
+    }
+    if let Some(g) = reach::gate_of(cond.as_deref()) {
+        p.guards.insert(g);
     }
     p.permissions =
         effective_permissions(job.get("permissions").or_else(|| top.get("permissions")));
@@ -238,6 +294,10 @@ fn profile(top: &Value, job: &Value) -> (Profile, StepFacts) {
             if let Some(u) = step.get("uses").and_then(Value::as_str) {
                 p.actions.insert(u.to_string());
             }
+            for e in exposures_of(step) {
+                facts.exposures.entry(e.clone()).or_insert(i);
+                p.exposures.insert(e);
+            }
             p.scans_images |= scan;
             if push {
                 p.pushes_images = true;
@@ -259,19 +319,13 @@ fn scalar_text(v: &Value) -> String {
     }
 }
 
-static SECRET_REF: LazyLock<Regex> = LazyLock::new(|| {
-    #[allow(clippy::unwrap_used)] // a constant pattern
-    Regex::new(
-        r#"secrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_-]*)|\[\s*\\?['"]([^'"\\\]]+)\\?['"]\s*\])"#,
-    )
-    .unwrap()
-});
-
+/// Secret names the text's `${{ }}` expressions reference (the analyzer's expression parser,
+/// `analyzers::github::expr`).
 pub fn secret_names(text: &str) -> BTreeSet<String> {
-    SECRET_REF
-        .captures_iter(text)
-        .filter_map(|c| c.get(1).or_else(|| c.get(2)))
-        .map(|m| m.as_str().to_string())
+    expr::find(text, 0)
+        .into_iter()
+        .filter_map(|site| text.get(site.body))
+        .flat_map(expr::secret_names)
         .collect()
 }
 
@@ -398,19 +452,30 @@ fn anchors(doc: &Document, text: &str, id: &str, p: &Profile, steps: &StepFacts)
         secrets,
         push: steps.push.and_then(step_span),
         deploy: steps.deploy.and_then(step_span),
+        exposures: steps
+            .exposures
+            .iter()
+            .filter_map(|(e, i)| step_span(*i).map(|r| (e.clone(), r)))
+            .collect(),
+        body: Some(job_body),
         job,
         sandbox: None,
+        findings: BTreeMap::new(),
     }
 }
 
+/// The first `${{ }}` within `within` that references secret `name`.
 fn find_secret(text: &str, within: Range<usize>, name: &str) -> Option<Range<usize>> {
     let hay = text.get(within.clone())?;
-    SECRET_REF.captures_iter(hay).find_map(|c| {
-        let m = c.get(1).or_else(|| c.get(2))?;
-        (m.as_str() == name).then(|| {
-            let whole = c.get(0).map_or(m.start(), |w| w.start());
-            within.start + whole..within.start + m.end()
-        })
+    expr::find(hay, within.start).into_iter().find_map(|site| {
+        let body = text.get(site.body.clone())?;
+        if !expr::secret_names(body).iter().any(|s| s == name) {
+            return None;
+        }
+        // From `secrets` to the end of the name (`secrets.NAME`, `secrets['NAME'`).
+        let at = body.find(name)?;
+        let from = body.get(..at)?.to_ascii_lowercase().rfind("secrets")?;
+        Some(site.body.start + from..site.body.start + at + name.len())
     })
 }
 
@@ -486,6 +551,11 @@ mod tests {
     fn errors_are_reported() {
         assert!(jobs("w.yml", "on: push\njobs: [").is_err());
         assert!(jobs("w.yml", "on: push\n").is_err());
+        assert!(jobs("w.yml", "on: push\njobs: 3\n").is_err());
+        assert!(jobs("w.yml", "on: push\njobs:\n").unwrap().is_empty());
+        // A byte order mark is dropped before this (sources::Found::add); a second document
+        // is an error GitHub makes too.
+        assert!(jobs("w.yml", "on: push\njobs: {}\n---\non: push\n").is_err());
         assert!(jobs("w.yml", "- a\n").is_err());
         assert!(
             jobs("w.yml", "# on: push\n# jobs: {}\n")

@@ -293,6 +293,7 @@ pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
             .position(|t| tok_text(text, t) == "{")
             .map_or(slice[0].span.end, |k| slice[k].span.start);
         anchors.job = slice[0].span.start..header_end;
+        anchors.body = slice.last().map(|last| slice[0].span.start..last.span.end);
         out.push(Job {
             source: path.to_string(),
             id,
@@ -364,6 +365,33 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
         }
         None
     };
+    // `name:` — a named argument (`label: 'x'` inside a step call), not a call.
+    let named_arg = |i: usize| toks.get(i + 1).is_some_and(|t| tok_text(text, t) == ":");
+    // The `script:` argument of `sh(label: 'x', script: 'y')`, within the call's parentheses.
+    let script_arg = |i: usize| -> Option<&Tok> {
+        if toks.get(i + 1).map(|t| tok_text(text, t)) != Some("(") {
+            return None;
+        }
+        let mut depth = 0usize;
+        for j in i + 1..toks.len() {
+            match tok_text(text, &toks[j]) {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        return None;
+                    }
+                }
+                "script"
+                    if depth == 1 && toks.get(j + 1).is_some_and(|t| tok_text(text, t) == ":") =>
+                {
+                    return toks.get(j + 2).filter(|t| t.kind == TokKind::Str);
+                }
+                _ => {}
+            }
+        }
+        None
+    };
     let mut when_seen = false;
     let mut change_request = false;
     let mut branch_only: Option<String> = None;
@@ -398,7 +426,8 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
                     p.secrets.insert(id);
                 }
             }
-            "label" | "node" => {
+            // `label 'x'`, `node('x')`; not a step's named argument (`sh(label: 'Build', …)`).
+            "label" | "node" if !named_arg(i) => {
                 if let Some(s) = first_string(i) {
                     p.runners.insert(string_content(text, s).to_string());
                     a.runner.get_or_insert(span.start..s.span.end);
@@ -438,8 +467,8 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
                 p.triggers.insert(name.to_string());
                 a.triggers.get_or_insert(span.clone());
             }
-            "sh" | "bat" | "powershell" | "pwsh" => {
-                if let Some(s) = first_string(i) {
+            "sh" | "bat" | "powershell" | "pwsh" if !named_arg(i) => {
+                if let Some(s) = script_arg(i).or_else(|| first_string(i)) {
                     let script = shell::parse(string_content(text, s));
                     for act in shell::classify::classify(&script) {
                         match act.kind {

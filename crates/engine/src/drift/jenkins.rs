@@ -4,152 +4,51 @@
 
 use std::ops::Range;
 
-use quick_xml::events::Event;
-use quick_xml::reader::Reader;
-
 use super::{Anchors, Job, JobKind, Profile, groovy};
+use crate::analyzers::jenkins::xml::{self, Element};
 use pipeguard_shell::{self as shell, classify::Kind};
 
-#[derive(Debug, Default)]
-struct Elem {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    /// The start tag.
-    span: Range<usize>,
-}
-
-#[derive(Debug)]
-enum Node {
-    Elem(Elem),
-    Text(String),
-}
-
-impl Elem {
-    fn text(&self) -> String {
-        let mut s = String::new();
-        for c in &self.children {
-            if let Node::Text(t) = c {
-                s.push_str(t);
+/// The element tree of the Jenkins analyzer (`analyzers::jenkins::xml`: bounded depth, entities
+/// resolved), with what drift does not compare dropped: `plugin="git@5.2.1"` attributes (plugin
+/// upgrades are not job edits).
+fn parse(text: &str) -> Result<Element, String> {
+    let mut root =
+        xml::parse(text).map_err(|e| format!("malformed XML at byte {}: {}", e.at, e.message))?;
+    let mut stack: Vec<&mut Element> = vec![&mut root];
+    while let Some(e) = stack.pop() {
+        e.attrs.retain(|(k, _)| k != "plugin");
+        for (_, v) in &mut e.attrs {
+            // Attribute-value normalisation (XML 1.0 §3.3.3): whitespace characters are spaces.
+            if v.contains(['\t', '\n', '\r']) {
+                *v = v.replace(['\t', '\n', '\r'], " ");
             }
         }
-        s
+        e.attrs.sort();
+        stack.extend(e.children.iter_mut());
     }
-
-    fn elems(&self) -> impl Iterator<Item = &Elem> {
-        self.children.iter().filter_map(|c| match c {
-            Node::Elem(e) => Some(e),
-            Node::Text(_) => None,
-        })
-    }
-
-    fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
+    Ok(root)
 }
 
-fn entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        _ => return None,
-    })
+/// The start tag of an element (its span runs to the end tag): findings point at it.
+fn start_tag(text: &str, e: &Element) -> Range<usize> {
+    let end = e.span.end.min(text.len());
+    let mut quote = None;
+    let tag = text.as_bytes().get(e.span.start..end).unwrap_or_default();
+    for (k, &c) in tag.iter().enumerate() {
+        let i = e.span.start + k;
+        match (c, quote) {
+            (b'"' | b'\'', None) => quote = Some(c),
+            (q, Some(open)) if q == open => quote = None,
+            (b'>', None) => return e.span.start..i + 1,
+            _ => {}
+        }
+    }
+    e.span.clone()
 }
 
-fn parse(text: &str) -> Result<Elem, String> {
-    let mut reader = Reader::from_str(text);
-    reader.config_mut().trim_text(false);
-    let mut stack: Vec<Elem> = vec![Elem::default()];
-    let mut pending = String::new();
-    let flush = |pending: &mut String, stack: &mut Vec<Elem>| {
-        if !pending.trim().is_empty()
-            && let Some(top) = stack.last_mut()
-        {
-            top.children.push(Node::Text(std::mem::take(pending)));
-        }
-        pending.clear();
-    };
-    loop {
-        let start = usize::try_from(reader.buffer_position()).unwrap_or(0);
-        let ev = reader
-            .read_event()
-            .map_err(|e| format!("malformed XML at byte {}: {e}", reader.error_position()))?;
-        let end = usize::try_from(reader.buffer_position()).unwrap_or(start);
-        match ev {
-            Event::Start(e) | Event::Empty(e) => {
-                flush(&mut pending, &mut stack);
-                let qname = e.name();
-                let name: &str = qname.as_ref();
-                let mut el = Elem {
-                    name: name.to_string(),
-                    span: start..end,
-                    ..Elem::default()
-                };
-                for a in e.attributes() {
-                    let a = a.map_err(|e| format!("malformed attribute at byte {start}: {e}"))?;
-                    let key: &str = a.key.as_ref();
-                    // `plugin="git@5.2.1"`: plugin upgrades are not job edits.
-                    if key == "plugin" {
-                        continue;
-                    }
-                    let value = a
-                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|e| format!("malformed attribute value at byte {start}: {e}"))?;
-                    el.attrs.push((key.to_string(), value.into_owned()));
-                }
-                el.attrs.sort();
-                let empty = text.get(start..end).is_some_and(|t| t.ends_with("/>"));
-                if empty {
-                    if let Some(top) = stack.last_mut() {
-                        top.children.push(Node::Elem(el));
-                    }
-                } else {
-                    stack.push(el);
-                }
-            }
-            Event::End(_) => {
-                flush(&mut pending, &mut stack);
-                if stack.len() < 2 {
-                    return Err(format!("unexpected closing tag at byte {start}"));
-                }
-                if let Some(el) = stack.pop()
-                    && let Some(top) = stack.last_mut()
-                {
-                    top.children.push(Node::Elem(el));
-                }
-            }
-            Event::Text(t) => pending.push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0)),
-            Event::CData(t) => pending.push_str(&t.xml_content(quick_xml::XmlVersion::Implicit1_0)),
-            Event::GeneralRef(r) => {
-                if let Ok(Some(c)) = r.resolve_char_ref() {
-                    pending.push(c);
-                } else if let Some(c) = entity(&r.xml_content(quick_xml::XmlVersion::Implicit1_0)) {
-                    pending.push(c);
-                } else {
-                    return Err(format!("unknown entity at byte {start}"));
-                }
-            }
-            Event::Eof => break,
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) | Event::DocType(_) => {}
-        }
-    }
-    if stack.len() != 1 {
-        return Err("unexpected end of file: unclosed elements".into());
-    }
-    let doc = stack.pop().unwrap_or_default();
-    doc.children
-        .into_iter()
-        .find_map(|c| match c {
-            Node::Elem(e) => Some(e),
-            Node::Text(_) => None,
-        })
-        .ok_or_else(|| "no root element".to_string())
+/// Direct text of an element when it is more than formatting whitespace.
+fn own_text(e: &Element) -> Option<&str> {
+    (!e.text.trim().is_empty()).then_some(e.text.as_str())
 }
 
 fn escape(s: &str) -> String {
@@ -158,17 +57,19 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn render(e: &Elem, depth: usize, out: &mut String) {
+fn render(e: &Element, depth: usize, out: &mut String) {
     let pad = "  ".repeat(depth);
     let mut open = format!("<{}", e.name);
     for (k, v) in &e.attrs {
         open.push_str(&format!(" {k}=\"{}\"", escape(v).replace('"', "&quot;")));
     }
-    if e.children.is_empty() {
+    let text = own_text(e);
+    if e.children.is_empty() && text.is_none() {
         out.push_str(&format!("{pad}{open}/>\n"));
         return;
     }
-    if let [Node::Text(t)] = e.children.as_slice()
+    if let Some(t) = text
+        && e.children.is_empty()
         && !t.trim().contains('\n')
         && e.name != "script"
     {
@@ -176,23 +77,21 @@ fn render(e: &Elem, depth: usize, out: &mut String) {
         return;
     }
     out.push_str(&format!("{pad}{open}>\n"));
-    for c in &e.children {
-        match c {
-            Node::Elem(ch) => render(ch, depth + 1, out),
-            Node::Text(t) => {
-                let body = if e.name == "script" {
-                    groovy::tokenize(t).map_or_else(|_| t.clone(), |toks| groovy::render(t, &toks))
-                } else {
-                    t.clone()
-                };
-                for line in body.lines() {
-                    let line = line.trim_end();
-                    if !line.trim().is_empty() {
-                        out.push_str(&format!("{pad}  {}\n", escape(line.trim_start())));
-                    }
-                }
+    if let Some(t) = text {
+        let body = if e.name == "script" {
+            groovy::tokenize(t).map_or_else(|_| t.to_string(), |toks| groovy::render(t, &toks))
+        } else {
+            t.to_string()
+        };
+        for line in body.lines() {
+            let line = line.trim_end();
+            if !line.trim().is_empty() {
+                out.push_str(&format!("{pad}  {}\n", escape(line.trim_start())));
             }
         }
+    }
+    for ch in &e.children {
+        render(ch, depth + 1, out);
     }
     out.push_str(&format!("{pad}</{}>\n", e.name));
 }
@@ -225,7 +124,7 @@ pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
     render(&root, 0, &mut canonical);
     let mut profile = Profile::default();
     let mut anchors = Anchors {
-        job: root.span.clone(),
+        job: start_tag(text, &root),
         ..Anchors::default()
     };
     walk(&root, text, &mut profile, &mut anchors);
@@ -239,52 +138,54 @@ pub fn jobs(path: &str, text: &str) -> Result<Vec<Job>, String> {
     }])
 }
 
-fn walk(e: &Elem, text: &str, p: &mut Profile, a: &mut Anchors) {
+fn walk(e: &Element, text: &str, p: &mut Profile, a: &mut Anchors) {
     let name = e.name.as_str();
+    let span = start_tag(text, e);
     match name {
         "triggers" => {
-            a.triggers.get_or_insert(e.span.clone());
-            for t in e.elems() {
+            a.triggers.get_or_insert(span.clone());
+            for t in &e.children {
                 p.triggers.insert(short(&t.name).to_string());
                 // GHPRB with permitAll builds anyone's pull request: a wider trigger than
                 // GHPRB with an allow-list.
                 if short(&t.name) == "GhprbTrigger"
-                    && t.elems()
-                        .any(|c| c.name == "permitAll" && c.text().trim() == "true")
+                    && t.children
+                        .iter()
+                        .any(|c| c.name == "permitAll" && c.text.trim() == "true")
                 {
                     p.triggers.insert("GhprbTrigger:permitAll".into());
                 }
             }
         }
-        "sandbox" if e.text().trim() == "false" => {
+        "sandbox" if e.text.trim() == "false" => {
             p.unsandboxed = true;
-            a.sandbox.get_or_insert(e.span.clone());
+            a.sandbox.get_or_insert(span.clone());
         }
         "assignedNode" => {
-            p.runners.insert(e.text().trim().to_string());
-            a.runner.get_or_insert(e.span.clone());
+            p.runners.insert(e.text.trim().to_string());
+            a.runner.get_or_insert(span.clone());
         }
         "command" => {
-            let script = shell::parse(&e.text());
+            let script = shell::parse(&e.text);
             for act in shell::classify::classify(&script) {
                 match act.kind {
                     Kind::ImageScan => p.scans_images = true,
                     Kind::ImagePush => {
                         p.pushes_images = true;
-                        a.push.get_or_insert(e.span.clone());
+                        a.push.get_or_insert(span.clone());
                     }
                     Kind::Deploy => {
                         p.deploys = true;
-                        a.deploy.get_or_insert(e.span.clone());
+                        a.deploy.get_or_insert(span.clone());
                     }
                     _ => {}
                 }
             }
         }
         "script" => {
-            let body = e.text();
-            if let Ok(toks) = groovy::tokenize(&body) {
-                let (sp, sa) = groovy::profile(&body, &toks, true);
+            let body = &e.text;
+            if let Ok(toks) = groovy::tokenize(body) {
+                let (sp, sa) = groovy::profile(body, &toks, true);
                 p.secrets.extend(sp.secrets);
                 p.runners.extend(sp.runners);
                 p.triggers.extend(sp.triggers);
@@ -295,43 +196,43 @@ fn walk(e: &Elem, text: &str, p: &mut Profile, a: &mut Anchors) {
                 // Offsets inside the unescaped script do not map 1:1 to the file: point at
                 // the element.
                 for k in sa.secrets.keys() {
-                    a.secrets.entry(k.clone()).or_insert(e.span.clone());
+                    a.secrets.entry(k.clone()).or_insert(span.clone());
                 }
                 if sa.push.is_some() {
-                    a.push.get_or_insert(e.span.clone());
+                    a.push.get_or_insert(span.clone());
                 }
                 if sa.deploy.is_some() {
-                    a.deploy.get_or_insert(e.span.clone());
+                    a.deploy.get_or_insert(span.clone());
                 }
             }
         }
         n if n.ends_with("ForkPullRequestDiscoveryTrait") => {
             let trust = e
-                .elems()
+                .children
+                .iter()
                 .find(|c| c.name == "trust")
                 .and_then(|c| c.attr("class"))
                 .map_or("unknown", short);
             p.triggers.insert(format!("fork-pull-request:{trust}"));
-            a.triggers.get_or_insert(e.span.clone());
+            a.triggers.get_or_insert(span.clone());
         }
         n if n.ends_with("OriginPullRequestDiscoveryTrait") => {
             p.triggers.insert("pull-request".into());
-            a.triggers.get_or_insert(e.span.clone());
+            a.triggers.get_or_insert(span.clone());
         }
         n if n.ends_with("BranchDiscoveryTrait") => {
             p.triggers.insert("branch".into());
         }
         n if n == "credentialsId" || n.ends_with("CredentialsId") => {
-            let id = e.text().trim().to_string();
+            let id = e.text.trim().to_string();
             if !id.is_empty() {
-                a.secrets.entry(id.clone()).or_insert(e.span.clone());
+                a.secrets.entry(id.clone()).or_insert(span.clone());
                 p.secrets.insert(id);
             }
         }
         _ => {}
     }
-    let _ = text;
-    for c in e.elems() {
+    for c in &e.children {
         walk(c, text, p, a);
     }
 }

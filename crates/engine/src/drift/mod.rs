@@ -58,6 +58,19 @@ pub struct Profile {
     /// Jenkins: `input` approval steps in the job.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub approvals: u32,
+    /// The analyzers' findings inside the job, as `rule-id hash` (the hash of the rule and the
+    /// finding's normalised content, never the content): a finding new in a job is drift of its
+    /// kind (`classify::from_finding`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub findings: BTreeSet<String>,
+    /// GitHub: guards in the job's `if:` that keep outsiders out (`fork-check`, `an actor
+    /// check`…), from the analyzer's reachability (`analyzers::github::reach`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub guards: BTreeSet<String>,
+    /// GitHub: secrets handed to third-party code or the network, as `SECRET → receiver` (a
+    /// third-party action, `curl`…): a new pair is `secret-exposed`.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub exposures: BTreeSet<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -84,6 +97,21 @@ pub struct Anchors {
     pub deploy: Option<Range<usize>>,
     /// The `<sandbox>false</sandbox>` element.
     pub sandbox: Option<Range<usize>>,
+    /// The whole job (GitHub job body, Jenkins stage), to attribute analyzer findings; `None`:
+    /// the findings of the file outside every other job (the `(pipeline)` job, a config.xml).
+    pub body: Option<Range<usize>>,
+    /// The step of each `Profile::exposures` entry.
+    pub exposures: BTreeMap<String, Range<usize>>,
+    /// The analyzer findings in the job by their `Profile::findings` key.
+    pub findings: BTreeMap<String, FindingAnchor>,
+}
+
+/// Where an analyzer finding of a job is, and what it said.
+#[derive(Clone, Debug)]
+pub struct FindingAnchor {
+    pub rule: String,
+    pub range: Range<usize>,
+    pub message: String,
 }
 
 /// One build job with its canonical form, fingerprint and profile.

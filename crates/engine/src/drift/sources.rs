@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::{Job, defines_jobs, extract};
 use crate::discover::{self, FileKind, ReadLimits, ReadOutcome, WalkOptions};
-use crate::finding::Diagnostic;
+use crate::finding::{Diagnostic, RawFinding};
 use crate::source::SourceFile;
 
 /// Jobs found, the files they came from (for spans), and what went wrong.
@@ -31,15 +31,17 @@ pub struct Found {
     pub secret_values: Vec<String>,
 }
 
-/// The secrets the analyzers find in a job file: the secrets engine's, and the values of
-/// secret-named fields the family's hard-coded-credential rules flag.
-fn secrets_in(file: &SourceFile) -> Vec<String> {
+/// What the analyzers find in a job file: the secret values (the secrets engine's, and the
+/// values of secret-named fields the hard-coded-credential rules flag), and the findings that
+/// drift classifies when they are new in a job (`classify::from_finding`).
+fn analyze(file: &SourceFile) -> (Vec<String>, Vec<RawFinding>) {
     let config = crate::policy::config::Config::default();
     let cx = crate::analyzers::ScanContext {
         config: &config,
         online: None,
     };
     let mut values = Vec::new();
+    let mut kept = Vec::new();
     for a in crate::analyzers::all() {
         if !a.accepts(file.kind) {
             continue;
@@ -49,22 +51,81 @@ fn secrets_in(file: &SourceFile) -> Vec<String> {
             a.analyze_file(file, &cx, &mut out);
         }));
         if run.is_ok() {
-            for f in &out.findings {
+            for f in out.findings {
                 values.extend(f.secret_values().iter().cloned());
+                if super::classify::from_finding(&f.rule_id).is_some()
+                    && f.secret_values().is_empty()
+                    && reported(&f)
+                {
+                    kept.push(f);
+                }
             }
         }
     }
     values.sort();
     values.dedup();
-    values
+    (values, kept)
+}
+
+/// Whether the finding is one a regular scan reports as a risk: medium severity or more, not
+/// only for the pedantic or auditor persona, not of low confidence (a push job that echoes
+/// `github.ref_name` is a low-severity injection, not drift).
+fn reported(f: &RawFinding) -> bool {
+    use crate::finding::{Confidence, Persona, Severity};
+    let severity = f.severity_hint.or_else(|| {
+        crate::rules::RuleId::ALL
+            .iter()
+            .find(|r| r.as_str() == f.rule_id)
+            .map(|r| r.default_severity())
+    });
+    severity.is_some_and(|s| s >= Severity::Medium)
+        && f.persona.is_none_or(|p| p == Persona::Regular)
+        && f.confidence != Some(Confidence::Low)
+}
+
+/// Give each job the analyzer findings inside it: a GitHub job or Jenkins stage its body, the
+/// `(pipeline)` job or a config.xml what lies outside the stages.
+fn attribute(file: &SourceFile, jobs: &mut [Job], findings: &[RawFinding]) {
+    for f in findings {
+        let loc = &f.location;
+        let Some(at) = file.offset_of(loc.start_line, loc.start_column) else {
+            continue;
+        };
+        let end = file
+            .offset_of(loc.end_line, loc.end_column)
+            .unwrap_or(at)
+            .max(at);
+        let inside = jobs
+            .iter()
+            .position(|j| j.anchors.body.as_ref().is_some_and(|b| b.contains(&at)));
+        let target = inside.or_else(|| jobs.iter().position(|j| j.anchors.body.is_none()));
+        let Some(k) = target else { continue };
+        let hash = crate::finding::sha256_hex(format!("{}\n{}", f.rule_id, f.content).as_bytes());
+        let key = format!("{} {}", f.rule_id, hash.get(..16).unwrap_or(&hash));
+        let job = &mut jobs[k];
+        job.profile.findings.insert(key.clone());
+        job.anchors
+            .findings
+            .entry(key)
+            .or_insert_with(|| super::FindingAnchor {
+                rule: f.rule_id.clone(),
+                range: at..end,
+                message: f.message.clone(),
+            });
+    }
 }
 
 impl Found {
-    fn add(&mut self, path: &str, kind: FileKind, text: String) {
+    fn add(&mut self, path: &str, kind: FileKind, mut text: String) {
+        // A byte order mark is not content (SourceFile drops it too, so spans stay right).
+        if text.starts_with('\u{feff}') {
+            text.drain(..'\u{feff}'.len_utf8());
+        }
         match extract(path, kind, &text) {
             Ok(mut jobs) => {
                 let file = SourceFile::new(path, kind, text);
-                let secrets = secrets_in(&file);
+                let (secrets, findings) = analyze(&file);
+                attribute(&file, &mut jobs, &findings);
                 if !secrets.is_empty() {
                     // The lockfile and every diff keep a keyed hash of a secret, never the
                     // value: a changed secret is still a changed job.
@@ -171,13 +232,18 @@ pub fn at_ref(
         format!("{}/", rel_root.trim_end_matches('/'))
     };
     let excludes = discover::Excludes::new(exclude)?;
+    // The same rules as the walk of the working tree: config `exclude`, the `.ignore` and
+    // `.pipeguardignore` files (of this tree), symlinks never followed; a `.gitignore` never
+    // hides a tracked file, so it does not apply here.
+    let ignores = crate::trust::Trusted::open(root, refname)?.ignore_files()?;
     let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-        if entry.kind() == Some(git2::ObjectType::Blob) {
+        if entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() != 0o120_000 {
             let full = format!("{dir}{}", entry.name().unwrap_or_default());
             if let Some(rel) = full.strip_prefix(&prefix)
                 && candidate_name(rel)
                 && !excludes.excludes(rel)
+                && !ignores.is_ignored(rel)
             {
                 blobs.push((rel.to_string(), entry.id()));
             }
