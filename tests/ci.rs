@@ -883,3 +883,57 @@ fn rule_ids_link_to_their_docs_on_a_terminal_only() {
     assert!(run("always").contains(link));
     assert!(!run("never").contains("\x1b]8;;"));
 }
+
+/// GitHub keeps 25,000 results per run: over that, the worst are kept and a notification says
+/// how many were left out (25,100 medium `ADD <url>` plus 3 high `curl | sh` at the end).
+#[test]
+fn sarif_keeps_the_worst_25000_results_and_names_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("FROM alpine:3.20\n");
+    for i in 0..25_100 {
+        text.push_str(&format!("ADD http://example.com/f{i} /f{i}\n"));
+    }
+    for i in 0..3 {
+        text.push_str(&format!("RUN curl -sL http://example.com/i{i}.sh | sh\n"));
+    }
+    std::fs::write(dir.path().join("Dockerfile"), text).unwrap();
+    let sarif = dir.path().join("out.sarif");
+    pipeguard()
+        .current_dir(dir.path())
+        .args([
+            "scan", ".", "--only", "docker", "--format", "sarif", "--output",
+        ])
+        .arg(&sarif)
+        .assert()
+        .code(1);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let run = &doc["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), 25_000);
+    // The three highs (the last lines of the file) are kept.
+    let curl: Vec<u64> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "docker/curl-pipe-shell")
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(curl, vec![25_102, 25_103, 25_104]);
+    let notes: Vec<&str> = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["message"]["text"].as_str())
+        .collect();
+    let total = 25_100 + 3 + 3; // ADDs, curl|sh, and the file-level findings
+    assert!(
+        notes.iter().any(|n| n.starts_with(&format!(
+            "{} of {total} results left out: GitHub code scanning accepts at most 25000 results per run",
+            total - 25_000
+        ))),
+        "{notes:?}"
+    );
+}
