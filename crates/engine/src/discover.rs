@@ -638,28 +638,6 @@ pub fn read(candidate: Candidate, limits: ReadLimits) -> ReadOutcome {
 
 /// `Ok(Err(size))` when the file is over the limit; the limit is checked before reading and
 /// again while reading (the file may grow, or be a device).
-/// A file pipeguard reads on its own (an ignore file, a baseline): a regular file, not a
-/// symlink, at most `cap` bytes, as text (invalid UTF-8 replaced).
-pub fn read_regular_capped(path: &Path, cap: u64) -> anyhow::Result<String> {
-    use std::io::Read;
-    let meta = fs::symlink_metadata(path)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    if !meta.file_type().is_file() {
-        anyhow::bail!(
-            "{}: not a regular file (symlinks are not followed)",
-            path.display()
-        );
-    }
-    let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(cap + 1).read_to_end(&mut bytes))
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > cap {
-        anyhow::bail!("{}: larger than {cap} bytes", path.display());
-    }
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
 fn read_disk(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let f = fs::File::open(path)?;
     let meta = f.metadata()?;

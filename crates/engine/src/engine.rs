@@ -620,7 +620,8 @@ pub fn load_baseline(
         .map(|b| b.fingerprints().into_iter().map(str::to_string).collect())
         .unwrap_or_default();
     // The working copy only tells what the change tried to add; a broken one is not an error.
-    if let Ok(text) = discover::read_regular_capped(path, 64 << 20)
+    if let Ok(bytes) = fsread::read_file(path, 64 << 20, Follow::No)
+        && let text = String::from_utf8_lossy(&bytes).into_owned()
         && let Ok(current) = Baseline::parse(&text, &shown)
     {
         for e in current.findings {
@@ -923,9 +924,10 @@ fn added_ignore_lines(
         if !crate::ignores::IGNORE_FILES.contains(&name) {
             continue;
         }
-        let Ok(text) = discover::read_regular_capped(&root.join(&c.rel), 4 << 20) else {
+        let Ok(bytes) = fsread::read_file(&root.join(&c.rel), 4 << 20, Follow::No) else {
             continue;
         };
+        let text = String::from_utf8_lossy(&bytes);
         let repo_rel = t.in_repo(&c.rel);
         for (line, pattern) in crate::trust::added_ignore_lines(&text, &trusted.lines_of(&repo_rel))
         {
