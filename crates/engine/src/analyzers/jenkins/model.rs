@@ -1209,59 +1209,55 @@ fn is_change_id(e: &Expr) -> bool {
 /// `PR-…` branch name): a pipeline that asks is built for pull requests. `buildingTag()` or
 /// `BRANCH_NAME == 'main'` alone says nothing about whether the job builds them.
 fn mentions_change_requests(e: &Expr) -> bool {
-    struct V(bool);
-    impl pipeguard_groovy::Visitor for V {
-        fn expr(&mut self, e: &Expr) {
-            self.0 |= refers_to_change_requests(e);
-        }
-    }
-    let mut v = V(false);
+    let mut v = AnyExpr(refers_to_change_requests, false);
     pipeguard_groovy::ast::walk_expr(e, &mut v);
-    v.0
+    v.1
 }
 
 fn when_mentions_change_requests(body: &[Stmt]) -> bool {
-    struct V(bool);
-    impl pipeguard_groovy::Visitor for V {
-        fn expr(&mut self, e: &Expr) {
-            self.0 |= refers_to_change_requests(e);
-            if let ExprKind::Call(c) = &e.kind
-                && c.target.is_none()
-            {
-                let literal = |name: &str| c.named(name).and_then(Expr::literal_str);
-                match c.name.as_str() {
-                    "branch" => {
-                        let pattern = c
-                            .positional(0)
-                            .and_then(Expr::literal_str)
-                            .or_else(|| literal("pattern"));
-                        self.0 |= pattern.is_some_and(|p| p.starts_with("PR"));
-                    }
-                    "environment" => {
-                        self.0 |= literal("name").is_some_and(|n| n.starts_with("CHANGE_"));
-                    }
-                    _ => {}
-                }
-            }
+    any_expr(body, |e| {
+        if refers_to_change_requests(e) {
+            return true;
         }
-    }
-    let mut v = V(false);
-    pipeguard_groovy::walk_stmts(body, &mut v);
-    v.0
+        let ExprKind::Call(c) = &e.kind else {
+            return false;
+        };
+        if c.target.is_some() {
+            return false;
+        }
+        let literal = |name: &str| c.named(name).and_then(Expr::literal_str);
+        match c.name.as_str() {
+            "branch" => c
+                .positional(0)
+                .and_then(Expr::literal_str)
+                .or_else(|| literal("pattern"))
+                .is_some_and(|p| p.starts_with("PR")),
+            "environment" => literal("name").is_some_and(|n| n.starts_with("CHANGE_")),
+            _ => false,
+        }
+    })
 }
 
 fn mentions_call(body: &[Stmt], name: &str) -> bool {
-    struct V<'a>(&'a str, bool);
-    impl pipeguard_groovy::Visitor for V<'_> {
-        fn expr(&mut self, e: &Expr) {
-            if let ExprKind::Call(c) = &e.kind {
-                self.1 |= c.target.is_none() && c.name == self.0;
-            }
-        }
-    }
-    let mut v = V(name, false);
+    any_expr(
+        body,
+        |e| matches!(&e.kind, ExprKind::Call(c) if c.target.is_none() && c.name == name),
+    )
+}
+
+/// Whether any expression in `body` (at any depth) satisfies `pred`.
+fn any_expr(body: &[Stmt], pred: impl Fn(&Expr) -> bool) -> bool {
+    let mut v = AnyExpr(pred, false);
     pipeguard_groovy::walk_stmts(body, &mut v);
     v.1
+}
+
+struct AnyExpr<F>(F, bool);
+
+impl<F: Fn(&Expr) -> bool> pipeguard_groovy::Visitor for AnyExpr<F> {
+    fn expr(&mut self, e: &Expr) {
+        self.1 = self.1 || (self.0)(e);
+    }
 }
 
 fn refers_to_change_requests(e: &Expr) -> bool {
