@@ -425,6 +425,8 @@ fn check_github_sarif(doc: &serde_json::Value, command: &str) {
             ["very-high", "high", "medium", "low"].contains(&props["precision"].as_str().unwrap()),
             "{id}"
         );
+        let basis = &props["pipeguard/precision"]["basis"];
+        assert!(basis == "measured" || basis == "declared", "{id}: {basis}");
         if props["severity"] == "info" {
             assert!(
                 props.get("security-severity").is_none(),
@@ -936,4 +938,64 @@ fn sarif_keeps_the_worst_25000_results_and_names_the_cut() {
         ))),
         "{notes:?}"
     );
+}
+
+/// A rule's SARIF `precision` is its measured false-positive rate on the real-file corpus
+/// (rules/precision.tsv, from bench/precision/judgements.tsv) when it has judged findings, else
+/// the confidence it declares; the rule's properties say which, with the counts.
+#[test]
+fn sarif_precision_comes_from_the_measured_false_positive_rate() {
+    let r = repo(None);
+    let d = r.path();
+    std::fs::write(
+        d.join("docker-compose.yml"),
+        "services:\n  web:\n    image: nginx:1.27\n    privileged: true\n",
+    )
+    .unwrap();
+    let out = pipeguard()
+        .current_dir(d)
+        .args([
+            "scan",
+            "--only",
+            "docker,compose",
+            "--format",
+            "sarif",
+            "--fail-on",
+            "never",
+        ])
+        .assert()
+        .code(0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let rule = |id: &str| rules.iter().find(|r| r["id"] == id).unwrap()["properties"].clone();
+    let table = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/engine/rules/precision.tsv"),
+    )
+    .unwrap();
+    let measured = |id: &str| {
+        table.lines().find_map(|l| {
+            let mut p = l.split('\t');
+            (p.next() == Some(id)).then(|| {
+                let n: u64 = p.next().unwrap().parse().unwrap();
+                let fp: u64 = p.next().unwrap().parse().unwrap();
+                (n, fp)
+            })
+        })
+    };
+    // docker/root-user: judged on real Dockerfiles, none false.
+    let (n, fp) = measured("docker/root-user").expect("docker/root-user is measured");
+    let p = rule("docker/root-user");
+    assert_eq!(p["pipeguard/precision"]["basis"], "measured");
+    assert_eq!(p["pipeguard/precision"]["judged"], n);
+    assert_eq!(p["pipeguard/precision"]["falsePositives"], fp);
+    assert!(n >= 5 && fp == 0);
+    assert_eq!(p["precision"], "very-high");
+    // compose/privileged: the corpus has no compose file, so nothing was judged.
+    assert!(measured("compose/privileged").is_none());
+    let p = rule("compose/privileged");
+    assert_eq!(p["pipeguard/precision"]["basis"], "declared");
+    assert_eq!(p["precision"], "high");
 }

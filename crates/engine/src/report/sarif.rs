@@ -100,10 +100,17 @@ pub fn render(report: &Report) -> String {
     render_as(report, "scan")
 }
 
-/// The rule's precision: how sure its findings are (the confidence the rule declares for its
-/// findings in this run; `high` when it has none).
-fn precision(report: &Report, id: &str) -> &'static str {
-    report
+/// The rule's precision: measured (the false-positive rate of its judged findings on the real-file
+/// corpus, `rules/precision.tsv`) when any were judged, else how sure the rule says its findings in
+/// this run are (`high` when it has none). The second value is the property saying which.
+fn precision(report: &Report, id: &str) -> (&'static str, Value) {
+    if let Some(m) = crate::rules::precision::measured(id) {
+        return (
+            m.level(),
+            json!({ "basis": "measured", "judged": m.judged, "falsePositives": m.false_positives }),
+        );
+    }
+    let declared = report
         .findings
         .iter()
         .filter(|f| f.rule_id == id)
@@ -117,7 +124,8 @@ fn precision(report: &Report, id: &str) -> &'static str {
             Confidence::High => "high",
             Confidence::Medium => "medium",
             Confidence::Low => "low",
-        })
+        });
+    (declared, json!({ "basis": "declared" }))
 }
 
 /// SARIF 2.1.0 of `report` as produced by `command` (`pipeguard/<command>/` is the run's
@@ -130,9 +138,11 @@ pub fn render_as(report: &Report, command: &str) -> String {
             let mut tags = vec!["security".to_string()];
             tags.extend(m.tags.iter().cloned());
             tags.truncate(MAX_TAGS_PER_RULE);
+            let (precision, basis) = precision(report, &m.id);
             let mut props = json!({
                 "tags": tags,
-                "precision": precision(report, &m.id),
+                "precision": precision,
+                "pipeguard/precision": basis,
                 "severity": m.severity.as_str(),
             });
             if let Some(ss) = security_severity(m.severity) {

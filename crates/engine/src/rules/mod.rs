@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::{Family, Severity};
 
+pub mod precision;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 }
