@@ -54,7 +54,14 @@ fn pin_findings(dir: &Path) -> Vec<(String, u64)> {
     let out = pipeguard()
         .arg("scan")
         .arg(dir)
-        .args(["--format", "json", "--persona", "pedantic", "--fail-on", "never"])
+        .args([
+            "--format",
+            "json",
+            "--persona",
+            "pedantic",
+            "--fail-on",
+            "never",
+        ])
         .output()
         .unwrap();
     let report = crate::common::json_report(&out.stdout);
@@ -112,23 +119,46 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
             &format!("FROM {h}/base/app@{latest} AS untagged"),
         );
     assert!(
-        diff.contains(&format!("-FROM {h}/base/app:1.0 AS build\n+FROM {h}/base/app:1.0@{app} AS build\n")),
+        diff.contains(&format!(
+            "-FROM {h}/base/app:1.0 AS build\n+FROM {h}/base/app:1.0@{app} AS build\n"
+        )),
         "{diff}{err}"
     );
     assert!(
-        diff.contains(&format!("+FROM --platform=linux/amd64 {h}/base/multi:2@{multi} AS multi\n")),
+        diff.contains(&format!(
+            "+FROM --platform=linux/amd64 {h}/base/multi:2@{multi} AS multi\n"
+        )),
         "{diff}"
     );
-    assert!(diff.contains(&format!("+FROM {h}/base/app@{latest} AS untagged\n")), "{diff}");
-    assert!(diff.contains(&format!("+FROM {h}/base/app:1.0@{app} AS build2\n")), "{diff}");
+    assert!(
+        diff.contains(&format!("+FROM {h}/base/app@{latest} AS untagged\n")),
+        "{diff}"
+    );
+    assert!(
+        diff.contains(&format!("+FROM {h}/base/app:1.0@{app} AS build2\n")),
+        "{diff}"
+    );
     assert_eq!(diff.matches("\n+FROM").count(), 4, "{diff}");
-    assert_eq!(std::fs::read_to_string(dir.join("Dockerfile")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
+        before
+    );
     for want in [
-        format!("Dockerfile:3: docker/base-not-digest: pin `{h}/base/app:1.0` to the digest of its manifest ({app})"),
-        format!("Dockerfile:5: docker/base-not-digest: pin `{h}/base/multi:2` to the digest of its multi-platform index ({multi})"),
-        format!("Dockerfile:6: docker/base-not-digest: not repaired: the image `{h}/base/app:${{VER}}` is made of build arguments"),
-        format!("Dockerfile:10: docker/unpinned-base: pin `{h}/base/app` to the digest of its manifest ({latest})"),
-        format!("Dockerfile:11: docker/base-not-digest: not repaired: the registry has no `{h}/base/app:missing`"),
+        format!(
+            "Dockerfile:3: docker/base-not-digest: pin `{h}/base/app:1.0` to the digest of its manifest ({app})"
+        ),
+        format!(
+            "Dockerfile:5: docker/base-not-digest: pin `{h}/base/multi:2` to the digest of its multi-platform index ({multi})"
+        ),
+        format!(
+            "Dockerfile:6: docker/base-not-digest: not repaired: the image `{h}/base/app:${{VER}}` is made of build arguments"
+        ),
+        format!(
+            "Dockerfile:10: docker/unpinned-base: pin `{h}/base/app` to the digest of its manifest ({latest})"
+        ),
+        format!(
+            "Dockerfile:11: docker/base-not-digest: not repaired: the registry has no `{h}/base/app:missing`"
+        ),
         "pipeguard fix: 3 repairs in 1 file (dry run: --write applies)".to_string(),
         "pipeguard: registry: 4 base images, 4 manifest requests, 3 digests".to_string(),
     ] {
@@ -140,7 +170,10 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
     // --write: exactly the pins; the re-scan shows only what was listed.
     let (code, _, err) = fix(&dir, &h, &["--write"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(std::fs::read_to_string(dir.join("Dockerfile")).unwrap(), expected);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
+        expected
+    );
     assert_eq!(
         pin_findings(&dir),
         vec![
@@ -157,9 +190,14 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
     std::fs::write(dir.join("Dockerfile"), &before).unwrap();
     let (code, diff, err) = fix(&dir, &h, &["--write"]);
     assert_eq!((code, diff.as_str()), (0, ""), "{err}");
-    assert_eq!(std::fs::read_to_string(dir.join("Dockerfile")).unwrap(), before);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("Dockerfile")).unwrap(),
+        before
+    );
     assert!(
-        err.contains(&format!("pipeguard: registry {h}: 4 base images left unpinned (no answer)")),
+        err.contains(&format!(
+            "pipeguard: registry {h}: 4 base images left unpinned (no answer)"
+        )),
         "{err}"
     );
     assert!(
@@ -168,12 +206,19 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
     );
     for line in [3, 5, 10, 11, 12] {
         assert!(
-            err.lines().any(|l| l.starts_with(&format!("Dockerfile:{line}: docker/"))
-                && l.contains("not repaired: the registry was not asked or did not answer")),
+            err.lines()
+                .any(|l| l.starts_with(&format!("Dockerfile:{line}: docker/"))
+                    && l.contains("not repaired: the registry was not asked or did not answer")),
             "line {line}:\n{err}"
         );
     }
-    assert!(err.contains("pipeguard fix: 0 repairs in 0 files written"), "{err}");
+    assert!(
+        err.contains("pipeguard fix: 0 repairs in 0 files written"),
+        "{err}"
+    );
     let (code, _, err) = fix(&dir, &h, &["--check"]);
-    assert_eq!(code, 0, "a registry that is down is a note, not a failure: {err}");
+    assert_eq!(
+        code, 0,
+        "a registry that is down is a note, not a failure: {err}"
+    );
 }

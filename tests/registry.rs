@@ -281,7 +281,9 @@ impl LiveRegistry {
             std::fs::write(rootfs.join("arch.txt"), arch).unwrap();
             crate::common::sh(
                 &d,
-                &format!("tar --owner=0 --group=0 --mtime=@0 -cf layer-{arch}.tar -C rootfs-{arch} arch.txt"),
+                &format!(
+                    "tar --owner=0 --group=0 --mtime=@0 -cf layer-{arch}.tar -C rootfs-{arch} arch.txt"
+                ),
             );
             let layer = std::fs::read(d.join(format!("layer-{arch}.tar"))).unwrap();
             let layer_digest = blob(&layer);
@@ -318,18 +320,37 @@ impl LiveRegistry {
             .unwrap(),
         )
         .unwrap();
-        std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        std::fs::write(
+            layout.join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .unwrap();
         let policy = d.join("policy.json");
-        std::fs::write(&policy, r#"{"default":[{"type":"insecureAcceptAnything"}]}"#).unwrap();
+        std::fs::write(
+            &policy,
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
         let out = Command::new("skopeo")
-            .args(["copy", "--quiet", "--all", "--preserve-digests", "--dest-tls-verify=false", "--policy"])
+            .args([
+                "copy",
+                "--quiet",
+                "--all",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
+                "--policy",
+            ])
             .arg(&policy)
             .arg(format!("oci:{}:latest", layout.display()))
             .arg(format!("docker://{}/{repo_tag}", self.host))
             .env("HOME", self.dir.path())
             .output()
             .unwrap();
-        assert!(out.status.success(), "skopeo copy --all: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "skopeo copy --all: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         index_digest
     }
 

@@ -158,8 +158,7 @@ pub fn image_digests(
             Err(e) => {
                 let why = format!("{e:#}");
                 // reqwest's words for a request that never got an answer.
-                if why.contains("error sending request") || why.contains("operation timed out")
-                {
+                if why.contains("error sending request") || why.contains("operation timed out") {
                     down.insert(r.registry.clone(), why.clone());
                 }
                 *failed.entry(r.registry.clone()).or_default() += 1;

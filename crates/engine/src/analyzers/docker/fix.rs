@@ -233,7 +233,8 @@ fn pin(
             let mut edits = Vec::new();
             let mut targets = Vec::new();
             for g in findings.iter().filter(|g| g.rule_id == f.rule_id) {
-                let Some(s) = m.file
+                let Some(s) = m
+                    .file
                     .offset_of(g.location.start_line, g.location.start_column)
                     .and_then(|o| m.stages.iter().find(|s| s.image_span.start == o))
                 else {
@@ -270,9 +271,10 @@ fn pin(
             f,
             format!("the registry has no `{image}` (no such tag or repository)"),
         ),
-        Some(ImageFact::Error(why)) => {
-            unsafe_(f, format!("the registry was not asked or did not answer: {why}"))
-        }
+        Some(ImageFact::Error(why)) => unsafe_(
+            f,
+            format!("the registry was not asked or did not answer: {why}"),
+        ),
         None => unsafe_(f, format!("the digest of `{image}` was not looked up")),
     }
 }
