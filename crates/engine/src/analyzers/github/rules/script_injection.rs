@@ -196,7 +196,7 @@ fn remote_workflow(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 .iter()
                 .filter(|t| OUTSIDER.contains(&t.as_str()))
                 .collect();
-            let mut f = RawFinding::new(
+            let mut finding = RawFinding::new(
                 ID,
                 m.file,
                 u.bytes.clone(),
@@ -221,19 +221,19 @@ fn remote_workflow(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             .property("context", format!("inputs.{input}"));
             match (outsider, fired.first()) {
                 (Some(_), Some(t)) => {
-                    f = f.related(
+                    finding = finding.related(
                         m.file,
                         a.trigger_bytes(t),
                         format!("`{t}` lets outsiders choose that text"),
                     );
                     if fired.iter().all(|t| t.as_str() == "pull_request") {
-                        f = f.severity(Severity::Medium);
+                        finding = finding.severity(Severity::Medium);
                     }
                 }
-                (Some(_), None) => f = f.severity(Severity::Medium),
-                (None, _) => f = f.severity(Severity::Low).confidence(Confidence::Medium),
+                (Some(_), None) => finding = finding.severity(Severity::Medium),
+                (None, _) => finding = finding.severity(Severity::Low).confidence(Confidence::Medium),
             }
-            out.push(f);
+            out.push(finding);
         }
     }
 }
