@@ -196,7 +196,7 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
     );
     assert!(
         err.contains(&format!(
-            "pipeguard: registry {h}: 4 base images left unpinned (no answer)"
+            "pipeguard: registry {h}: 4 distinct base images left unpinned (no answer)"
         )),
         "{err}"
     );
@@ -208,7 +208,9 @@ fn fix_online_pins_base_images_to_the_registry_digest() {
         assert!(
             err.lines()
                 .any(|l| l.starts_with(&format!("Dockerfile:{line}: docker/"))
-                    && l.contains("not repaired: the registry was not asked or did not answer")),
+                    && l.contains(&format!(
+                        "not repaired: no digest from the registry: `{h}` could not be reached"
+                    ))),
             "line {line}:\n{err}"
         );
     }

@@ -158,19 +158,22 @@ pub fn image_digests(
             Err(e) => {
                 let why = format!("{e:#}");
                 // reqwest's words for a request that never got an answer.
-                if why.contains("error sending request") || why.contains("operation timed out") {
-                    down.insert(r.registry.clone(), why.clone());
-                }
-                *failed.entry(r.registry.clone()).or_default() += 1;
                 eprintln!("pipeguard: registry: {}", clean(&why));
-                ImageFact::Error(why)
+                *failed.entry(r.registry.clone()).or_default() += 1;
+                if why.contains("error sending request") || why.contains("operation timed out") {
+                    let short = format!("`{}` could not be reached", r.registry);
+                    down.insert(r.registry.clone(), short.clone());
+                    ImageFact::Error(short)
+                } else {
+                    ImageFact::Error(why)
+                }
             }
         };
         facts.images.insert(image, fact);
     }
     for (host, n) in &failed {
         eprintln!(
-            "pipeguard: registry {}: {n} base image{} left unpinned (no answer)",
+            "pipeguard: registry {}: {n} distinct base image{} left unpinned (no answer)",
             clean(host),
             if *n == 1 { "" } else { "s" }
         );

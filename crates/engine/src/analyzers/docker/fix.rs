@@ -271,10 +271,7 @@ fn pin(
             f,
             format!("the registry has no `{image}` (no such tag or repository)"),
         ),
-        Some(ImageFact::Error(why)) => unsafe_(
-            f,
-            format!("the registry was not asked or did not answer: {why}"),
-        ),
+        Some(ImageFact::Error(why)) => unsafe_(f, format!("no digest from the registry: {why}")),
         None => unsafe_(f, format!("the digest of `{image}` was not looked up")),
     }
 }

@@ -1,9 +1,9 @@
 //! `github/secret-to-action`: a secret passed to another repository's action that either (a) is
 //! used by a mutable ref (tag or branch) in a job a privileged trigger starts, or (b) with
 //! `scan --online`, sends that input with `curl`/`wget` to an address made of another input the
-//! step fills with outsiders' text (its `action.yml` fetched at the used ref). One finding per
-//! secret-carrying `with:`/`env:` value; GitHub's own actions and the job token are left out of
-//! (a), which would otherwise report every `github-token:` of the ecosystem.
+//! step fills with outsiders' text (its `action.yml` fetched at the used ref). (a) is one
+//! finding per step naming its secrets, (b) one per input; GitHub's own actions, trusted owners
+//! and the job token are left out of (a), which would otherwise report every `github-token:`.
 
 use crate::analyzers::github::expr;
 use crate::analyzers::github::facts::Facts;
@@ -143,8 +143,15 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 .find(|x| &x.text == uses)
                 .and_then(|x| remote_file(x.facts, &x.uses));
             let owner = u.repo.split('/').next().unwrap_or_default();
-            let mutable = !u.is_sha() && !matches!(owner, "actions" | "github");
+            let trusted = cx
+                .config
+                .github
+                .trusted_action_owners
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(owner));
+            let mutable = !u.is_sha() && !matches!(owner, "actions" | "github") && !trusted;
             let privileged = !r.privileged.is_empty() && !r.fork_guarded;
+            let mut pinned_to_ref: Vec<(&KeyValue, bool, String)> = Vec::new();
             for (kv, with, secret) in carriers {
                 let sent = match (&remote, with, outsider) {
                     (Some(file), true, Some(_)) => {
@@ -174,28 +181,55 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                     );
                     continue;
                 }
-                if !(mutable && privileged) {
-                    continue;
+                if mutable && privileged {
+                    pinned_to_ref.push((kv, with, secret));
                 }
-                let trigger = &r.privileged[0];
-                out.push(
-                    RawFinding::new(
-                        ID,
-                        m.file,
-                        bytes,
-                        format!(
-                            "secret `{secret}` is passed (`{}: …`{}) to `{uses}`, used by the mutable ref `{}` in job `{}` on `{trigger}`: whoever moves that ref runs code holding the secret; pin the action to a commit SHA",
-                            kv.name,
-                            if with { "" } else { " in `env:`" },
-                            u.git_ref,
-                            job.id
-                        ),
-                    )
-                    .related(m.file, a.trigger_bytes(trigger), format!("privileged trigger `{trigger}`"))
-                    .content(content)
-                    .property("secret", secret),
+            }
+            // One finding per step for the mutable ref: the ref is the problem, the secrets are
+            // what it exposes.
+            let Some((first, _, _)) = pinned_to_ref.first() else {
+                continue;
+            };
+            let trigger = &r.privileged[0];
+            let mut names: Vec<String> = pinned_to_ref.iter().map(|(_, _, s)| s.clone()).collect();
+            names.sort();
+            names.dedup();
+            let listed = names
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut f = RawFinding::new(
+                ID,
+                m.file,
+                m.value_bytes(&first.route),
+                format!(
+                    "{} {listed} {} passed to `{uses}`, used by the mutable ref `{}` in job `{}` on `{trigger}`: whoever moves that ref runs code holding {}; pin the action to a commit SHA",
+                    if names.len() == 1 { "secret" } else { "secrets" },
+                    if names.len() == 1 { "is" } else { "are" },
+                    u.git_ref,
+                    job.id,
+                    if names.len() == 1 { "it" } else { "them" },
+                ),
+            )
+            .related(
+                m.file,
+                a.trigger_bytes(trigger),
+                format!("privileged trigger `{trigger}`"),
+            )
+            .content(format!("{} {} {} mutable {}", job.id, step.index, u.repo, names.join(",")))
+            .property("secret", names.join(","));
+            for (kv, with, secret) in pinned_to_ref.iter().skip(1) {
+                f = f.related(
+                    m.file,
+                    m.value_bytes(&kv.route),
+                    format!(
+                        "`{secret}` passed{}",
+                        if *with { "" } else { " in `env:`" }
+                    ),
                 );
             }
+            out.push(f);
         }
     }
 }
