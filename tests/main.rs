@@ -12,6 +12,7 @@ mod common;
 mod drift;
 mod e2e_scan;
 mod fix;
+mod fix_registry;
 mod fuzz_smoke;
 mod gate;
 mod hostile;

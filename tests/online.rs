@@ -364,3 +364,164 @@ fn fix_online_pins_tags_and_updates_stale_pins() {
         "{stderr}"
     );
 }
+
+/// Reusable workflows and secrets handed to actions, through the fetched files (recorded
+/// contents answers in tests/fixtures/online/api/contents_{reuse,notify}_*.json): a called
+/// workflow that expands a free-text input the caller fills from the PR title (script injection
+/// at the caller's `uses:`), one that runs the PR's code with the secret passed in
+/// (secrets-to-untrusted at the caller's `secrets:` entry), one that uses its input safely
+/// through `env:` (nothing, although it gets `secrets: inherit`), and a composite that curls its
+/// token to an address the caller fills from the event (secret-to-action, critical).
+#[test]
+fn reusable_workflows_and_secrets_passed_to_actions_are_analysed_through_the_fetched_files() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        for (repo, short) in [("reuse/wf", "reuse"), ("notify/action", "notify")] {
+            json_at(&s, &format!("/repos/{repo}"), &format!("repo_{short}.json")).await;
+            json_at(
+                &s,
+                &format!("/repos/{repo}/tags"),
+                &format!("tags_{short}.json"),
+            )
+            .await;
+            json_at(
+                &s,
+                &format!("/repos/{repo}/branches"),
+                &format!("branches_{short}.json"),
+            )
+            .await;
+            Mock::given(method("GET"))
+                .and(path("/advisories"))
+                .and(query_param("affects", repo))
+                .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(vec![])))
+                .mount(&s)
+                .await;
+        }
+        for wf in ["triage", "build", "safe"] {
+            Mock::given(method("GET"))
+                .and(path(format!(
+                    "/repos/reuse/wf/contents/.github/workflows/{wf}.yml"
+                )))
+                .and(query_param("ref", "v2"))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_body_json(api(&format!("contents_reuse_{wf}.json"))),
+                )
+                .mount(&s)
+                .await;
+        }
+        json_at(
+            &s,
+            "/repos/notify/action/contents/action.yml",
+            "contents_notify.json",
+        )
+        .await;
+        s
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let repo = fixtures().join("online/transitive");
+    let (report, stderr) = scan_online(&repo, &server.uri(), cache.path(), &[]);
+    let of = |rule: &str| -> Vec<(u64, String)> {
+        let mut v: Vec<(u64, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| {
+                (
+                    f["location"]["start_line"].as_u64().unwrap(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // Line 24: notify/action also expands `inputs.endpoint` into its script (the secret passed
+    // as `inputs.token` is no injection: an attacker does not choose it).
+    assert_eq!(
+        of("github/script-injection"),
+        vec![(8, "high".into()), (24, "high".into())],
+        "{stderr}"
+    );
+    assert_eq!(
+        of("github/secrets-to-untrusted"),
+        vec![(15, "critical".into())],
+        "{stderr}"
+    );
+    assert_eq!(
+        of("github/secret-to-action"),
+        vec![(26, "critical".into())],
+        "{stderr}"
+    );
+    let find = |rule: &str| {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == rule)
+            .unwrap()
+            .clone()
+    };
+    let inj = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule_id"] == "github/script-injection" && f["location"]["start_line"] == 8)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        inj["related"][0]["location"]["path"],
+        "github.com/reuse/wf/blob/v2/.github/workflows/triage.yml"
+    );
+    assert_eq!(inj["related"][0]["location"]["start_line"], 19);
+    assert_eq!(inj["related"][1]["location"]["start_line"], 10);
+    let sec = find("github/secrets-to-untrusted");
+    assert_eq!(
+        sec["related"][0]["location"]["path"],
+        "github.com/reuse/wf/blob/v2/.github/workflows/build.yml"
+    );
+    assert_eq!(sec["related"][0]["location"]["start_line"], 13);
+    assert_eq!(sec["related"][1]["location"]["start_line"], 14);
+    let exfil = find("github/secret-to-action");
+    assert_eq!(
+        exfil["related"][0]["location"]["path"],
+        "github.com/notify/action/blob/v3/action.yml"
+    );
+    assert_eq!(exfil["related"][0]["location"]["start_line"], 16);
+    assert!(
+        exfil["message"]
+            .as_str()
+            .unwrap()
+            .contains("github.event.pull_request.head.repo.homepage"),
+        "{exfil}"
+    );
+
+    // Offline the called files are unknown: only the mutable-ref case of secret-to-action is
+    // left (same line, high), and no cross-file injection.
+    let out = pipeguard()
+        .arg("scan")
+        .arg(&repo)
+        .args(["--offline", "--format", "json", "--fail-on", "never"])
+        .output()
+        .unwrap();
+    let offline = json_report(&out.stdout);
+    let lines = |rule: &str| -> Vec<(u64, String)> {
+        offline["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule_id"] == rule)
+            .map(|f| {
+                (
+                    f["location"]["start_line"].as_u64().unwrap(),
+                    f["severity"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(lines("github/secret-to-action"), vec![(26, "high".into())]);
+    assert!(lines("github/script-injection").is_empty());
+    assert!(lines("github/secrets-to-untrusted").is_empty());
+}

@@ -49,15 +49,15 @@ fn have(tool: &str) -> bool {
     found
 }
 
-fn have_all() -> bool {
+pub(crate) fn have_all() -> bool {
     ["docker-registry", "skopeo", "curl", "tar"]
         .iter()
         .all(|t| have(t))
 }
 
-struct LiveRegistry {
+pub(crate) struct LiveRegistry {
     child: Child,
-    host: String,
+    pub(crate) host: String,
     storage: PathBuf,
     dir: tempfile::TempDir,
     /// `Some` for a registry served over TLS with htpasswd (Basic) auth.
@@ -88,7 +88,7 @@ fn free_port() -> u16 {
 }
 
 impl LiveRegistry {
-    fn start() -> LiveRegistry {
+    pub(crate) fn start() -> LiveRegistry {
         LiveRegistry::start_with(false)
     }
 
@@ -179,7 +179,7 @@ impl LiveRegistry {
 
     /// Make a small OCI image (one layer holding `content`) and copy it in with skopeo.
     /// Returns its manifest digest.
-    fn push_image(&self, repo_tag: &str, content: &str) -> String {
+    pub(crate) fn push_image(&self, repo_tag: &str, content: &str) -> String {
         let d = self
             .dir
             .path()
@@ -258,6 +258,100 @@ impl LiveRegistry {
             String::from_utf8_lossy(&out.stderr)
         );
         manifest_digest
+    }
+
+    /// A multi-platform image: one small manifest per architecture under an OCI image index,
+    /// copied in whole (`skopeo copy --all`). Returns the index digest.
+    pub(crate) fn push_index(&self, repo_tag: &str, archs: &[&str]) -> String {
+        let d = self
+            .dir
+            .path()
+            .join(format!("idx-{}", repo_tag.replace(['/', ':'], "_")));
+        let layout = d.join("layout");
+        std::fs::create_dir_all(layout.join("blobs/sha256")).unwrap();
+        let blob = |bytes: &[u8]| {
+            let hex = pipeguard_attest::hash::sha256_hex(bytes);
+            std::fs::write(layout.join("blobs/sha256").join(&hex), bytes).unwrap();
+            format!("sha256:{hex}")
+        };
+        let mut manifests = Vec::new();
+        for arch in archs {
+            let rootfs = d.join(format!("rootfs-{arch}"));
+            std::fs::create_dir_all(&rootfs).unwrap();
+            std::fs::write(rootfs.join("arch.txt"), arch).unwrap();
+            crate::common::sh(
+                &d,
+                &format!(
+                    "tar --owner=0 --group=0 --mtime=@0 -cf layer-{arch}.tar -C rootfs-{arch} arch.txt"
+                ),
+            );
+            let layer = std::fs::read(d.join(format!("layer-{arch}.tar"))).unwrap();
+            let layer_digest = blob(&layer);
+            let config = serde_json::to_vec(&serde_json::json!({
+                "architecture": arch, "os": "linux",
+                "rootfs": {"type": "layers", "diff_ids": [layer_digest]}
+            }))
+            .unwrap();
+            let config_digest = blob(&config);
+            let manifest = serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": SPEC_OCI_MANIFEST,
+                "config": {"mediaType": SPEC_OCI_CONFIG, "digest": config_digest, "size": config.len()},
+                "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": layer_digest, "size": layer.len()}]
+            }))
+            .unwrap();
+            manifests.push(serde_json::json!({
+                "mediaType": SPEC_OCI_MANIFEST, "digest": blob(&manifest), "size": manifest.len(),
+                "platform": {"architecture": arch, "os": "linux"}
+            }));
+        }
+        let index = serde_json::to_vec(&serde_json::json!({
+            "schemaVersion": 2, "mediaType": SPEC_OCI_INDEX, "manifests": manifests
+        }))
+        .unwrap();
+        let index_digest = blob(&index);
+        std::fs::write(
+            layout.join("index.json"),
+            serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "manifests": [{"mediaType": SPEC_OCI_INDEX, "digest": index_digest, "size": index.len(),
+                               "annotations": {"org.opencontainers.image.ref.name": "latest"}}]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        std::fs::write(
+            layout.join("oci-layout"),
+            r#"{"imageLayoutVersion":"1.0.0"}"#,
+        )
+        .unwrap();
+        let policy = d.join("policy.json");
+        std::fs::write(
+            &policy,
+            r#"{"default":[{"type":"insecureAcceptAnything"}]}"#,
+        )
+        .unwrap();
+        let out = Command::new("skopeo")
+            .args([
+                "copy",
+                "--quiet",
+                "--all",
+                "--preserve-digests",
+                "--dest-tls-verify=false",
+                "--policy",
+            ])
+            .arg(&policy)
+            .arg(format!("oci:{}:latest", layout.display()))
+            .arg(format!("docker://{}/{repo_tag}", self.host))
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo copy --all: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        index_digest
     }
 
     fn url(&self, path: &str) -> String {

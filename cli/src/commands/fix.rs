@@ -34,9 +34,14 @@ pub struct FixArgs {
     #[arg(long, value_enum, value_name = "PERSONA")]
     pub persona: Option<Persona>,
     /// With --online: pin `uses:` to the commit of its tag (`# vX.Y.Z` comment) and update stale
-    /// pins, from the GitHub API (cached like `scan --online`).
+    /// pins, from the GitHub API (cached like `scan --online`), and Dockerfile base images to
+    /// the digest of their tag (`FROM node:22@sha256:…`), from their registry.
     #[command(flatten)]
     pub online: super::online::OnlineArgs,
+    /// With --online, Dockerfile base images are pinned to the digest of their tag, asked of
+    /// their registry with these credentials (docker config by default).
+    #[command(flatten)]
+    pub registry: super::registry::RegistryOpts,
 }
 
 /// Control characters of untrusted text (step names, paths) are not sent to the terminal.
@@ -54,7 +59,10 @@ pub fn run(args: &FixArgs) -> anyhow::Result<u8> {
     };
     let mut config = pipeguard_engine::engine::load_config(&source, registry)?;
     config.persona = Some(args.persona.or(config.persona).unwrap_or(Persona::Pedantic));
-    let online = args.online.facts(&args.path, &config)?;
+    let mut online = args.online.facts(&args.path, &config)?;
+    if let Some(facts) = online.as_mut() {
+        super::online::image_digests(&args.path, &config, &args.registry, facts)?;
+    }
     let outcome = fix::plan(&FixRequest {
         root: args.path.clone(),
         config: &config,

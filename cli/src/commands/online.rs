@@ -77,3 +77,110 @@ impl OnlineArgs {
         Ok(Some(r.facts))
     }
 }
+
+/// `fix --online`: the digest each literal Dockerfile base image's tag has in its registry
+/// (one manifest GET per distinct image; the digest is computed from the bytes served, an
+/// index's own digest for a multi-platform image). A registry that cannot be reached is a note
+/// and its images stay as they are; after a connection failure the registry is not asked again.
+pub fn image_digests(
+    root: &std::path::Path,
+    config: &Config,
+    registry: &super::registry::RegistryOpts,
+    facts: &mut OnlineFacts,
+) -> anyhow::Result<()> {
+    use pipeguard_engine::fix::{BaseImage, base_images_in_tree};
+    use pipeguard_engine::online::ImageFact;
+    use pipeguard_oci::Reference;
+    use pipeguard_oci::manifest::{ACCEPT_ALL, DOCKER_LIST, OCI_INDEX};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    let images: BTreeSet<String> = base_images_in_tree(root, config)?
+        .into_iter()
+        .filter_map(|(_, _, b)| match b {
+            BaseImage::Pinnable(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    if images.is_empty() {
+        return Ok(());
+    }
+    let clean = |s: &str| s.replace(|c: char| c.is_control(), "?");
+    let client = match registry.client() {
+        Ok(c) => c,
+        Err(e) => {
+            let why = format!("{e:#}");
+            eprintln!(
+                "pipeguard: registry: {}; base images left unpinned",
+                clean(&why)
+            );
+            for i in images {
+                facts.images.insert(i, ImageFact::Error(why.clone()));
+            }
+            return Ok(());
+        }
+    };
+    let rt = super::registry::runtime()?;
+    // Registry host → why it could not be reached (asked once).
+    let mut down: BTreeMap<String, String> = BTreeMap::new();
+    let mut failed: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut calls, mut pinned) = (0usize, 0usize);
+    for image in images {
+        let r = match Reference::parse(&image) {
+            Ok(r) => r,
+            Err(e) => {
+                facts
+                    .images
+                    .insert(image, ImageFact::Error(format!("{e:#}")));
+                continue;
+            }
+        };
+        if let Some(why) = down.get(&r.registry) {
+            *failed.entry(r.registry.clone()).or_default() += 1;
+            facts.images.insert(image, ImageFact::Error(why.clone()));
+            continue;
+        }
+        calls += 1;
+        let tag = r.tag.clone().unwrap_or_else(|| "latest".into());
+        let fact = match rt.block_on(client.get_manifest(&r, &tag, &ACCEPT_ALL)) {
+            Ok(Some(m)) => {
+                pinned += 1;
+                let index = m.media_type == OCI_INDEX
+                    || m.media_type == DOCKER_LIST
+                    || (m.media_type.is_empty()
+                        && serde_json::from_slice::<serde_json::Value>(&m.bytes)
+                            .is_ok_and(|v| v.get("manifests").is_some()));
+                ImageFact::Digest {
+                    digest: m.digest,
+                    index,
+                }
+            }
+            Ok(None) => ImageFact::Missing,
+            Err(e) => {
+                let why = format!("{e:#}");
+                // reqwest's words for a request that never got an answer.
+                eprintln!("pipeguard: registry: {}", clean(&why));
+                *failed.entry(r.registry.clone()).or_default() += 1;
+                if why.contains("error sending request") || why.contains("operation timed out") {
+                    let short = format!("`{}` could not be reached", r.registry);
+                    down.insert(r.registry.clone(), short.clone());
+                    ImageFact::Error(short)
+                } else {
+                    ImageFact::Error(why)
+                }
+            }
+        };
+        facts.images.insert(image, fact);
+    }
+    for (host, n) in &failed {
+        eprintln!(
+            "pipeguard: registry {}: {n} distinct base image{} left unpinned (no answer)",
+            clean(host),
+            if *n == 1 { "" } else { "s" }
+        );
+    }
+    eprintln!(
+        "pipeguard: registry: {} base images, {calls} manifest requests, {pinned} digests",
+        facts.images.len()
+    );
+    Ok(())
+}

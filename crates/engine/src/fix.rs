@@ -393,6 +393,37 @@ pub fn plan(req: &FixRequest<'_>) -> anyhow::Result<FixOutcome> {
     Ok(out)
 }
 
+pub use crate::analyzers::docker::fix::BaseImage;
+
+/// Every `FROM` of the Dockerfiles under `root` (path, line, what its base is), in path and
+/// line order: what `fix --online` asks a registry about ([`BaseImage::Pinnable`]) and why the
+/// others are left.
+pub fn base_images_in_tree(
+    root: &Path,
+    config: &Config,
+) -> anyhow::Result<Vec<(String, u32, BaseImage)>> {
+    let walk = discover::walk(&WalkOptions {
+        root: root.to_path_buf(),
+        exclude: config.exclude.clone(),
+        trusted_ignores: None,
+    })?;
+    let limits = ReadLimits {
+        max_file_size: config.max_file_size(),
+    };
+    let mut out = Vec::new();
+    for c in walk.candidates {
+        if let ReadOutcome::File(f, _) = discover::read(c, limits)
+            && f.kind == FileKind::Dockerfile
+        {
+            for (line, b) in crate::analyzers::docker::fix::base_images(&f) {
+                out.push((f.path.clone(), line, b));
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    Ok(out)
+}
+
 /// Where a fix goes on disk, refusing symlinks (a planted link must not redirect the write).
 pub fn write(f: &FileFix) -> anyhow::Result<()> {
     write_at(&f.disk_path, &f.bytes())

@@ -66,11 +66,28 @@ pub struct RepoFacts {
     pub files: BTreeMap<String, Option<String>>,
 }
 
+/// What a registry said about a Dockerfile base image (`fix --online`): the CLI asks the
+/// registry (pipeguard-oci), the Dockerfile repair reads the answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImageFact {
+    /// The digest the tag points at (`sha256:…`, computed from the manifest bytes); `index`: a
+    /// multi-platform image index or Docker manifest list (its digest is pinned, not one
+    /// platform's).
+    Digest { digest: String, index: bool },
+    /// The registry has no such tag or repository.
+    Missing,
+    /// The registry could not be asked or gave no usable answer (the reason, no credentials).
+    Error(String),
+}
+
 /// Everything the online rules may read.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnlineFacts {
     /// By lower-cased `owner/repo`.
     pub repos: BTreeMap<String, RepoFacts>,
+    /// Dockerfile base images by the reference as written in `FROM` (`node:22`).
+    #[serde(default)]
+    pub images: BTreeMap<String, ImageFact>,
 }
 
 impl OnlineFacts {

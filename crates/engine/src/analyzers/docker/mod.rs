@@ -49,8 +49,8 @@ impl Analyzer for DockerAnalyzer {
         &self,
         file: &SourceFile,
         findings: &[crate::finding::Finding],
-        _online: Option<&crate::online::OnlineFacts>,
+        online: Option<&crate::online::OnlineFacts>,
     ) -> Vec<crate::edit::Proposal> {
-        fix::propose(file, findings)
+        fix::propose(file, findings, online)
     }
 }

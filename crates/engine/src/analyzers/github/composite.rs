@@ -43,6 +43,41 @@ pub fn action_sinks(file: &SourceFile) -> Sinks {
     sinks
 }
 
+/// Inputs of a reusable workflow (`on: workflow_call`) that reach a script in one of its jobs:
+/// free-text inputs only (type `string` or none; booleans and numbers carry no code). The label
+/// is `job / step`.
+pub fn workflow_sinks(file: &SourceFile) -> Sinks {
+    let mut sinks = Sinks::new();
+    let Ok(m) = Model::parse(file, DocKind::Workflow) else {
+        return sinks;
+    };
+    if m.trigger("workflow_call").is_none() {
+        return sinks;
+    }
+    let free = super::taint::workflow_inputs(&m).unwrap_or_default();
+    for job in &m.jobs {
+        for step in &job.steps {
+            let Some((_, route)) = super::taint::code_sink(step) else {
+                continue;
+            };
+            let r = m.value_bytes(&route);
+            for site in m.sites_in(&r) {
+                for ctx in expr::dataflow_contexts(m.text(&site.body)) {
+                    if let Some(name) = ctx.strip_prefix("inputs.")
+                        && free.contains(&name.to_ascii_lowercase())
+                    {
+                        sinks
+                            .entry(name.to_ascii_lowercase())
+                            .or_default()
+                            .push((site.range.clone(), format!("{} / {}", job.id, step.label())));
+                    }
+                }
+            }
+        }
+    }
+    sinks
+}
+
 /// An input of a local composite action expanded into a script, where no workflow or action
 /// of the tree calls the action (a published action: its callers are elsewhere and control
 /// the input).

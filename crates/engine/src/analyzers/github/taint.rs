@@ -211,7 +211,7 @@ impl EnvScope {
 /// no type (booleans, numbers, choices and environments are constrained). `None`: neither
 /// trigger, so `inputs.*` is not the workflow's (a composite action's inputs are resolved
 /// across files instead).
-fn workflow_inputs(m: &Model<'_>) -> Option<BTreeSet<String>> {
+pub fn workflow_inputs(m: &Model<'_>) -> Option<BTreeSet<String>> {
     if m.kind != super::model::DocKind::Workflow {
         return None;
     }

@@ -37,6 +37,7 @@ declare_rules! {
         archived_action,
         stale_pin,
         mutable_ref_in_chain,
+        secret_to_action,
     ];
 }
 

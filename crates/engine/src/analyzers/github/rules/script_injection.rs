@@ -127,6 +127,10 @@ fn remote(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                 }
                 let Some((range, label)) = sites.first() else { continue };
                 let ctxs = expr::dataflow_contexts(&passed.value);
+                // A secret, a number or a SHA carries no code.
+                if !ctxs.is_empty() && ctxs.iter().all(|c| constrained(c)) {
+                    continue;
+                }
                 let outsider = ctxs.iter().find(|c| outsider_context(c));
                 let mut f = RawFinding::new(
                     ID,
@@ -152,9 +156,92 @@ fn remote(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     }
 }
 
+/// `scan --online`: a called reusable workflow (`jobs.<id>.uses: owner/repo/.github/workflows/
+/// x.yml@ref`, fetched at that ref) expands one of its free-text `inputs.*` into a script, and
+/// this job fills it with an expression. Reported at the caller's `uses:`, the called file's
+/// script and the caller's `with:` related. Severity as for an injection in the file: outsiders'
+/// text on a trigger they fire is high, on plain `pull_request` medium (the attacker already
+/// controls that run), anything else low.
+fn remote_workflow(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    use crate::analyzers::github::online::{remote_file, used};
+    let Some(facts) = cx.online else { return };
+    let m = a.m;
+    let used = used(a, facts);
+    for (job, r) in m.jobs.iter().zip(&a.jobs) {
+        let Some(uses) = &job.uses else { continue };
+        let Some(u) = used.iter().find(|u| {
+            &u.text == uses
+                && u.uses.is_workflow()
+                && m.file.text.get(u.bytes.clone()).is_some_and(|t| t.contains(uses.as_str()))
+        }) else {
+            continue;
+        };
+        let Some(file) = remote_file(u.facts, &u.uses) else { continue };
+        for (input, sites) in composite::workflow_sinks(&file) {
+            let Some(passed) = job.with.iter().find(|kv| kv.name.eq_ignore_ascii_case(&input))
+            else {
+                continue;
+            };
+            if !passed.value.contains("${{") {
+                continue;
+            }
+            let Some((range, label)) = sites.first() else { continue };
+            let ctxs = expr::dataflow_contexts(&passed.value);
+            if !ctxs.is_empty() && ctxs.iter().all(|c| constrained(c)) {
+                continue;
+            }
+            let outsider = ctxs.iter().find(|c| outsider_context(c));
+            let fired: Vec<&String> = r
+                .triggers
+                .iter()
+                .filter(|t| OUTSIDER.contains(&t.as_str()))
+                .collect();
+            let mut finding = RawFinding::new(
+                ID,
+                m.file,
+                u.bytes.clone(),
+                format!(
+                    "the reusable workflow `{}` expands `inputs.{input}` into the script of `{label}`, and job `{}` passes `{}` to it: {}",
+                    u.text,
+                    job.id,
+                    passed.value.trim(),
+                    if outsider.is_some() {
+                        "outsiders choose that text and it becomes code"
+                    } else {
+                        "its text becomes code in the called workflow"
+                    }
+                ),
+            )
+            .related(&file, range.clone(), format!("`inputs.{input}` expanded into a script"))
+            .related(m.file, m.value_bytes(&passed.route), format!("passed as `{}`", passed.name))
+            .content(format!(
+                "remote workflow {}/{}@{} inputs.{input} {}",
+                u.uses.repo, u.uses.path, u.uses.git_ref, job.id
+            ))
+            .property("context", format!("inputs.{input}"));
+            match (outsider, fired.first()) {
+                (Some(_), Some(t)) => {
+                    finding = finding.related(
+                        m.file,
+                        a.trigger_bytes(t),
+                        format!("`{t}` lets outsiders choose that text"),
+                    );
+                    if fired.iter().all(|t| t.as_str() == "pull_request") {
+                        finding = finding.severity(Severity::Medium);
+                    }
+                }
+                (Some(_), None) => finding = finding.severity(Severity::Medium),
+                (None, _) => finding = finding.severity(Severity::Low).confidence(Confidence::Medium),
+            }
+            out.push(finding);
+        }
+    }
+}
+
 pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     remote(a, cx, out);
+    remote_workflow(a, cx, out);
     if cx.persona() >= Persona::Pedantic {
         unconstrained(a, out);
     }

@@ -15,7 +15,74 @@ use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubSecretsToUntrusted, check);
 
-pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+/// `scan --online`: a job on a privileged trigger passes secrets (`secrets: inherit` or by name)
+/// to a called reusable workflow (fetched at the used ref) one of whose jobs checks out the PR's
+/// code and runs it (the called workflow sees the caller's event). Reported at the caller's
+/// `secrets:`, one finding per secret passed (one for `inherit`), the called checkout and run
+/// related.
+fn remote_workflow(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    use crate::analyzers::github::model::{DocKind, Model, Seg, route_with};
+    use crate::analyzers::github::online::{remote_file, used};
+    let Some(facts) = cx.online else { return };
+    let m = a.m;
+    let used = used(a, facts);
+    for (job, r) in m.jobs.iter().zip(&a.jobs) {
+        if !job.secrets_inherit && job.secrets.is_empty() {
+            continue;
+        }
+        if r.privileged.is_empty() || r.fork_guarded {
+            continue;
+        }
+        let Some(uses) = &job.uses else { continue };
+        let Some(u) = used.iter().find(|u| &u.text == uses && u.uses.is_workflow()) else {
+            continue;
+        };
+        let Some(file) = remote_file(u.facts, &u.uses) else { continue };
+        let Ok(cm) = Model::parse(&file, DocKind::Workflow) else { continue };
+        let ca = Facts::new(&cm);
+        let hit = cm.jobs.iter().zip(&ca.jobs).find_map(|(cj, cr)| {
+            if cr.fork_guarded {
+                return None;
+            }
+            let e = cr.execs.iter().find(|e| e.runs_code)?;
+            Some((cj, e, cr.sources.get(e.source)?))
+        });
+        let Some((cj, exec, src)) = hit else { continue };
+        let trigger = &r.privileged[0];
+        let passed: Vec<(String, std::ops::Range<usize>)> = if job.secrets_inherit {
+            vec![(
+                "every secret (`secrets: inherit`)".to_string(),
+                m.value_bytes(&route_with(&job.route, Seg::Key("secrets".into()))),
+            )]
+        } else {
+            job.secrets
+                .iter()
+                .map(|kv| (format!("secret `{}`", kv.name), m.value_bytes(&kv.route)))
+                .collect()
+        };
+        for (what, bytes) in passed {
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    bytes,
+                    format!(
+                        "job `{}` ({trigger}) passes {what} to `{}`, whose job `{}` {} and then {}: the PR's code can read it",
+                        job.id, u.text, cj.id, src.what, exec.what
+                    ),
+                )
+                .related(&file, src.bytes.clone(), "checks out the PR's code")
+                .related(&file, exec.bytes.clone(), "untrusted code runs here")
+                .related(m.file, a.trigger_bytes(trigger), format!("privileged trigger `{trigger}`"))
+                .content(format!("{} remote workflow {} {what}", job.id, u.uses.repo))
+                .property("job", job.id.clone()),
+            );
+        }
+    }
+}
+
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
+    remote_workflow(a, cx, out);
     let m = a.m;
     for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
         if !r.runs_untrusted() {
