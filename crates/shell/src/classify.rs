@@ -233,6 +233,8 @@ pub fn classify_command(cmd: &Command) -> Vec<(Kind, String)> {
         "oras" if s0 == "push" => add(Kind::ImagePush, "oras push"),
 
         // --- deployments
+        // Not `delete` (tearing down a test namespace) nor `start-build` (an image build in the
+        // cluster): neither puts new code into a running environment.
         "kubectl" | "oc" => {
             if matches!(
                 s0,
@@ -242,12 +244,10 @@ pub fn classify_command(cmd: &Command) -> Vec<(Kind, String)> {
                     | "set"
                     | "rollout"
                     | "patch"
-                    | "delete"
                     | "scale"
                     | "run"
                     | "expose"
                     | "new-app"
-                    | "start-build"
             ) {
                 add(Kind::Deploy, &format!("{prog} {s0}"));
             }
@@ -626,6 +626,8 @@ mod tests {
             "terraform plan",
             "aws s3 ls",
             "aws eks update-kubeconfig --name x",
+            "kubectl delete pvc -n $NS --all || true",
+            "oc start-build app-release -n ci",
         ] {
             assert!(!has(s, Kind::Deploy), "{s}");
         }

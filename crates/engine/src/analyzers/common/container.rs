@@ -153,7 +153,8 @@ pub enum Scope {
 /// - `/etc`, `/home`, `/bin`, `/sbin`, `/var/run`: compose services bind single files such as
 ///   `/etc/localtime` or a project directory under `/home` routinely, so only the directory
 ///   itself counts; a hostPath volume under them on a node is never routine.
-/// - `/var`: only compose (a pod mounting all of `/var` is caught by the paths below it).
+/// - `/var`: only compose by itself; a pod mounting `/var` or `/var/lib` mounts
+///   `/var/lib/kubelet` with it (a parent of a listed tree counts as that tree).
 /// - `/dev`: a tree for compose; exact for Kubernetes, where device plugins and CSI drivers
 ///   mount `/dev/…` entries as part of their job.
 /// - `/lib/modules`, `/var/lib/containerd`, `/var/lib/etcd`: node state, Kubernetes only.
@@ -216,7 +217,12 @@ pub fn sensitive_host_path(path: &str, platform: Platform) -> bool {
         match scope {
             Scope::No => false,
             Scope::Exact => p == *s,
-            Scope::Tree => p == *s || p.strip_prefix(s).is_some_and(|r| r.starts_with('/')),
+            // A parent of a sensitive tree mounts that tree too (`/var/lib` ⊃ `/var/lib/kubelet`).
+            Scope::Tree => {
+                p == *s
+                    || p.strip_prefix(s).is_some_and(|r| r.starts_with('/'))
+                    || s.strip_prefix(p).is_some_and(|r| r.starts_with('/'))
+            }
         }
     });
     listed || (platform == Platform::Compose && home_credentials(p))
@@ -304,6 +310,9 @@ mod tests {
         assert!(!sensitive_host_path("/dev/fuse", Kubernetes));
         assert!(sensitive_host_path("/dev/fuse", Compose));
         assert!(!sensitive_host_path("/var/log/pods", Kubernetes));
+        assert!(sensitive_host_path("/var/lib", Kubernetes));
+        assert!(sensitive_host_path("/var", Kubernetes));
+        assert!(!sensitive_host_path("/var/lib/app-data", Kubernetes));
         assert!(!sensitive_host_path("/data/redis", Kubernetes));
     }
 }

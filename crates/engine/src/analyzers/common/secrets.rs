@@ -176,6 +176,8 @@ pub fn is_placeholder(v: &str) -> bool {
         || lower.contains("example")
         || lower.contains("placeholder")
         || lower.contains("changeme")
+        // `yourpassword`, `your-api-key`, `your_token`: the value to put here, not one.
+        || (lower.starts_with("your") && lower.len() > 4)
         || t.starts_with('/')
 }
 
@@ -246,6 +248,8 @@ mod tests {
             "xxxxxx",
             "changeme",
             "/run/secrets/db",
+            "yourpassword",
+            "your-api-key",
         ] {
             assert!(is_placeholder(v), "{v}");
         }

@@ -189,6 +189,9 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "abcdefgh",
     "12345678",
     "0123456789abcdef",
+    // AWS's documented example key pair, also in edited forms (`…7EXAMAAA`).
+    "akiaiosfodnn7",
+    "wjalrxutnfemi/k7mdeng",
 ];
 
 /// Values people write when they mean "some password here" (whole value, case-insensitive).
@@ -242,7 +245,12 @@ pub fn is_placeholder_word(value: &[u8]) -> bool {
         return true;
     }
     // Template and variable references.
-    if v.starts_with(b"$") || v.starts_with(b"#{") || v.starts_with(b"@") && v.ends_with(b"@") {
+    // `\$VAR`: a `$` escaped for Groovy or make, the shell still expands it.
+    if v.starts_with(b"$")
+        || v.starts_with(b"\\$")
+        || v.starts_with(b"#{")
+        || v.starts_with(b"@") && v.ends_with(b"@")
+    {
         return true;
     }
     for pair in [&b"${"[..], b"{{", b"<%", b"$("] {
@@ -403,6 +411,50 @@ pub fn is_not_credential_named(value: &[u8], name: &[u8]) -> bool {
         return is_uuid(value) || low_variety(value);
     }
     is_not_credential(value)
+}
+
+/// The key names a stored credential rather than holding one (`credentialsId: 'deploy-key'`
+/// in Jenkins, `secretName: db-auth`, `secretKeyRef`, `passwordVariable: 'PW'`,
+/// `IMAGE_PULL_SECRETS=regcred`), or is no credential at all (`tokenizer.type`).
+pub fn names_a_reference(name: &[u8]) -> bool {
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    let end = name.iter().rposition(ident).map_or(0, |i| i + 1);
+    let start = name[..end]
+        .iter()
+        .rposition(|c| !ident(c))
+        .map_or(0, |i| i + 1);
+    let key: Vec<u8> = name[start..end]
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    memchr::memmem::find(&key, b"tokeniz").is_some()
+        || [
+            &b"credentialsid"[..],
+            b"credentialid",
+            b"credentialsref",
+            b"secretname",
+            b"secretref",
+            b"secretkeyref",
+            b"passwordvariable",
+            b"tokenvariable",
+            b"pullsecret",
+            b"pullsecrets",
+        ]
+        .iter()
+        .any(|r| key.ends_with(r))
+}
+
+/// A path of lowercase names (`ci-secrets/release-signing-password`): a secret manager's entry
+/// or a file, not a password (those have no `/` between dictionary words).
+pub fn is_name_path(value: &[u8]) -> bool {
+    value.contains(&b'/')
+        && value.split(|&c| c == b'/').all(|seg| {
+            seg.len() >= 2
+                && seg
+                    .iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        })
 }
 
 /// `a.b.c` made of identifiers with at most one digit, or a CONSTANT_CASE name with `_`.

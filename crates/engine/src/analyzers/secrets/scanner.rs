@@ -494,7 +494,13 @@ impl Scanner {
                 from -= 1;
             }
             let name = &text[from..secret.start];
-            if checks::is_not_credential_named(value, name) {
+            // `-v $PWD:/src`: a variable expanded before `:`, not a key assigned a value.
+            let expansion = from > 0 && text[from - 1] == b'$' && !name.contains(&b'=');
+            if expansion
+                || checks::names_a_reference(name)
+                || checks::is_name_path(value)
+                || checks::is_not_credential_named(value, name)
+            {
                 return None;
             }
         }

@@ -20,7 +20,8 @@ use crate::source::SourceFile;
 declare_rule!(RuleId::GithubScriptInjection, check);
 
 /// Contexts whose value cannot carry code: secrets (an attacker does not choose them), numbers
-/// and ids, commit SHAs, runner paths, the job's own strategy indices.
+/// and ids, commit SHAs, runner paths, the job's own strategy indices, repository and owner
+/// names (GitHub allows only letters, digits, `-`, `_` and `.` in them).
 fn constrained(ctx: &str) -> bool {
     ctx == "secrets"
         || ctx.starts_with("secrets.")
@@ -31,9 +32,11 @@ fn constrained(ctx: &str) -> bool {
             "github.sha" | "github.workspace" | "github.action_path" | "github.run_id"
                 | "github.run_number" | "github.run_attempt" | "github.retention_days"
                 | "github.server_url" | "github.api_url" | "github.graphql_url" | "github.job"
-                | "github.token" | "env.github_workspace"
+                | "github.token" | "env.github_workspace" | "github.repository"
+                | "github.repository_owner" | "github.event.repository.name"
+                | "github.event.repository.full_name" | "github.event.repository.owner.login"
         )
-        || [".number", ".id", "_id", ".sha", "_sha", ".run_number", ".run_attempt", ".size", ".count", "_count"]
+        || [".number", ".id", "_id", ".sha", "_sha", "-sha", ".run_number", ".run_attempt", ".size", ".count", "_count"]
             .iter()
             .any(|s| ctx.ends_with(s))
 }
@@ -57,7 +60,7 @@ fn unconstrained(a: &Facts<'_, '_>, out: &mut Output) {
                 }
                 // Typed inputs (boolean, number, choice) are constrained; string inputs are
                 // tainted already, and composite inputs are resolved across files.
-                !c.starts_with("inputs.")
+                !c.starts_with("inputs.") && !c.starts_with("github.event.inputs.")
             });
             let Some(ctx) = ctx else { continue };
             let step = &job.steps[s.step];

@@ -13,15 +13,23 @@ use crate::rules::RuleId;
 declare_rule!(RuleId::JenkinsSandboxDisabled, check, kind = JobCheck);
 
 pub fn check(file: &SourceFile, root: &Element, job: &str, out: &mut Output) {
-    root.walk("", &mut |el, parent| {
-        if el.name != "sandbox" || el.trimmed().0 != "false" {
+    root.walk("", &mut |el, _| {
+        let Some(sandbox) = el.children.iter().find(|c| c.name == "sandbox") else {
+            return;
+        };
+        if sandbox.trimmed().0 != "false" {
             return;
         }
+        // An empty script runs nothing (EnvInject's `secureGroovyScript` left blank).
+        if el.child("script").is_some_and(|s| s.trimmed().0.is_empty()) {
+            return;
+        }
+        let parent = el.name.as_str();
         out.push(
             RawFinding::new(
                 ID,
                 file,
-                el.span.clone(),
+                sandbox.span.clone(),
                 format!("job `{job}` runs Groovy outside the script-security sandbox"),
             )
             .content(format!("{job} {parent} sandbox false"))

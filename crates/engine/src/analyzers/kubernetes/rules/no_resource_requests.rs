@@ -21,14 +21,16 @@ pub fn check(m: &Model<'_>, _cx: &ScanContext<'_>, out: &mut Output) {
             if c.kind == ContainerKind::Ephemeral {
                 continue;
             }
-            let requests = c.node.path(&["resources", "requests"]);
+            let set = |of: &str, r: &str| {
+                c.node
+                    .path(&["resources", of])
+                    .and_then(|l| l.get(r))
+                    .is_some_and(|v| !v.is_null())
+            };
+            // A limit without a request is also the request: the API server copies it.
             let missing: Vec<&str> = ["cpu", "memory"]
                 .into_iter()
-                .filter(|r| {
-                    requests
-                        .and_then(|l| l.get(r))
-                        .is_none_or(crate::analyzers::kubernetes::yaml::Node::is_null)
-                })
+                .filter(|r| !set("requests", r) && !set("limits", r))
                 .collect();
             if missing.is_empty() {
                 continue;
