@@ -2109,7 +2109,9 @@ fn engine_and_attest_link_no_network_crate() {
     ];
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        // Not --offline: the resolve names every platform's packages, and a fresh machine's
+        // cargo cache holds only the host's (crates.io is reachable in CI).
+        .args(["metadata", "--format-version", "1", "--locked"])
         .current_dir(repo_root())
         .output()
         .unwrap();

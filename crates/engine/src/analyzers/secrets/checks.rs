@@ -457,6 +457,18 @@ pub fn is_name_path(value: &[u8]) -> bool {
         })
 }
 
+/// `service:Action` or `service:ConditionKey/tag`: an AWS IAM action or condition key (a
+/// lowercase service prefix glued to a CamelCase name), never a value.
+pub fn is_iam_key(service: &[u8], value: &[u8]) -> bool {
+    let head = value.split(|&c| c == b'/').next().unwrap_or(value);
+    !service.is_empty()
+        && service
+            .iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && head.first().is_some_and(u8::is_ascii_uppercase)
+        && head.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'*')
+}
+
 /// `a.b.c` made of identifiers with at most one digit, or a CONSTANT_CASE name with `_`.
 fn is_identifier_path(v: &[u8]) -> bool {
     let ident = |seg: &[u8]| {

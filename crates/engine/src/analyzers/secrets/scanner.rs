@@ -496,7 +496,13 @@ impl Scanner {
             let name = &text[from..secret.start];
             // `-v $PWD:/src`: a variable expanded before `:`, not a key assigned a value.
             let expansion = from > 0 && text[from - 1] == b'$' && !name.contains(&b'=');
+            // `"secretsmanager:ResourceTag/managed-by"`: an IAM action or condition key.
+            let iam_key = from > 0
+                && matches!(text[from - 1], b'"' | b'\'')
+                && name.last() == Some(&b':')
+                && checks::is_iam_key(&name[..name.len() - 1], value);
             if expansion
+                || iam_key
                 || checks::names_a_reference(name)
                 || checks::is_name_path(value)
                 || checks::is_not_credential_named(value, name)
