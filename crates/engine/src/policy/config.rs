@@ -151,6 +151,22 @@ pub struct GithubConfig {
     pub trusted_action_owners: Vec<String>,
     /// Bot logins treated as trusted actors (e.g. `dependabot[bot]`).
     pub trusted_bots: Vec<String>,
+    /// `github/forbidden-uses`: an allow-list or a deny-list of `uses:` patterns
+    /// (`owner/repo[/path][@ref]`, `owner/*`, `*`). Unset: the rule is silent.
+    pub forbidden_uses: Option<ForbiddenUses>,
+    /// `github/dependabot-cooldown`: the fewest days an update entry must wait after a release
+    /// (default 7).
+    pub dependabot_cooldown_days: Option<u32>,
+}
+
+/// `github.forbidden_uses`: exactly one of `allow:` or `deny:`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum ForbiddenUses {
+    /// Only `uses:` matching one of these patterns are allowed.
+    Allow(Vec<String>),
+    /// `uses:` matching one of these patterns are forbidden.
+    Deny(Vec<String>),
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
