@@ -159,14 +159,25 @@ pub struct GithubConfig {
     pub dependabot_cooldown_days: Option<u32>,
 }
 
-/// `github.forbidden_uses`: exactly one of `allow:` or `deny:`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum ForbiddenUses {
+/// `github.forbidden_uses`: exactly one of `allow:` or `deny:` (checked when the config loads).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForbiddenUses {
     /// Only `uses:` matching one of these patterns are allowed.
-    Allow(Vec<String>),
+    pub allow: Option<Vec<String>>,
     /// `uses:` matching one of these patterns are forbidden.
-    Deny(Vec<String>),
+    pub deny: Option<Vec<String>>,
+}
+
+impl ForbiddenUses {
+    /// `(true, patterns)` for an allow-list, `(false, patterns)` for a deny-list.
+    pub fn mode(&self) -> Option<(bool, &[String])> {
+        match (&self.allow, &self.deny) {
+            (Some(a), None) => Some((true, a)),
+            (None, Some(d)) => Some((false, d)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -584,6 +595,22 @@ mod tests {
         assert_eq!(e.line, Some(2), "{e}");
         let e = Config::parse("fail_on: sometimes\n", "p.yml", &reg()).unwrap_err();
         assert_eq!(e.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn github_forbidden_uses_is_checked() {
+        let ok = "github:\n  forbidden_uses:\n    allow: [actions/*, acme/tool@v1]\n";
+        let c = Config::parse(ok, "p.yml", &reg()).unwrap();
+        assert_eq!(c.github.forbidden_uses.unwrap().mode().unwrap().0, true);
+        for bad in [
+            "github:\n  forbidden_uses:\n    allow: [\"*/*\"]\n",
+            "github:\n  forbidden_uses:\n    allow: [a/b]\n    deny: [c/d]\n",
+            "github:\n  forbidden_uses:\n    mystery: [a/b]\n",
+            "github:\n  dependabot_cooldown_days: 0\n",
+        ] {
+            let e = Config::parse(bad, "p.yml", &reg()).unwrap_err();
+            assert!(e.line.is_some(), "{bad}: {e}");
+        }
     }
 
     #[test]

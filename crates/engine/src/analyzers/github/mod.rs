@@ -100,10 +100,10 @@ impl crate::policy::config::SectionCheck for GithubSection {
     fn check(&self, config: &crate::policy::config::Config) -> anyhow::Result<()> {
         let g = &config.github;
         if let Some(f) = &g.forbidden_uses {
-            let (key, pats) = match f {
-                crate::policy::config::ForbiddenUses::Allow(p) => ("allow", p),
-                crate::policy::config::ForbiddenUses::Deny(p) => ("deny", p),
+            let Some((allow, pats)) = f.mode() else {
+                anyhow::bail!("`github.forbidden_uses` takes exactly one of `allow:` or `deny:`");
             };
+            let key = if allow { "allow" } else { "deny" };
             for p in pats {
                 if let Err(e) = rules::forbidden_uses::Pattern::parse(p) {
                     anyhow::bail!("invalid pattern `{p}` in `github.forbidden_uses.{key}`: {e}");

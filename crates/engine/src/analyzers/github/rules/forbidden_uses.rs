@@ -10,7 +10,6 @@ use crate::analyzers::github::model::{Route, Seg, route_with};
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
 use crate::finding::RawFinding;
-use crate::policy::config::ForbiddenUses;
 use crate::rules::RuleId;
 
 declare_rule!(RuleId::GithubForbiddenUses, check);
@@ -81,10 +80,8 @@ impl Pattern {
 }
 
 pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
-    let Some(policy) = &cx.config.github.forbidden_uses else { return };
-    let (allow, raw) = match policy {
-        ForbiddenUses::Allow(p) => (true, p),
-        ForbiddenUses::Deny(p) => (false, p),
+    let Some((allow, raw)) = cx.config.github.forbidden_uses.as_ref().and_then(|f| f.mode()) else {
+        return;
     };
     // Validated when the config loaded; an unparsable one is skipped rather than matching all.
     let pats: Vec<Pattern> = raw.iter().filter_map(|p| Pattern::parse(p).ok()).collect();
