@@ -40,7 +40,8 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         return;
     }
     for job in &m.jobs {
-        if job.name.as_deref().is_some_and(|n| !n.trim().is_empty()) {
+        // A reusable-workflow call is shown under the called workflow's job names.
+        if job.uses.is_some() || job.name.as_deref().is_some_and(|n| !n.trim().is_empty()) {
             continue;
         }
         out.push(

@@ -51,6 +51,8 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     for job in &m.jobs {
         let route = route_with(&job.route, Seg::Key("concurrency".into()));
         match m.value_at(&route) {
+            // A reusable-workflow call: the called workflow limits its own jobs.
+            None if job.uses.is_some() => {}
             None => missing.push(job.id.as_str()),
             Some(c) if lacks_cancel(c) => out.push(
                 RawFinding::new(
