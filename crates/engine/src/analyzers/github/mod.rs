@@ -55,6 +55,15 @@ impl Analyzer for GithubAnalyzer {
             FileKind::PreCommitConfig => DocKind::PreCommit,
             _ => DocKind::Workflow,
         };
+        // An empty configuration file configures nothing: nothing to check, nothing unparsed.
+        if matches!(kind, DocKind::Dependabot | DocKind::PreCommit)
+            && file
+                .text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            return;
+        }
         let model = match Model::parse(file, kind) {
             Ok(m) => m,
             Err(e) => {
