@@ -51,7 +51,7 @@ fn adhoc_install(cmd: &Command) -> Option<(String, Vec<String>)> {
     }
     let tool = match (prog.as_str(), sub) {
         ("npm", "install" | "i" | "add" | "isntall" | "in") => format!("npm {sub}"),
-        ("yarn", "add") | ("pnpm", "add") => format!("{prog} {sub}"),
+        ("yarn" | "pnpm", "add") => format!("{prog} {sub}"),
         ("gem", "install" | "i") => format!("gem {sub}"),
         ("bundle", "add") => "bundle add".to_string(),
         _ => return None,

@@ -42,8 +42,10 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             }
             None => {
                 let group = u.get("multi-ecosystem-group").and_then(scalar);
-                let c = group.as_deref().and_then(|g| groups?.get(g)?.get("cooldown"));
-                (c, item.clone())
+                let group_cool = group
+                    .as_deref()
+                    .and_then(|g| groups?.get(g)?.get("cooldown"));
+                (group_cool, item.clone())
             }
         };
         let (at, msg) = match cooldown {
@@ -53,15 +55,15 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                     "Dependabot updates of `{eco}` have no `cooldown:`: a release is proposed the day it is published, before a compromised one is usually found and pulled; add `cooldown: {{default-days: {min}}}`"
                 ),
             ),
-            Some(c) => match c.get("default-days") {
+            Some(cool) => match cool.get("default-days") {
                 None => (
                     m.key_bytes(&route),
                     format!(
                         "Dependabot updates of `{eco}` have a `cooldown:` without `default-days`: releases the other keys do not cover are proposed the day they are published; set `default-days: {min}` or more"
                     ),
                 ),
-                Some(d) => {
-                    let days = scalar(d).and_then(|s| s.trim().parse::<u32>().ok());
+                Some(days_v) => {
+                    let days = scalar(days_v).and_then(|s| s.trim().parse::<u32>().ok());
                     if days.is_some_and(|n| n >= min) {
                         continue;
                     }
@@ -69,7 +71,7 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
                     if route.len() > item.len() {
                         r.push(Seg::Key("default-days".into()));
                     }
-                    let shown = scalar(d).unwrap_or_default();
+                    let shown = scalar(days_v).unwrap_or_default();
                     (
                         m.key_bytes(&r),
                         format!(
