@@ -26,6 +26,14 @@ pub fn classify_by_name(rel: &str) -> Option<FileKind> {
         if lower == "action.yml" || lower == "action.yaml" {
             return Some(FileKind::GithubAction);
         }
+        if (lower == "dependabot.yml" || lower == "dependabot.yaml")
+            && (parent == ".github" || parent.ends_with("/.github"))
+        {
+            return Some(FileKind::GithubDependabot);
+        }
+        if lower == ".pre-commit-config.yml" || lower == ".pre-commit-config.yaml" {
+            return Some(FileKind::PreCommitConfig);
+        }
         if lower.starts_with("docker-compose")
             || lower.starts_with("compose.")
             || lower.starts_with("compose-")
@@ -700,6 +708,9 @@ mod tests {
         assert_eq!(k("sub/.github/workflows/ci.yaml"), FileKind::GithubWorkflow);
         assert_eq!(k(".github/workflows/nested/ci.yaml"), FileKind::Other);
         assert_eq!(k("action.yml"), FileKind::GithubAction);
+        assert_eq!(k(".github/dependabot.yml"), FileKind::GithubDependabot);
+        assert_eq!(k("sub/.github/dependabot.yaml"), FileKind::GithubDependabot);
+        assert_eq!(k(".pre-commit-config.yaml"), FileKind::PreCommitConfig);
         assert_eq!(k("tools/act/action.yaml"), FileKind::GithubAction);
         assert_eq!(k("Jenkinsfile"), FileKind::Jenkinsfile);
         assert_eq!(k("ci/Jenkinsfile.release"), FileKind::Jenkinsfile);

@@ -100,13 +100,24 @@ pub fn compose(data: &[u8]) -> usize {
     analyze("docker-compose.yml", Some(FileKind::Compose), data)
 }
 
-/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`).
+/// The GitHub workflow model, reachability and rules (as `.github/workflows/fuzz.yml`), and
+/// the same bytes as an action, a Dependabot and a pre-commit configuration.
 pub fn github_workflow(data: &[u8]) -> usize {
     analyze(
         ".github/workflows/fuzz.yml",
         Some(FileKind::GithubWorkflow),
         data,
     ) + analyze("action.yml", Some(FileKind::GithubAction), data)
+        + analyze(
+            ".github/dependabot.yml",
+            Some(FileKind::GithubDependabot),
+            data,
+        )
+        + analyze(
+            ".pre-commit-config.yaml",
+            Some(FileKind::PreCommitConfig),
+            data,
+        )
 }
 
 /// The multi-document YAML parser with spans and the Kubernetes rules.

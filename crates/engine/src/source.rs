@@ -15,6 +15,10 @@ pub enum FileKind {
     GithubWorkflow,
     /// `action.yml|yaml` (composite, Docker or JavaScript action metadata)
     GithubAction,
+    /// `.github/dependabot.yml|yaml`
+    GithubDependabot,
+    /// `.pre-commit-config.yml|yaml`
+    PreCommitConfig,
     /// `Jenkinsfile`, `Jenkinsfile.*`, `*.jenkinsfile`, `*.Jenkinsfile`
     Jenkinsfile,
     /// A Jenkins job or folder `config.xml` (root element tells)
@@ -35,6 +39,8 @@ impl FileKind {
         match self {
             FileKind::GithubWorkflow => "github-workflow",
             FileKind::GithubAction => "github-action",
+            FileKind::GithubDependabot => "github-dependabot",
+            FileKind::PreCommitConfig => "pre-commit-config",
             FileKind::Jenkinsfile => "jenkinsfile",
             FileKind::JenkinsJob => "jenkins-job",
             FileKind::Dockerfile => "dockerfile",

@@ -142,7 +142,8 @@ pub trait Analyzer: Send + Sync {
 }
 
 /// The config sections that belong to an analyzer, checked while a config loads.
-pub const SECTION_CHECKS: &[&dyn SectionCheck] = &[&secrets::SecretsSection];
+pub const SECTION_CHECKS: &[&dyn SectionCheck] =
+    &[&secrets::SecretsSection, &github::GithubSection];
 
 /// What a config is validated against: the catalogue and the analyzers' section checks.
 pub fn config_schema(registry: &Registry) -> Schema<'_> {

@@ -151,6 +151,33 @@ pub struct GithubConfig {
     pub trusted_action_owners: Vec<String>,
     /// Bot logins treated as trusted actors (e.g. `dependabot[bot]`).
     pub trusted_bots: Vec<String>,
+    /// `github/forbidden-uses`: an allow-list or a deny-list of `uses:` patterns
+    /// (`owner/repo[/path][@ref]`, `owner/*`, `*`). Unset: the rule is silent.
+    pub forbidden_uses: Option<ForbiddenUses>,
+    /// `github/dependabot-cooldown`: the fewest days an update entry must wait after a release
+    /// (default 7).
+    pub dependabot_cooldown_days: Option<u32>,
+}
+
+/// `github.forbidden_uses`: exactly one of `allow:` or `deny:` (checked when the config loads).
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ForbiddenUses {
+    /// Only `uses:` matching one of these patterns are allowed.
+    pub allow: Option<Vec<String>>,
+    /// `uses:` matching one of these patterns are forbidden.
+    pub deny: Option<Vec<String>>,
+}
+
+impl ForbiddenUses {
+    /// `(true, patterns)` for an allow-list, `(false, patterns)` for a deny-list.
+    pub fn mode(&self) -> Option<(bool, &[String])> {
+        match (&self.allow, &self.deny) {
+            (Some(a), None) => Some((true, a)),
+            (None, Some(d)) => Some((false, d)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -568,6 +595,22 @@ mod tests {
         assert_eq!(e.line, Some(2), "{e}");
         let e = Config::parse("fail_on: sometimes\n", "p.yml", &reg()).unwrap_err();
         assert_eq!(e.line, Some(1), "{e}");
+    }
+
+    #[test]
+    fn github_forbidden_uses_is_checked() {
+        let ok = "github:\n  forbidden_uses:\n    allow: [actions/*, acme/tool@v1]\n";
+        let c = Config::parse(ok, "p.yml", &reg()).unwrap();
+        assert!(c.github.forbidden_uses.unwrap().mode().unwrap().0);
+        for bad in [
+            "github:\n  forbidden_uses:\n    allow: [\"*/*\"]\n",
+            "github:\n  forbidden_uses:\n    allow: [a/b]\n    deny: [c/d]\n",
+            "github:\n  forbidden_uses:\n    mystery: [a/b]\n",
+            "github:\n  dependabot_cooldown_days: 0\n",
+        ] {
+            let e = Config::parse(bad, "p.yml", &reg()).unwrap_err();
+            assert!(e.line.is_some(), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -39,15 +39,31 @@ impl Analyzer for GithubAnalyzer {
     }
 
     fn accepts(&self, kind: FileKind) -> bool {
-        matches!(kind, FileKind::GithubWorkflow | FileKind::GithubAction)
+        matches!(
+            kind,
+            FileKind::GithubWorkflow
+                | FileKind::GithubAction
+                | FileKind::GithubDependabot
+                | FileKind::PreCommitConfig
+        )
     }
 
     fn analyze_file(&self, file: &SourceFile, cx: &ScanContext<'_>, out: &mut Output) {
-        let kind = if file.kind == FileKind::GithubAction {
-            DocKind::Action
-        } else {
-            DocKind::Workflow
+        let kind = match file.kind {
+            FileKind::GithubAction => DocKind::Action,
+            FileKind::GithubDependabot => DocKind::Dependabot,
+            FileKind::PreCommitConfig => DocKind::PreCommit,
+            _ => DocKind::Workflow,
         };
+        // An empty configuration file configures nothing: nothing to check, nothing unparsed.
+        if matches!(kind, DocKind::Dependabot | DocKind::PreCommit)
+            && file
+                .text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        {
+            return;
+        }
         let model = match Model::parse(file, kind) {
             Ok(m) => m,
             Err(e) => {
@@ -78,6 +94,35 @@ impl Analyzer for GithubAnalyzer {
         online: Option<&crate::online::OnlineFacts>,
     ) -> Vec<crate::edit::Proposal> {
         fix::propose(file, findings, online)
+    }
+}
+
+/// The `github:` section of the config: its `forbidden_uses` patterns parse, the Dependabot
+/// cooldown minimum is at least a day.
+pub struct GithubSection;
+
+impl crate::policy::config::SectionCheck for GithubSection {
+    fn section(&self) -> &'static str {
+        "github"
+    }
+
+    fn check(&self, config: &crate::policy::config::Config) -> anyhow::Result<()> {
+        let g = &config.github;
+        if let Some(f) = &g.forbidden_uses {
+            let Some((allow, pats)) = f.mode() else {
+                anyhow::bail!("`github.forbidden_uses` takes exactly one of `allow:` or `deny:`");
+            };
+            let key = if allow { "allow" } else { "deny" };
+            for p in pats {
+                if let Err(e) = rules::forbidden_uses::Pattern::parse(p) {
+                    anyhow::bail!("invalid pattern `{p}` in `github.forbidden_uses.{key}`: {e}");
+                }
+            }
+        }
+        if g.dependabot_cooldown_days == Some(0) {
+            anyhow::bail!("`github.dependabot_cooldown_days` must be at least 1");
+        }
+        Ok(())
     }
 }
 

@@ -279,6 +279,10 @@ pub enum DocKind {
     Workflow,
     /// `action.yml`; composite steps are modelled as one job.
     Action,
+    /// `.github/dependabot.yml`: no jobs; rules read `root` and locate through routes.
+    Dependabot,
+    /// `.pre-commit-config.yaml`: no jobs, as above.
+    PreCommit,
 }
 
 pub struct Model<'f> {
@@ -378,6 +382,11 @@ impl<'f> Model<'f> {
                     });
                 }
                 m.jobs.push(job);
+            }
+            // Configuration files: the value tree is all their rules read.
+            DocKind::Dependabot | DocKind::PreCommit => {
+                m.root = root;
+                return Ok(m);
             }
         }
         m.sites = expr::find(&file.text, 0)
@@ -629,6 +638,8 @@ fn kind_name(k: DocKind) -> &'static str {
     match k {
         DocKind::Workflow => "workflow",
         DocKind::Action => "action",
+        DocKind::Dependabot => "Dependabot configuration",
+        DocKind::PreCommit => "pre-commit configuration",
     }
 }
 

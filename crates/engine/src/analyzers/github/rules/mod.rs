@@ -1,6 +1,7 @@
 //! GitHub rules, one per file. Each declares itself with `declare_rule!` (id, persona, confidence, `check(analysis, cx, out)`); `declare_rules!` lists them once.
 
 use super::facts::Facts;
+use super::model::DocKind;
 use crate::analyzers::rule::{self, declare_rules};
 use crate::analyzers::{Output, ScanContext};
 use crate::rules::RuleId;
@@ -38,16 +39,31 @@ declare_rules! {
         stale_pin,
         mutable_ref_in_chain,
         secret_to_action,
+        adhoc_packages,
+        github_app,
+        concurrency_limits,
+        anonymous_definition,
+        forbidden_uses,
+    ];
+    // Rules of the configuration files the analyzer reads (Dependabot, pre-commit).
+    CONFIG_RULES: Check = [
+        dependabot_execution,
+        dependabot_cooldown,
+        insecure_url_scheme,
     ];
 }
 
 /// Every rule id the family reports, `github/parse-error` first.
 pub fn ids() -> impl Iterator<Item = &'static str> {
-    rule::ids(RuleId::GithubParseError, RULES)
+    rule::ids(RuleId::GithubParseError, RULES).chain(CONFIG_RULES.iter().map(|r| r.id.as_str()))
 }
 
 pub fn run(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
-    for r in RULES {
+    let rules = match a.m.kind {
+        DocKind::Workflow | DocKind::Action => RULES,
+        DocKind::Dependabot | DocKind::PreCommit => CONFIG_RULES,
+    };
+    for r in rules {
         if crate::limits::budget_exceeded() {
             break;
         }
