@@ -249,8 +249,17 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             ..Config::default()
         },
     };
-    let report =
-        pipeguard_engine::registry::report(&name, &images, registry, &config, FailOn::High);
+    let report = pipeguard_engine::engine::registry_audit(
+        &name,
+        &images,
+        &pipeguard_engine::engine::Policy {
+            registry,
+            config: &config,
+            baseline: None,
+            fail_on: FailOn::High,
+            max_risk: None,
+        },
+    );
     if let Some(log) = &args.audit_log {
         for img in &images {
             let (allowed, reasons) = match &img.status {

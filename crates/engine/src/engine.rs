@@ -1029,6 +1029,24 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
     report
 }
 
+/// `pipeguard registry audit`: the audited images of `repository` as a report, through the one
+/// engine tail (policy, redaction) like every other entry point.
+pub fn registry_audit(
+    repository: &str,
+    images: &[crate::registry::AuditedImage],
+    policy: &Policy<'_>,
+) -> Report {
+    let part = Collected {
+        findings: crate::registry::findings(images),
+        files: FileStats {
+            scanned: images.len(),
+            ..FileStats::default()
+        },
+        ..Collected::default()
+    };
+    finish(repository.to_string(), vec![part], policy)
+}
+
 fn process(
     candidate: Candidate,
     limits: ReadLimits,

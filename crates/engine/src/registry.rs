@@ -1,19 +1,14 @@
 //! `pipeguard registry audit`: the images of a registry repository judged by their pipeguard
 //! attestations, as findings of the `registry/*` rules in the usual Report (every output format).
-//! The network side is in the `pipeguard-oci` crate; this module only turns its results into a
-//! report.
-
-use std::collections::HashMap;
+//! The network side is in the `pipeguard-oci` crate; this module only turns its results into raw
+//! findings, which `engine::registry_audit` hands to the one engine tail.
 
 use crate::finding::{Location, RawFinding};
-use crate::policy::config::{Config, FailOn};
-use crate::policy::{self, PolicyInput};
-use crate::report::{FileStats, Report, SCHEMA_VERSION, Tool, rules_of};
-use crate::rules::Registry;
+use crate::rules::RuleId;
 
-pub const UNATTESTED: &str = "registry/unattested-image";
-pub const INVALID: &str = "registry/invalid-attestation";
-pub const FAILING: &str = "registry/failing-attestation";
+pub const UNATTESTED: &str = RuleId::RegistryUnattestedImage.as_str();
+pub const INVALID: &str = RuleId::RegistryInvalidAttestation.as_str();
+pub const FAILING: &str = RuleId::RegistryFailingAttestation.as_str();
 pub const IDS: &[&str] = &[UNATTESTED, INVALID, FAILING];
 
 /// What the audit found for one image.
@@ -85,41 +80,7 @@ fn finding(img: &AuditedImage) -> Option<RawFinding> {
     Some(f)
 }
 
-/// The report of an audit of `repository` (`root` in the report).
-pub fn report(
-    repository: &str,
-    images: &[AuditedImage],
-    registry: &Registry,
-    config: &Config,
-    fail_on: FailOn,
-) -> Report {
-    // The policy as `engine::finish` applies it (not called: the engine lists these rule ids,
-    // so this module may not depend on it).
-    let outcome = policy::apply(
-        images.iter().filter_map(finding).collect(),
-        &PolicyInput {
-            registry,
-            config,
-            suppressions: &HashMap::new(),
-            baseline: None,
-            fail_on,
-            max_risk: None,
-        },
-    );
-    Report {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::current(),
-        root: repository.to_string(),
-        rules: rules_of(registry, &outcome.findings),
-        summary: outcome.summary,
-        findings: outcome.findings,
-        suppressed: outcome.suppressed,
-        diagnostics: Vec::new(),
-        files: FileStats {
-            scanned: images.len(),
-            ..FileStats::default()
-        },
-        credentials: Vec::new(),
-        drift: Vec::new(),
-    }
+/// The raw findings of an audit: one per image that does not pass.
+pub fn findings(images: &[AuditedImage]) -> Vec<RawFinding> {
+    images.iter().filter_map(finding).collect()
 }
