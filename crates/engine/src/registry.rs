@@ -9,7 +9,6 @@ use crate::rules::RuleId;
 pub const UNATTESTED: &str = RuleId::RegistryUnattestedImage.as_str();
 pub const INVALID: &str = RuleId::RegistryInvalidAttestation.as_str();
 pub const FAILING: &str = RuleId::RegistryFailingAttestation.as_str();
-pub const IDS: &[&str] = &[UNATTESTED, INVALID, FAILING];
 
 /// What the audit found for one image.
 #[derive(Clone, Debug, PartialEq, Eq)]

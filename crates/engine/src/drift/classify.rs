@@ -15,32 +15,6 @@ use crate::finding::{Location, RawFinding};
 use crate::rules::RuleId;
 use crate::source::SourceFile;
 
-pub const IDS: &[&str] = &[
-    RuleId::DriftJobAdded.as_str(),
-    RuleId::DriftJobRemoved.as_str(),
-    RuleId::DriftJobChanged.as_str(),
-    RuleId::DriftScanRemoved.as_str(),
-    RuleId::DriftTriggerWidened.as_str(),
-    RuleId::DriftPermissionsWidened.as_str(),
-    RuleId::DriftSecretAdded.as_str(),
-    RuleId::DriftPushAdded.as_str(),
-    RuleId::DriftDeployAdded.as_str(),
-    RuleId::DriftRunnerChanged.as_str(),
-    RuleId::DriftSandboxDisabled.as_str(),
-    RuleId::DriftApprovalRemoved.as_str(),
-    RuleId::DriftJobMoved.as_str(),
-    RuleId::DriftPrivilegedWorkflowAdded.as_str(),
-    RuleId::DriftUnpinnedActionAdded.as_str(),
-    RuleId::DriftSecretExposed.as_str(),
-    RuleId::DriftRemoteScriptAdded.as_str(),
-    RuleId::DriftUntrustedCheckoutAdded.as_str(),
-    RuleId::DriftInjectionAdded.as_str(),
-    RuleId::DriftGuardRemoved.as_str(),
-    RuleId::DriftPersistCredentialsAdded.as_str(),
-    RuleId::DriftSelfHostedExposed.as_str(),
-    RuleId::DriftPrTrustWidened.as_str(),
-];
-
 /// The drift class of an analyzer finding that is new in a job (`None`: the analyzer's rule is
 /// not a drift class; its change is only `job-changed`).
 pub fn from_finding(analyzer_rule: &str) -> Option<RuleId> {
