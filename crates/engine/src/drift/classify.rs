@@ -39,6 +39,7 @@ pub const IDS: &[&str] = &[
     RuleId::DriftPersistCredentialsAdded.as_str(),
     RuleId::DriftSelfHostedExposed.as_str(),
     RuleId::DriftPrTrustWidened.as_str(),
+    RuleId::DriftSecretExfiltrationAdded.as_str(),
 ];
 
 /// The drift class of an analyzer finding that is new in a job (`None`: the analyzer's rule is
@@ -50,6 +51,7 @@ pub fn from_finding(analyzer_rule: &str) -> Option<RuleId> {
         | "jenkins/credentials-on-pr"
         | "jenkins/groovy-interpolation-secret" => RuleId::DriftSecretExposed,
         "github/remote-script" => RuleId::DriftRemoteScriptAdded,
+        "github/secret-exfiltration" => RuleId::DriftSecretExfiltrationAdded,
         "github/untrusted-checkout" => RuleId::DriftUntrustedCheckoutAdded,
         "github/script-injection"
         | "github/env-file-injection"

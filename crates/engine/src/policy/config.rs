@@ -151,6 +151,9 @@ pub struct GithubConfig {
     pub trusted_action_owners: Vec<String>,
     /// Bot logins treated as trusted actors (e.g. `dependabot[bot]`).
     pub trusted_bots: Vec<String>,
+    /// Hosts (and their subdomains) any secret may be sent to (`github/secret-exfiltration`),
+    /// e.g. `deploy.example.com`, `example.com`.
+    pub allowed_secret_hosts: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -31,6 +31,7 @@ declare_rules! {
         cache_poisoning,
         unpinned_image,
         remote_script,
+        secret_exfiltration,
         impostor_commit,
         ref_confusion,
         known_vulnerable_action,
