@@ -132,7 +132,10 @@ impl<'m, 'f> Facts<'m, 'f> {
                     let (f, outs) = job_facts(m, j, &needs);
                     next.tainted.extend(outs);
                     next.clean.extend(
-                        f.clean_outputs.iter().filter(|c| c.starts_with("needs.")).cloned(),
+                        f.clean_outputs
+                            .iter()
+                            .filter(|c| c.starts_with("needs."))
+                            .cloned(),
                     );
                     f
                 })

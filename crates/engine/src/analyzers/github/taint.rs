@@ -248,11 +248,8 @@ impl EnvScope {
             return;
         }
         // Shell variables carrying taint: env names first, then assignments from them.
-        let mut vars: Vec<(String, Origin)> = scope
-            .tainted
-            .iter()
-            .map(|(k, o)| (k.clone(), *o))
-            .collect();
+        let mut vars: Vec<(String, Origin)> =
+            scope.tainted.iter().map(|(k, o)| (k.clone(), *o)).collect();
         let mut written: BTreeMap<String, Option<Origin>> = BTreeMap::new();
         let mut heredoc: Option<(String, String)> = None;
         for line in run.lines().take(10_000) {
@@ -260,7 +257,9 @@ impl EnvScope {
             if let Some(n) = derived_var(line, &names) {
                 let o = vars
                     .iter()
-                    .filter(|(v, _)| line.contains(&format!("${v}")) || line.contains(&format!("${{{v}}}")))
+                    .filter(|(v, _)| {
+                        line.contains(&format!("${v}")) || line.contains(&format!("${{{v}}}"))
+                    })
                     .map(|(_, o)| *o)
                     .max()
                     .unwrap_or(Origin::Writer);
@@ -271,7 +270,9 @@ impl EnvScope {
                     vars.push((n, o));
                 }
             }
-            let Some(seg) = writer_segment(line, "GITHUB_OUTPUT") else { continue };
+            let Some(seg) = writer_segment(line, "GITHUB_OUTPUT") else {
+                continue;
+            };
             let body = seg.split(">>").next().unwrap_or(seg);
             let taint = self.line_taint(body, scope, &vars);
             if let Some((name, delim)) = &heredoc {
@@ -283,7 +284,9 @@ impl EnvScope {
                     continue;
                 }
             }
-            let Some((name, rest)) = output_assignment(body) else { continue };
+            let Some((name, rest)) = output_assignment(body) else {
+                continue;
+            };
             if let Some(d) = rest.strip_prefix("<<") {
                 let d = d.trim().trim_matches(['"', '\'']).to_string();
                 if !d.is_empty() {
@@ -295,7 +298,11 @@ impl EnvScope {
             let literal = !rest.contains('$') && !rest.contains('`');
             let e = written.entry(name.clone()).or_insert(None);
             *e = (*e).max(taint).or(taint);
-            let key = format!("steps.{}.outputs.{}", id.to_ascii_lowercase(), name.to_ascii_lowercase());
+            let key = format!(
+                "steps.{}.outputs.{}",
+                id.to_ascii_lowercase(),
+                name.to_ascii_lowercase()
+            );
             if literal && e.is_none() {
                 self.clean_outputs.insert(key);
             } else {
@@ -303,7 +310,11 @@ impl EnvScope {
             }
         }
         for (name, o) in written {
-            let key = format!("steps.{}.outputs.{}", id.to_ascii_lowercase(), name.to_ascii_lowercase());
+            let key = format!(
+                "steps.{}.outputs.{}",
+                id.to_ascii_lowercase(),
+                name.to_ascii_lowercase()
+            );
             if let Some(o) = o {
                 self.clean_outputs.remove(&key);
                 self.outputs.insert(key, o);
@@ -312,7 +323,12 @@ impl EnvScope {
     }
 
     /// The strongest taint in a piece of shell: `${{ }}` contexts, `$VAR` of tainted vars.
-    fn line_taint(&self, text: &str, scope: &EnvScope, vars: &[(String, Origin)]) -> Option<Origin> {
+    fn line_taint(
+        &self,
+        text: &str,
+        scope: &EnvScope,
+        vars: &[(String, Origin)],
+    ) -> Option<Origin> {
         let e = scope.value_taint(text).map(|t| t.origin);
         let v = vars
             .iter()
@@ -338,7 +354,11 @@ impl EnvScope {
             let (Some(k), Some(v)) = (super::model::scalar(k), super::model::scalar(v)) else {
                 continue;
             };
-            let key = format!("needs.{}.outputs.{}", job.id.to_ascii_lowercase(), k.to_ascii_lowercase());
+            let key = format!(
+                "needs.{}.outputs.{}",
+                job.id.to_ascii_lowercase(),
+                k.to_ascii_lowercase()
+            );
             if let Some(t) = self.value_taint(&v) {
                 out.insert(key, t.origin);
             } else {

@@ -109,6 +109,14 @@ fn restores(
             _ => Some(Confidence::Medium),
         };
     }
+    // setup-go caches by default only from v4 on; v3 and earlier need `cache: true`.
+    if action == "actions/setup-go" && version().is_some_and(|v| v < 4) {
+        return match step.with_value("cache").map(|v| v.value.clone()) {
+            Some(v) if v.contains("${{") => Some(Confidence::Low),
+            Some(v) if truthy(&v) => Some(Confidence::Medium),
+            _ => None,
+        };
+    }
     if action == "astral-sh/setup-uv"
         && release
         && version().is_some_and(|v| v >= 10)

@@ -318,16 +318,16 @@ fn destination(
     sites: &[(Range<usize>, Vec<String>)],
 ) -> Result<Option<(String, Range<usize>)>, ()> {
     let words = cmd.args();
-    let prog = cmd.program().unwrap_or_default();
+    let prog = cmd.program().unwrap_or_default().to_ascii_lowercase();
     let url_word = words
         .iter()
         .find(|w| w.text.contains("://"))
-        .or_else(|| matches!(prog, "nc" | "ncat" | "netcat").then(|| cmd.operands().next()).flatten())
-        .or_else(|| words.iter().find(|w| w.text.starts_with('$') && !w.text.contains(' ')));
+        .or_else(|| positional(words, &prog));
     let Some(w) = url_word else { return Ok(None) };
     let raw = script_text.get(w.span.clone()).unwrap_or_default();
     // The scheme and authority of the word (up to the first `/` or `?` after `://`).
-    let from = raw.find("://").map_or(0, |i| i + 3);
+    let lead = raw.len() - raw.trim_start_matches(['"', '\'']).len();
+    let from = lead + raw[lead..].find("://").map_or(0, |i| i + 3);
     let len = raw[from..].find(['/', '?', ' ', '"', '\'']).unwrap_or(raw.len() - from);
     let head = w.span.start..w.span.start + from + len.max(1);
     if !b.secrets_in(script_text, &head, sites).is_empty() {
@@ -353,6 +353,57 @@ fn destination(
         None => text.as_str(),
     };
     Ok(host_of(url).map(|h| (h, w.span.clone())))
+}
+
+/// Options of the senders that take a separate value (so the value is not the address).
+const CURL_VALUE: &[&str] = &[
+    "-d", "--data", "--data-raw", "--data-binary", "--data-urlencode", "--json", "-H", "--header",
+    "-u", "--user", "-X", "--request", "-o", "--output", "-F", "--form", "-A", "--user-agent",
+    "-e", "--referer", "-b", "--cookie", "-c", "--cookie-jar", "-T", "--upload-file", "-w",
+    "--write-out", "-m", "--max-time", "--retry", "--connect-timeout", "-K", "--config",
+    "--cacert", "--cert", "--key", "-x", "--proxy",
+];
+const WGET_VALUE: &[&str] = &[
+    "-O", "--output-document", "-o", "--output-file", "-P", "--directory-prefix", "-t",
+    "--tries", "-T", "--timeout", "--header", "--post-data", "--post-file", "--body-data",
+    "--method", "--user", "--password", "-U", "--user-agent",
+];
+const PWSH_VALUE: &[&str] = &[
+    "-method", "-body", "-headers", "-contenttype", "-outfile", "-infile", "-credential",
+    "-form", "-useragent", "-timeoutsec",
+];
+
+/// The first positional argument of a sender (the address): after `--url`/`-Uri`, else the
+/// first word that is neither an option nor an option's value. nc: host then port.
+fn positional<'w>(words: &'w [pipeguard_shell::Word], prog: &str) -> Option<&'w pipeguard_shell::Word> {
+    let flags: &[&str] = match prog {
+        "curl" => CURL_VALUE,
+        "wget" => WGET_VALUE,
+        "invoke-webrequest" | "invoke-restmethod" | "iwr" | "irm" => PWSH_VALUE,
+        _ => &[],
+    };
+    let mut i = 0;
+    while i < words.len() {
+        let t = words[i].text.as_str();
+        if t.eq_ignore_ascii_case("--url") || t.eq_ignore_ascii_case("-uri") {
+            return words.get(i + 1);
+        }
+        if t.starts_with('-') && t.len() > 1 {
+            let pwsh = flags == PWSH_VALUE;
+            let takes = flags.iter().any(|f| if pwsh { f.eq_ignore_ascii_case(t) } else { *f == t });
+            i += if takes { 2 } else { 1 };
+            continue;
+        }
+        // httpie: `http POST host …`
+        if matches!(prog, "http" | "https" | "xh")
+            && matches!(t.to_ascii_lowercase().as_ref(), "get" | "post" | "put" | "patch" | "delete" | "head")
+        {
+            i += 1;
+            continue;
+        }
+        return Some(&words[i]);
+    }
+    None
 }
 
 /// Secrets sent by earlier stages of the pipeline into `cmd` (`echo "$T" | curl -d @- …`).

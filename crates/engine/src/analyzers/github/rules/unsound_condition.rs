@@ -46,7 +46,9 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
         }
         let body = if whole { &v[sites[0].body.clone()] } else { v };
         let Ok(e) = Expr::parse(body.trim()) else { continue };
-        if !e.contexts().is_empty() || matches!(e.inner, Expr::Call(_)) {
+        // A bare `if: true` is a plain switch; a fenced constant or a constant comparison
+        // stands where a check was.
+        if !e.contexts().is_empty() || matches!(e.inner, Expr::Call(_)) || (!whole && e.is_literal()) {
             continue;
         }
         if e.consteval().is_some_and(|r| r.as_boolean()) {
