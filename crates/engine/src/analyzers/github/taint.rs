@@ -264,7 +264,7 @@ impl EnvScope {
                     .max()
                     .unwrap_or(Origin::Writer);
                 vars.push((n, o));
-            } else if let Some(o) = self.line_taint(line, scope, &[]) {
+            } else if let Some(o) = Self::line_taint(line, scope, &[]) {
                 // `x=$(jq … <<< "${{ github.event.issue.body }}")`
                 if let Some(n) = assigned_name(line) {
                     vars.push((n, o));
@@ -274,7 +274,7 @@ impl EnvScope {
                 continue;
             };
             let body = seg.split(">>").next().unwrap_or(seg);
-            let taint = self.line_taint(body, scope, &vars);
+            let taint = Self::line_taint(body, scope, &vars);
             if let Some((name, delim)) = &heredoc {
                 if body.contains(delim.as_str()) && !body.contains("<<") {
                     heredoc = None;
@@ -323,12 +323,7 @@ impl EnvScope {
     }
 
     /// The strongest taint in a piece of shell: `${{ }}` contexts, `$VAR` of tainted vars.
-    fn line_taint(
-        &self,
-        text: &str,
-        scope: &EnvScope,
-        vars: &[(String, Origin)],
-    ) -> Option<Origin> {
+    fn line_taint(text: &str, scope: &EnvScope, vars: &[(String, Origin)]) -> Option<Origin> {
         let e = scope.value_taint(text).map(|t| t.origin);
         let v = vars
             .iter()

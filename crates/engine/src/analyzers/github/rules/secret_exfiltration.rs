@@ -218,9 +218,12 @@ fn var_refs(raw: &str) -> Vec<String> {
     out
 }
 
+/// A blanked `${{ }}`: its range in the script and the secrets it expands.
+type Blanked = (Range<usize>, Vec<String>);
+
 /// The script with every `${{ … }}` blanked to `x`s of the same length (so the shell sees one
 /// literal word and spans stay valid), and the secrets each blanked range expands.
-fn blank_expressions(run: &str) -> (String, Vec<(Range<usize>, Vec<String>)>) {
+fn blank_expressions(run: &str) -> (String, Vec<Blanked>) {
     let mut text = run.as_bytes().to_vec();
     let mut sites = Vec::new();
     for s in expr::find(run, 0) {
@@ -274,7 +277,7 @@ impl Bindings {
     }
 
     /// The secrets raw shell text carries: blanked expressions in `span`, variables bound to one.
-    fn secrets_in(&self, raw: &str, span: &Range<usize>, sites: &[(Range<usize>, Vec<String>)]) -> Vec<String> {
+    fn secrets_in(&self, raw: &str, span: &Range<usize>, sites: &[Blanked]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (r, names) in sites {
             if r.start < span.end && span.start < r.end {
@@ -315,7 +318,7 @@ fn destination(
     cmd: &Command,
     script_text: &str,
     b: &Bindings,
-    sites: &[(Range<usize>, Vec<String>)],
+    sites: &[Blanked],
 ) -> Result<Option<(String, Range<usize>)>, ()> {
     let words = cmd.args();
     let prog = cmd.program().unwrap_or_default().to_ascii_lowercase();
@@ -344,7 +347,7 @@ fn destination(
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
         match b.literals.get(&name) {
-            Some(v) => text = v.clone(),
+            Some(v) => text.clone_from(v),
             None => return Ok(None),
         }
     }
@@ -412,7 +415,7 @@ fn piped_secrets(
     cmd: &Command,
     text: &str,
     b: &Bindings,
-    sites: &[(Range<usize>, Vec<String>)],
+    sites: &[Blanked],
 ) -> Vec<String> {
     script
         .pipeline(cmd.pipeline)
@@ -460,10 +463,7 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             let run_bytes = m.value_bytes(&route_with(&step.route, Seg::Key("run".into())));
             for cmd in &script.commands {
                 let Some(prog) = sender(cmd) else { continue };
-                let dest = match destination(cmd, &text, &b, &sites) {
-                    Ok(d) => d,
-                    Err(()) => continue,
-                };
+                let Ok(dest) = destination(cmd, &text, &b, &sites) else { continue };
                 // The secrets in the command's words other than the address, and piped in.
                 let mut secrets: Vec<String> = Vec::new();
                 for w in cmd.args() {

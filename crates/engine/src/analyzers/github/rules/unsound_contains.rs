@@ -27,8 +27,8 @@ fn chosen_by_outsiders(ctx: &str) -> bool {
 
 pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
-    for c in conditions(m) {
-        let v = c.value;
+    for cond in conditions(m) {
+        let v = cond.value;
         let sites = expr::find(v, 0);
         let bodies: Vec<&str> = if sites.is_empty() {
             vec![v]
@@ -36,8 +36,8 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             sites.iter().map(|s| &v[s.body.clone()]).collect()
         };
         for body in bodies {
-            let Ok(e) = Expr::parse(body.trim()) else { continue };
-            for n in nodes(&e, 4096) {
+            let Ok(parsed) = Expr::parse(body.trim()) else { continue };
+            for n in nodes(&parsed, 4096) {
                 let Expr::Call(call) = &n.inner else { continue };
                 if call.func != Function::Contains || call.args.len() != 2 {
                     continue;
@@ -54,13 +54,13 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 let mut f = RawFinding::new(
                     ID,
                     m.file,
-                    m.value_bytes(&c.route),
+                    m.value_bytes(&cond.route),
                     format!(
                         "the `if:` of {} tests `{}` with `contains('{}', …)`: with a string first argument this is a substring test, so any value that is part of the string passes (a branch named after a fragment of it); use `fromJSON('[…]')` or `==` comparisons",
-                        c.what, call.args[1].origin.raw, list
+                        cond.what, call.args[1].origin.raw, list
                     ),
                 )
-                .content(format!("{} contains {name}", c.what));
+                .content(format!("{} contains {name}", cond.what));
                 if !high {
                     f = f.severity(Severity::Low).confidence(Confidence::Medium);
                 }
