@@ -240,17 +240,59 @@ impl EnvScope {
     /// `t<<EOF` block) become tainted `steps.<id>.outputs.<name>`; ones written from literals
     /// only are known clean.
     pub fn note_outputs(&mut self, step: &Step, scope: &EnvScope) {
-        use super::rules::env_file_injection::{derived_var, writer_segment};
-        let (Some(id), Some(run)) = (step.id.as_deref(), step.run.as_deref()) else {
+        let Some(run) = step.run.as_deref() else {
             return;
         };
-        if !run.contains("GITHUB_OUTPUT") {
-            return;
+        if let Some(id) = step.id.as_deref()
+            && run.contains("GITHUB_OUTPUT")
+        {
+            let (written, literal) = Self::file_writes(run, "GITHUB_OUTPUT", scope);
+            for (name, o) in written {
+                let key = format!(
+                    "steps.{}.outputs.{}",
+                    id.to_ascii_lowercase(),
+                    name.to_ascii_lowercase()
+                );
+                match o {
+                    Some(o) => {
+                        self.clean_outputs.remove(&key);
+                        self.outputs.insert(key, o);
+                    }
+                    None if literal.contains(&name) => {
+                        self.clean_outputs.insert(key);
+                    }
+                    None => {
+                        self.clean_outputs.remove(&key);
+                    }
+                }
+            }
         }
+        // `echo "X=$TITLE" >> "$GITHUB_ENV"`: later steps read `env.X` as that text.
+        if run.contains("GITHUB_ENV") {
+            let (written, _) = Self::file_writes(run, "GITHUB_ENV", scope);
+            for (name, o) in written {
+                self.tainted.retain(|k, _| !k.eq_ignore_ascii_case(&name));
+                if let Some(o) = o {
+                    self.tainted.insert(name, o);
+                }
+            }
+        }
+    }
+
+    /// The `name=value` / `name<<DELIM` writes of a script to an env file: each name with the
+    /// strongest taint written to it, and the names only ever written literal text.
+    fn file_writes(
+        run: &str,
+        file: &str,
+        scope: &EnvScope,
+    ) -> (BTreeMap<String, Option<Origin>>, BTreeSet<String>) {
+        use super::rules::env_file_injection::{derived_var, writer_segment};
         // Shell variables carrying taint: env names first, then assignments from them.
         let mut vars: Vec<(String, Origin)> =
             scope.tainted.iter().map(|(k, o)| (k.clone(), *o)).collect();
         let mut written: BTreeMap<String, Option<Origin>> = BTreeMap::new();
+        let mut literal: BTreeSet<String> = BTreeSet::new();
+        let mut computed: BTreeSet<String> = BTreeSet::new();
         let mut heredoc: Option<(String, String)> = None;
         for line in run.lines().take(10_000) {
             let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
@@ -270,7 +312,7 @@ impl EnvScope {
                     vars.push((n, o));
                 }
             }
-            let Some(seg) = writer_segment(line, "GITHUB_OUTPUT") else {
+            let Some(seg) = writer_segment(line, file) else {
                 continue;
             };
             let body = seg.split(">>").next().unwrap_or(seg);
@@ -280,7 +322,8 @@ impl EnvScope {
                     heredoc = None;
                 } else {
                     let e = written.entry(name.clone()).or_insert(None);
-                    *e = (*e).max(taint).or(taint);
+                    *e = (*e).max(taint);
+                    computed.insert(name.clone());
                     continue;
                 }
             }
@@ -295,31 +338,16 @@ impl EnvScope {
                 written.entry(name).or_insert(None);
                 continue;
             }
-            let literal = !rest.contains('$') && !rest.contains('`');
-            let e = written.entry(name.clone()).or_insert(None);
-            *e = (*e).max(taint).or(taint);
-            let key = format!(
-                "steps.{}.outputs.{}",
-                id.to_ascii_lowercase(),
-                name.to_ascii_lowercase()
-            );
-            if literal && e.is_none() {
-                self.clean_outputs.insert(key);
+            if !rest.contains('$') && !rest.contains('`') {
+                literal.insert(name.clone());
             } else {
-                self.clean_outputs.remove(&key);
+                computed.insert(name.clone());
             }
+            let e = written.entry(name).or_insert(None);
+            *e = (*e).max(taint);
         }
-        for (name, o) in written {
-            let key = format!(
-                "steps.{}.outputs.{}",
-                id.to_ascii_lowercase(),
-                name.to_ascii_lowercase()
-            );
-            if let Some(o) = o {
-                self.clean_outputs.remove(&key);
-                self.outputs.insert(key, o);
-            }
-        }
+        literal.retain(|n| !computed.contains(n));
+        (written, literal)
     }
 
     /// The strongest taint in a piece of shell: `${{ }}` contexts, `$VAR` of tainted vars.

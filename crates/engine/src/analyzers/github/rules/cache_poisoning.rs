@@ -82,7 +82,8 @@ fn major_version(m: &Model<'_>, a: &Facts<'_, '_>, step: &Step) -> Option<u32> {
     let line_no = m.file.line_index(head.start);
     let line = m.text(&m.file.line_range(line_no));
     let comment = line.split_once('#')?.1;
-    digits(comment)
+    // `# v5.0.0`, or `# ratchet:actions/setup-go@v3`
+    digits(comment.rsplit_once('@').map_or(comment, |(_, v)| v))
 }
 
 /// Whether the step restores a cache: `Some(confidence)`. `tag_only`: every publishing event
