@@ -445,6 +445,10 @@ pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
             let script = shell::parse(&text);
             // Shell variables set from a secret (`T=${{ secrets.X }}`, `export T="$X"`).
             for (name, w) in &script.statement_assignments {
+                // `URL="https://api.github.com/…"`: a literal address for `curl $URL`.
+                if w.text.contains("://") {
+                    b.literals.insert(name.clone(), w.text.clone());
+                }
                 if let Some(s) = b.secrets_in(&text, &w.span, &sites).into_iter().next() {
                     b.vars.insert(name.clone(), s);
                 }
