@@ -103,6 +103,10 @@ MAP = [
     ("github/use-trusted-publishing", "use-trusted-publishing"),
     ("github/unredacted-secrets", "unredacted-secrets"),
     ("github/remote-script", None),
+    ("github/secret-exfiltration", None),
+    ("github/unsound-condition", "unsound-condition"),
+    ("github/unsound-contains", "unsound-contains"),
+    ("github/unsound-ternary", "unsound-ternary"),
 ]
 pc = collections.Counter(f["rule_id"] for f in pg["findings"])
 zc = collections.Counter(x["ident"] for x in zz)

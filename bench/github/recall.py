@@ -73,6 +73,10 @@ SHARED = {
     "anonymous-definition": ["github/anonymous-definition"],
     "forbidden-uses": ["github/forbidden-uses"],
     "insecure-url-scheme": ["github/insecure-url-scheme"],
+    # added by issue 17, phase 3
+    "unsound-condition": ["github/unsound-condition"],
+    "unsound-contains": ["github/unsound-contains"],
+    "unsound-ternary": ["github/unsound-ternary"],
 }
 PROPOSED = {
     "archived-uses": ["github/archived-uses"],
@@ -85,9 +89,6 @@ PROPOSED = {
     "typosquat-uses": ["github/typosquat-uses"],
     "undocumented-permissions": ["github/undocumented-permissions"],
     "unpinned-tools": ["github/unpinned-tools"],
-    "unsound-condition": ["github/unsound-condition"],
-    "unsound-contains": ["github/unsound-contains"],
-    "unsound-ternary": ["github/unsound-ternary"],
     "stale-action-refs": ["github/stale-action-refs"],
 }
 # Online audits: zizmor --offline cannot run them, pipeguard scans offline. Labels that need
@@ -208,6 +209,8 @@ AB_PIPEGUARD = {
     "github/artifact-poisoning": "artifact-integrity",
     "github/unsound-condition": "control-flow",
     "github/unpinned-image": "unpinned-dependency",
+    # no zizmor audit: a secret sent to a foreign host is ActionsBench's secrets-exposure class
+    "github/secret-exfiltration": "secrets-exposure",
     # secrets-to-untrusted is the consequence of an untrusted checkout (same path, other end):
     # mapped to the trigger class so it can match a pwn-request label
     "github/secrets-to-untrusted": "privileged-trigger",

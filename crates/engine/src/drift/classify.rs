@@ -24,6 +24,7 @@ pub fn from_finding(analyzer_rule: &str) -> Option<RuleId> {
         | "jenkins/credentials-on-pr"
         | "jenkins/groovy-interpolation-secret" => RuleId::DriftSecretExposed,
         "github/remote-script" => RuleId::DriftRemoteScriptAdded,
+        "github/secret-exfiltration" => RuleId::DriftSecretExfiltrationAdded,
         "github/untrusted-checkout" => RuleId::DriftUntrustedCheckoutAdded,
         "github/script-injection"
         | "github/env-file-injection"

@@ -157,6 +157,9 @@ pub struct GithubConfig {
     /// `github/dependabot-cooldown`: the fewest days an update entry must wait after a release
     /// (default 7).
     pub dependabot_cooldown_days: Option<u32>,
+    /// Hosts (and their subdomains) any secret may be sent to (`github/secret-exfiltration`),
+    /// e.g. `deploy.example.com`, `example.com`.
+    pub allowed_secret_hosts: Vec<String>,
 }
 
 /// `github.forbidden_uses`: exactly one of `allow:` or `deny:` (checked when the config loads).

@@ -77,6 +77,8 @@ pub struct JobFacts {
     pub sinks: Vec<SinkSite>,
     pub steps: Vec<StepFacts>,
     pub secrets: Vec<SecretRef>,
+    /// Step outputs written from literals only (`steps.<id>.outputs.<name>`, lower-cased).
+    pub clean_outputs: std::collections::BTreeSet<String>,
 }
 
 impl JobFacts {
@@ -117,7 +119,32 @@ pub struct Facts<'m, 'f> {
 
 impl<'m, 'f> Facts<'m, 'f> {
     pub fn new(m: &'m Model<'f>) -> Self {
-        let jobs = m.jobs.iter().map(|j| job_facts(m, j)).collect();
+        // Tainted job outputs reach other jobs through `needs.<job>.outputs.*`; a job listed
+        // before the one it needs is computed again once those are known (bounded passes).
+        let mut needs = taint::Needs::default();
+        let mut jobs: Vec<JobFacts> = Vec::new();
+        for _ in 0..3 {
+            let mut next = needs.clone();
+            jobs = m
+                .jobs
+                .iter()
+                .map(|j| {
+                    let (f, outs) = job_facts(m, j, &needs);
+                    next.tainted.extend(outs);
+                    next.clean.extend(
+                        f.clean_outputs
+                            .iter()
+                            .filter(|c| c.starts_with("needs."))
+                            .cloned(),
+                    );
+                    f
+                })
+                .collect();
+            if next == needs {
+                break;
+            }
+            needs = next;
+        }
         Facts { m, jobs }
     }
 
@@ -222,7 +249,11 @@ fn worth_parsing(run: &str) -> bool {
         .is_none_or(|ac| ac.is_match(run))
 }
 
-fn job_facts(m: &Model<'_>, job: &Job) -> JobFacts {
+fn job_facts(
+    m: &Model<'_>,
+    job: &Job,
+    needs: &taint::Needs,
+) -> (JobFacts, std::collections::BTreeMap<String, taint::Origin>) {
     let all = m.trigger_names();
     let triggers = reach::restrict_triggers(&all, job.if_cond.as_deref());
     let privileged: Vec<String> = triggers
@@ -233,7 +264,7 @@ fn job_facts(m: &Model<'_>, job: &Job) -> JobFacts {
     let fork_guarded = reach::fork_guard(job.if_cond.as_deref());
     let mut gate = reach::gate_of(job.if_cond.as_deref());
 
-    let env = EnvScope::job(m, job);
+    let mut env = EnvScope::job(m, job, needs);
     let mut steps = Vec::with_capacity(job.steps.len());
     let mut flow = CodeFlow::default();
     let mut sinks = Vec::new();
@@ -256,10 +287,13 @@ fn job_facts(m: &Model<'_>, job: &Job) -> JobFacts {
         let info = StepFacts::new(m, step, !flow.sources.is_empty());
         flow.step(m, si, step, info.view(), &scope.refs);
         taint::sink_sites(m, si, step, &scope, &mut sinks);
+        env.note_outputs(step, &scope);
         steps.push(info);
     }
     let secrets = secret_refs(m, job, &steps);
-    JobFacts {
+    let outputs = env.job_outputs(m, job);
+    // Other jobs' clean outputs stay in the set: this job's readers of them are quiet too.
+    let facts = JobFacts {
         triggers,
         privileged,
         fork_guarded,
@@ -269,7 +303,9 @@ fn job_facts(m: &Model<'_>, job: &Job) -> JobFacts {
         sinks,
         steps,
         secrets,
-    }
+        clean_outputs: env.clean_outputs,
+    };
+    (facts, outputs)
 }
 
 /// Secrets referenced by the job (and the workflow-level env it inherits).

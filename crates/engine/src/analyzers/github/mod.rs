@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod composite;
+pub mod conditions;
 pub mod expr;
 pub mod facts;
 pub mod fix;

@@ -26,6 +26,17 @@ pub struct EnvScope {
     /// whether `github.ref_name` is a branch a pusher names (push / create triggers).
     inputs: Option<BTreeSet<String>>,
     ref_by_pusher: bool,
+    /// `steps.<id>.outputs.<name>` and `needs.<job>.outputs.<name>` (lower-cased) written from
+    /// tainted text, and the step outputs known to be written from literals only.
+    outputs: BTreeMap<String, Origin>,
+    pub clean_outputs: BTreeSet<String>,
+}
+
+/// Outputs of the file's jobs as other jobs read them (`needs.<job>.outputs.<name>`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    pub tainted: BTreeMap<String, Origin>,
+    pub clean: BTreeSet<String>,
 }
 
 /// Who controls a tainted value: anyone who can open an issue, PR or comment (`Outsider`), or
@@ -38,11 +49,14 @@ pub enum Origin {
 }
 
 impl EnvScope {
-    /// The workflow's and the job's `env:`, and the job's matrix.
-    pub fn job(m: &Model<'_>, job: &Job) -> EnvScope {
+    /// The workflow's and the job's `env:`, and the job's matrix; `needs` holds the tainted
+    /// outputs of other jobs (`needs.<job>.outputs.<name>`).
+    pub fn job(m: &Model<'_>, job: &Job, needs: &Needs) -> EnvScope {
         let mut s = EnvScope {
             ref_by_pusher: m.has_trigger("push") || m.has_trigger("create"),
             inputs: workflow_inputs(m),
+            outputs: needs.tainted.clone(),
+            clean_outputs: needs.clean.clone(),
             ..EnvScope::default()
         };
         s.bind_matrix(m, job);
@@ -187,6 +201,19 @@ impl EnvScope {
                 None => None,
             };
         }
+        if ctx.starts_with("steps.") || ctx.starts_with("needs.") {
+            return match self.outputs.get(ctx) {
+                Some(Origin::Outsider) => t(
+                    "an output written from attacker-controlled text",
+                    Origin::Outsider,
+                ),
+                Some(Origin::Writer) => t(
+                    "an output written from writer-controlled text",
+                    Origin::Writer,
+                ),
+                None => None,
+            };
+        }
         if let Some(why) = expr::writer_controlled(ctx) {
             return t(why, Origin::Writer);
         }
@@ -205,6 +232,209 @@ impl EnvScope {
         }
         None
     }
+}
+
+impl EnvScope {
+    /// After step `step` ran (with `scope`, its own env added): the outputs it writes to
+    /// `$GITHUB_OUTPUT` from tainted text (`echo "t=$TITLE" >> "$GITHUB_OUTPUT"`, a heredoc
+    /// `t<<EOF` block) become tainted `steps.<id>.outputs.<name>`; ones written from literals
+    /// only are known clean.
+    pub fn note_outputs(&mut self, step: &Step, scope: &EnvScope) {
+        let Some(run) = step.run.as_deref() else {
+            return;
+        };
+        if let Some(id) = step.id.as_deref()
+            && run.contains("GITHUB_OUTPUT")
+        {
+            let (written, literal) = Self::file_writes(run, "GITHUB_OUTPUT", scope);
+            for (name, o) in written {
+                let key = format!(
+                    "steps.{}.outputs.{}",
+                    id.to_ascii_lowercase(),
+                    name.to_ascii_lowercase()
+                );
+                match o {
+                    Some(o) => {
+                        self.clean_outputs.remove(&key);
+                        self.outputs.insert(key, o);
+                    }
+                    None if literal.contains(&name) => {
+                        self.clean_outputs.insert(key);
+                    }
+                    None => {
+                        self.clean_outputs.remove(&key);
+                    }
+                }
+            }
+        }
+        // `echo "X=$TITLE" >> "$GITHUB_ENV"`: later steps read `env.X` as that text.
+        if run.contains("GITHUB_ENV") {
+            let (written, _) = Self::file_writes(run, "GITHUB_ENV", scope);
+            for (name, o) in written {
+                self.tainted.retain(|k, _| !k.eq_ignore_ascii_case(&name));
+                if let Some(o) = o {
+                    self.tainted.insert(name, o);
+                }
+            }
+        }
+    }
+
+    /// The `name=value` / `name<<DELIM` writes of a script to an env file: each name with the
+    /// strongest taint written to it, and the names only ever written literal text.
+    fn file_writes(
+        run: &str,
+        file: &str,
+        scope: &EnvScope,
+    ) -> (BTreeMap<String, Option<Origin>>, BTreeSet<String>) {
+        use super::rules::env_file_injection::{derived_var, writer_segment};
+        // Shell variables carrying taint: env names first, then assignments from them.
+        let mut vars: Vec<(String, Origin)> =
+            scope.tainted.iter().map(|(k, o)| (k.clone(), *o)).collect();
+        let mut written: BTreeMap<String, Option<Origin>> = BTreeMap::new();
+        let mut literal: BTreeSet<String> = BTreeSet::new();
+        let mut computed: BTreeSet<String> = BTreeSet::new();
+        let mut heredoc: Option<(String, String)> = None;
+        for line in run.lines().take(10_000) {
+            let names: Vec<String> = vars.iter().map(|(n, _)| n.clone()).collect();
+            if let Some(n) = derived_var(line, &names) {
+                let o = vars
+                    .iter()
+                    .filter(|(v, _)| {
+                        line.contains(&format!("${v}")) || line.contains(&format!("${{{v}}}"))
+                    })
+                    .map(|(_, o)| *o)
+                    .max()
+                    .unwrap_or(Origin::Writer);
+                vars.push((n, o));
+            } else if let Some(o) = Self::line_taint(line, scope, &[]) {
+                // `x=$(jq … <<< "${{ github.event.issue.body }}")`
+                if let Some(n) = assigned_name(line) {
+                    vars.push((n, o));
+                }
+            }
+            let Some(seg) = writer_segment(line, file) else {
+                continue;
+            };
+            let body = seg.split(">>").next().unwrap_or(seg);
+            let taint = Self::line_taint(body, scope, &vars);
+            if let Some((name, delim)) = &heredoc {
+                if body.contains(delim.as_str()) && !body.contains("<<") {
+                    heredoc = None;
+                } else {
+                    let e = written.entry(name.clone()).or_insert(None);
+                    *e = (*e).max(taint);
+                    computed.insert(name.clone());
+                    continue;
+                }
+            }
+            let Some((name, rest)) = output_assignment(body) else {
+                continue;
+            };
+            if let Some(d) = rest.strip_prefix("<<") {
+                let d = d.trim().trim_matches(['"', '\'']).to_string();
+                if !d.is_empty() {
+                    heredoc = Some((name.clone(), d));
+                }
+                written.entry(name).or_insert(None);
+                continue;
+            }
+            if !rest.contains('$') && !rest.contains('`') {
+                literal.insert(name.clone());
+            } else {
+                computed.insert(name.clone());
+            }
+            let e = written.entry(name).or_insert(None);
+            *e = (*e).max(taint);
+        }
+        literal.retain(|n| !computed.contains(n));
+        (written, literal)
+    }
+
+    /// The strongest taint in a piece of shell: `${{ }}` contexts, `$VAR` of tainted vars.
+    fn line_taint(text: &str, scope: &EnvScope, vars: &[(String, Origin)]) -> Option<Origin> {
+        let e = scope.value_taint(text).map(|t| t.origin);
+        let v = vars
+            .iter()
+            .filter(|(n, _)| text.contains(&format!("${n}")) || text.contains(&format!("${{{n}}}")))
+            .map(|(_, o)| *o)
+            .max();
+        e.max(v)
+    }
+
+    /// The job's `outputs:` (in the workflow) that carry tainted text, as
+    /// `needs.<job>.outputs.<name>` (lower-cased); ones made only of known-clean step outputs
+    /// are added to `clean_outputs` under the same name.
+    pub fn job_outputs(&mut self, m: &Model<'_>, job: &Job) -> BTreeMap<String, Origin> {
+        let mut out = BTreeMap::new();
+        let Some(outputs) = m
+            .value_at(&job.route)
+            .and_then(|j| j.as_mapping()?.get("outputs"))
+            .and_then(Value::as_mapping)
+        else {
+            return out;
+        };
+        for (k, v) in outputs {
+            let (Some(k), Some(v)) = (super::model::scalar(k), super::model::scalar(v)) else {
+                continue;
+            };
+            let key = format!(
+                "needs.{}.outputs.{}",
+                job.id.to_ascii_lowercase(),
+                k.to_ascii_lowercase()
+            );
+            if let Some(t) = self.value_taint(&v) {
+                out.insert(key, t.origin);
+            } else {
+                let sites = expr::find(&v, 0);
+                let clean = !sites.is_empty()
+                    && sites.iter().all(|s| {
+                        let c = expr::dataflow_contexts(&v[s.body.clone()]);
+                        !c.is_empty() && c.iter().all(|c| self.clean_outputs.contains(c))
+                    });
+                if clean {
+                    self.clean_outputs.insert(key);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `NAME=` at the start of a shell line (after `export`/`local`).
+fn assigned_name(line: &str) -> Option<String> {
+    let l = line.trim();
+    let l = l
+        .strip_prefix("export ")
+        .or_else(|| l.strip_prefix("local "))
+        .unwrap_or(l);
+    let (name, _) = l.split_once('=')?;
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    ok.then(|| name.to_string())
+}
+
+/// In the command part of an output write (`echo "name=value"`, `printf 'name=%s\n' …`): the
+/// output's name and the text after `=`.
+fn output_assignment(body: &str) -> Option<(String, &str)> {
+    // `name=value`, or `name<<DELIM` (the rest then starts with `<<`).
+    let eq = body.find('=');
+    let hd = body.find("<<");
+    let (at, skip) = match (eq, hd) {
+        (Some(e), Some(h)) if h < e => (h, 0),
+        (Some(e), _) => (e, 1),
+        (None, Some(h)) => (h, 0),
+        (None, None) => return None,
+    };
+    let before = &body[..at];
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map_or(0, |i| i + 1);
+    let name = &before[start..];
+    if name.is_empty() || name.starts_with('-') {
+        return None;
+    }
+    Some((name.to_string(), &body[at + skip..]))
 }
 
 /// Inputs of `workflow_dispatch` / `workflow_call` that can hold free text: type `string` or

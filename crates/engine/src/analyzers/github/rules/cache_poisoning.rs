@@ -1,6 +1,8 @@
 //! `github/cache-poisoning`: a job that publishes (release or tag triggers, release branches, a
 //! publish step) restores a build cache that any run holding the repository's token can write.
 //! Which actions restore a cache, and which input turns it on or off, is the table below.
+//! Second form: a job on a privileged trigger that runs a pull request's code and saves a cache
+//! (reported at the saving step).
 
 use serde_yaml::Value;
 
@@ -80,7 +82,8 @@ fn major_version(m: &Model<'_>, a: &Facts<'_, '_>, step: &Step) -> Option<u32> {
     let line_no = m.file.line_index(head.start);
     let line = m.text(&m.file.line_range(line_no));
     let comment = line.split_once('#')?.1;
-    digits(comment)
+    // `# v5.0.0`, or `# ratchet:actions/setup-go@v3`
+    digits(comment.rsplit_once('@').map_or(comment, |(_, v)| v))
 }
 
 /// Whether the step restores a cache: `Some(confidence)`. `tag_only`: every publishing event
@@ -105,6 +108,14 @@ fn restores(
             Some(v) if v.contains("${{") => Some(Confidence::Low),
             Some(v) if falsy(&v) => None,
             _ => Some(Confidence::Medium),
+        };
+    }
+    // setup-go caches by default only from v4 on; v3 and earlier need `cache: true`.
+    if action == "actions/setup-go" && version().is_some_and(|v| v < 4) {
+        return match step.with_value("cache").map(|v| v.value.clone()) {
+            Some(v) if v.contains("${{") => Some(Confidence::Low),
+            Some(v) if truthy(&v) => Some(Confidence::Medium),
+            _ => None,
         };
     }
     if action == "astral-sh/setup-uv"
@@ -226,17 +237,81 @@ fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, b
     }
 }
 
+/// Whether a caching step also saves (restore-only forms and `save-if: false` do not).
+fn saves(step: &Step) -> bool {
+    let Some(action) = step.action() else { return false };
+    if action == "actions/cache/restore" {
+        return false;
+    }
+    if action == "swatinem/rust-cache"
+        && step.with_value("save-if").is_some_and(|v| !v.value.contains("${{") && falsy(&v.value))
+    {
+        return false;
+    }
+    true
+}
+
+/// The second form: a job on a privileged trigger runs the PR's code and saves a cache. The
+/// entry is written in the base branch's scope, where release and default-branch runs restore
+/// it — even when the job itself holds no secret and a read-only token.
+fn saves_after_untrusted(a: &Facts<'_, '_>, out: &mut Output, reported: &[(usize, usize)]) {
+    let m = a.m;
+    for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
+        if !r.runs_untrusted() {
+            continue;
+        }
+        let Some(first) = r.first_untrusted_step() else { continue };
+        let Some(exec) = r.execs.iter().filter(|e| e.runs_code).min_by_key(|e| e.step) else {
+            continue;
+        };
+        let trigger = r.privileged.first().cloned().unwrap_or_default();
+        for (si, step) in job.steps.iter().enumerate() {
+            if reported.contains(&(ji, si)) || !saves(step) {
+                continue;
+            }
+            // `actions/cache/save` saves where it stands; the others in their post step.
+            if step.action().as_deref() == Some("actions/cache/save") && si < first {
+                continue;
+            }
+            let save = step.action().as_deref() == Some("actions/cache/save");
+            if !save && restores(m, a, step, false, false).is_none() {
+                continue;
+            }
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    a.step_head(step),
+                    format!(
+                        "step `{}` saves a cache in job `{}`, which runs on `{trigger}` and executes the pull request's code: the entry lands in the base branch's cache scope, where release and default-branch runs restore it",
+                        step.label(),
+                        job.id
+                    ),
+                )
+                .related(m.file, a.trigger_bytes(&trigger), format!("`{trigger}` runs with the base branch's cache scope"))
+                .related(m.file, exec.bytes.clone(), format!("runs untrusted code: {}", exec.what))
+                .confidence(Confidence::Medium)
+                .content(format!("{} cache save {}", job.id, step.label())),
+            );
+        }
+    }
+}
+
 pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
-    for (job, r) in m.jobs.iter().zip(&a.jobs) {
+    let mut reported: Vec<(usize, usize)> = Vec::new();
+    for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
         let Some((why, tag_only, has_step)) = publishes(m, job, &r.triggers) else { continue };
         // A job that checks out nothing ships what it downloaded (artifacts built elsewhere):
         // a restored cache cannot change those files.
         let builds = job.steps.iter().any(|s| s.action().as_deref() == Some("actions/checkout"));
         let has_step = has_step && builds;
         let release = r.triggers.iter().any(|t| t == "release");
-        for step in &job.steps {
+        for (si, step) in job.steps.iter().enumerate() {
             let Some(conf) = restores(m, a, step, tag_only, release) else { continue };
+            if has_step {
+                reported.push((ji, si));
+            }
             out.push(
                 RawFinding::new(
                     ID,
@@ -254,4 +329,5 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             );
         }
     }
+    saves_after_untrusted(a, out, &reported);
 }

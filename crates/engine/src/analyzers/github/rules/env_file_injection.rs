@@ -147,7 +147,7 @@ fn job_writes(a: &Facts<'_, '_>, ji: usize, out: &mut Output) {
 }
 
 /// `NAME=…$T…` / `export NAME=…` / `read [-r] NAME <<< …$T…` where `T` is tainted: `NAME`.
-fn derived_var(line: &str, tainted: &[String]) -> Option<String> {
+pub(crate) fn derived_var(line: &str, tainted: &[String]) -> Option<String> {
     let l = line.trim();
     let mentions = |rhs: &str| {
         tainted
@@ -189,7 +189,7 @@ fn computed(segment: &str, file: &str) -> bool {
 }
 
 /// The `&&` / `||` / `;` separated part of a line that writes to `file`, when it writes.
-fn writer_segment<'l>(line: &'l str, file: &str) -> Option<&'l str> {
+pub(crate) fn writer_segment<'l>(line: &'l str, file: &str) -> Option<&'l str> {
     let mut parts = Vec::new();
     let (mut start, mut quote, mut prev) = (0, None::<char>, ' ');
     for (i, c) in line.char_indices() {

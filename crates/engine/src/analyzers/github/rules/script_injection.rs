@@ -50,7 +50,7 @@ fn unconstrained(a: &Facts<'_, '_>, out: &mut Output) {
             let body = m.text(&s.bytes);
             let inner = body.trim().trim_start_matches("${{").trim_end_matches("}}");
             let ctx = expr::dataflow_contexts(inner).into_iter().find(|c| {
-                if constrained(c) {
+                if constrained(c) || r.clean_outputs.contains(c) {
                     return false;
                 }
                 // A literal matrix member (no expression in any of its values) is static.
