@@ -30,7 +30,7 @@ declare_rules! {
 
 /// Every rule id the family reports, `terraform/parse-error` first.
 pub fn ids() -> impl Iterator<Item = &'static str> {
-    rule::ids(RuleId::TerraformParseError, RULES)
+    rule::ids(RuleId::TerraformParseError, RULES).chain(super::declarative::ids())
 }
 
 pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
@@ -42,6 +42,7 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
             (r.check)(m, cx, out);
         }
     }
+    super::declarative::run(m, cx, out);
 }
 
 /// A finding in `b`'s file; the fingerprint content is the block address plus `what`.
