@@ -20,8 +20,13 @@ use crate::rules::RuleId;
 pub struct Check {
     /// Resource types it applies to.
     pub resources: Vec<String>,
+    /// Registry modules that take the same settings as inputs (`terraform-aws-modules/s3-bucket`
+    /// matches `source = "terraform-aws-modules/s3-bucket/aws"`).
+    #[serde(default)]
+    pub modules: Vec<String>,
     /// `a.b.c`: nested blocks (or object attributes), the last one an attribute or a block;
-    /// or a list of such paths, each checked on its own.
+    /// or a list of such paths, each checked on its own; a trailing `?` makes that path's
+    /// absence no failure (`access_logs` must exist, `access_logs.enabled?` must not be false).
     pub path: Paths,
     /// With `missing`: a leaf is missing only when its enclosing block is written (an absent
     /// `ebs_block_device` is no unencrypted device).
@@ -329,9 +334,12 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
         return;
     }
     let mut by_kind: HashMap<&str, Vec<&Block>> = HashMap::new();
+    let mut modules: Vec<&Block> = Vec::new();
     for b in &m.blocks {
         if b.ident == "resource" {
             by_kind.entry(b.kind()).or_default().push(b);
+        } else if b.ident == "module" {
+            modules.push(b);
         }
     }
     for (id, c) in &loaded.rules {
@@ -349,6 +357,14 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
                 check_one(m, *id, c, b, out);
             }
         }
+        for b in &modules {
+            if b.value("source")
+                .and_then(Expr::as_str)
+                .is_some_and(|src| c.modules.iter().any(|p| src.starts_with(p.as_str())))
+            {
+                check_one(m, *id, c, b, out);
+            }
+        }
     }
 }
 
@@ -363,9 +379,19 @@ fn check_one(m: &Module, id: RuleId, c: &Check, b: &Block, out: &mut Output) {
     {
         return;
     }
-    for path in c.path.all() {
+    let address = if b.ident == "module" {
+        format!("module.{}", b.address())
+    } else {
+        b.address()
+    };
+    for spec in c.path.all() {
+        let (path, optional) = match spec.strip_suffix('?') {
+            Some(p) => (p, true),
+            None => (spec, false),
+        };
+        let missing = c.missing && !optional;
         let at = walk(b, path).into_iter().find_map(|f| match f {
-            Found::Missing(at, parent) if c.missing && (parent || !c.ignore_missing_parent) => {
+            Found::Missing(at, parent) if missing && (parent || !c.ignore_missing_parent) => {
                 Some(at)
             }
             Found::Value(e, at) if c.present || value_fails(c, e) => Some(at),
@@ -373,9 +399,9 @@ fn check_one(m: &Module, id: RuleId, c: &Check, b: &Block, out: &mut Output) {
             _ => None,
         });
         let Some(at) = at else { continue };
-        let msg = c.message.replace("{address}", &b.address());
+        let msg = c.message.replace("{address}", &address);
         let mut f = RawFinding::new(id, m.file(b), at, msg)
-            .content(format!("{} {} {path}", b.address(), id.as_str()));
+            .content(format!("{address} {} {path}", id.as_str()));
         if c.persona != Persona::Regular {
             f = f.persona(c.persona);
         }
