@@ -24,7 +24,8 @@ pub struct Check {
     /// matches `source = "terraform-aws-modules/s3-bucket/aws"`).
     #[serde(default)]
     pub modules: Vec<String>,
-    /// `a.b.c`: nested blocks (or object attributes), the last one an attribute or a block;
+    /// `a.b.c`: nested blocks (or object attributes), the last one an attribute or a block
+    /// (`.` is the resource itself);
     /// or a list of such paths, each checked on its own; a trailing `?` makes that path's
     /// absence no failure (`access_logs` must exist, `access_logs.enabled?` must not be false).
     pub path: Paths,
@@ -180,6 +181,10 @@ const MAX_FOUND: usize = 64;
 
 /// Every place the path leads to (each instance of a repeated nested block).
 fn walk<'a>(b: &'a Block, path: &str) -> Vec<Found<'a>> {
+    if path == "." {
+        // The resource itself: `present` then flags every one (with `unless_attached`).
+        return vec![Found::Block(b)];
+    }
     let parts: Vec<&str> = path.split('.').collect();
     let mut frontier: Vec<Node<'a>> = vec![Node::Block(b)];
     let mut out = Vec::new();
