@@ -19,6 +19,7 @@ declare_rules! {
         s3_unencrypted,
         open_ingress,
         iam_wildcard,
+        iam_privilege_escalation,
         unencrypted_storage,
         public_database,
         ecr_mutable_tags,
