@@ -39,7 +39,8 @@ pub struct Check {
     /// Fail when the path is written at all (a `website` block).
     #[serde(default)]
     pub present: bool,
-    /// Fail when the value is one of these (case-insensitive for strings).
+    /// Fail when the value, or an item of a list value, is one of these (case-insensitive for
+    /// strings).
     #[serde(default)]
     pub bad: Vec<serde_json::Value>,
     /// Fail when the value is known and none of these.
@@ -287,6 +288,10 @@ fn value_fails(c: &Check, e: &Expr) -> bool {
         }
     }
     if !c.bad.is_empty() && in_list(e, &c.bad) == Some(true) {
+        return true;
+    }
+    // A list fails when one of its items is bad (`allowed_origins = ["*"]`).
+    if !c.bad.is_empty() && e.items().iter().any(|i| in_list(i, &c.bad) == Some(true)) {
         return true;
     }
     if !c.good.is_empty() && in_list(e, &c.good) == Some(false) {

@@ -15,6 +15,7 @@ declare_rules! {
         hardcoded_credentials,
         s3_public_acl,
         s3_public_policy,
+        resource_policy_public,
         s3_no_public_access_block,
         s3_unencrypted,
         open_ingress,
