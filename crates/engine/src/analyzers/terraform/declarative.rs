@@ -18,7 +18,7 @@ use crate::rules::RuleId;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
-    /// Resource types it applies to.
+    /// Resource types it applies to (`data.aws_ami` for a data source).
     pub resources: Vec<String>,
     /// Registry modules that take the same settings as inputs (`terraform-aws-modules/s3-bucket`
     /// matches `source = "terraform-aws-modules/s3-bucket/aws"`).
@@ -343,11 +343,13 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
     if loaded.rules.is_empty() {
         return;
     }
-    let mut by_kind: HashMap<&str, Vec<&Block>> = HashMap::new();
+    let mut by_kind: HashMap<String, Vec<&Block>> = HashMap::new();
     let mut modules: Vec<&Block> = Vec::new();
     for b in &m.blocks {
         if b.ident == "resource" {
-            by_kind.entry(b.kind()).or_default().push(b);
+            by_kind.entry(b.kind().to_string()).or_default().push(b);
+        } else if b.ident == "data" {
+            by_kind.entry(format!("data.{}", b.kind())).or_default().push(b);
         } else if b.ident == "module" {
             modules.push(b);
         }

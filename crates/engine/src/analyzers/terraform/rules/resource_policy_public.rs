@@ -4,6 +4,8 @@
 //! Glue, SES identities, CloudWatch Logs destinations, Backup and Glacier vaults. Inline JSON,
 //! `jsonencode`, or a referenced `aws_iam_policy_document`.
 
+use std::ops::Range;
+
 use super::finding;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::terraform::model::{Block, Expr, Module};
@@ -50,12 +52,19 @@ fn what(s: &Statement) -> String {
     }
 }
 
-fn push(m: &Module, out: &mut Output, owner: &Block, at_block: &Block, s: &Statement) {
+fn push(
+    m: &Module,
+    out: &mut Output,
+    owner: &Block,
+    at_block: &Block,
+    at: Range<usize>,
+    s: &Statement,
+) {
     let mut f = finding(
         m,
         at_block,
         ID,
-        s.span.clone(),
+        at,
         format!(
             "the policy of `{}` allows anyone (principal \"*\") {} without a condition",
             owner.address(),
@@ -72,9 +81,11 @@ fn push(m: &Module, out: &mut Output, owner: &Block, at_block: &Block, s: &State
 pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
     for (kind, attr) in POLICIES {
         for b in m.resources(kind) {
-            if let Some((_, stmts)) = attr_statements(m, b, attr) {
-                for s in stmts.iter().filter(|s| s.is_public()) {
-                    push(m, out, b, b, s);
+            // Inline policies: the whole attribute, like s3-public-policy (its key and the
+            // statement, which in JSON text has no span of its own).
+            if let Some((span, stmts)) = attr_statements(m, b, attr) {
+                if let Some(s) = stmts.iter().find(|s| s.is_public()) {
+                    push(m, out, b, b, span, s);
                 }
                 continue;
             }
@@ -87,7 +98,7 @@ pub fn check(m: &Module, _cx: &ScanContext<'_>, out: &mut Output) {
                 continue;
             };
             for s in from_document(doc).iter().filter(|s| s.is_public()) {
-                push(m, out, b, doc, s);
+                push(m, out, b, doc, s.span.clone(), s);
             }
         }
     }
