@@ -108,6 +108,13 @@ pub struct Cond {
     /// The condition holds when the path is absent.
     #[serde(default)]
     pub missing: bool,
+    /// The condition holds when the path is written (any value).
+    #[serde(default)]
+    pub present: bool,
+    /// The condition holds when no instance of the path has one of these values (`filter.name`
+    /// over every `filter` block).
+    #[serde(default)]
+    pub none: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -327,8 +334,14 @@ fn value_fails(c: &Check, e: &Expr) -> bool {
 fn applies(b: &Block, conds: &[Cond]) -> bool {
     conds.iter().all(|cond| {
         let found = walk(b, &cond.path);
+        if !cond.none.is_empty() {
+            return !found.iter().any(|f| {
+                matches!(f, Found::Value(e, _) if in_list(e, &cond.none) == Some(true))
+            });
+        }
         found.iter().any(|f| match f {
             Found::Missing(..) => cond.missing,
+            Found::Value(..) | Found::Block(_) if cond.present => true,
             Found::Value(e, _) => {
                 (!cond.good.is_empty() && in_list(e, &cond.good) == Some(true))
                     || (!cond.not.is_empty() && in_list(e, &cond.not) == Some(false))

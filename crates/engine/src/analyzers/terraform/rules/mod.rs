@@ -27,6 +27,7 @@ declare_rules! {
         ecr_scan_disabled,
         eks_public_endpoint,
         registry_public,
+        cis_alarm_missing,
     ];
 }
 
