@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the fixtures of the declarative Terraform rules from their catalogue files:
 tests/fixtures/rules/terraform/<rule>/pos/main.tf is the rule's `example`, neg/main.tf its
-`check.pass_example`. The files are checked in and asserted (exact lines) by the snapshot suite;
+`check.pass_example` (with a `.pipeguard.yml` asking for the rule's persona). The files are checked in and asserted (exact lines) by the snapshot suite;
 rerun after editing a rule, then `INSTA_UPDATE=always cargo test -p pipeguard --test suite --
 rule_fixtures::terraform` and review the .snap diffs. Usage: scripts/tf-declarative-fixtures.py"""
 import os
@@ -29,5 +29,13 @@ for name in sorted(os.listdir(rules)):
         os.makedirs(d, exist_ok=True)
         with open(os.path.join(d, "main.tf"), "w") as f:
             f.write(text)
+        # Rules above the regular persona report only when the scan asks for it.
+        cfg = os.path.join(d, ".pipeguard.yml")
+        persona = check.get("persona", "regular")
+        if persona != "regular":
+            with open(cfg, "w") as f:
+                f.write(f"persona: {persona}\n")
+        elif os.path.exists(cfg):
+            os.remove(cfg)
     n += 1
 print(f"{n} declarative rules: fixtures written", file=sys.stderr)

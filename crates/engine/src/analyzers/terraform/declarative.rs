@@ -306,8 +306,7 @@ fn value_fails(c: &Check, e: &Expr) -> bool {
     }
     if !c.bad_prefix.is_empty()
         && let Some(s) = norm(e)
-        && c
-            .bad_prefix
+        && c.bad_prefix
             .iter()
             .any(|p| s.starts_with(&p.to_ascii_lowercase()))
     {
@@ -320,8 +319,7 @@ fn value_fails(c: &Check, e: &Expr) -> bool {
     }
     if !c.must_contain.is_empty() && e.is_literal() && matches!(e.v, V::List(_)) {
         let have: Vec<String> = e.strings().iter().map(|s| s.to_ascii_lowercase()).collect();
-        if c
-            .must_contain
+        if c.must_contain
             .iter()
             .any(|m| !have.contains(&m.to_ascii_lowercase()))
         {
@@ -335,9 +333,9 @@ fn applies(b: &Block, conds: &[Cond]) -> bool {
     conds.iter().all(|cond| {
         let found = walk(b, &cond.path);
         if !cond.none.is_empty() {
-            return !found.iter().any(|f| {
-                matches!(f, Found::Value(e, _) if in_list(e, &cond.none) == Some(true))
-            });
+            return !found
+                .iter()
+                .any(|f| matches!(f, Found::Value(e, _) if in_list(e, &cond.none) == Some(true)));
         }
         found.iter().any(|f| match f {
             Found::Missing(..) => cond.missing,
@@ -362,7 +360,10 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
         if b.ident == "resource" {
             by_kind.entry(b.kind().to_string()).or_default().push(b);
         } else if b.ident == "data" {
-            by_kind.entry(format!("data.{}", b.kind())).or_default().push(b);
+            by_kind
+                .entry(format!("data.{}", b.kind()))
+                .or_default()
+                .push(b);
         } else if b.ident == "module" {
             modules.push(b);
         }
@@ -371,7 +372,11 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
         if crate::limits::budget_exceeded() {
             break;
         }
-        if !cx.enabled(*id) || c.unless_module_has.iter().any(|k| by_kind.contains_key(k.as_str())) {
+        if !cx.enabled(*id)
+            || c.unless_module_has
+                .iter()
+                .any(|k| by_kind.contains_key(k.as_str()))
+        {
             continue;
         }
         for kind in &c.resources {
@@ -397,8 +402,7 @@ fn check_one(m: &Module, id: RuleId, c: &Check, b: &Block, out: &mut Output) {
     if !applies(b, &c.only_if) {
         return;
     }
-    if c
-        .unless_attached
+    if c.unless_attached
         .iter()
         .any(|a| m.attached(&a.resource, &a.attr, b).next().is_some())
     {
