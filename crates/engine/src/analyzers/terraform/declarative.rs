@@ -312,10 +312,10 @@ fn value_fails(c: &Check, e: &Expr) -> bool {
     {
         return true;
     }
-    if let Some(n) = e.as_num().filter(|_| !matches!(e.v, V::Bool(_))) {
-        if c.below.is_some_and(|min| n < min) || c.above.is_some_and(|max| n > max) {
-            return true;
-        }
+    if let Some(n) = e.as_num().filter(|_| !matches!(e.v, V::Bool(_)))
+        && (c.below.is_some_and(|min| n < min) || c.above.is_some_and(|max| n > max))
+    {
+        return true;
     }
     if !c.must_contain.is_empty() && e.is_literal() && matches!(e.v, V::List(_)) {
         let have: Vec<String> = e.strings().iter().map(|s| s.to_ascii_lowercase()).collect();
