@@ -2,6 +2,7 @@
 //! references between resources (a bucket and its `aws_s3_bucket_acl`, its public access
 //! block…) are resolved across files, so everything runs in the project pass.
 
+pub mod declarative;
 pub mod model;
 pub mod policy;
 pub mod rules;

@@ -175,6 +175,19 @@ pub fn inline_policies<'m>(m: &'m Module, kinds: &[&'static str]) -> Vec<Policy<
     out
 }
 
+/// The statements of attribute `attr` of `b` (inline JSON or `jsonencode`), located in the
+/// source like [`inline_policies`] does.
+pub fn attr_statements(
+    m: &Module,
+    b: &Block,
+    attr: &str,
+) -> Option<(Range<usize>, Vec<Statement>)> {
+    let a = b.attr(attr)?;
+    let mut statements = statements_of(&a.value)?;
+    locate_in_json_text(&m.file(b).text, &a.value, &mut statements);
+    Some((a.span(), statements))
+}
+
 /// Policy document data blocks referenced from an attribute of one of `kinds` (so that a
 /// bucket policy's document is judged as a bucket policy).
 pub fn referenced_documents<'m>(

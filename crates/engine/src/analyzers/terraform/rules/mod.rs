@@ -15,22 +15,25 @@ declare_rules! {
         hardcoded_credentials,
         s3_public_acl,
         s3_public_policy,
+        resource_policy_public,
         s3_no_public_access_block,
         s3_unencrypted,
         open_ingress,
         iam_wildcard,
+        iam_privilege_escalation,
         unencrypted_storage,
         public_database,
         ecr_mutable_tags,
         ecr_scan_disabled,
         eks_public_endpoint,
         registry_public,
+        cis_alarm_missing,
     ];
 }
 
 /// Every rule id the family reports, `terraform/parse-error` first.
 pub fn ids() -> impl Iterator<Item = &'static str> {
-    rule::ids(RuleId::TerraformParseError, RULES)
+    rule::ids(RuleId::TerraformParseError, RULES).chain(super::declarative::ids())
 }
 
 pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
@@ -42,6 +45,7 @@ pub fn run(m: &Module, cx: &ScanContext<'_>, out: &mut Output) {
             (r.check)(m, cx, out);
         }
     }
+    super::declarative::run(m, cx, out);
 }
 
 /// A finding in `b`'s file; the fingerprint content is the block address plus `what`.

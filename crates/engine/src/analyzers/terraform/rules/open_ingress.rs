@@ -14,10 +14,10 @@ use crate::rules::RuleId;
 declare_rule!(RuleId::TerraformOpenIngress, check);
 
 /// SSH, telnet, RDP, WinRM, VNC, Docker, Kubernetes API/kubelet, etcd, FTP, MS RPC,
-/// NetBIOS/SMB, LDAP and common databases (TCP).
+/// NetBIOS/SMB, LDAP and common databases, SQL Server Analysis Services (TCP).
 const ADMIN_PORTS: &[u32] = &[
     20, 21, 22, 23, 135, 139, 389, 445, 3389, 5900, 5985, 5986, 2375, 2376, 6443, 10250, 2379,
-    3306, 5432, 1433, 1521, 27017, 6379, 9200, 5601, 11211, 9042,
+    3306, 5432, 1433, 1521, 2383, 27017, 6379, 9200, 5601, 11211, 9042,
 ];
 
 /// NetBIOS name/datagram, SNMP, Memcached (UDP).
