@@ -14,6 +14,7 @@ pub mod online;
 pub mod publish;
 pub mod reach;
 pub mod rules;
+pub mod scopes;
 pub mod spans;
 pub mod taint;
 
