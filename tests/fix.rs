@@ -122,6 +122,11 @@ fn fix_permissions_partial() {
 }
 
 #[test]
+fn fix_permissions_inferred() {
+    case("permissions-inferred");
+}
+
+#[test]
 fn fix_dockerfile() {
     case("docker");
 }

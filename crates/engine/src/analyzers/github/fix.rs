@@ -5,9 +5,9 @@
 //! - `github/script-injection`: the `${{ }}` in a `run:` script becomes a quoted shell variable
 //!   set in the step's `env:` (an `env.X` context becomes `"$X"` directly);
 //! - `github/persisted-credentials`: `persist-credentials: false` on the checkout;
-//! - `github/excessive-permissions`: `permissions: contents: read` on each job without
-//!   permissions whose steps need no more, and a top-level `permissions: {}` when every job then
-//!   sets its own.
+//! - `github/excessive-permissions`: on each job without permissions, the scopes its steps need
+//!   (`scopes.rs`) or `contents: read` when they need no more, and a top-level
+//!   `permissions: {}` when every job then sets its own.
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -552,80 +552,21 @@ fn persisted(a: &Facts<'_, '_>, f: &Finding, at: usize, nl: &str) -> Option<Prop
 // ---------------------------------------------------------------------------------------------
 // permissions
 
-/// Actions that need nothing of the job's token beyond reading the repository.
-const READ_ONLY_ACTIONS: &[&str] = &[
-    "actions/checkout",
-    "actions/setup-",
-    "actions/cache",
-    "actions/upload-artifact",
-    "actions/download-artifact",
-    "docker/setup-buildx-action",
-    "docker/setup-qemu-action",
-    "dtolnay/rust-toolchain",
-    "swatinem/rust-cache",
-    "taiki-e/install-action",
-    "ruby/setup-ruby",
-    "shivammathur/setup-php",
-    "astral-sh/setup-uv",
-    "pnpm/action-setup",
-    "erlef/setup-beam",
-    "haskell-actions/setup",
-    "msys2/setup-msys2",
-    "mlugg/setup-zig",
-    "goto-bus-stop/setup-zig",
-    "conda-incubator/setup-miniconda",
-    "gradle/actions/setup-gradle",
-    "actions-rs/toolchain",
-    "actions-rs/cargo",
-    "subosito/flutter-action",
-    "oven-sh/setup-bun",
-    "denoland/setup-deno",
-    "jdx/mise-action",
-    "arduino/setup-task",
-    "bufbuild/buf-setup-action",
-    "hashicorp/setup-terraform",
-    "azure/setup-helm",
-    "azure/setup-kubectl",
-];
-
-/// Why the job may need more than `contents: read`, if it may.
-fn needs_more(m: &Model<'_>, job: &Job) -> Option<String> {
-    if job.uses.is_some() {
-        return Some("it calls a reusable workflow, which gets the job's permissions".into());
+/// The `permissions:` lines for a job: the scopes its steps need when every step is known
+/// (with `contents: read` when nothing else is needed), else `contents: read` and why the job
+/// may need more.
+fn job_permissions(m: &Model<'_>, job: &Job) -> (Vec<(String, String)>, Option<String>) {
+    let read = vec![("contents".to_string(), "read".to_string())];
+    match super::scopes::job_scopes(m, job) {
+        Ok(s) if s.is_empty() => (read, None),
+        Ok(s) => (
+            s.into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            None,
+        ),
+        Err(why) => (read, Some(why)),
     }
-    let body = m.text(&job.bytes);
-    if body.contains("GITHUB_TOKEN") || body.contains("github.token") {
-        return Some("it uses the job's token; name the scopes it needs".into());
-    }
-    for s in &job.steps {
-        if s.is_local_action() {
-            return Some(format!(
-                "it runs the local action `{}`",
-                s.uses.as_deref().unwrap_or_default()
-            ));
-        }
-        if let Some(u) = &s.uses {
-            if u.starts_with("docker://") {
-                continue;
-            }
-            let Some(act) = s.action() else {
-                return Some(format!("it uses `{u}`"));
-            };
-            if !READ_ONLY_ACTIONS.iter().any(|p| act.starts_with(p)) {
-                return Some(format!("it uses `{act}`, which may use the token"));
-            }
-        }
-        if s.run
-            .as_deref()
-            .is_some_and(|r| r.contains("git push") || r.contains("gh "))
-        {
-            return Some(format!(
-                "step `{}` pushes or calls the GitHub CLI",
-                s.label()
-            ));
-        }
-    }
-    None
 }
 
 fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<Proposal> {
@@ -652,8 +593,10 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
     let mut edits = Vec::new();
     let mut targets = Vec::new();
     let mut fixed_jobs = BTreeSet::new();
+    let mut inferred = Vec::new();
     for (job, f) in &job_targets {
-        if let Some(why) = needs_more(m, job) {
+        let (scopes, unknown) = job_permissions(m, job);
+        if let Some(why) = unknown {
             out.push(unsafe_(
                 f,
                 format!(
@@ -673,12 +616,20 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
             continue;
         }
         let pad = " ".repeat(col);
+        let lines: String = scopes
+            .iter()
+            .map(|(k, v)| format!("{pad}  {k}: {v}{nl}"))
+            .collect();
         edits.push(Edit::insert(
             line_start(text, v.start),
-            format!("{pad}permissions:{nl}{pad}  contents: read{nl}"),
+            format!("{pad}permissions:{nl}{lines}"),
         ));
         targets.push(f.fingerprint.clone());
         fixed_jobs.insert(job.id.clone());
+        if scopes.len() != 1 || scopes[0].0 != "contents" || scopes[0].1 != "read" {
+            let s: Vec<String> = scopes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            inferred.push(format!("`{}` {}", job.id, s.join(", ")));
+        }
     }
     if edits.is_empty() {
         return out;
@@ -706,9 +657,22 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
         targets,
         line,
         title: format!(
-            "give job{} `{}` `permissions: contents: read`{}",
+            "give job{} `{}` {}{}",
             if fixed_jobs.len() == 1 { "" } else { "s" },
             fixed_jobs.iter().cloned().collect::<Vec<_>>().join("`, `"),
+            if inferred.is_empty() {
+                "`permissions: contents: read`".to_string()
+            } else {
+                format!(
+                    "the permissions their steps need ({}{})",
+                    inferred.join("; "),
+                    if inferred.len() < fixed_jobs.len() {
+                        "; the others `contents: read`"
+                    } else {
+                        ""
+                    }
+                )
+            },
             if all_set && jcol == 0 {
                 " and the workflow `permissions: {}`"
             } else {

@@ -15,6 +15,7 @@ pub mod online;
 pub mod publish;
 pub mod reach;
 pub mod rules;
+pub mod scopes;
 pub mod spans;
 pub mod taint;
 
