@@ -16,6 +16,7 @@ pub mod reach;
 pub mod rules;
 pub mod spans;
 pub mod taint;
+pub mod uses;
 
 use std::sync::Arc;
 
@@ -68,6 +69,9 @@ impl Analyzer for GithubAnalyzer {
     fn analyze_project(&self, files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
         if cx.enabled(rules::script_injection::ID) {
             rules::script_injection::check_project(files, out);
+        }
+        if cx.enabled(rules::ref_version_mismatch::ID) {
+            rules::ref_version_mismatch::check_project(files, cx, out);
         }
     }
 

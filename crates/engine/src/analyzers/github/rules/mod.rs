@@ -38,6 +38,15 @@ declare_rules! {
         stale_pin,
         mutable_ref_in_chain,
         secret_to_action,
+        obfuscation,
+        undocumented_permissions,
+        secrets_outside_env,
+        unpinned_tools,
+        typosquat_uses,
+        misfeature,
+        self_repository,
+        superfluous_actions,
+        ref_version_mismatch,
     ];
 }
 

@@ -1,0 +1,204 @@
+//! `github/ref-version-mismatch`, offline: the version a `uses:` comment names cannot be the
+//! pinned ref. A tag ref whose comment names another version (`@v3.8.2 # v3.8.1`); one commit of
+//! an action commented as two different versions, or one full version pinned to two different
+//! commits, across the repository's workflows and actions (one of them is wrong, or the tag
+//! moved). At pedantic, a commit pin with no version comment at all. Checking a comment against
+//! the tag's real commit needs the API: `github/stale-pin` under `scan --online`.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::analyzers::github::facts::Facts;
+use crate::analyzers::github::uses;
+use crate::analyzers::rule::declare_rule;
+use crate::analyzers::{Output, ScanContext};
+use crate::finding::{Confidence, Persona, RawFinding};
+use crate::online::{parse_uses, version};
+use crate::rules::RuleId;
+use crate::source::{FileKind, SourceFile};
+
+declare_rule!(RuleId::GithubRefVersionMismatch, check);
+
+/// The version a comment names (`v4.2.2`, `4.2.2`, `tag=v4.2.2`, `pin@v4`), as written and parsed.
+fn comment_version(c: &str) -> Option<(String, Vec<u64>)> {
+    c.split(|ch: char| ch.is_whitespace() || ch == ',' || ch == '(' || ch == ')')
+        .map(|w| {
+            let w = w.rsplit(['=', '@']).next().unwrap_or(w);
+            w.trim_matches(['"', '\'', '`', ';'])
+        })
+        .find_map(|w| {
+            let v = version(w)?;
+            // A bare number (`# 2`) is too weak a signal; `v2` is a version.
+            (v.len() > 1 || w.starts_with(['v', 'V'])).then(|| (w.to_string(), v))
+        })
+}
+
+/// Two versions that can name one commit: equal, or one a prefix of the other (`v4`, `v4.2.2`).
+fn compatible(a: &[u64], b: &[u64]) -> bool {
+    let n = a.len().min(b.len());
+    a[..n] == b[..n]
+}
+
+fn is_sha(r: &str) -> bool {
+    r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+    let m = a.m;
+    for u in uses::sites(m) {
+        let Some(parsed) = parse_uses(&u.text) else {
+            continue;
+        };
+        let named = u.comment.as_deref().and_then(comment_version);
+        if is_sha(&parsed.git_ref) {
+            if named.is_none() {
+                let msg = match u.comment.as_deref() {
+                    None | Some("") => format!(
+                        "`{}` is pinned to a commit with no version comment: reviewers and update bots cannot tell which release it is; add `# vX.Y.Z`",
+                        u.text
+                    ),
+                    Some(c) => format!(
+                        "`{}`: the comment `{c}` names no version: reviewers and update bots cannot tell which release the commit is; add `# vX.Y.Z`",
+                        u.text
+                    ),
+                };
+                out.push(
+                    RawFinding::new(ID, m.file, u.bytes.clone(), msg)
+                        .persona(Persona::Pedantic)
+                        .content(format!("unversioned pin {}", u.text)),
+                );
+            }
+            continue;
+        }
+        let (Some(refv), Some((cw, cv))) = (version(&parsed.git_ref), named) else {
+            continue;
+        };
+        if !compatible(&refv, &cv) {
+            out.push(
+                RawFinding::new(
+                    ID,
+                    m.file,
+                    u.bytes.clone(),
+                    format!(
+                        "`{}` is commented `{cw}`: the ref `{}` cannot be that version; correct the comment or the ref",
+                        u.text, parsed.git_ref
+                    ),
+                )
+                .content(format!("ref comment mismatch {}", u.text)),
+            );
+        }
+    }
+}
+
+struct Pin {
+    file: Arc<SourceFile>,
+    bytes: Range<usize>,
+    text: String,
+    written: String,
+    version: Vec<u64>,
+}
+
+/// `uses: owner/repo@<sha> # <version>` lines of a workflow or action (line-based).
+fn pins(file: &Arc<SourceFile>, out: &mut BTreeMap<String, Vec<Pin>>) {
+    let text = &file.text;
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let start = off;
+        off += line.len();
+        let t = line.trim_start();
+        let t = t.strip_prefix("- ").map_or(t, str::trim_start);
+        let Some(rest) = t.strip_prefix("uses:") else {
+            continue;
+        };
+        let Some((value, comment)) = rest.split_once('#') else {
+            continue;
+        };
+        let value = value.trim().trim_matches(['"', '\'']);
+        let Some(u) = parse_uses(value) else { continue };
+        if !is_sha(&u.git_ref) {
+            continue;
+        }
+        let Some((written, version)) = comment_version(comment.trim()) else {
+            continue;
+        };
+        let Some(vs) = line.find(value) else { continue };
+        let key = if u.path.is_empty() {
+            u.repo.clone()
+        } else {
+            format!("{}/{}", u.repo, u.path)
+        };
+        out.entry(key).or_default().push(Pin {
+            file: file.clone(),
+            bytes: start + vs..start + vs + value.len(),
+            text: value.to_string(),
+            written,
+            version,
+        });
+    }
+}
+
+/// Across files: one commit commented as incompatible versions, or one full version (three
+/// numbers) pinned to two commits. Reported at each pin that disagrees with the first one seen.
+pub fn check_project(files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
+    if cx.persona() < RULE.persona {
+        return;
+    }
+    let mut all: BTreeMap<String, Vec<Pin>> = BTreeMap::new();
+    let mut sorted: Vec<&Arc<SourceFile>> = files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::GithubWorkflow | FileKind::GithubAction))
+        .collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    for f in sorted {
+        pins(f, &mut all);
+    }
+    for (action, list) in &all {
+        let sha = |p: &Pin| p.text.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+        for (i, p) in list.iter().enumerate() {
+            let earlier = &list[..i];
+            let msg = if let Some(q) = earlier
+                .iter()
+                .find(|q| sha(q) == sha(p) && !compatible(&q.version, &p.version))
+            {
+                Some((q, format!(
+                    "`{action}` commit {} is commented `{}` here and `{}` in {}: one commit cannot be both releases; one of the comments is wrong",
+                    sha(p), p.written, q.written, q.file.path
+                )))
+            } else if let Some(q) = earlier.iter().find(|q| {
+                p.version.len() >= 3 && q.version == p.version && sha(q) != sha(p)
+            }) {
+                Some((q, format!(
+                    "`{action}` `{}` is pinned to commit {} here and {} in {}: one release has one commit; one pin is wrong, or the tag was moved",
+                    p.written, sha(p), sha(q), q.file.path
+                )))
+            } else {
+                None
+            };
+            let Some((q, msg)) = msg else { continue };
+            out.push(
+                RawFinding::new(ID, &p.file, p.bytes.clone(), msg)
+                    .related(&q.file, q.bytes.clone(), format!("`{}` # {}", q.text, q.written))
+                    .confidence(Confidence::Medium)
+                    .content(format!("pin disagreement {action} {}", p.text)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments() {
+        assert_eq!(comment_version("v4.2.2").map(|x| x.1), Some(vec![4, 2, 2]));
+        assert_eq!(comment_version("tag=v1.2").map(|x| x.1), Some(vec![1, 2]));
+        assert_eq!(comment_version("pin@v4").map(|x| x.1), Some(vec![4]));
+        assert_eq!(comment_version("2.7.0").map(|x| x.1), Some(vec![2, 7, 0]));
+        assert_eq!(comment_version("some comment"), None);
+        assert_eq!(comment_version("2"), None);
+        assert!(compatible(&[4], &[4, 2, 2]));
+        assert!(!compatible(&[3, 8, 1], &[3, 8, 2]));
+    }
+}
