@@ -13,7 +13,7 @@ use crate::analyzers::github::facts::Facts;
 use crate::analyzers::github::uses;
 use crate::analyzers::rule::declare_rule;
 use crate::analyzers::{Output, ScanContext};
-use crate::finding::{Confidence, Persona, RawFinding};
+use crate::finding::{Confidence, Persona, RawFinding, Severity};
 use crate::online::{parse_uses, version};
 use crate::rules::RuleId;
 use crate::source::{FileKind, SourceFile};
@@ -66,6 +66,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 out.push(
                     RawFinding::new(ID, m.file, u.bytes.clone(), msg)
                         .persona(Persona::Pedantic)
+                        .severity(Severity::Low)
                         .content(format!("unversioned pin {}", u.text)),
                 );
             }
