@@ -31,7 +31,33 @@ fn key(r: &Route, k: &str) -> Route {
     route_with(r, Seg::Key(k.into()))
 }
 
-fn shell_finding(a: &Facts<'_, '_>, route: &Route, value: &str, whose: &str, out: &mut Output) {
+/// Commands of a `cmd` script: lines that are not blank, comments or `^` continuations.
+fn cmd_commands(run: &str) -> usize {
+    let mut n = 0;
+    let mut continued = false;
+    for l in run.lines() {
+        let t = l.trim();
+        let comment = t.is_empty()
+            || t.starts_with("::")
+            || t.to_ascii_lowercase().starts_with("rem ")
+            || t.to_ascii_lowercase().starts_with("@rem ");
+        if !continued && !comment {
+            n += 1;
+        }
+        continued = t.ends_with('^');
+    }
+    n
+}
+
+/// `run` is the step's script (None for a default that covers every step).
+fn shell_finding(
+    a: &Facts<'_, '_>,
+    route: &Route,
+    value: &str,
+    whose: &str,
+    run: Option<&str>,
+    out: &mut Output,
+) {
     let m = a.m;
     if value.contains("${{") {
         return;
@@ -39,15 +65,18 @@ fn shell_finding(a: &Facts<'_, '_>, route: &Route, value: &str, whose: &str, out
     let Some(prog) = program(value) else { return };
     let bytes = m.value_bytes(route);
     if prog == "cmd" {
-        out.push(
-            RawFinding::new(
-                ID,
-                m.file,
-                bytes,
-                format!("{whose} runs under `cmd`: only the last command's exit status fails the step, so an earlier failure (a test, a signature check) passes silently; use `pwsh` or `bash`"),
-            )
-            .content(format!("shell cmd {whose}")),
-        );
+        let mut f = RawFinding::new(
+            ID,
+            m.file,
+            bytes,
+            format!("{whose} runs under `cmd`: only the last command's exit status fails the step, so an earlier failure (a test, a signature check) passes silently; use `pwsh` or `bash`"),
+        )
+        .content(format!("shell cmd {whose}"));
+        // One command: its status is the step's, nothing fails open yet.
+        if run.is_some_and(|r| cmd_commands(r) <= 1) {
+            f = f.persona(Persona::Pedantic);
+        }
+        out.push(f);
     } else if !KNOWN.contains(&prog.as_str()) {
         out.push(
             RawFinding::new(
@@ -67,20 +96,28 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let defaults = |r: &Route| key(&key(&key(r, "defaults"), "run"), "shell");
     let wf = defaults(&Vec::new());
     if let Some(v) = m.value_at(&wf).and_then(crate::analyzers::github::model::scalar) {
-        shell_finding(a, &wf, &v, "every `run:` step of the workflow", out);
+        shell_finding(a, &wf, &v, "every `run:` step of the workflow", None, out);
     }
     for job in &m.jobs {
         let jr = defaults(&job.route);
         if let Some(v) = m.value_at(&jr).and_then(crate::analyzers::github::model::scalar) {
-            shell_finding(a, &jr, &v, &format!("every `run:` step of job `{}`", job.id), out);
+            shell_finding(
+                a,
+                &jr,
+                &v,
+                &format!("every `run:` step of job `{}`", job.id),
+                None,
+                out,
+            );
         }
         for step in &job.steps {
-            if let (Some(v), true) = (&step.shell, step.run.is_some()) {
+            if let (Some(v), Some(run)) = (&step.shell, step.run.as_deref()) {
                 shell_finding(
                     a,
                     &key(&step.route, "shell"),
                     v,
                     &format!("step `{}`", step.label()),
+                    Some(run),
                     out,
                 );
             }
@@ -105,6 +142,12 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
 #[cfg(test)]
 mod tests {
     use super::program;
+
+    #[test]
+    fn cmd_scripts() {
+        assert_eq!(super::cmd_commands("e2etest.exe -test.v"), 1);
+        assert_eq!(super::cmd_commands("REM build\nnmake ^\n  all\nnmake test\n"), 2);
+    }
 
     #[test]
     fn programs() {

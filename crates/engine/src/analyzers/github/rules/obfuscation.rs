@@ -22,6 +22,15 @@ fn odd_path(path: &str) -> Option<(&'static str, Option<String>)> {
         Some(r) => ("./", r),
         None => ("", path),
     };
+    // `./` is the repository's root action; a trailing `/` on a local path changes nothing.
+    let rest = if prefix.is_empty() {
+        rest
+    } else {
+        rest.trim_end_matches('/')
+    };
+    if rest.is_empty() {
+        return None;
+    }
     let segs: Vec<&str> = rest.split('/').collect();
     let why = if segs.contains(&"..") {
         "a `..` segment"
@@ -239,6 +248,8 @@ mod tests {
             Some("github/codeql-action/init".into())
         );
         assert_eq!(odd_path("./.github/actions/x"), None);
+        assert_eq!(odd_path("./"), None);
+        assert_eq!(odd_path("./x/"), None);
         assert_eq!(
             odd_path("./a//b").and_then(|x| x.1),
             Some("./a/b".into())

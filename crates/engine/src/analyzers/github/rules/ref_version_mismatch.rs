@@ -139,8 +139,29 @@ fn pins(file: &Arc<SourceFile>, out: &mut BTreeMap<String, Vec<Pin>>) {
     }
 }
 
+/// The value most pins of a group agree on (ties: the highest version, then the first seen).
+fn majority<'p, K: Ord + Clone>(group: &[&'p Pin], key: impl Fn(&Pin) -> K) -> (K, usize) {
+    let mut counts: BTreeMap<K, (usize, Vec<u64>, usize)> = BTreeMap::new();
+    for (i, p) in group.iter().enumerate() {
+        let e = counts
+            .entry(key(p))
+            .or_insert((0, p.version.clone(), usize::MAX - i));
+        e.0 += 1;
+    }
+    counts
+        .into_iter()
+        .max_by(|a, b| (a.1.0, &a.1.1, a.1.2).cmp(&(b.1.0, &b.1.1, b.1.2)))
+        .map(|(k, (n, _, _))| (k, n))
+        .unwrap_or_else(|| (key(group[0]), 0))
+}
+
+fn sha_of(p: &Pin) -> String {
+    p.text.rsplit('@').next().unwrap_or("").to_ascii_lowercase()
+}
+
 /// Across files: one commit commented as incompatible versions, or one full version (three
-/// numbers) pinned to two commits. Reported at each pin that disagrees with the first one seen.
+/// numbers) pinned to two commits. Offline, which pin is wrong is not known: the ones that
+/// disagree with the majority of the repository's pins are reported.
 pub fn check_project(files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
     if cx.persona() < RULE.persona {
         return;
@@ -155,36 +176,74 @@ pub fn check_project(files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut 
         pins(f, &mut all);
     }
     for (action, list) in &all {
-        let sha = |p: &Pin| p.text.rsplit('@').next().unwrap_or("").to_ascii_lowercase();
+        let mut reported: Vec<usize> = Vec::new();
+        // One commit, incompatible version comments.
+        let mut by_sha: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, p) in list.iter().enumerate() {
-            let earlier = &list[..i];
-            let msg = if let Some(q) = earlier
-                .iter()
-                .find(|q| sha(q) == sha(p) && !compatible(&q.version, &p.version))
-            {
-                Some((q, format!(
-                    "`{action}` commit {} is commented `{}` here and `{}` in {}: one commit cannot be both releases; one of the comments is wrong",
-                    sha(p), p.written, q.written, q.file.path
-                )))
-            } else if let Some(q) = earlier.iter().find(|q| {
-                p.version.len() >= 3 && q.version == p.version && sha(q) != sha(p)
-            }) {
-                Some((q, format!(
-                    "`{action}` `{}` is pinned to commit {} here and {} in {}: one release has one commit; one pin is wrong, or the tag was moved",
-                    p.written, sha(p), sha(q), q.file.path
-                )))
-            } else {
-                None
+            by_sha.entry(sha_of(p)).or_default().push(i);
+        }
+        for (sha, idx) in &by_sha {
+            let group: Vec<&Pin> = idx.iter().map(|&i| &list[i]).collect();
+            let (best, n) = majority(&group, |p| p.version.clone());
+            let Some(rep) = group.iter().find(|p| p.version == best) else {
+                continue;
             };
-            let Some((q, msg)) = msg else { continue };
-            out.push(
-                RawFinding::new(ID, &p.file, p.bytes.clone(), msg)
-                    .related(&q.file, q.bytes.clone(), format!("`{}` # {}", q.text, q.written))
-                    .confidence(Confidence::Medium)
-                    .content(format!("pin disagreement {action} {}", p.text)),
-            );
+            for &i in idx {
+                let p = &list[i];
+                if compatible(&p.version, &best) {
+                    continue;
+                }
+                reported.push(i);
+                out.push(disagreement(
+                    action,
+                    p,
+                    rep,
+                    format!(
+                        "`{action}` commit {sha} is commented `{}` here, but {n} pin(s) of the same commit say `{}` ({}): one commit cannot be both releases; this comment is probably wrong",
+                        p.written, rep.written, rep.file.path
+                    ),
+                ));
+            }
+        }
+        // One full version, different commits.
+        let mut by_version: BTreeMap<Vec<u64>, Vec<usize>> = BTreeMap::new();
+        for (i, p) in list.iter().enumerate() {
+            if p.version.len() >= 3 && !reported.contains(&i) {
+                by_version.entry(p.version.clone()).or_default().push(i);
+            }
+        }
+        for idx in by_version.values() {
+            let group: Vec<&Pin> = idx.iter().map(|&i| &list[i]).collect();
+            let (best, n) = majority(&group, sha_of);
+            let Some(rep) = group.iter().find(|p| sha_of(p) == best) else {
+                continue;
+            };
+            for &i in idx {
+                let p = &list[i];
+                if sha_of(p) == best {
+                    continue;
+                }
+                out.push(disagreement(
+                    action,
+                    p,
+                    rep,
+                    format!(
+                        "`{action}` `{}` is pinned to commit {} here, but {n} pin(s) of that release use commit {best} ({}): one release has one commit; this pin is probably wrong, or the tag was moved",
+                        p.written,
+                        sha_of(p),
+                        rep.file.path
+                    ),
+                ));
+            }
         }
     }
+}
+
+fn disagreement(action: &str, p: &Pin, rep: &Pin, msg: String) -> RawFinding {
+    RawFinding::new(ID, &p.file, p.bytes.clone(), msg)
+        .related(&rep.file, rep.bytes.clone(), format!("`{}` # {}", rep.text, rep.written))
+        .confidence(Confidence::Medium)
+        .content(format!("pin disagreement {action} {}", p.text))
 }
 
 #[cfg(test)]
