@@ -121,9 +121,6 @@ mod tests {
         );
         assert_eq!(split_repo_ref("./x"), None);
         assert_eq!(split_repo_ref("docker://alpine:3"), None);
-        assert_eq!(
-            split_repo_ref("a/b//c/@x"),
-            Some(("a/b//c/", "x"))
-        );
+        assert_eq!(split_repo_ref("a/b//c/@x"), Some(("a/b//c/", "x")));
     }
 }

@@ -125,65 +125,65 @@ fn check_uses(a: &Facts<'_, '_>, out: &mut Output) {
     }
 }
 
-fn check_exprs(a: &Facts<'_, '_>, out: &mut Output) {
-    let m = a.m;
+fn check_exprs(facts: &Facts<'_, '_>, out: &mut Output) {
+    let m = facts.m;
     for site in &m.sites {
         let body = m.text(&site.body);
-        let Ok(e) = Expr::parse(body) else { continue };
+        let Ok(expr) = Expr::parse(body) else { continue };
         let at = |s: &SpannedExpr<'_>| {
             let start = site.body.start + s.origin.span.start;
             start..(site.body.start + s.origin.span.end).max(start)
         };
         let indices: Vec<std::ops::Range<usize>> =
-            e.computed_indices().into_iter().map(|i| at(i)).collect();
+            expr.computed_indices().into_iter().map(&at).collect();
         let mut found: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-        if e.is_literal() {
-            if let Some(v) = e.consteval().as_ref().and_then(shown) {
+        if expr.is_literal() {
+            if let Some(v) = expr.consteval().as_ref().and_then(shown) {
                 found.push((
                     site.range.clone(),
                     format!("`{}` is a constant: write `{v}` instead of an expression", m.text(&site.range)),
                 ));
             }
         } else {
-            for (sub, v) in e.consteval_subexprs() {
-                let r = at(sub);
+            for (sub, v) in expr.consteval_subexprs() {
+                let range = at(sub);
                 // A constant inside a computed index is part of that (pedantic) finding.
-                if indices.iter().any(|i| i.start <= r.start && r.end <= i.end) {
+                if indices.iter().any(|i| i.start <= range.start && range.end <= i.end) {
                     continue;
                 }
                 let Some(v) = shown(&v) else { continue };
                 let whole = sub.origin.raw == body.trim();
                 let what = if whole { "the expression" } else { "the sub-expression" };
                 found.push((
-                    r,
+                    range,
                     format!("{what} `{}` always evaluates to `{v}`: write the value instead", sub.origin.raw),
                 ));
             }
         }
         let mut trips = Vec::new();
-        round_trips(&e, &mut trips);
+        round_trips(&expr, &mut trips);
         for t in trips {
             found.push((
                 at(t),
                 format!("`{}` converts a value to JSON and back: it is the value itself", t.origin.raw),
             ));
         }
-        for (r, msg) in found {
+        for (span, msg) in found {
             out.push(
-                RawFinding::new(ID, m.file, r.clone(), msg)
-                    .content(format!("obfuscated expression {}", m.text(&r))),
+                RawFinding::new(ID, m.file, span.clone(), msg)
+                    .content(format!("obfuscated expression {}", m.text(&span))),
             );
         }
-        for r in indices {
+        for span in indices {
             out.push(
                 RawFinding::new(
                     ID,
                     m.file,
-                    r.clone(),
-                    format!("`{}`: a computed index hides which value is read; name it", m.text(&r)),
+                    span.clone(),
+                    format!("`{}`: a computed index hides which value is read; name it", m.text(&span)),
                 )
                 .persona(Persona::Pedantic)
-                .content(format!("computed index {}", m.text(&r))),
+                .content(format!("computed index {}", m.text(&span))),
             );
         }
     }

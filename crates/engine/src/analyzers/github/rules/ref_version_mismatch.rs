@@ -139,8 +139,9 @@ fn pins(file: &Arc<SourceFile>, out: &mut BTreeMap<String, Vec<Pin>>) {
     }
 }
 
-/// The value most pins of a group agree on (ties: the highest version, then the first seen).
-fn majority<'p, K: Ord + Clone>(group: &[&'p Pin], key: impl Fn(&Pin) -> K) -> (K, usize) {
+/// The value most pins of a group agree on (ties: the highest version, then the first seen),
+/// with how many pins hold it.
+fn majority<K: Ord + Clone>(group: &[&Pin], key: impl Fn(&Pin) -> K) -> Option<(K, usize)> {
     let mut counts: BTreeMap<K, (usize, Vec<u64>, usize)> = BTreeMap::new();
     for (i, p) in group.iter().enumerate() {
         let e = counts
@@ -152,7 +153,6 @@ fn majority<'p, K: Ord + Clone>(group: &[&'p Pin], key: impl Fn(&Pin) -> K) -> (
         .into_iter()
         .max_by(|a, b| (a.1.0, &a.1.1, a.1.2).cmp(&(b.1.0, &b.1.1, b.1.2)))
         .map(|(k, (n, _, _))| (k, n))
-        .unwrap_or_else(|| (key(group[0]), 0))
 }
 
 fn sha_of(p: &Pin) -> String {
@@ -184,7 +184,9 @@ pub fn check_project(files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut 
         }
         for (sha, idx) in &by_sha {
             let group: Vec<&Pin> = idx.iter().map(|&i| &list[i]).collect();
-            let (best, n) = majority(&group, |p| p.version.clone());
+            let Some((best, n)) = majority(&group, |p| p.version.clone()) else {
+                continue;
+            };
             let Some(rep) = group.iter().find(|p| p.version == best) else {
                 continue;
             };
@@ -214,7 +216,9 @@ pub fn check_project(files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut 
         }
         for idx in by_version.values() {
             let group: Vec<&Pin> = idx.iter().map(|&i| &list[i]).collect();
-            let (best, n) = majority(&group, sha_of);
+            let Some((best, n)) = majority(&group, sha_of) else {
+                continue;
+            };
             let Some(rep) = group.iter().find(|p| sha_of(p) == best) else {
                 continue;
             };
