@@ -8,14 +8,23 @@ use super::model::{Model, Route, Seg, route_with};
 pub struct UseSite {
     /// The `uses:` value as written (trimmed).
     pub text: String,
-    pub bytes: Range<usize>,
-    /// The text after `#` on the value's line, trimmed (`None`: no comment; `Some("")`: a bare
-    /// `#`).
-    pub comment: Option<String>,
     pub job: usize,
     /// `None`: the job's own `uses:` (a reusable-workflow call).
     pub step: Option<usize>,
     pub route: Route,
+}
+
+impl UseSite {
+    /// The value's place in the source (located on demand: most rules need it only for a hit).
+    pub fn bytes(&self, m: &Model<'_>) -> Range<usize> {
+        m.value_bytes(&self.route)
+    }
+
+    /// The text after `#` on the value's line, trimmed (`None`: no comment; `Some("")`: a bare
+    /// `#`).
+    pub fn comment(&self, m: &Model<'_>) -> Option<String> {
+        trailing_comment(m, &self.bytes(m))
+    }
 }
 
 /// The comment after the value at `bytes`, on its last line.
@@ -39,27 +48,22 @@ pub fn trailing_comment(m: &Model<'_>, bytes: &Range<usize>) -> Option<String> {
 pub fn sites(m: &Model<'_>) -> Vec<UseSite> {
     let mut out = Vec::new();
     for (ji, job) in m.jobs.iter().enumerate() {
-        let mut push = |text: &str, route: Route, step: Option<usize>| {
-            let bytes = m.value_bytes(&route);
-            out.push(UseSite {
-                text: text.trim().to_string(),
-                comment: trailing_comment(m, &bytes),
-                bytes,
-                job: ji,
-                step,
-                route,
-            });
-        };
         if let Some(u) = &job.uses {
-            push(u, route_with(&job.route, Seg::Key("uses".into())), None);
+            out.push(UseSite {
+                text: u.trim().to_string(),
+                job: ji,
+                step: None,
+                route: route_with(&job.route, Seg::Key("uses".into())),
+            });
         }
         for s in &job.steps {
             if let Some(u) = &s.uses {
-                push(
-                    u,
-                    route_with(&s.route, Seg::Key("uses".into())),
-                    Some(s.index),
-                );
+                out.push(UseSite {
+                    text: u.trim().to_string(),
+                    job: ji,
+                    step: Some(s.index),
+                    route: route_with(&s.route, Seg::Key("uses".into())),
+                });
             }
         }
     }

@@ -44,16 +44,23 @@ fn is_sha(r: &str) -> bool {
     r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
+    let pedantic = cx.persona() >= Persona::Pedantic;
     for u in uses::sites(m) {
         let Some(parsed) = parse_uses(&u.text) else {
             continue;
         };
-        let named = u.comment.as_deref().and_then(comment_version);
-        if is_sha(&parsed.git_ref) {
+        let sha = is_sha(&parsed.git_ref);
+        // Only a tag ref can disagree with its comment in one file; commit pins are pedantic.
+        if (sha && !pedantic) || (!sha && version(&parsed.git_ref).is_none()) {
+            continue;
+        }
+        let comment = u.comment(m);
+        let named = comment.as_deref().and_then(comment_version);
+        if sha {
             if named.is_none() {
-                let msg = match u.comment.as_deref() {
+                let msg = match comment.as_deref() {
                     None | Some("") => format!(
                         "`{}` is pinned to a commit with no version comment: reviewers and update bots cannot tell which release it is; add `# vX.Y.Z`",
                         u.text
@@ -64,7 +71,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     ),
                 };
                 out.push(
-                    RawFinding::new(ID, m.file, u.bytes.clone(), msg)
+                    RawFinding::new(ID, m.file, u.bytes(m), msg)
                         .persona(Persona::Pedantic)
                         .severity(Severity::Low)
                         .content(format!("unversioned pin {}", u.text)),
@@ -80,7 +87,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 RawFinding::new(
                     ID,
                     m.file,
-                    u.bytes.clone(),
+                    u.bytes(m),
                     format!(
                         "`{}` is commented `{cw}`: the ref `{}` cannot be that version; correct the comment or the ref",
                         u.text, parsed.git_ref

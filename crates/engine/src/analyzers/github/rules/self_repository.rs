@@ -36,7 +36,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             Some(src) => RawFinding::new(
                 ID,
                 m.file,
-                u.bytes.clone(),
+                u.bytes(m),
                 format!(
                     "`{}` runs {what} found at that path of the workspace, where job `{}` {} on `{}`: the untrusted copy runs; write `$/{path}` to run the workflow's own",
                     u.text,
@@ -56,7 +56,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                 RawFinding::new(
                     ID,
                     m.file,
-                    u.bytes.clone(),
+                    u.bytes(m),
                     format!(
                         "`{}` loads {what} by its relative path: {why}; write `$/{path}`",
                         u.text

@@ -247,7 +247,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             RawFinding::new(
                 ID,
                 m.file,
-                u.bytes.clone(),
+                u.bytes(m),
                 format!("`{owner}/{repo}` {how} `{popular}`: a look-alike owner can publish a same-named repository whose code this step runs; check the name"),
             )
             .content(format!("typosquat {owner}/{repo}")),
