@@ -151,6 +151,9 @@ pub struct GithubConfig {
     pub trusted_action_owners: Vec<String>,
     /// Bot logins treated as trusted actors (e.g. `dependabot[bot]`).
     pub trusted_bots: Vec<String>,
+    /// Secret names `github/secrets-outside-env` accepts outside a deployment environment
+    /// (case-insensitive; `GITHUB_TOKEN` always is).
+    pub secrets_outside_env_allow: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

@@ -17,7 +17,7 @@ declare_rule!(
     confidence = Medium
 );
 
-pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
+pub fn check(a: &Facts<'_, '_>, cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     if m.kind != DocKind::Workflow {
         return;
@@ -29,7 +29,11 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
             continue;
         }
         for s in &r.secrets {
-            if s.name.eq_ignore_ascii_case("GITHUB_TOKEN") || seen.contains(&s.bytes) {
+            let allowed = &cx.config.github.secrets_outside_env_allow;
+            if s.name.eq_ignore_ascii_case("GITHUB_TOKEN")
+                || allowed.iter().any(|x| x.eq_ignore_ascii_case(&s.name))
+                || seen.contains(&s.bytes)
+            {
                 continue;
             }
             seen.push(s.bytes.clone());
