@@ -17,7 +17,7 @@ pub struct UseSite {
 impl UseSite {
     /// The value's place in the source (located on demand: most rules need it only for a hit).
     pub fn bytes(&self, m: &Model<'_>) -> Range<usize> {
-        m.value_bytes(&self.route)
+        quoted_end(m, m.value_bytes(&self.route))
     }
 
     /// The text after `#` on the value's line, trimmed (`None`: no comment; `Some("")`: a bare
@@ -27,8 +27,22 @@ impl UseSite {
     }
 }
 
+/// A quoted scalar ends at its closing quote (the located span of a quoted value can run on
+/// over a trailing comment).
+fn quoted_end(m: &Model<'_>, bytes: Range<usize>) -> Range<usize> {
+    let v = m.text(&bytes);
+    let Some(q) = v.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        return bytes;
+    };
+    match v[1..].find(q) {
+        Some(i) => bytes.start..bytes.start + i + 2,
+        None => bytes,
+    }
+}
+
 /// The comment after the value at `bytes`, on its last line.
 pub fn trailing_comment(m: &Model<'_>, bytes: &Range<usize>) -> Option<String> {
+    let bytes = &quoted_end(m, bytes.clone());
     let text = &m.file.text;
     let end = bytes.end.min(text.len());
     let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
@@ -126,5 +140,35 @@ mod tests {
         assert_eq!(split_repo_ref("./x"), None);
         assert_eq!(split_repo_ref("docker://alpine:3"), None);
         assert_eq!(split_repo_ref("a/b//c/@x"), Some(("a/b//c/", "x")));
+    }
+}
+
+#[cfg(test)]
+mod comment_tests {
+    use super::*;
+    use crate::analyzers::github::model::DocKind;
+    use crate::source::{FileKind, SourceFile};
+
+    #[test]
+    fn comments_after_quoted_values() {
+        let text = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: \"a/b@v1\" # v1.2.0\n      - uses: 'c/d@v2' # v2\n      - uses: e/f@v3 # v3\n";
+        let f = SourceFile::new(
+            ".github/workflows/x.yml",
+            FileKind::GithubWorkflow,
+            text.into(),
+        );
+        let m = Model::parse(&f, DocKind::Workflow)
+            .map_err(|e| e.message)
+            .unwrap();
+        let got: Vec<Option<String>> = sites(&m).iter().map(|u| u.comment(&m)).collect();
+        assert_eq!(
+            got,
+            [Some("v1.2.0".into()), Some("v2".into()), Some("v3".into())],
+            "{:?}",
+            sites(&m)
+                .iter()
+                .map(|u| &text[u.bytes(&m)])
+                .collect::<Vec<_>>()
+        );
     }
 }
