@@ -77,9 +77,7 @@ SHARED = {
     "unsound-condition": ["github/unsound-condition"],
     "unsound-contains": ["github/unsound-contains"],
     "unsound-ternary": ["github/unsound-ternary"],
-}
-PROPOSED = {
-    "archived-uses": ["github/archived-uses"],
+    # added by issue 17 (offline audits, second batch)
     "misfeature": ["github/misfeature"],
     "obfuscation": ["github/obfuscation"],
     "ref-version-mismatch": ["github/ref-version-mismatch"],
@@ -89,6 +87,9 @@ PROPOSED = {
     "typosquat-uses": ["github/typosquat-uses"],
     "undocumented-permissions": ["github/undocumented-permissions"],
     "unpinned-tools": ["github/unpinned-tools"],
+}
+PROPOSED = {
+    "archived-uses": ["github/archived-uses"],
     "stale-action-refs": ["github/stale-action-refs"],
 }
 # Online audits: zizmor --offline cannot run them, pipeguard scans offline. Labels that need

@@ -160,6 +160,9 @@ pub struct GithubConfig {
     /// Hosts (and their subdomains) any secret may be sent to (`github/secret-exfiltration`),
     /// e.g. `deploy.example.com`, `example.com`.
     pub allowed_secret_hosts: Vec<String>,
+    /// Secret names `github/secrets-outside-env` accepts outside a deployment environment
+    /// (case-insensitive; `GITHUB_TOKEN` always is).
+    pub secrets_outside_env_allow: Vec<String>,
 }
 
 /// `github.forbidden_uses`: exactly one of `allow:` or `deny:` (checked when the config loads).

@@ -18,6 +18,7 @@ pub mod rules;
 pub mod scopes;
 pub mod spans;
 pub mod taint;
+pub mod uses;
 
 use std::sync::Arc;
 
@@ -86,6 +87,9 @@ impl Analyzer for GithubAnalyzer {
     fn analyze_project(&self, files: &[Arc<SourceFile>], cx: &ScanContext<'_>, out: &mut Output) {
         if cx.enabled(rules::script_injection::ID) {
             rules::script_injection::check_project(files, out);
+        }
+        if cx.enabled(rules::ref_version_mismatch::ID) {
+            rules::ref_version_mismatch::check_project(files, cx, out);
         }
     }
 

@@ -206,8 +206,22 @@ impl Step {
             Uses::Repository(r) => {
                 let mut s = format!("{}/{}", r.owner(), r.repo()).to_ascii_lowercase();
                 if let Some(sub) = r.subpath() {
-                    s.push('/');
-                    s.push_str(&sub.to_ascii_lowercase());
+                    // Seen through as GitHub resolves it: `a/b/`, `a/b/./c`, `a/b/x/../c`
+                    // (`github/obfuscation` reports the odd form).
+                    let mut segs: Vec<String> = Vec::new();
+                    for seg in sub.split('/') {
+                        match seg {
+                            "" | "." => {}
+                            ".." => {
+                                segs.pop();
+                            }
+                            x => segs.push(x.to_ascii_lowercase()),
+                        }
+                    }
+                    for seg in segs {
+                        s.push('/');
+                        s.push_str(&seg);
+                    }
                 }
                 Some(s)
             }
@@ -740,6 +754,34 @@ mod tests {
     fn shapes_strict_models_reject_still_parse() {
         let text = "on: push\nx: &steps\n  - run: echo a\njobs:\n  gen:\n    runs-on: ubuntu-latest\n    steps: *steps\n  t:\n    needs: gen\n    strategy: ${{ fromJSON(needs.gen.outputs.m) }}\n    runs-on: ${{ matrix.os }}\n    steps:\n      - run: ${{ matrix.cmd }}\n      - run: >-\n          folded\n          text\n";
         assert_eq!(model(text), ["push", "gen:1", "t:2"]);
+    }
+
+    #[test]
+    fn action_names_see_through_odd_paths() {
+        let step = |u: &str| Step {
+            index: 0,
+            route: Vec::new(),
+            id: None,
+            name: None,
+            uses: Some(u.into()),
+            run: None,
+            shell: None,
+            with: Vec::new(),
+            env: Vec::new(),
+            if_cond: None,
+        };
+        for (u, want) in [
+            ("actions/checkout@v4", "actions/checkout"),
+            ("actions/checkout/@v4", "actions/checkout"),
+            ("actions/checkout////@v4", "actions/checkout"),
+            (
+                "github/codeql-action/./init@v3",
+                "github/codeql-action/init",
+            ),
+            ("actions/cache/save/../restore@v4", "actions/cache/restore"),
+        ] {
+            assert_eq!(step(u).action().as_deref(), Some(want), "{u}");
+        }
     }
 
     #[test]

@@ -48,6 +48,15 @@ declare_rules! {
         concurrency_limits,
         anonymous_definition,
         forbidden_uses,
+        obfuscation,
+        undocumented_permissions,
+        secrets_outside_env,
+        unpinned_tools,
+        typosquat_uses,
+        misfeature,
+        self_repository,
+        superfluous_actions,
+        ref_version_mismatch,
     ];
     // Rules of the configuration files the analyzer reads (Dependabot, pre-commit).
     CONFIG_RULES: Check = [
