@@ -819,3 +819,108 @@ async fn live_jenkins_jobs_edited_in_the_ui_are_drift() {
     assert!(rules.contains(&"drift/push-added".to_string()), "{rules:?}");
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// `drift --jenkins-url` with one job's config.xml answering 404 (deleted during the run, or not
+/// readable by the user): the missing job is named in an error diagnostic and not reported as
+/// removed, the drift of the other job is still reported, and the run exits 2 (incomplete, even
+/// with drift found; docs/jenkins.md "jenkins pull").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_jenkins_drift_names_a_job_it_could_not_read() {
+    use crate::jenkins::{mount, recorded};
+    const JOBS: &str = r#"{"jobs":[{"_class":"hudson.model.FreeStyleProject","name":"deploy","url":"http://x/job/deploy/"},{"_class":"hudson.model.FreeStyleProject","name":"release","url":"http://x/job/release/"}]}"#;
+    let server = wiremock::MockServer::start().await;
+    mount(&server, "/api/json", JOBS.into(), true).await;
+    mount(
+        &server,
+        "/job/deploy/config.xml",
+        recorded("freestyle.xml"),
+        false,
+    )
+    .await;
+    let release =
+        recorded("freestyle.xml").replace("terraform apply -auto-approve", "make release");
+    mount(&server, "/job/release/config.xml", release, false).await;
+    let dir = repo();
+    let path = dir.path().to_path_buf();
+    let url = server.uri();
+    let run = move |args: Vec<String>| {
+        let path = path.clone();
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pipeguard()
+                .args(&args)
+                .arg(&path)
+                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
+                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN"])
+                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+                .output()
+                .unwrap()
+        })
+    };
+    let lock = dir
+        .path()
+        .join(".pipeguard/jobs.lock")
+        .display()
+        .to_string();
+    let out = run(vec!["fingerprint".into(), "--write".into(), lock])
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let locked = fs::read_to_string(dir.path().join(".pipeguard/jobs.lock")).unwrap();
+    assert!(
+        locked.contains("\"source\": \"jenkins:jobs/release/config.xml\""),
+        "{locked}"
+    );
+
+    // `deploy` is edited in the UI (it now pushes an image); `release` cannot be read.
+    server.reset().await;
+    mount(&server, "/api/json", JOBS.into(), true).await;
+    let edited = recorded("freestyle.xml").replacen(
+        "</builders>",
+        "<hudson.tasks.Shell><command>docker push reg.example.com/app</command></hudson.tasks.Shell></builders>",
+        1,
+    );
+    mount(&server, "/job/deploy/config.xml", edited, false).await;
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .and(wiremock::matchers::path("/job/release/config.xml"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(404).set_body_string(recorded("not-found.html")),
+        )
+        .mount(&server)
+        .await;
+    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report = json_report(&out.stdout);
+    let found = rule_lines(&report);
+    assert!(
+        found.iter().any(|(r, p, l)| r == "drift/push-added"
+            && p == "jenkins:jobs/deploy/config.xml"
+            && *l > 0),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, p, _)| p.contains("release")),
+        "a job that could not be read is not drift (removed or changed): {found:?}"
+    );
+    let named = "job `release` could not be pulled: not found (HTTP 404)";
+    let in_report = report["diagnostics"].as_array().is_some_and(|ds| {
+        ds.iter().any(|d| {
+            d["path"] == "jenkins:jobs/release/config.xml"
+                && d["message"].as_str().is_some_and(|m| m.contains(named))
+        })
+    });
+    assert!(in_report, "missing job not in the diagnostics: {report}");
+    assert!(
+        stderr.contains("could not read 1 job(s); every other job was read")
+            && stderr.contains("  release: not found (HTTP 404)"),
+        "missing job not named on stderr: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+}
