@@ -1268,7 +1268,12 @@ pub fn implemented_rule_ids() -> Vec<&'static str> {
     ids.extend(
         RuleId::ALL
             .iter()
-            .filter(|r| matches!(r.family(), Family::Drift | Family::Registry | Family::Policy))
+            .filter(|r| {
+                matches!(
+                    r.family(),
+                    Family::Drift | Family::Registry | Family::Policy
+                )
+            })
             .map(|r| r.as_str()),
     );
     ids
