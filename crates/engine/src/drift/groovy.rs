@@ -392,6 +392,30 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
         }
         None
     };
+    // The string literals of a call's arguments `f(…)`: each with the index of the top-level
+    // argument it is in (`sshagent(['a', 'b'])`: both in 0; `withRegistry(url, 'id')`: 1).
+    let call_strings = |i: usize| -> Vec<(usize, &Tok)> {
+        let mut out = Vec::new();
+        if toks.get(i + 1).map(|t| tok_text(text, t)) != Some("(") {
+            return out;
+        }
+        let (mut depth, mut arg) = (0usize, 0usize);
+        for t in &toks[i + 1..] {
+            match tok_text(text, t) {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                "," if depth == 1 => arg += 1,
+                _ if t.kind == TokKind::Str => out.push((arg, t)),
+                _ => {}
+            }
+        }
+        out
+    };
     let mut when_seen = false;
     let mut change_request = false;
     let mut branch_only: Option<String> = None;
@@ -420,6 +444,27 @@ pub fn profile(text: &str, toks: &[Tok], pipeline_level: bool) -> (Profile, Anch
                 };
                 if let Some(s) = target {
                     let id = string_content(text, s).to_string();
+                    a.secrets
+                        .entry(id.clone())
+                        .or_insert(span.start..s.span.end);
+                    p.secrets.insert(id);
+                }
+            }
+            // `sshagent(['deploy-key', …])` binds every id of its list; `docker.withRegistry(url,
+            // 'id')` its second argument (`credentials:` / `credentialsId:` forms are above).
+            "sshagent" | "withRegistry" if !named_arg(i) => {
+                let ids = call_strings(i).into_iter().filter(|(arg, _)| {
+                    if name == "sshagent" {
+                        *arg == 0
+                    } else {
+                        *arg == 1
+                    }
+                });
+                for (_, s) in ids {
+                    let id = string_content(text, s).to_string();
+                    if id.is_empty() || id.contains("${") {
+                        continue;
+                    }
                     a.secrets
                         .entry(id.clone())
                         .or_insert(span.start..s.span.end);
