@@ -1260,11 +1260,11 @@ fn attach_provenance(findings: &mut [RawFinding], p: &Provenance) {
 
 /// Rule ids that every analyzer can report, plus the engine's own.
 pub fn implemented_rule_ids() -> Vec<&'static str> {
+    use crate::{finding::Family, rules::RuleId};
     let mut ids: Vec<&'static str> = analyzers::all().iter().flat_map(|a| a.rule_ids()).collect();
     // Drift findings come from `pipeguard drift` (drift::classify), registry findings from
     // `pipeguard registry audit`, the policy's from trusted mode (crate::trust): not analyzers.
     // Their ids are the catalogue's, through RuleId; the fixture suite shows each is reported.
-    use crate::{finding::Family, rules::RuleId};
     ids.extend(
         RuleId::ALL
             .iter()

@@ -10,6 +10,7 @@
 //!   `permissions: {}` when every job then sets its own.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::ops::Range;
 
 use super::facts::Facts;
@@ -616,10 +617,10 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
             continue;
         }
         let pad = " ".repeat(col);
-        let lines: String = scopes
-            .iter()
-            .map(|(k, v)| format!("{pad}  {k}: {v}{nl}"))
-            .collect();
+        let lines = scopes.iter().fold(String::new(), |mut acc, (k, v)| {
+            let _ = write!(acc, "{pad}  {k}: {v}{nl}");
+            acc
+        });
         edits.push(Edit::insert(
             line_start(text, v.start),
             format!("{pad}permissions:{nl}{lines}"),

@@ -149,7 +149,13 @@ const ACTION_SCOPES: &[(&str, &[(&str, &str)])] = &[
 /// Actions whose needs depend on an input: (action, input, value test, scopes when it holds).
 /// The test gets the input's value (`None` when not set).
 type InputTest = fn(Option<&str>) -> bool;
-const BY_INPUTS: &[(&str, &str, InputTest, &[(&str, &str)])] = &[
+type InputRule = (
+    &'static str,
+    &'static str,
+    InputTest,
+    &'static [(&'static str, &'static str)],
+);
+const BY_INPUTS: &[InputRule] = &[
     // A login to GitHub's registry with the job's token pushes (or pulls) packages.
     ("docker/login-action", "registry", ghcr, &[("packages", W)]),
     // OIDC federation: the job's token mints an ID token.
@@ -357,12 +363,11 @@ fn script_scopes(script: &str) -> Option<Scopes> {
         };
         let scope: &[&'static str] = match *ns {
             // Comments on pull requests go through the issues API.
-            "issues" => &["issues", "pull-requests"],
+            "issues" | "reactions" => &["issues", "pull-requests"],
             "pulls" => &["pull-requests"],
             "checks" => &["checks"],
             "git" => &["contents"],
             "actions" => &["actions"],
-            "reactions" => &["issues", "pull-requests"],
             _ => return None,
         };
         let read = method.starts_with("get") || method.starts_with("list");
@@ -406,19 +411,20 @@ fn command_scopes(c: &Command) -> Option<&'static [(&'static str, &'static str)]
         ("pr", "comment" | "create" | "edit" | "close" | "review" | "ready" | "reopen") => {
             &[("contents", R), ("pull-requests", W)]
         }
-        ("issue", "view" | "list" | "status") => &[("issues", R)],
+        ("issue", "view" | "list" | "status") | ("label", "list") => &[("issues", R)],
         (
             "issue",
             "create" | "comment" | "edit" | "close" | "reopen" | "delete" | "lock" | "unlock",
-        ) => &[("issues", W)],
-        ("label", "list") => &[("issues", R)],
-        ("label", "create" | "edit" | "delete" | "clone") => &[("issues", W)],
+        )
+        | ("label", "create" | "edit" | "delete" | "clone") => &[("issues", W)],
         ("release", "view" | "list" | "download") => &[("contents", R)],
         ("release", "create" | "upload" | "edit" | "delete" | "delete-asset") => &[("contents", W)],
-        ("run", "view" | "list" | "download" | "watch") => &[("actions", R)],
-        ("run", "rerun" | "cancel" | "delete") => &[("actions", W)],
-        ("workflow", "run" | "enable" | "disable") => &[("actions", W)],
-        ("workflow", "view" | "list") => &[("actions", R)],
+        ("run", "view" | "list" | "download" | "watch") | ("workflow", "view" | "list") => {
+            &[("actions", R)]
+        }
+        ("run", "rerun" | "cancel" | "delete") | ("workflow", "run" | "enable" | "disable") => {
+            &[("actions", W)]
+        }
         _ => return None,
     })
 }
