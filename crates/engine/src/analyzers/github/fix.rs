@@ -556,18 +556,42 @@ fn persisted(a: &Facts<'_, '_>, f: &Finding, at: usize, nl: &str) -> Option<Prop
 /// The `permissions:` lines for a job: the scopes its steps need when every step is known
 /// (with `contents: read` when nothing else is needed), else `contents: read` and why the job
 /// may need more.
-fn job_permissions(m: &Model<'_>, job: &Job) -> (Vec<(String, String)>, Option<String>) {
-    let read = vec![("contents".to_string(), "read".to_string())];
+///
+/// Each grant but `contents: read` names the step that needs it (the line's comment), so that
+/// the grant can be reviewed and removed with the step.
+fn job_permissions(m: &Model<'_>, job: &Job) -> (Vec<(String, String, String)>, Option<String>) {
+    let read = vec![("contents".to_string(), "read".to_string(), String::new())];
     match super::scopes::job_scopes(m, job) {
         Ok(s) if s.is_empty() => (read, None),
         Ok(s) => (
             s.into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, (v, step))| {
+                    let why = if k == "contents" && v == "read" {
+                        String::new()
+                    } else {
+                        comment_text(&step)
+                    };
+                    (k.to_string(), v.to_string(), why)
+                })
                 .collect(),
             None,
         ),
         Err(why) => (read, Some(why)),
     }
+}
+
+/// A step label as a one-line YAML comment: no line breaks, at most 60 characters.
+fn comment_text(step: &str) -> String {
+    let one: String = step
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let one = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = one.chars().take(60).collect();
+    if one.chars().count() > 60 {
+        out.push('…');
+    }
+    format!("needed by `{out}`")
 }
 
 fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<Proposal> {
@@ -617,8 +641,12 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
             continue;
         }
         let pad = " ".repeat(col);
-        let lines = scopes.iter().fold(String::new(), |mut acc, (k, v)| {
-            let _ = write!(acc, "{pad}  {k}: {v}{nl}");
+        let lines = scopes.iter().fold(String::new(), |mut acc, (k, v, why)| {
+            let _ = if why.is_empty() {
+                write!(acc, "{pad}  {k}: {v}{nl}")
+            } else {
+                write!(acc, "{pad}  {k}: {v}  # {why}{nl}")
+            };
             acc
         });
         edits.push(Edit::insert(
@@ -628,7 +656,7 @@ fn permissions(a: &Facts<'_, '_>, found: &[(&Finding, usize)], nl: &str) -> Vec<
         targets.push(f.fingerprint.clone());
         fixed_jobs.insert(job.id.clone());
         if scopes.len() != 1 || scopes[0].0 != "contents" || scopes[0].1 != "read" {
-            let s: Vec<String> = scopes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+            let s: Vec<String> = scopes.iter().map(|(k, v, _)| format!("{k}: {v}")).collect();
             inferred.push(format!("`{}` {}", job.id, s.join(", ")));
         }
     }

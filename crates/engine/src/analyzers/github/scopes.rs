@@ -209,8 +209,11 @@ fn add<'a>(
     }
 }
 
+/// A job's scopes, each with the step that needs it (the first one asking for that level).
+pub type JobScopes = BTreeMap<&'static str, (&'static str, String)>;
+
 /// The scopes the job needs, or why they cannot be told.
-pub fn job_scopes(m: &Model<'_>, job: &Job) -> Result<Scopes, String> {
+pub fn job_scopes(m: &Model<'_>, job: &Job) -> Result<JobScopes, String> {
     if job.uses.is_some() {
         return Err("it calls a reusable workflow, which gets the job's permissions".into());
     }
@@ -229,9 +232,16 @@ pub fn job_scopes(m: &Model<'_>, job: &Job) -> Result<Scopes, String> {
             .steps
             .iter()
             .any(|s| s.run.as_deref().is_some_and(uses_token));
-    let mut out = Scopes::new();
+    let mut out = JobScopes::new();
     for s in &job.steps {
-        add(&mut out, &step_scopes(s, env_token)?);
+        for (k, v) in step_scopes(s, env_token)? {
+            match out.get(k) {
+                Some((have, _)) if *have == W || *have == v => {}
+                _ => {
+                    out.insert(k, (v, s.label()));
+                }
+            }
+        }
     }
     Ok(out)
 }
