@@ -886,6 +886,24 @@ fn rule_ids_link_to_their_docs_on_a_terminal_only() {
     assert!(!run("never").contains("\x1b]8;;"));
 }
 
+/// A rule reported at several severities says how many at each in the tally: the worst-severity
+/// column alone would count low findings as high.
+#[test]
+fn tally_splits_a_rule_reported_at_several_severities() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/rules/github/script-injection/pos");
+    let out = pipeguard()
+        .args(["scan", "--only", "github", "--color", "never"])
+        .arg(&dir)
+        .assert()
+        .code(1);
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("     13  high      github/script-injection (9 high, 4 low)\n"),
+        "{text}"
+    );
+}
+
 /// GitHub keeps 25,000 results per run: over that, the worst are kept and a notification says
 /// how many were left out (25,100 medium `ADD <url>` plus 3 high `curl | sh` at the end).
 #[test]

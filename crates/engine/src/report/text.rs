@@ -210,21 +210,40 @@ pub fn render_with(report: &Report, opts: &super::RenderOptions) -> String {
     out
 }
 
-/// Findings per rule, the worst rule first, then the most frequent.
+/// Findings per rule, the worst rule first, then the most frequent. A rule reported at several
+/// severities (by source, by persona) says how many at each, so the column never overstates.
 pub fn tally(report: &Report) -> String {
-    let mut by_rule: std::collections::BTreeMap<&str, (Severity, usize)> =
+    let mut by_rule: std::collections::BTreeMap<&str, std::collections::BTreeMap<Severity, usize>> =
         std::collections::BTreeMap::new();
     for f in &report.findings {
-        let e = by_rule.entry(f.rule_id.as_str()).or_insert((f.severity, 0));
-        e.0 = e.0.max(f.severity);
-        e.1 += 1;
+        *by_rule
+            .entry(f.rule_id.as_str())
+            .or_default()
+            .entry(f.severity)
+            .or_insert(0) += 1;
     }
-    let mut rows: Vec<(&str, Severity, usize)> =
-        by_rule.into_iter().map(|(r, (s, n))| (r, s, n)).collect();
+    let mut rows: Vec<(&str, Severity, usize, String)> = by_rule
+        .into_iter()
+        .map(|(r, per)| {
+            let worst = per.keys().next_back().copied().unwrap_or(Severity::Info);
+            let n = per.values().sum();
+            let split = if per.len() > 1 {
+                let parts: Vec<String> = per
+                    .iter()
+                    .rev()
+                    .map(|(s, n)| format!("{n} {}", s.as_str()))
+                    .collect();
+                format!(" ({})", parts.join(", "))
+            } else {
+                String::new()
+            };
+            (r, worst, n, split)
+        })
+        .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(b.0)));
     let mut out = String::from("Findings per rule:\n");
-    for (rule, sev, n) in rows {
-        let _ = writeln!(out, "  {n:>5}  {:<8}  {rule}", sev.as_str());
+    for (rule, sev, n, split) in rows {
+        let _ = writeln!(out, "  {n:>5}  {:<8}  {rule}{split}", sev.as_str());
     }
     out
 }
