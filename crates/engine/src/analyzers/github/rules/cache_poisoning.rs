@@ -341,6 +341,15 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let mut reported: Vec<(usize, usize)> = Vec::new();
     for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
+        // Most jobs cache nothing: skip them before `publishes` reads every script for a
+        // publish command (the rule's main cost).
+        let caches = job
+            .steps
+            .iter()
+            .any(|s| s.action().is_some_and(|a| CACHING.iter().any(|(c, _)| *c == a)));
+        if !caches {
+            continue;
+        }
         let Some(Release { why, tag_only, has_step, tag_event }) = publishes(m, job, &r.triggers)
         else {
             continue;
