@@ -107,6 +107,24 @@ MAP = [
     ("github/unsound-condition", "unsound-condition"),
     ("github/unsound-contains", "unsound-contains"),
     ("github/unsound-ternary", "unsound-ternary"),
+    # the offline audits of issue 17's two batches (same names on both sides)
+    ("github/adhoc-packages", "adhoc-packages"),
+    ("github/anonymous-definition", "anonymous-definition"),
+    ("github/concurrency-limits", "concurrency-limits"),
+    ("github/dependabot-cooldown", "dependabot-cooldown"),
+    ("github/dependabot-execution", "dependabot-execution"),
+    ("github/forbidden-uses", "forbidden-uses"),
+    ("github/github-app", "github-app"),
+    ("github/insecure-url-scheme", "insecure-url-scheme"),
+    ("github/misfeature", "misfeature"),
+    ("github/obfuscation", "obfuscation"),
+    ("github/ref-version-mismatch", "ref-version-mismatch"),
+    ("github/secrets-outside-env", "secrets-outside-env"),
+    ("github/self-repository", "self-repository"),
+    ("github/superfluous-actions", "superfluous-actions"),
+    ("github/typosquat-uses", "typosquat-uses"),
+    ("github/undocumented-permissions", "undocumented-permissions"),
+    ("github/unpinned-tools", "unpinned-tools"),
 ]
 pc = collections.Counter(f["rule_id"] for f in pg["findings"])
 zc = collections.Counter(x["ident"] for x in zz)

@@ -83,6 +83,14 @@ fn commands(run: &str) -> Vec<Vec<String>> {
     out
 }
 
+/// Whether the script contains one of `words` (any case): every publish or release command
+/// above has one (`twine upload`, `npm publish`, `gem push`, `mvn deploy`, `gh release`,
+/// `goreleaser`…), so a script with none is skipped before it is split into words (most steps).
+fn may_hold(run: &str, words: &[&str]) -> bool {
+    let l = run.to_ascii_lowercase();
+    words.iter().any(|w| l.contains(w))
+}
+
 fn base(w: &str) -> String {
     let b = w
         .rsplit(['/', '\\'])
@@ -149,6 +157,9 @@ fn flag<'w>(words: &'w [String], names: &[&str]) -> Option<&'w str> {
 /// The publish commands of a `run:` script.
 pub fn publish_commands(run: &str) -> Vec<PublishCmd> {
     let mut out = Vec::new();
+    if !may_hold(run, &["upload", "publish", "push"]) {
+        return out;
+    }
     for words in commands(run) {
         if words.iter().any(|w| {
             matches!(w.as_str(), "--dry-run" | "--help" | "-h") || w.starts_with("--dry-run=")
@@ -208,6 +219,9 @@ pub fn publish_commands(run: &str) -> Vec<PublishCmd> {
 /// create|upload`, `docker|podman push`, `poetry|hatch|flit publish`, `semantic-release`,
 /// `jreleaser`.
 pub fn release_commands(run: &str) -> Vec<String> {
+    if !may_hold(run, &["upload", "publish", "push", "deploy", "release"]) {
+        return Vec::new();
+    }
     let mut out: Vec<String> = publish_commands(run)
         .into_iter()
         .map(|c| c.command.to_string())

@@ -1,6 +1,9 @@
 //! `github/cache-poisoning`: a job that publishes (release or tag triggers, release branches, a
 //! publish step) restores a build cache that any run holding the repository's token can write.
 //! Which actions restore a cache, and which input turns it on or off, is the table below.
+//! A job on a release or tag event with no publishing step of its own is reported at regular
+//! too when its workflow does not also run on pull requests (a release workflow's build or
+//! version job, not a CI workflow's test job that also runs on tags).
 //! Second form: a job on a privileged trigger that runs a pull request's code and saves a cache
 //! (reported at the saving step).
 
@@ -46,6 +49,30 @@ const CACHING: &[(&str, Mode)] = &[
     ("pyo3/maturin-action", Mode::OptIn("sccache")),
     ("pnpm/action-setup", Mode::OptIn("cache")),
 ];
+
+/// Setup actions whose cache key is a hash of a lockfile of the workspace (`go.sum`,
+/// `package-lock.json`, `pom.xml`…): before the job's checkout there is none, and the action
+/// restores (and saves) nothing.
+const KEYED_ON_LOCKFILE: &[&str] = &[
+    "actions/setup-go",
+    "actions/setup-node",
+    "actions/setup-python",
+    "actions/setup-java",
+    "actions/setup-dotnet",
+    "ruby/setup-ruby",
+];
+
+/// Whether step `si` of the job is a lockfile-keyed setup action that runs before the job's
+/// first `actions/checkout` (a job without one is not known to have an empty workspace).
+fn before_checkout(job: &Job, si: usize, step: &Step) -> bool {
+    let Some(action) = step.action() else { return false };
+    KEYED_ON_LOCKFILE.contains(&action.as_str())
+        && job
+            .steps
+            .iter()
+            .position(|s| s.action().as_deref() == Some("actions/checkout"))
+            .is_some_and(|first| si < first)
+}
 
 fn truthy(v: &str) -> bool {
     matches!(v.trim().trim_matches(['"', '\'']).to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
@@ -193,10 +220,22 @@ fn publish_step(job: &Job, release_trigger: bool) -> Option<String> {
     })
 }
 
-/// Why the job is a release job: (reason, whether every publishing event is a tag, whether it
-/// has a publishing step). A job on a release trigger with no publishing step of its own (a
-/// lint or test job run on tags) is reported at pedantic only.
-fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, bool, bool)> {
+/// Why a job is a release job.
+struct Release {
+    why: String,
+    /// Every publishing event is a tag (an expression false on tags turns the cache off).
+    tag_only: bool,
+    /// The job has a publishing step.
+    has_step: bool,
+    /// The job runs on a tag event (`release`, a tag push).
+    tag_event: bool,
+}
+
+/// Why the job is a release job. A job on a release trigger with no publishing step of its own
+/// is reported at regular when it runs on a tag event and the workflow has no pull-request
+/// trigger, else (a release branch's CI, a test job of a workflow that also runs on tags and
+/// pull requests) at pedantic only.
+fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<Release> {
     let mut reasons: Vec<(String, bool)> = Vec::new();
     if triggers.iter().any(|t| t == "release") {
         reasons.push(("runs on `release`".into(), true));
@@ -229,12 +268,13 @@ fn publishes(m: &Model<'_>, job: &Job, triggers: &[String]) -> Option<(String, b
     let tag_event = reasons.iter().any(|(_, tag)| *tag);
     let step = if only_prs { None } else { publish_step(job, tag_event) };
     let tag_only = reasons.iter().all(|(_, tag)| *tag);
-    match (step, reasons.first()) {
-        (Some(s), Some((r, _))) => Some((format!("{r} and {s}"), tag_only, true)),
-        (Some(s), None) => Some((s, false, true)),
-        (None, Some((r, _))) => Some((r.clone(), tag_only, false)),
-        (None, None) => None,
-    }
+    let (why, tag_only, has_step) = match (step, reasons.first()) {
+        (Some(s), Some((r, _))) => (format!("{r} and {s}"), tag_only, true),
+        (Some(s), None) => (s, false, true),
+        (None, Some((r, _))) => (r.clone(), tag_only, false),
+        (None, None) => return None,
+    };
+    Some(Release { why, tag_only, has_step, tag_event })
 }
 
 /// Whether a caching step also saves (restore-only forms and `save-if: false` do not).
@@ -274,7 +314,7 @@ fn saves_after_untrusted(a: &Facts<'_, '_>, out: &mut Output, reported: &[(usize
                 continue;
             }
             let save = step.action().as_deref() == Some("actions/cache/save");
-            if !save && restores(m, a, step, false, false).is_none() {
+            if !save && (before_checkout(job, si, step) || restores(m, a, step, false, false).is_none()) {
                 continue;
             }
             out.push(
@@ -301,15 +341,36 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
     let m = a.m;
     let mut reported: Vec<(usize, usize)> = Vec::new();
     for (ji, (job, r)) in m.jobs.iter().zip(&a.jobs).enumerate() {
-        let Some((why, tag_only, has_step)) = publishes(m, job, &r.triggers) else { continue };
+        // Most jobs cache nothing: skip them before `publishes` reads every script for a
+        // publish command (the rule's main cost).
+        let caches = job
+            .steps
+            .iter()
+            .any(|s| s.action().is_some_and(|a| CACHING.iter().any(|(c, _)| *c == a)));
+        if !caches {
+            continue;
+        }
+        let Some(Release { why, tag_only, has_step, tag_event }) = publishes(m, job, &r.triggers)
+        else {
+            continue;
+        };
         // A job that checks out nothing ships what it downloaded (artifacts built elsewhere):
         // a restored cache cannot change those files.
         let builds = job.steps.iter().any(|s| s.action().as_deref() == Some("actions/checkout"));
+        // The trigger form: a job of a release workflow (tag events, no pull-request trigger)
+        // with no publishing step of its own that restores a cache runs in the release's
+        // context (it builds, versions or signs what a later job ships, with the release's
+        // token and secrets).
+        let pr_ci = r.triggers.iter().any(|t| t.starts_with("pull_request") || t == "merge_group");
+        let by_trigger = !has_step && tag_event && !pr_ci;
         let has_step = has_step && builds;
         let release = r.triggers.iter().any(|t| t == "release");
         for (si, step) in job.steps.iter().enumerate() {
             let Some(conf) = restores(m, a, step, tag_only, release) else { continue };
-            if has_step {
+            if before_checkout(job, si, step) {
+                continue;
+            }
+            if has_step || by_trigger {
                 reported.push((ji, si));
             }
             out.push(
@@ -324,7 +385,7 @@ pub fn check(a: &Facts<'_, '_>, _cx: &ScanContext<'_>, out: &mut Output) {
                     ),
                 )
                 .confidence(if has_step { conf } else { Confidence::Low })
-                .persona(if has_step { Persona::Regular } else { Persona::Pedantic })
+                .persona(if has_step || by_trigger { Persona::Regular } else { Persona::Pedantic })
                 .content(format!("{} cache {}", job.id, step.label())),
             );
         }
