@@ -53,6 +53,7 @@ declare_rules! {
         removed_api_version,
         no_namespace_limits,
         cni_without_network_policy,
+        no_pod_anti_affinity,
     ];
 }
 
