@@ -1290,3 +1290,46 @@ fn jenkins_pull_survives_a_hostile_server() {
     drop(big);
     let _ = repo_root();
 }
+
+/// Found by `bench/fuzz.sh` (github_workflow): invalid UTF-8 (read as U+FFFD) or any multi-byte
+/// character right before an output name in a `$GITHUB_OUTPUT` write sliced a string inside a
+/// character and panicked. Both forms are analysed and the output's taint still followed.
+#[test]
+fn multibyte_text_before_an_output_name_does_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = b"on: pull_request_target\npermissions: {}\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n      - id: build\n        run: echo \"".to_vec();
+    bytes.extend_from_slice(&[0xff, 0xff, 0xff]);
+    bytes.extend_from_slice(
+        b"sha=${{ github.event.pull_request.title }}\" >> \"$GITHUB_OUTPUT\"\n      - id: other\n        run: echo \"\xc3\xa9name=$(date)\" >> \"$GITHUB_OUTPUT\"\n      - run: echo \"${{ steps.build.outputs.sha }}\"\n",
+    );
+    let wf = dir.path().join(".github/workflows/w.yml");
+    std::fs::create_dir_all(wf.parent().unwrap()).unwrap();
+    std::fs::write(&wf, bytes).unwrap();
+    let out = pipeguard()
+        .args([
+            "scan",
+            "--only",
+            "github",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(rules.contains(&"github/script-injection"), "{rules:?}");
+}

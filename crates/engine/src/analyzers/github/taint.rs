@@ -427,9 +427,13 @@ fn output_assignment(body: &str) -> Option<(String, &str)> {
         (None, None) => return None,
     };
     let before = &body[..at];
+    // The name starts after the last character that cannot be in one (which may be several
+    // bytes long: a U+FFFD from invalid UTF-8, found by the fuzzer).
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let name = &before[start..];
     if name.is_empty() || name.starts_with('-') {
         return None;
