@@ -737,6 +737,38 @@ fn signed_lockfile_is_enforced() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("fingerprint --sign"));
 }
 
+/// pipeguard with `args` on `path`, reading the live jobs of the loopback Jenkins at `url` (off
+/// the async runtime: the binary blocks while the server answers).
+async fn run_live(path: &Path, url: &str, args: &[&str]) -> std::process::Output {
+    let (path, url) = (path.to_path_buf(), url.to_string());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        pipeguard()
+            .args(&args)
+            .arg(&path)
+            .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
+            .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN"])
+            .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// `fingerprint --write` of the live jobs into `path`'s lockfile (must succeed); its text.
+async fn lock_live_jobs(path: &Path, url: &str) -> String {
+    let lock = path.join(".pipeguard/jobs.lock").display().to_string();
+    let out = run_live(path, url, &["fingerprint", "--write", &lock]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::read_to_string(&lock).unwrap()
+}
+
 /// `--jenkins-url`: live jobs (recorded Jenkins responses on loopback) against the lockfile; a job
 /// edited in the UI is drift.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -752,45 +784,14 @@ async fn live_jenkins_jobs_edited_in_the_ui_are_drift() {
     )
     .await;
     let dir = repo();
-    let path = dir.path().to_path_buf();
     let url = server.uri();
-    let run = move |args: Vec<String>| {
-        let path = path.clone();
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || {
-            pipeguard()
-                .args(&args)
-                .arg(&path)
-                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
-                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN"])
-                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
-                .output()
-                .unwrap()
-        })
-    };
-    let lock = dir
-        .path()
-        .join(".pipeguard/jobs.lock")
-        .display()
-        .to_string();
-    let out = run(vec!["fingerprint".into(), "--write".into(), lock])
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let locked = fs::read_to_string(dir.path().join(".pipeguard/jobs.lock")).unwrap();
+    let locked = lock_live_jobs(dir.path(), &url).await;
     assert!(
         locked.contains("\"source\": \"jenkins:jobs/deploy/config.xml\""),
         "{locked}"
     );
 
-    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
-        .await
-        .unwrap();
+    let out = run_live(dir.path(), &url, &["drift", "--format", "json"]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -807,9 +808,7 @@ async fn live_jenkins_jobs_edited_in_the_ui_are_drift() {
         1,
     );
     mount(&server, "/job/deploy/config.xml", edited, false).await;
-    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
-        .await
-        .unwrap();
+    let out = run_live(dir.path(), &url, &["drift", "--format", "json"]).await;
     let report = json_report(&out.stdout);
     let rules: Vec<String> = rule_lines(&report).into_iter().map(|(r, _, _)| r).collect();
     assert!(
@@ -841,37 +840,8 @@ async fn live_jenkins_drift_names_a_job_it_could_not_read() {
         recorded("freestyle.xml").replace("terraform apply -auto-approve", "make release");
     mount(&server, "/job/release/config.xml", release, false).await;
     let dir = repo();
-    let path = dir.path().to_path_buf();
     let url = server.uri();
-    let run = move |args: Vec<String>| {
-        let path = path.clone();
-        let url = url.clone();
-        tokio::task::spawn_blocking(move || {
-            pipeguard()
-                .args(&args)
-                .arg(&path)
-                .args(["--jenkins-url", &url, "--jenkins-user", "ci"])
-                .args(["--jenkins-token-env", "PG_TEST_JENKINS_TOKEN"])
-                .env("PG_TEST_JENKINS_TOKEN", "secret-api-token")
-                .output()
-                .unwrap()
-        })
-    };
-    let lock = dir
-        .path()
-        .join(".pipeguard/jobs.lock")
-        .display()
-        .to_string();
-    let out = run(vec!["fingerprint".into(), "--write".into(), lock])
-        .await
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let locked = fs::read_to_string(dir.path().join(".pipeguard/jobs.lock")).unwrap();
+    let locked = lock_live_jobs(dir.path(), &url).await;
     assert!(
         locked.contains("\"source\": \"jenkins:jobs/release/config.xml\""),
         "{locked}"
@@ -893,9 +863,7 @@ async fn live_jenkins_drift_names_a_job_it_could_not_read() {
         )
         .mount(&server)
         .await;
-    let out = run(vec!["drift".into(), "--format".into(), "json".into()])
-        .await
-        .unwrap();
+    let out = run_live(dir.path(), &url, &["drift", "--format", "json"]).await;
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let report = json_report(&out.stdout);
     let found = rule_lines(&report);

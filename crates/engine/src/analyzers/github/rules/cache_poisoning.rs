@@ -310,10 +310,10 @@ fn saves_after_untrusted(a: &Facts<'_, '_>, out: &mut Output, reported: &[(usize
                 continue;
             }
             // `actions/cache/save` saves where it stands; the others in their post step.
-            if step.action().as_deref() == Some("actions/cache/save") && si < first {
+            let save = step.action().as_deref() == Some("actions/cache/save");
+            if save && si < first {
                 continue;
             }
-            let save = step.action().as_deref() == Some("actions/cache/save");
             if !save && (before_checkout(job, si, step) || restores(m, a, step, false, false).is_none()) {
                 continue;
             }
