@@ -741,7 +741,7 @@ fn signed_lockfile_is_enforced() {
 /// the async runtime: the binary blocks while the server answers).
 async fn run_live(path: &Path, url: &str, args: &[&str]) -> std::process::Output {
     let (path, url) = (path.to_path_buf(), url.to_string());
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let args: Vec<String> = args.iter().map(ToString::to_string).collect();
     tokio::task::spawn_blocking(move || {
         pipeguard()
             .args(&args)
