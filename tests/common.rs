@@ -62,6 +62,7 @@ pub fn scan_families(root: &Path, families: &[Family]) -> Report {
         trusted_ref: None,
         strict: false,
         online: None,
+        validator: None,
     })
     .expect("scan")
 }

@@ -30,3 +30,4 @@ mod robustness;
 mod rule_fixtures;
 mod secrets;
 mod trusted;
+mod validate;

@@ -572,6 +572,26 @@ fn tree_scan_reads_archive_members_and_still_skips_other_binaries() {
         .arg(root)
         .assert()
         .code(0);
+    // The command line overrides the config both ways (the last of the two flags wins).
+    let on = pipeguard()
+        .args([
+            "scan",
+            "--only",
+            "secrets",
+            "--format",
+            "json",
+            "--archives",
+        ])
+        .arg(root)
+        .assert()
+        .code(1);
+    assert_eq!(rule_lines(&json_report(&on.get_output().stdout)).len(), 2);
+    fs::remove_file(root.join(".pipeguard.yml")).unwrap();
+    pipeguard()
+        .args(["scan", "--only", "secrets", "--archives", "--no-archives"])
+        .arg(root)
+        .assert()
+        .code(0);
 }
 
 #[test]

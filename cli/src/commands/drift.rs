@@ -59,6 +59,7 @@ pub fn run(args: &DriftArgs) -> anyhow::Result<u8> {
         baseline: None,
         fail_on: args.fail_on,
         max_risk: None,
+        validator: None,
     };
     let report = match engine::drift(root, &now, &base, &policy) {
         Ok(r) => r,

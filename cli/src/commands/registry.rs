@@ -258,6 +258,7 @@ fn audit(args: &AuditArgs) -> anyhow::Result<u8> {
             baseline: None,
             fail_on: FailOn::High,
             max_risk: None,
+            validator: None,
         },
     );
     if let Some(log) = &args.audit_log {

@@ -129,6 +129,27 @@ pub struct ScanArgs {
     pub since: Option<String>,
     #[command(flatten)]
     pub online: super::online::OnlineArgs,
+    /// Read the members of archives (zip, jar, whl, nupkg, tar, tar.gz/bz2/xz/zst, image
+    /// tarballs) for secrets: the default (config `secrets.archives`); this overrides the config.
+    #[arg(long, overrides_with = "no_archives")]
+    pub archives: bool,
+    /// Do not open archives.
+    #[arg(long, overrides_with = "archives")]
+    pub no_archives: bool,
+    /// Ask each found secret's provider whether it still works: one read-only request per
+    /// unique secret (GitHub, GitLab, Slack, AWS STS, Stripe, npm, PyPI, OpenAI, Anthropic,
+    /// SendGrid, Twilio, Google, Hugging Face, DigitalOcean), 5-second timeout. Off by default:
+    /// without it no secret leaves the machine. Findings say `live` (raised to critical),
+    /// `revoked` (one severity lower) or `unknown`.
+    #[arg(long)]
+    pub validate: bool,
+    /// With --validate: send PROVIDER's checks to URL (GitHub Enterprise, a proxy, a test
+    /// server) instead of its public API; plain HTTP only to loopback. Repeatable.
+    #[arg(long, value_name = "PROVIDER=URL", requires = "validate", value_parser = pipeguard_validate::parse_endpoint)]
+    pub validate_endpoint: Vec<(String, String)>,
+    /// With --validate: seconds to wait for each provider's answer.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, requires = "validate", value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub validate_timeout: u64,
 }
 
 impl Selection {
@@ -154,6 +175,7 @@ impl Selection {
             trusted_ref: self.trusted_config_ref.as_deref(),
             strict: self.strict,
             online: None,
+            validator: None,
         }
     }
 
@@ -177,7 +199,13 @@ impl Selection {
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
     let registry = Registry::builtin()?;
-    let config = args.selection.load_config(registry)?;
+    let mut config = args.selection.load_config(registry)?;
+    if args.archives {
+        config.secrets.archives = true;
+    } else if args.no_archives {
+        config.secrets.archives = false;
+    }
+    let config = config;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::High);
     let max_risk = match &args.risk_gate {
         Some(name) => Some(*config.risk.gates.get(name).with_context(|| {
@@ -198,6 +226,20 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<u8> {
         .selection
         .request(registry, &config, fail_on, max_risk, None);
     scan.online = online.as_ref();
+    let validator = if args.validate {
+        Some(pipeguard_validate::Validator::new(
+            pipeguard_validate::Options {
+                endpoints: args.validate_endpoint.iter().cloned().collect(),
+                timeout: std::time::Duration::from_secs(args.validate_timeout),
+                ..pipeguard_validate::Options::default()
+            },
+        )?)
+    } else {
+        None
+    };
+    scan.validator = validator
+        .as_ref()
+        .map(|v| v as &dyn pipeguard_engine::validate::SecretValidator);
     let report = engine::run(Run {
         scan,
         more_roots: args.selection.paths.iter().skip(1).cloned().collect(),

@@ -351,6 +351,8 @@ pub struct Policy<'a> {
     pub baseline: Option<&'a Baseline>,
     pub fail_on: FailOn,
     pub max_risk: Option<u8>,
+    /// `scan --validate`: asks each found secret's provider whether it works.
+    pub validator: Option<&'a dyn crate::validate::SecretValidator>,
 }
 
 /// What one source of a run (a tree or staged scan, the git history, a drift comparison)
@@ -394,6 +396,8 @@ pub struct ScanRequest<'a> {
     pub strict: bool,
     /// `scan --online`: facts the online rules read (`None`: offline, they report nothing).
     pub online: Option<&'a crate::online::OnlineFacts>,
+    /// `scan --validate` (`None`: no secret leaves the machine).
+    pub validator: Option<&'a dyn crate::validate::SecretValidator>,
 }
 
 impl<'a> ScanRequest<'a> {
@@ -404,6 +408,7 @@ impl<'a> ScanRequest<'a> {
             baseline: self.baseline,
             fail_on: self.fail_on,
             max_risk: self.max_risk,
+            validator: self.validator,
         }
     }
 }
@@ -547,6 +552,7 @@ pub fn run(run: Run<'_>) -> anyhow::Result<Report> {
             trusted_ref: scan.trusted_ref,
             strict: scan.strict,
             online: scan.online,
+            validator: scan.validator,
         };
         let prefix = repo_prefix(root);
         let t = trusted_here.as_ref().or(trusted.as_ref());
@@ -950,7 +956,7 @@ fn added_ignore_lines(
 /// that an earlier part already reported (same rule and fingerprint) only adds its provenance
 /// (the commit that introduced a secret still in the tree); then the summary, the verdict and
 /// the report.
-pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) -> Report {
+pub fn finish(root_display: String, mut parts: Vec<Collected>, policy: &Policy<'_>) -> Report {
     let mut findings: Vec<crate::finding::Finding> = Vec::new();
     let mut suppressed = Vec::new();
     let mut diagnostics = Vec::new();
@@ -967,8 +973,15 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
         }
     }
     let redactor = crate::redact::Redactor::new(secrets);
+    if let Some(v) = policy.validator {
+        let mut all: Vec<&mut RawFinding> = parts
+            .iter_mut()
+            .flat_map(|p| p.findings.iter_mut())
+            .collect();
+        crate::validate::annotate(&mut all, v);
+    }
     for part in parts {
-        let outcome = policy::apply(
+        let mut outcome = policy::apply(
             part.findings,
             &PolicyInput {
                 registry: policy.registry,
@@ -979,6 +992,9 @@ pub fn finish(root_display: String, parts: Vec<Collected>, policy: &Policy<'_>) 
                 max_risk: policy.max_risk,
             },
         );
+        for f in &mut outcome.findings {
+            f.severity = crate::validate::severity_after(f.severity, &f.properties);
+        }
         if findings.is_empty() {
             findings = outcome.findings;
         } else {

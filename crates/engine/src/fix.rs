@@ -141,6 +141,7 @@ fn scan_text_secrets(
         trusted_ref: None,
         strict: false,
         online: req.online,
+        validator: None,
     })?;
     let policy = Policy {
         registry: req.registry,
@@ -148,6 +149,7 @@ fn scan_text_secrets(
         baseline: None,
         fail_on: FailOn::High,
         max_risk: None,
+        validator: None,
     };
     let mut secrets = collected.secret_values.clone();
     for f in &collected.findings {

@@ -26,3 +26,4 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod trust;
+pub mod validate;
