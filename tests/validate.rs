@@ -186,6 +186,13 @@ async fn validate_marks_live_and_revoked_secrets_and_checks_each_once() {
         "{}",
         out.stdout
     );
+    // The summary line counts them (the db.yaml password is found by two rules).
+    assert!(
+        out.stdout
+            .contains("; secrets validated: 3 live, 1 revoked, "),
+        "{}",
+        out.stdout
+    );
     server.verify().await;
 }
 

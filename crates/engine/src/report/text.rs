@@ -276,6 +276,21 @@ pub fn summary_line(report: &Report) -> String {
             plural(report.files.failed, "file")
         );
     }
+    // `scan --validate`: what the providers said, by status.
+    let validated: Vec<String> = ["live", "revoked", "unknown"]
+        .iter()
+        .filter_map(|status| {
+            let n = report
+                .findings
+                .iter()
+                .filter(|f| f.properties.get("validation").map(String::as_str) == Some(*status))
+                .count();
+            (n > 0).then(|| format!("{n} {status}"))
+        })
+        .collect();
+    if !validated.is_empty() {
+        let _ = write!(line, "; secrets validated: {}", validated.join(", "));
+    }
     let _ = write!(
         line,
         "; risk score {}/100; verdict: {}",
