@@ -372,7 +372,12 @@ pub fn reads_as_words(value: &[u8]) -> bool {
     if value.is_empty() || !value.iter().all(u8::is_ascii_alphabetic) {
         return false;
     }
-    let vowel = |c: &u8| matches!(c.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    let vowel = |c: &u8| {
+        matches!(
+            c.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        )
+    };
     // Split into runs: an uppercase letter starts a new word unless it follows another one
     // that is not followed by lowercase (`HTTPServer` = `HTTP`, `Server`).
     let mut words: Vec<&[u8]> = Vec::new();
@@ -594,7 +599,14 @@ mod tests {
 
     #[test]
     fn letters_that_read_as_words() {
-        for w in ["adminPassword", "MyAPIKey", "secret", "HTTPServer", "TOKEN", "changeit"] {
+        for w in [
+            "adminPassword",
+            "MyAPIKey",
+            "secret",
+            "HTTPServer",
+            "TOKEN",
+            "changeit",
+        ] {
             assert!(reads_as_words(w.as_bytes()), "{w}");
         }
         for r in ["hsfjQzxsMU", "ZqLwXkTnRb", "kPdRtBvQxs", "Rw8tNq3ZmX", ""] {

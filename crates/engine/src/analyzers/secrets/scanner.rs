@@ -284,13 +284,7 @@ impl Scanner {
                 .filter(inside)
                 .collect();
             if depth > 1 {
-                inner.extend(self.decoded(
-                    &buf,
-                    0..buf.len(),
-                    Some(&region),
-                    mode,
-                    depth - 1,
-                ));
+                inner.extend(self.decoded(&buf, 0..buf.len(), Some(&region), mode, depth - 1));
             }
             // One finding per candidate: the most specific kind it holds.
             let Some(best) = inner.into_iter().min_by_key(|m| {
