@@ -76,6 +76,39 @@ DOCUMENTED = {
     "5cb0601c9a7f328910f5a72a8a3ca33ad198846715b7726221d3df305e7e297d",
 }
 LEET = str.maketrans("4310578$@!9", "aeiostbsaig")
+# Documented example keys that are published as such and copied with edits (`AKIAIOSFODNN7EXAMAAA`,
+# `…EXAMPLE` cut off): AWS's example key pair, by the prefix that no generated key shares
+# (phase 3; pipeguard's own placeholder list has the same two).
+DOCUMENTED_PREFIXES = ("AKIAIOSFODNN7", "wJalrXUtnFEMI/K7MDENG")
+# Fixed prefixes of a format, reported alone (a rule source's regex literal): no key material.
+FORMAT_PREFIXES = ("bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t",)
+# Passwords of URL user-info that say "a password goes here" (`mongodb://user:password@host`).
+TRIVIAL_URL_PASSWORDS = ("password", "passwd", "pass", "secret", "changeme", "pwd", "mypassword")
+
+
+def sequential(v, n=8):
+    """A run of n ascending letters or digits (`12345678`, `abcdefgh`): typed, not generated."""
+    low = v.lower()
+    run = 1
+    for a, b in zip(low, low[1:]):
+        run = run + 1 if (a.isalnum() and ord(b) == ord(a) + 1) else 1
+        if run >= n:
+            return True
+    return False
+
+
+def jwt_claims(v):
+    """The decoded header and payload text of a JWT-shaped value, or None."""
+    parts = v.split(".")
+    if len(parts) != 3 or not v.startswith("eyJ"):
+        return None
+    out = []
+    for p in parts[:2]:
+        try:
+            out.append(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)).decode("utf-8", "replace").lower())
+        except ValueError:
+            return None
+    return " ".join(out)
 
 
 # The 150 or so most frequent letter pairs of English text: made-of-words passwords are mostly
@@ -121,7 +154,7 @@ def b64_text(v):
     return t if t.isprintable() else None
 
 
-def judge(values, rules, line, path):
+def judge(values, rules, line, path, lines=None):
     """The judged-out class of an item, or None when it is a credential-shaped leak.
     values: raw values of the item's findings; rules: every rule id that reported it; line:
     one source line of it; path: its file."""
@@ -130,9 +163,21 @@ def judge(values, rules, line, path):
     # 1. Documented examples and placeholders: the providers' published example keys, runs of
     #    x/*, `<your-key>`, and words that say so. Never findings by design (RULES.md).
     decoded = [d.lower() for d in map(b64_text, values) if d]
-    if any(w in v for v in low + decoded for w in PLACEHOLDER_WORDS) or any(
+    # (phase 3) JWTs: their decoded header and payload too; jwt.io's sample claims are examples.
+    claims = [c for c in map(jwt_claims, values) if c]
+    if any(w in v for v in low + decoded + claims for w in PLACEHOLDER_WORDS) or any(
         re.search(r"(.)\1{7,}", v) for v in low
     ) or any(hashlib.sha256(v.encode()).hexdigest() in DOCUMENTED for v in values):
+        return "example-or-placeholder"
+    # (phase 3) Edited copies of documented examples, typed runs (`12345678`, `abcdefgh`), a
+    # short unit repeated (`TESTtestTESTtest…`), jwt.io's sample claims, and URL user-info
+    # whose password is the word "password".
+    short_values = [v for v in values if "PRIVATE KEY" not in v and len(v) <= 200]
+    if any(p in v for v in values for p in DOCUMENTED_PREFIXES) \
+            or any(sequential(v) for v in short_values) \
+            or any(re.search(r"(.{2,4})\1{3,}", v.lower()) for v in short_values) \
+            or any('"sub":"1234567890"' in c.replace(" ", "") and "john doe" in c for c in claims) \
+            or any(re.search(r"://[^:/@\s]*:(" + "|".join(TRIVIAL_URL_PASSWORDS) + r")@", v, re.I) for v in values):
         return "example-or-placeholder"
     # 2. Patterns, not values: regular-expression text that describes a secret (a scanner's own
     #    rules, `-----BEGIN[ A-Z]*PRIVATE KEY-----` in a regex).
@@ -145,19 +190,34 @@ def judge(values, rules, line, path):
     # 3. References, not values: ${VAR}, $VAR, %VAR%, {{ … }}, ${{ secrets.X }}, os.environ…
     if any(re.search(r"^\$|\$\{|\{\{|^%[A-Za-z_]+%$|environ|getenv|^<[^>]*>$", v) for v in values):
         return "reference"
+    # (phase 3) Format templates: a `{name}`/`{}` placeholder in the value (`admin:{pw}` of a
+    # Rust `format!` or a Python f-string), or the value continued by one on its line
+    # (`xoxb-…-{}`): the text is a template, its value is made at run time.
+    if any(re.search(r"\{(?:[a-z_][a-z0-9_]{0,15})?(?::[^{}]*)?\}", v) for v in values) \
+            or any(len(v) >= 8 and (v + "{") in (lines or line) for v in values):
+        return "reference"
+    if all(v in FORMAT_PREFIXES for v in values):
+        return "pattern"
+    # (phase 3) A Kubernetes Secret's user-name entries (`db-username: <base64>`): a name.
+    if all("kubernetes" in r for r in rules) and all(re.match(r"[\w.-]*user(name)?\s*:", v, re.I) for v in values):
+        return "identifier"
     generic = all(GENERIC.match(r) for r in rules)
     if not generic:
         return None
     shortest = min(values, key=len)
     # 4. Code identifiers: dotted attribute paths, calls, ALL_CAPS constant names, file paths,
     #    generic type names (EcPrivateKey<NistP256>), UpperCamelCase names of three words or more.
-    if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+(\(\))?", shortest) or "(" in shortest \
-            or re.fullmatch(r"[A-Z][A-Z0-9_]+", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest) \
+    if re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+(\(\))?=?", shortest) or "(" in shortest \
+            or re.fullmatch(r"[A-Z][A-Z0-9_]+=?", shortest) or re.fullmatch(r"[\w.-]*/[\w./-]+", shortest) \
             or re.fullmatch(r"[A-Za-z_][\w:]*<[\w:, <>]+>", shortest) \
             or re.fullmatch(r"(?:[A-Z][a-z]+[0-9]*){3,}", shortest):
         return "identifier"
     # 5. Weak test passwords: short, digits only, low entropy, or made of words (word_like).
     if len(shortest) < 8 or re.fullmatch(r"[0-9]+", shortest) or entropy(shortest) < 2.5 or word_like(shortest):
+        return "weak-password"
+    # (phase 3) The same once base64-decoded (`"auth": "<base64 of not-valid-auth>"`).
+    dec = b64_text(shortest)
+    if dec and ":" not in dec and word_like(dec.replace("-", "_")):
         return "weak-password"
     # 6. Hashes and ids: hex digests under a name that says so, UUIDs (pipeguard's policy: not
     #    credentials), lockfile/generated files.
@@ -418,7 +478,7 @@ def load(out, repo):
                                  commit=(gm.get("commit") or {}).get("id"), line=fi.get("line", 0),
                                  values=[v for v in vals if v], confidence=fi.get("confidence")))
     for f in findings:
-        f["norm"] = [n for n in (norm_value(v) for v in f["values"]) if n and n != "K:"]
+        f["norm"] = [n for n in (norm_value(v) for v in f["values"] + decoded_variants(f["values"])) if n and n != "K:"]
         text = text_of(blob_of(cat, repo, f["commit"], f["path"])) if f["commit"] else None
         if text is None:
             text = text_of(blob_of(cat, repo, None, f["path"]))
@@ -455,13 +515,47 @@ def decode_chain(v, chain):
     return t
 
 
+def decoded_variants(values):
+    """(phase 3) What a value reads as once percent-decoded and once base64-decoded (when that
+    is text): one tool reports `Basic <base64>` or `…%3D%3D` as written, another the decoded
+    `user:key` or the base64 inside; matching needs both forms. Used for matching only, not
+    for judging."""
+    import urllib.parse
+    out = []
+    for v in values:
+        if "PRIVATE KEY" in v:
+            continue
+        forms = [v]
+        if "%" in v:
+            u = urllib.parse.unquote(v)
+            if u != v:
+                forms.append(u)
+                out.append(u)
+        for f in forms:
+            for run in re.findall(r"[A-Za-z0-9+/_-]{16,}={0,2}", f):
+                t = b64_text(run)
+                if t and len(t) >= 8:
+                    out.append(t)
+    return out
+
+
 def same(a, b):
     if a == b:
         return True
     if a.startswith("K:") != b.startswith("K:"):
         return False
     s, l = (a, b) if len(a) <= len(b) else (b, a)
-    return len(s) >= (42 if s.startswith("K:") else 8) and s in l
+    if len(s) >= (42 if s.startswith("K:") else 8) and s in l:
+        return True
+    # (phase 3) Overlapping spans of one secret: one tool's match cut short (kingfisher's Slack
+    # webhook URL ends 24 characters into the token), the other's starting later (pipeguard's
+    # begins at the team id): the end of one is the start of the other, over 20+ characters.
+    if s.startswith("K:") or len(l) > 400:
+        return False
+    for k in range(len(s) - 1, 19, -1):
+        if a.endswith(b[:k]) or b.endswith(a[:k]):
+            return True
+    return False
 
 
 class UF:
@@ -584,7 +678,8 @@ def main(out, repo, name, commits, meta=None):
     for it in items:
         fs = [findings[i] for i in it["findings"]]
         raw = [v for f in fs for v in f["values"]] or [""]
-        it["judged"] = judge(raw, it["rules"], fs[0]["src_line"], it["path"])
+        lines = "\n".join(dict.fromkeys(f["src_line"] for f in fs))
+        it["judged"] = judge(raw, it["rules"], fs[0]["src_line"], it["path"], lines)
     present = [t for t in TOOLS if any(f["tool"] == t for f in findings) or time_row(out, t)]
     kept = [it for it in items if not it["judged"]]
     print(f"### {name}: {commits} commits\n")

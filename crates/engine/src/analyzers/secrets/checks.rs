@@ -364,6 +364,43 @@ pub fn is_not_credential(value: &[u8]) -> bool {
     v.contains(&b'(') || v.contains(&b'[')
 }
 
+/// A value of letters only that reads as words or a name: camelCase/PascalCase/UPPER/lower
+/// words each of three letters or more holding a vowel (`adminPassword`, `MyAPIKey`,
+/// `secret`), upper-case words taken for acronyms, at most one word of one or two letters;
+/// random letters do not (`hsfjQzxsMU`: `hsfj` and `Qzxs` have no vowel; `ZqLwXkTnRb`).
+pub fn reads_as_words(value: &[u8]) -> bool {
+    if value.is_empty() || !value.iter().all(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    let vowel = |c: &u8| {
+        matches!(
+            c.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        )
+    };
+    // Split into runs: an uppercase letter starts a new word unless it follows another one
+    // that is not followed by lowercase (`HTTPServer` = `HTTP`, `Server`).
+    let mut words: Vec<&[u8]> = Vec::new();
+    let mut start = 0;
+    for i in 1..value.len() {
+        let (prev, cur) = (value[i - 1], value[i]);
+        let next_lower = value.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        let boundary = (prev.is_ascii_lowercase() && cur.is_ascii_uppercase())
+            || (prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && next_lower);
+        if boundary {
+            words.push(&value[start..i]);
+            start = i;
+        }
+    }
+    words.push(&value[start..]);
+    let lower = |w: &&[u8]| w.iter().any(u8::is_ascii_lowercase);
+    let short = words.iter().filter(|w| lower(w) && w.len() <= 2).count();
+    short <= 1
+        && words
+            .iter()
+            .all(|w| !lower(w) || w.len() <= 2 || w.iter().any(vowel))
+}
+
 /// A key name that says the value is a digest or an identifier, not a credential
 /// (`token_hash`, `commit_sha`, `private_key_id`, `secret_version`).
 pub fn names_a_digest(name: &[u8]) -> bool {
@@ -558,5 +595,22 @@ mod tests {
             assert!(is_not_credential(v.as_bytes()), "{v}");
         }
         assert!(!is_not_credential(b"s3cr3tP4ssw0rd!x"));
+    }
+
+    #[test]
+    fn letters_that_read_as_words() {
+        for w in [
+            "adminPassword",
+            "MyAPIKey",
+            "secret",
+            "HTTPServer",
+            "TOKEN",
+            "changeit",
+        ] {
+            assert!(reads_as_words(w.as_bytes()), "{w}");
+        }
+        for r in ["hsfjQzxsMU", "ZqLwXkTnRb", "kPdRtBvQxs", "Rw8tNq3ZmX", ""] {
+            assert!(!reads_as_words(r.as_bytes()), "{r}");
+        }
     }
 }

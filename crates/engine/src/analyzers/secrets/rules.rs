@@ -71,6 +71,11 @@ pub struct RuleSpec {
     /// The format itself has long runs of one character (`AAAAAAAAAA`): skip the run check.
     #[serde(default)]
     pub repeats_ok: bool,
+    /// The value's slot takes no identifiers (the password of a curl `-u user:password`): a
+    /// value of letters only is a credential unless it reads as words
+    /// ([`super::checks::reads_as_words`]), where other generic rules take it for a name.
+    #[serde(default)]
+    pub letters_ok: bool,
     #[serde(default)]
     pub examples: Examples,
     // Documentation fields, read by the registry.

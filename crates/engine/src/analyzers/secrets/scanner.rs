@@ -223,7 +223,7 @@ impl Scanner {
             return found;
         }
         let lines = lines.start.min(text.len())..lines.end.min(text.len());
-        let decoded = self.decoded(text, lines, None, mode, code, self.decode_depth);
+        let decoded = self.decoded(text, lines, None, mode, self.decode_depth);
         if decoded.is_empty() {
             return found;
         }
@@ -246,14 +246,14 @@ impl Scanner {
     }
 
     /// Credentials in the decoded form of every encoded candidate of `text[search]` (only
-    /// those overlapping `within`, when given), reported at the encoded text.
+    /// those overlapping `within`, when given), reported at the encoded text. Decoded text is
+    /// scanned as data (not program source) whatever the file is.
     fn decoded(
         &self,
         text: &[u8],
         search: Range<usize>,
         within: Option<&Range<usize>>,
         mode: PathMode,
-        code: bool,
         depth: u8,
     ) -> Vec<Match> {
         let mut out: Vec<Match> = Vec::new();
@@ -276,20 +276,15 @@ impl Scanner {
             buf.extend_from_slice(&dec);
             buf.extend_from_slice(&text[r.end..le]);
             let inside = |m: &Match| m.secret.start < region.end && m.secret.end > region.start;
+            // Decoded text is data, not program source, whatever file it is in: its
+            // assignments (`secret=…` in a base64 test vector of a Go file) are not code.
             let mut inner: Vec<Match> = self
-                .plain_lines(&buf, 0..buf.len(), mode, code)
+                .plain_lines(&buf, 0..buf.len(), mode, false)
                 .into_iter()
                 .filter(inside)
                 .collect();
             if depth > 1 {
-                inner.extend(self.decoded(
-                    &buf,
-                    0..buf.len(),
-                    Some(&region),
-                    mode,
-                    code,
-                    depth - 1,
-                ));
+                inner.extend(self.decoded(&buf, 0..buf.len(), Some(&region), mode, depth - 1));
             }
             // One finding per candidate: the most specific kind it holds.
             let Some(best) = inner.into_iter().min_by_key(|m| {
@@ -446,7 +441,9 @@ impl Scanner {
                     continue;
                 }
             }
-            if rule.spec.generic && !generic_context_ok(text, &range, whole.start(), code) {
+            if rule.spec.generic
+                && !generic_context_ok(text, &range, whole.start(), code, rule.spec.continuation)
+            {
                 continue;
             }
             if let Some(m) = self.accept(ri, rule, text, range, whole.start()..whole.end()) {
@@ -501,11 +498,14 @@ impl Scanner {
                 && matches!(text[from - 1], b'"' | b'\'')
                 && name.last() == Some(&b':')
                 && checks::is_iam_key(&name[..name.len() - 1], value);
+            let letters = rule.spec.letters_ok
+                && value.iter().all(u8::is_ascii_alphabetic)
+                && !checks::reads_as_words(value);
             if expansion
                 || iam_key
                 || checks::names_a_reference(name)
                 || checks::is_name_path(value)
-                || checks::is_not_credential_named(value, name)
+                || (!letters && checks::is_not_credential_named(value, name))
             {
                 return None;
             }
@@ -538,9 +538,21 @@ impl Scanner {
 
 /// Context checks of generic (keyword = value) matches: in program source the value must be a
 /// quoted literal; `a::b` paths and `,`-separated argument lists are code, not assignments.
-fn generic_context_ok(text: &[u8], secret: &Range<usize>, whole_start: usize, code: bool) -> bool {
+/// `continuation`: the match may lie on a `\` continuation line of a command whose first line
+/// opened the string literal (a curl command in a Go raw string, its `--user` lines below).
+fn generic_context_ok(
+    text: &[u8],
+    secret: &Range<usize>,
+    whole_start: usize,
+    code: bool,
+    continuation: bool,
+) -> bool {
     let quoted = secret.start > 0 && matches!(text[secret.start - 1], b'"' | b'\'' | b'`');
-    if code && !quoted && !in_string_literal(text, whole_start) {
+    if code
+        && !quoted
+        && !in_string_literal(text, whole_start)
+        && !(continuation && continued_in_string_literal(text, whole_start))
+    {
         return false;
     }
     let span = &text[whole_start..secret.end];
@@ -560,6 +572,27 @@ fn in_string_literal(text: &[u8], at: usize) -> bool {
             .count()
     };
     unescaped(b'"') % 2 == 1 || unescaped(b'`') % 2 == 1
+}
+
+/// Whether the line of `at` continues (over `\` line ends) a command whose first line leaves a
+/// string literal open: the continued lines are then inside that literal too.
+fn continued_in_string_literal(text: &[u8], at: usize) -> bool {
+    let line_start = |p: usize| memchr::memrchr(b'\n', &text[..p]).map_or(0, |i| i + 1);
+    let mut start = line_start(at);
+    let mut first_end = None;
+    for _ in 0..CONTINUED_LINES {
+        if start == 0 {
+            break;
+        }
+        let prev_end = start - 1;
+        let prev_start = line_start(prev_end);
+        if !text[prev_start..prev_end].trim_ascii_end().ends_with(b"\\") {
+            break;
+        }
+        first_end = Some(prev_end);
+        start = prev_start;
+    }
+    first_end.is_some_and(|end| in_string_literal(text, end))
 }
 
 /// The region around a keyword hit in which its rule's regex runs.
