@@ -548,11 +548,10 @@ fn generic_context_ok(
     continuation: bool,
 ) -> bool {
     let quoted = secret.start > 0 && matches!(text[secret.start - 1], b'"' | b'\'' | b'`');
-    if code
-        && !quoted
-        && !in_string_literal(text, whole_start)
-        && !(continuation && continued_in_string_literal(text, whole_start))
-    {
+    let in_data = quoted
+        || in_string_literal(text, whole_start)
+        || (continuation && continued_in_string_literal(text, whole_start));
+    if code && !in_data {
         return false;
     }
     let span = &text[whole_start..secret.end];
