@@ -356,6 +356,14 @@ pub fn is_not_credential(value: &[u8]) -> bool {
     if is_identifier_path(v) {
         return true;
     }
+    // Names of words joined by `_`, no digits (`NOT_YET_IMPLEMENTED_PatternMatchOf` in ruff's
+    // formatter snapshots): each part reads as words; random letters do not.
+    if v.contains(&b'_')
+        && v.split(|&c| c == b'_')
+            .all(|p| p.is_empty() || reads_as_words(p))
+    {
+        return true;
+    }
     // Version numbers and numbers.
     if v.iter().all(|&c| c.is_ascii_digit() || c == b'.') {
         return true;
@@ -591,10 +599,15 @@ mod tests {
             "settings.SECRET_KEY",
             "config.jwtSigningKey",
             "DB_PASSWORD",
+            "NOT_YET_IMPLEMENTED_PatternMatchOf",
+            "Default_Admin_Password",
         ] {
             assert!(is_not_credential(v.as_bytes()), "{v}");
         }
         assert!(!is_not_credential(b"s3cr3tP4ssw0rd!x"));
+        // Random letters joined by `_` are not names.
+        assert!(!is_not_credential(b"hsfjQzxsMU_ZqLwXkTnRb"));
+        assert!(!is_not_credential(b"QmVydGFh_ZXhhbXBsZQ"));
     }
 
     #[test]
