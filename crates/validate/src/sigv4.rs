@@ -65,26 +65,10 @@ pub fn authorization(req: &Request<'_>, key_id: &str, secret: &str) -> String {
     )
 }
 
-/// `YYYYMMDDTHHMMSSZ` for seconds since the epoch (UTC).
+/// `YYYYMMDDTHHMMSSZ` for seconds since the epoch (UTC): the RFC 3339 form without separators.
 pub fn amz_date(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = i64::try_from(days).unwrap_or(0) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    pipeguard_attest::time::format_rfc3339(i64::try_from(unix).unwrap_or(i64::MAX))
+        .replace(['-', ':'], "")
 }
 
 #[cfg(test)]
